@@ -1,0 +1,102 @@
+# pprofweb build. `make` builds build/pprofweb; `make test` runs every test; `make run` serves a
+# bundled profile; `make bench` times pprofweb (and go tool pprof when installed) on large inputs.
+
+CC ?= cc
+PKGS := libprotobuf-c zlib libmicrohttpd libgvc libpcre2-8 libcurl
+# Debian packages that provide the build and test dependencies (installed by `make deps`).
+DEB_PKGS := build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev zlib1g-dev \
+	libmicrohttpd-dev libgraphviz-dev libpcre2-dev libcurl4-openssl-dev curl python3
+DEB_TEST_PKGS := chromium nodejs npm
+
+OPT ?= -O2
+CFLAGS ?= $(OPT) -g
+WARN := -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wshadow -Wvla
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ibuild/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+
+B := build
+LIB_SRCS := $(filter-out server/main.c,$(wildcard server/*.c))
+LIB_OBJS := $(patsubst server/%.c,$(B)/obj/%.o,$(LIB_SRCS)) $(B)/obj/profile.pb-c.o $(B)/obj/assets.o
+WEB_FILES := $(sort $(wildcard web/*))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+DESTDIR ?=
+PREFIX ?= /usr/local
+
+.PHONY: all deps test-deps run test unit conformance http browser bench install clean
+all: $(B)/pprofweb
+
+$(B)/gen/profile.pb-c.c $(B)/gen/profile.pb-c.h: server/proto/profile.proto
+	@mkdir -p $(B)/gen
+	protoc-c --c_out=$(B)/gen -Iserver/proto server/proto/profile.proto
+
+$(B)/embed: server/embed/embed.c
+	@mkdir -p $(B)
+	$(CC) -O1 -std=c11 -Wall -Wextra -Werror -o $@ $<
+
+$(B)/gen/assets.c: $(B)/embed $(WEB_FILES)
+	@mkdir -p $(B)/gen
+	$(B)/embed $@ $(WEB_FILES)
+
+$(B)/obj/profile.pb-c.o: $(B)/gen/profile.pb-c.c
+	@mkdir -p $(B)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) -std=c11 -w -c -o $@ $<
+
+$(B)/obj/assets.o: $(B)/gen/assets.c
+	@mkdir -p $(B)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) -std=c11 -w -c -o $@ $<
+
+$(B)/obj/%.o: server/%.c $(B)/gen/profile.pb-c.h $(wildcard include/pprofweb/*.h)
+	@mkdir -p $(B)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(B)/libpprofweb.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/pprofweb: server/main.c $(B)/libpprofweb.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(B)/libpprofweb.a $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/harness.h $(B)/libpprofweb.a
+	@mkdir -p $(B)/tests
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(WARN) -o $@ $< $(B)/libpprofweb.a $(LDLIBS)
+
+# Installs the Debian packages the build needs, when any is missing (run as root on Debian).
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+# Adds what the browser tests need: Chromium and playwright-core.
+test-deps: deps
+	@missing=$$(for p in $(DEB_TEST_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+	@cd tests/browser && [ -d node_modules/playwright-core ] || npm install --no-audit --no-fund --silent
+
+RUN_PROFILE ?= testdata/profiles/go-heap.pb.gz
+run: deps
+	$(MAKE) all
+	$(B)/pprofweb -http=:8081 $(RUN_PROFILE)
+
+test: test-deps
+	$(MAKE) all unit-bins
+	tests/run_all.sh
+
+unit-bins: $(UNIT_BINS)
+
+unit: $(UNIT_BINS)
+	tests/unit/run.sh $(UNIT_BINS)
+
+conformance: all
+	tests/conformance/run.sh
+
+bench: all
+	bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(B)/pprofweb $(DESTDIR)$(PREFIX)/bin/pprofweb
+
+clean:
+	rm -rf $(B)

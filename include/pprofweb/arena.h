@@ -1,0 +1,35 @@
+/* arena: bump allocator. Everything allocated from an arena is owned by it and freed at once by
+ * pw_arena_release(); callers never free individual allocations. */
+#ifndef PPROFWEB_ARENA_H
+#define PPROFWEB_ARENA_H
+
+#include <stddef.h>
+
+struct pw_arena_block;
+
+struct pw_arena {
+    struct pw_arena_block *head;
+    size_t total; /* bytes handed out, for limits and statistics */
+};
+
+void pw_arena_init(struct pw_arena *a);
+/* Returns n bytes aligned to 16; aborts on out-of-memory (sizes are capped by callers). */
+void *pw_arena_alloc(struct pw_arena *a, size_t n);
+void *pw_arena_calloc(struct pw_arena *a, size_t count, size_t size);
+/* Copies n bytes and a terminating NUL. */
+char *pw_arena_strndup(struct pw_arena *a, const char *s, size_t n);
+char *pw_arena_strdup(struct pw_arena *a, const char *s);
+char *pw_arena_printf(struct pw_arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void pw_arena_release(struct pw_arena *a);
+
+/* malloc/realloc that abort on out-of-memory, for growable arrays whose size input cannot drive
+ * past a limit. */
+void *pw_xmalloc(size_t n);
+void *pw_xcalloc(size_t count, size_t size);
+void *pw_xrealloc(void *p, size_t n);
+/* Grows *arr (elements of size elem) so that it holds at least need elements; *cap is updated. */
+void pw_grow(void **arr, size_t *cap, size_t need, size_t elem);
+#define PW_GROW(arr, cap, need) pw_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+
+#endif

@@ -1,0 +1,26 @@
+/* limits: every bound on what input can make pprofweb allocate or compute, with its reason. */
+#ifndef PPROFWEB_LIMITS_H
+#define PPROFWEB_LIMITS_H
+
+/* A compressed profile file or upload. The largest real profiles are tens of MB gzipped. */
+#define PW_MAX_INPUT ((size_t)1 << 30)
+/* Decompressed profile.proto; a gzip bomb stops here. L (1M samples) is ~83 MB raw. */
+#define PW_MAX_DECOMPRESSED ((size_t)2 << 30)
+/* Legacy text profiles are read line by line; a longer line is not a profile. */
+#define PW_MAX_LINE ((size_t)16 << 20)
+/* Values per sample (sample types); real profiles have at most a handful. */
+#define PW_MAX_SAMPLE_TYPES 1024
+/* Frames in one stack; runtime stacks are capped far lower (Go: 512, perf: 127). */
+#define PW_MAX_STACK_DEPTH 65536
+/* Lines (inlined frames) in one location. */
+#define PW_MAX_LINES_PER_LOCATION 65536
+/* Labels on one sample. */
+#define PW_MAX_LABELS_PER_SAMPLE 65536
+/* Profiles merged from one command line. */
+#define PW_MAX_SOURCES 1024
+/* A response or report built in memory. */
+#define PW_MAX_BUF ((size_t)1 << 30)
+/* A string in a profile (function or file name): longer names are not real code. */
+#define PW_MAX_STRING ((size_t)1 << 20)
+
+#endif

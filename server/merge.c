@@ -1,0 +1,416 @@
+/* merge: pprof's profile.Merge and Compact. Several profiles with compatible sample types become
+ * one new profile: identical mappings, functions, locations and samples (same stack and labels)
+ * are merged, ids are renumbered 1..n in first-seen order, and zero samples are dropped.
+ * In: source profiles (not modified). Out: a new profile the caller frees.
+ * Keys are serialised into bytes and hashed; each table is an open-addressing index into the
+ * destination arrays, so merging is linear in the size of the inputs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pprofweb/buf.h"
+#include "pprofweb/profile.h"
+
+
+/* A hash set of byte-string keys, each mapped to a uint32 value. Keys live in an arena. */
+struct keymap {
+    struct pw_arena arena;
+    struct slot {
+        uint64_t hash;
+        const unsigned char *key;
+        uint32_t len, value;
+    } *slots;
+    size_t cap, n;
+};
+
+static uint64_t hash_key(const void *k, size_t n)
+{
+    const unsigned char *s = k;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ull;
+    }
+    return h ^ (h >> 31);
+}
+
+static void keymap_init(struct keymap *m)
+{
+    pw_arena_init(&m->arena);
+    m->cap = 1024;
+    m->n = 0;
+    m->slots = pw_xcalloc(m->cap, sizeof(*m->slots));
+}
+
+static void keymap_release(struct keymap *m)
+{
+    pw_arena_release(&m->arena);
+    free(m->slots);
+}
+
+static void keymap_grow(struct keymap *m)
+{
+    size_t cap = m->cap * 2;
+    struct slot *s = pw_xcalloc(cap, sizeof(*s));
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->slots[i].key)
+            continue;
+        size_t j = m->slots[i].hash & (cap - 1);
+        while (s[j].key)
+            j = (j + 1) & (cap - 1);
+        s[j] = m->slots[i];
+    }
+    free(m->slots);
+    m->slots = s;
+    m->cap = cap;
+}
+
+/* Returns the value for key, or inserts value and returns it. *found tells which. */
+static uint32_t keymap_get_or_put(struct keymap *m, const void *key, size_t len, uint32_t value,
+                                  bool *found)
+{
+    if ((m->n + 1) * 2 > m->cap)
+        keymap_grow(m);
+    uint64_t h = hash_key(key, len);
+    size_t j = h & (m->cap - 1);
+    while (m->slots[j].key) {
+        struct slot *s = &m->slots[j];
+        if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0) {
+            *found = true;
+            return s->value;
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    unsigned char *k = pw_arena_alloc(&m->arena, len ? len : 1);
+    memcpy(k, key, len);
+    m->slots[j] = (struct slot){h, k, (uint32_t)len, value};
+    m->n++;
+    *found = false;
+    return value;
+}
+
+struct merger {
+    struct pw_profile *p;
+    const struct pw_profile *src;
+    pw_str *strmap;        /* src string -> dst string, PW_NONE if not yet mapped */
+    uint32_t *loc_by_src;  /* src location -> dst location */
+    uint32_t *func_by_src; /* src function -> dst function */
+    uint32_t *map_by_src;  /* src mapping -> dst mapping */
+    int64_t *map_offset;   /* src mapping -> address offset into the dst mapping */
+    struct keymap samples, locations, functions, mappings;
+    struct pw_buf key;
+};
+
+static pw_str map_str(struct merger *m, pw_str s)
+{
+    if (m->strmap[s] == PW_NONE)
+        m->strmap[s] = pw_intern(m->p, m->src->strings[s], m->src->string_lens[s]);
+    return m->strmap[s];
+}
+
+static void key_u64(struct pw_buf *b, uint64_t v)
+{
+    pw_buf_add(b, &v, sizeof(v));
+}
+
+static void key_str(struct pw_buf *b, const struct pw_profile *p, pw_str s)
+{
+    key_u64(b, p->string_lens[s]);
+    pw_buf_add(b, p->strings[s], p->string_lens[s]);
+}
+
+static uint32_t map_mapping(struct merger *m, uint32_t src_idx)
+{
+    if (src_idx == PW_NONE)
+        return PW_NONE;
+    if (m->map_by_src[src_idx] != PW_NONE)
+        return m->map_by_src[src_idx];
+    const struct pw_mapping *sm = &m->src->mappings[src_idx];
+    /* pprof's mapping key: size rounded up to 4 KiB, offset, and build id or else file name. */
+    uint64_t size = sm->limit - sm->start;
+    size = size + 0x1000 - 1;
+    size = size - (size % 0x1000);
+    pw_buf_reset(&m->key);
+    key_u64(&m->key, size);
+    key_u64(&m->key, sm->offset);
+    key_str(&m->key, m->src, sm->build_id ? sm->build_id : sm->file);
+    bool found;
+    uint32_t idx = keymap_get_or_put(&m->mappings, m->key.data, m->key.len, m->p->n_mappings,
+                                     &found);
+    if (found) {
+        m->map_offset[src_idx] = (int64_t)m->p->mappings[idx].start - (int64_t)sm->start;
+    } else {
+        struct pw_mapping *dm = pw_add_mapping(m->p);
+        *dm = *sm;
+        dm->id = m->p->n_mappings;
+        dm->file = map_str(m, sm->file);
+        dm->build_id = map_str(m, sm->build_id);
+        m->map_offset[src_idx] = 0;
+    }
+    m->map_by_src[src_idx] = idx;
+    return idx;
+}
+
+static uint32_t map_function(struct merger *m, uint32_t src_idx)
+{
+    if (src_idx == PW_NONE)
+        return PW_NONE;
+    if (m->func_by_src[src_idx] != PW_NONE)
+        return m->func_by_src[src_idx];
+    const struct pw_function *sf = &m->src->functions[src_idx];
+    pw_buf_reset(&m->key);
+    key_u64(&m->key, (uint64_t)sf->start_line);
+    key_str(&m->key, m->src, sf->name);
+    key_str(&m->key, m->src, sf->system_name);
+    key_str(&m->key, m->src, sf->filename);
+    bool found;
+    uint32_t idx = keymap_get_or_put(&m->functions, m->key.data, m->key.len, m->p->n_functions,
+                                     &found);
+    if (!found) {
+        struct pw_function *df = pw_add_function(m->p);
+        df->id = m->p->n_functions;
+        df->name = map_str(m, sf->name);
+        df->system_name = map_str(m, sf->system_name);
+        df->filename = map_str(m, sf->filename);
+        df->start_line = sf->start_line;
+    }
+    m->func_by_src[src_idx] = idx;
+    return idx;
+}
+
+static uint32_t map_location(struct merger *m, uint32_t src_idx)
+{
+    if (m->loc_by_src[src_idx] != PW_NONE)
+        return m->loc_by_src[src_idx];
+    const struct pw_location *sl = &m->src->locations[src_idx];
+    uint32_t mi = map_mapping(m, sl->mapping);
+    uint64_t addr = sl->mapping == PW_NONE
+                        ? sl->address
+                        : (uint64_t)((int64_t)sl->address + m->map_offset[sl->mapping]);
+    struct pw_line *lines = NULL;
+    if (sl->n_lines) {
+        lines = pw_arena_alloc(&m->p->arena, sizeof(*lines) * sl->n_lines);
+        for (uint32_t i = 0; i < sl->n_lines; i++) {
+            lines[i].function = map_function(m, sl->lines[i].function);
+            lines[i].line = sl->lines[i].line;
+        }
+    }
+    /* pprof's location key: address relative to the mapping, mapping id, lines, folded. */
+    pw_buf_reset(&m->key);
+    key_u64(&m->key, mi == PW_NONE ? addr : addr - m->p->mappings[mi].start);
+    key_u64(&m->key, mi == PW_NONE ? 0 : m->p->mappings[mi].id);
+    key_u64(&m->key, sl->is_folded);
+    for (uint32_t i = 0; i < sl->n_lines; i++) {
+        key_u64(&m->key, lines[i].function == PW_NONE ? 0 : m->p->functions[lines[i].function].id);
+        key_u64(&m->key, (uint64_t)lines[i].line);
+    }
+    bool found;
+    uint32_t idx = keymap_get_or_put(&m->locations, m->key.data, m->key.len, m->p->n_locations,
+                                     &found);
+    if (!found) {
+        struct pw_location *dl = pw_add_location(m->p);
+        dl->id = m->p->n_locations;
+        dl->mapping = mi;
+        dl->address = addr;
+        dl->lines = lines;
+        dl->n_lines = sl->n_lines;
+        dl->is_folded = sl->is_folded;
+    }
+    m->loc_by_src[src_idx] = idx;
+    return idx;
+}
+
+static int cmp_label(const void *a, const void *b)
+{
+    const struct pw_label *x = a, *y = b;
+    if (x->is_num != y->is_num)
+        return x->is_num - y->is_num;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static void map_sample(struct merger *m, const struct pw_sample *ss)
+{
+    struct pw_profile *p = m->p;
+    uint32_t nt = p->n_sample_types;
+    uint32_t *locs = pw_arena_alloc(&p->arena, sizeof(uint32_t) * (ss->n_locs ? ss->n_locs : 1));
+    for (uint32_t i = 0; i < ss->n_locs; i++)
+        locs[i] = map_location(m, ss->locs[i]);
+    struct pw_label *labels = NULL;
+    if (ss->n_labels) {
+        labels = pw_arena_alloc(&p->arena, sizeof(*labels) * ss->n_labels);
+        for (uint32_t i = 0; i < ss->n_labels; i++) {
+            labels[i] = ss->labels[i];
+            labels[i].key = map_str(m, ss->labels[i].key);
+            labels[i].str = map_str(m, ss->labels[i].str);
+            labels[i].unit = map_str(m, ss->labels[i].unit);
+        }
+    }
+    /* Key: location ids, then labels grouped by key (values in order), keys in a canonical
+     * order; pprof sorts the printed keys, any fixed order gives the same equivalence. */
+    pw_buf_reset(&m->key);
+    key_u64(&m->key, ss->n_locs);
+    for (uint32_t i = 0; i < ss->n_locs; i++)
+        key_u64(&m->key, p->locations[locs[i]].id);
+    if (ss->n_labels) {
+        struct pw_label *sorted = pw_xmalloc(sizeof(*sorted) * ss->n_labels);
+        memcpy(sorted, labels, sizeof(*sorted) * ss->n_labels);
+        /* Insertion sort keeps values of one key in order (stable). */
+        for (uint32_t i = 1; i < ss->n_labels; i++) {
+            struct pw_label t = sorted[i];
+            uint32_t j = i;
+            while (j > 0 && cmp_label(&sorted[j - 1], &t) > 0) {
+                sorted[j] = sorted[j - 1];
+                j--;
+            }
+            sorted[j] = t;
+        }
+        for (uint32_t i = 0; i < ss->n_labels; i++) {
+            key_u64(&m->key, sorted[i].is_num);
+            key_u64(&m->key, sorted[i].key);
+            key_u64(&m->key, sorted[i].is_num ? (uint64_t)sorted[i].num : sorted[i].str);
+            key_u64(&m->key, sorted[i].unit);
+        }
+        free(sorted);
+    }
+    bool found;
+    uint32_t idx = keymap_get_or_put(&m->samples, m->key.data, m->key.len, (uint32_t)p->n_samples,
+                                     &found);
+    if (found) {
+        for (uint32_t i = 0; i < nt; i++)
+            p->samples[idx].values[i] += ss->values[i];
+        return;
+    }
+    struct pw_sample *ds = pw_add_sample(p);
+    ds->values = pw_arena_alloc(&p->arena, sizeof(int64_t) * (nt ? nt : 1));
+    memcpy(ds->values, ss->values, sizeof(int64_t) * nt);
+    ds->locs = locs;
+    ds->n_locs = ss->n_locs;
+    ds->labels = labels;
+    ds->n_labels = ss->n_labels;
+}
+
+static bool is_zero_sample(const struct pw_profile *p, const struct pw_sample *s)
+{
+    for (uint32_t i = 0; i < p->n_sample_types; i++)
+        if (s->values[i] != 0)
+            return false;
+    return true;
+}
+
+/* pprof's combineHeaders. */
+static struct pw_profile *combine_headers(struct pw_profile *const *srcs, size_t n,
+                                          struct pw_err *err)
+{
+    for (size_t i = 1; i < n; i++)
+        if (pw_profile_compatible(srcs[0], srcs[i], err))
+            return NULL;
+    struct pw_profile *p = pw_profile_new();
+    const struct pw_profile *s0 = srcs[0];
+    int64_t time_nanos = 0, duration = 0, period = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct pw_profile *s = srcs[i];
+        if (time_nanos == 0 || s->time_nanos < time_nanos)
+            time_nanos = s->time_nanos;
+        duration += s->duration_nanos;
+        if (period == 0 || period < s->period)
+            period = s->period;
+        for (uint32_t c = 0; c < s->n_comments; c++) {
+            pw_str cs = pw_intern(p, s->strings[s->comments[c]], s->string_lens[s->comments[c]]);
+            bool seen = false;
+            for (uint32_t k = 0; k < p->n_comments && !seen; k++)
+                seen = p->comments[k] == cs;
+            if (!seen) {
+                PW_GROW(p->comments, p->cap_comments, (size_t)p->n_comments + 1);
+                p->comments[p->n_comments++] = cs;
+            }
+        }
+        if (!p->default_sample_type && s->default_sample_type)
+            p->default_sample_type = pw_intern_cstr(p, pw_s(s, s->default_sample_type));
+    }
+    struct pw_value_type *types = pw_xmalloc(sizeof(*types) * (s0->n_sample_types + 1));
+    for (uint32_t i = 0; i < s0->n_sample_types; i++) {
+        types[i].type = pw_intern_cstr(p, pw_s(s0, s0->sample_types[i].type));
+        types[i].unit = pw_intern_cstr(p, pw_s(s0, s0->sample_types[i].unit));
+    }
+    pw_set_sample_types(p, types, s0->n_sample_types);
+    free(types);
+    p->drop_frames = pw_intern_cstr(p, pw_s(s0, s0->drop_frames));
+    p->keep_frames = pw_intern_cstr(p, pw_s(s0, s0->keep_frames));
+    p->time_nanos = time_nanos;
+    p->duration_nanos = duration;
+    p->has_period_type = s0->has_period_type;
+    p->period_type.type = pw_intern_cstr(p, pw_s(s0, s0->period_type.type));
+    p->period_type.unit = pw_intern_cstr(p, pw_s(s0, s0->period_type.unit));
+    p->period = period;
+    for (size_t i = 0; i < n && !p->memstats; i++)
+        if (srcs[i]->memstats)
+            p->memstats = pw_arena_strdup(&p->arena, srcs[i]->memstats);
+    return p;
+}
+
+static uint32_t *fill_none(size_t n)
+{
+    uint32_t *a = pw_xmalloc(sizeof(uint32_t) * (n ? n : 1));
+    for (size_t i = 0; i < n; i++)
+        a[i] = PW_NONE;
+    return a;
+}
+
+struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, struct pw_err *err)
+{
+    if (n == 0) {
+        pw_fail(err, PW_EINVAL, "no profiles to merge");
+        return NULL;
+    }
+    struct merger m;
+    memset(&m, 0, sizeof(m));
+    m.p = combine_headers(srcs, n, err);
+    if (!m.p)
+        return NULL;
+    keymap_init(&m.samples);
+    keymap_init(&m.locations);
+    keymap_init(&m.functions);
+    keymap_init(&m.mappings);
+    pw_buf_init(&m.key, 0);
+    for (size_t i = 0; i < n; i++) {
+        const struct pw_profile *src = srcs[i];
+        m.src = src;
+        m.strmap = fill_none(src->n_strings);
+        m.strmap[0] = 0;
+        m.loc_by_src = fill_none(src->n_locations);
+        m.func_by_src = fill_none(src->n_functions);
+        m.map_by_src = fill_none(src->n_mappings);
+        m.map_offset = pw_xcalloc(src->n_mappings + 1, sizeof(int64_t));
+        if (m.p->n_mappings == 0 && src->n_mappings > 0)
+            map_mapping(&m, 0);
+        for (size_t j = 0; j < src->n_samples; j++)
+            if (!is_zero_sample(src, &src->samples[j]))
+                map_sample(&m, &src->samples[j]);
+        free(m.strmap);
+        free(m.loc_by_src);
+        free(m.func_by_src);
+        free(m.map_by_src);
+        free(m.map_offset);
+    }
+    keymap_release(&m.samples);
+    keymap_release(&m.locations);
+    keymap_release(&m.functions);
+    keymap_release(&m.mappings);
+    pw_buf_release(&m.key);
+    /* Values of merged samples may cancel out (a profile minus its base): merge again to drop
+     * them, as pprof does. */
+    for (size_t j = 0; j < m.p->n_samples; j++) {
+        if (is_zero_sample(m.p, &m.p->samples[j])) {
+            struct pw_profile *again = pw_profile_merge(&m.p, 1, err);
+            pw_profile_free(m.p);
+            return again;
+        }
+    }
+    return m.p;
+}
+
+struct pw_profile *pw_profile_compact(const struct pw_profile *p)
+{
+    struct pw_profile *src = (struct pw_profile *)p;
+    return pw_profile_merge(&src, 1, NULL);
+}
