@@ -1,0 +1,18 @@
+/* symbolize: what pprof's symbolizer does to a profile read from files, with no binaries and no
+ * symbol server: demangling of function names, per -symbolize's demangle mode. Mutates the
+ * profile in place. */
+#ifndef PPROFWEB_SYMBOLIZE_H
+#define PPROFWEB_SYMBOLIZE_H
+
+#include "pprofweb/err.h"
+#include "pprofweb/profile.h"
+
+/* mode is -symbolize's value ("", "none", "remote", "local:demangle=full", ...). "none" does
+ * nothing; otherwise names are demangled and simplified as pprof does by default
+ * (no parameters, no template arguments), or per demangle=full|templates|none. */
+int pw_symbolize(struct pw_profile *p, const char *mode, struct pw_err *err);
+
+/* pprof's unsourceMappings: a mapping without build id whose file is an absolute URL loses it. */
+void pw_profile_unsource_mappings(struct pw_profile *p);
+
+#endif

@@ -1,0 +1,159 @@
+/* fetch: GET a profile from a live service with libcurl (the only file that includes curl.h).
+ * The URL is adjusted as pprof does (-seconds, timeouts); the body is capped at the input limit
+ * and decoded like a file. Redirects are followed (at most 5); only http and https are allowed. */
+#include "pprofweb/fetch.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pprofweb/buf.h"
+#include "pprofweb/decode.h"
+#include "pprofweb/limits.h"
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+char *pw_fetch_adjust_url(const char *source, int seconds, int timeout, int *timeout_out,
+                          struct pw_err *err)
+{
+    struct pw_buf u;
+    pw_buf_init(&u, 1 << 16);
+    if (strncmp(source, "http://", 7) && strncmp(source, "https://", 8))
+        pw_buf_adds(&u, "http://");
+    pw_buf_adds(&u, source);
+    if (u.overflow) {
+        pw_buf_release(&u);
+        pw_fail(err, PW_EINVAL, "profile URL too long");
+        return NULL;
+    }
+    const char *host = strstr(pw_buf_str(&u), "://") + 3;
+    if (!*host || *host == '/') {
+        pw_buf_release(&u);
+        pw_fail(err, PW_EINVAL, "%s: URL has no host", source);
+        return NULL;
+    }
+    if (seconds > 0) {
+        /* Replace any seconds= already there. */
+        char *q = strchr(u.data, '?');
+        if (q) {
+            char *s = strstr(q, "seconds=");
+            if (s && (s[-1] == '?' || s[-1] == '&')) {
+                char *end = strchr(s, '&');
+                size_t tail = end ? strlen(end + 1) : 0;
+                if (end)
+                    memmove(s, end + 1, tail + 1);
+                else
+                    *(s - 1) = 0;
+                u.len = strlen(u.data);
+            }
+        }
+        pw_buf_addf(&u, "%cseconds=%d", strchr(u.data, '?') ? '&' : '?', seconds);
+    } else {
+        const char *q = strchr(u.data, '?');
+        const char *s = q ? strstr(q, "seconds=") : NULL;
+        if (s)
+            seconds = atoi(s + 8);
+    }
+    if (timeout <= 0)
+        timeout = seconds > 0 ? seconds + seconds / 2 : 60;
+    *timeout_out = timeout;
+    return pw_buf_detach(&u, NULL);
+}
+
+struct sink {
+    struct pw_buf body;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t n, void *userdata)
+{
+    struct sink *s = userdata;
+    pw_buf_add(&s->body, ptr, size * n);
+    return s->body.overflow ? 0 : size * n;
+}
+
+int pw_fetch_url(const char *url, int timeout, size_t max, unsigned char **data, size_t *len,
+                 struct pw_err *err)
+{
+    pthread_once(&curl_once, curl_init);
+    CURL *c = curl_easy_init();
+    if (!c)
+        return pw_fail(err, PW_EIO, "http fetch: cannot initialise libcurl");
+    struct sink s;
+    pw_buf_init(&s.body, max);
+    char curl_err[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout + 5);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "pprofweb");
+    CURLcode rc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    char *ctype = NULL;
+    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
+    bool text = ctype && strstr(ctype, "text/plain");
+    curl_easy_cleanup(c);
+    if (rc != CURLE_OK) {
+        bool too_big = s.body.overflow;
+        pw_buf_release(&s.body);
+        if (too_big)
+            return pw_fail(err, PW_ETOOBIG, "http fetch %s: profile larger than %zu MB (limit)",
+                           url, max >> 20);
+        return pw_fail(err, PW_EIO, "http fetch %s: %s", url,
+                       curl_err[0] ? curl_err : curl_easy_strerror(rc));
+    }
+    if (status != 200) {
+        /* net/http/pprof explains its errors in a short text body. */
+        if (text && s.body.len && s.body.len < 512)
+            pw_fail(err, PW_EIO, "%s: server response: %ld - %s", url, status, pw_buf_str(&s.body));
+        else
+            pw_fail(err, PW_EIO, "%s: server response: %ld", url, status);
+        pw_buf_release(&s.body);
+        /* Drop a trailing newline of the quoted body. */
+        size_t l = strlen(err ? err->msg : "");
+        if (l && err->msg[l - 1] == '\n')
+            err->msg[l - 1] = 0;
+        return -1;
+    }
+    *data = (unsigned char *)pw_buf_detach(&s.body, len);
+    return 0;
+}
+
+struct pw_profile *pw_fetch_profile(const char *source, int seconds, int timeout,
+                                    struct pw_err *err)
+{
+    int t;
+    char *url = pw_fetch_adjust_url(source, seconds, timeout, &t, err);
+    if (!url)
+        return NULL;
+    unsigned char *data;
+    size_t len;
+    struct pw_profile *p = NULL;
+    if (pw_fetch_url(url, t, PW_MAX_INPUT, &data, &len, err) == 0) {
+        p = pw_decode(data, len, err);
+        free(data);
+        if (!p)
+            pw_err_prefix(err, "%s: ", url);
+    }
+    free(url);
+    return p;
+}

@@ -1,0 +1,400 @@
+/* main: pprofweb's command line, with pprof's flags and their spelling (-flag=value, -flag value,
+ * --flag). Loads and merges the sources (files or http(s) URLs) and the -base/-diff_base profiles
+ * as pprof's fetchProfiles does, then either prints one report (-top, -raw, -traces, -tags, -peek,
+ * -list, -dot, -svg) or serves the web UI (-http). Errors print one line and exit 1; bad flags
+ * exit 2 as Go's flag package does. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pprofweb/buf.h"
+#include "pprofweb/config.h"
+#include "pprofweb/decode.h"
+#include "pprofweb/fetch.h"
+#include "pprofweb/http.h"
+#include "pprofweb/limits.h"
+#include "pprofweb/measurement.h"
+#include "pprofweb/profile.h"
+#include "pprofweb/report.h"
+#include "pprofweb/symbolize.h"
+
+struct options {
+    struct pw_config cfg;
+    const char *cmd;     /* "top", "raw", ...; NULL: none */
+    const char *cmd_arg; /* regexp of -peek / -list */
+    const char *http;
+    bool no_browser;
+    const char *symbolize;
+    const char *output;
+    int seconds, timeout;
+    const char *sources[PW_MAX_SOURCES];
+    size_t n_sources;
+    const char *bases[PW_MAX_SOURCES];
+    size_t n_bases;
+    bool diff_base;
+};
+
+enum flag_kind { F_BOOL, F_STR, F_INT, F_FLOAT, F_CMD, F_CMD_ARG, F_SAMPLE, F_GRAN, F_BASE };
+
+struct flag {
+    const char *name;
+    enum flag_kind kind;
+    size_t off;          /* offset into struct options, for value flags */
+    const char *value;   /* for F_SAMPLE / F_GRAN / F_CMD: what the flag selects */
+    const char *help;
+};
+
+#define O(field) offsetof(struct options, field)
+#define C(field) (offsetof(struct options, cfg) + offsetof(struct pw_config, field))
+
+static const struct flag flags[] = {
+    /* output formats */
+    {"top", F_CMD, 0, "top", "Outputs top entries in text form"},
+    {"text", F_CMD, 0, "top", "Outputs top entries in text form"},
+    {"raw", F_CMD, 0, "raw", "Outputs a text representation of the raw profile"},
+    {"traces", F_CMD, 0, "traces", "Outputs all profile samples in text form"},
+    {"tags", F_CMD, 0, "tags", "Outputs all tags in the profile"},
+    {"dot", F_CMD, 0, "dot", "Outputs a graph in DOT format"},
+    {"svg", F_CMD, 0, "svg", "Outputs a graph in SVG format"},
+    {"peek", F_CMD_ARG, 0, "peek", "Outputs callers/callees of functions matching regexp"},
+    {"list", F_CMD_ARG, 0, "list", "Outputs annotated source for functions matching regexp"},
+    {"output", F_STR, O(output), NULL, "Output filename for file-based outputs"},
+    /* sample index */
+    {"sample_index", F_STR, C(sample_index), NULL, "Sample value to report (0-based index or name)"},
+    {"inuse_space", F_SAMPLE, 0, "inuse_space", "Same as -sample_index=inuse_space"},
+    {"inuse_objects", F_SAMPLE, 0, "inuse_objects", "Same as -sample_index=inuse_objects"},
+    {"alloc_space", F_SAMPLE, 0, "alloc_space", "Same as -sample_index=alloc_space"},
+    {"alloc_objects", F_SAMPLE, 0, "alloc_objects", "Same as -sample_index=alloc_objects"},
+    {"total_delay", F_SAMPLE, 0, "delay", "Same as -sample_index=delay"},
+    {"contentions", F_SAMPLE, 0, "contentions", "Same as -sample_index=contentions"},
+    {"mean_delay", F_SAMPLE, 0, "delay", "Same as -mean -sample_index=delay"},
+    {"mean", F_BOOL, C(mean), NULL, "Average sample value over first value (count)"},
+    /* granularity */
+    {"granularity", F_STR, 0, NULL, "functions, filefunctions, files, lines or addresses"},
+    {"functions", F_GRAN, 0, "functions", "Aggregate at the function level"},
+    {"filefunctions", F_GRAN, 0, "filefunctions", "Aggregate at the function level, by file"},
+    {"files", F_GRAN, 0, "files", "Aggregate at the file level"},
+    {"lines", F_GRAN, 0, "lines", "Aggregate at the source code line level"},
+    {"addresses", F_GRAN, 0, "addresses", "Aggregate at the address level"},
+    {"noinlines", F_BOOL, C(noinlines), NULL, "Ignore inlines"},
+    /* display */
+    {"nodecount", F_INT, C(nodecount), NULL, "Max number of nodes to show"},
+    {"nodefraction", F_FLOAT, C(nodefraction), NULL, "Hide nodes below <f>*total"},
+    {"edgefraction", F_FLOAT, C(edgefraction), NULL, "Hide edges below <f>*total"},
+    {"trim", F_BOOL, C(trim), NULL, "Honor nodefraction/edgefraction/nodecount defaults"},
+    {"cum", F_BOOL, C(sort_cum), NULL, "Sort entries based on cumulative weight"},
+    {"flat", F_BOOL, 0, NULL, "Sort entries based on own weight"},
+    {"call_tree", F_BOOL, C(call_tree), NULL, "Create a context-sensitive call tree"},
+    {"relative_percentages", F_BOOL, C(relative_percentages), NULL,
+     "Show percentages relative to focused subgraph"},
+    {"unit", F_STR, C(unit), NULL, "Measurement units to display"},
+    {"divide_by", F_FLOAT, C(divide_by), NULL, "Ratio to divide all samples before visualization"},
+    {"compact_labels", F_BOOL, C(compact_labels), NULL, "Show minimal headers"},
+    {"drop_negative", F_BOOL, C(drop_negative), NULL, "Ignore negative differences"},
+    {"source_path", F_STR, C(source_path), NULL, "Search path for source files"},
+    {"trim_path", F_STR, C(trim_path), NULL, "Path to trim from source paths before search"},
+    {"tagroot", F_STR, C(tagroot), NULL, "Adds pseudo stack frames for labels key/value pairs"},
+    {"tagleaf", F_STR, C(tagleaf), NULL, "Adds pseudo stack frames for labels key/value pairs"},
+    /* filters */
+    {"focus", F_STR, C(focus), NULL, "Restricts to samples going through a node matching regexp"},
+    {"ignore", F_STR, C(ignore), NULL, "Skips paths going through any nodes matching regexp"},
+    {"hide", F_STR, C(hide), NULL, "Skips nodes matching regexp"},
+    {"show", F_STR, C(show), NULL, "Only show nodes matching regexp"},
+    {"show_from", F_STR, C(show_from), NULL, "Drops functions above the highest matched frame"},
+    {"prune_from", F_STR, C(prune_from), NULL, "Drops any functions below the matched frame"},
+    {"tagfocus", F_STR, C(tagfocus), NULL, "Restricts to samples with tags in range or matched"},
+    {"tagignore", F_STR, C(tagignore), NULL, "Discard samples with tags in range or matched"},
+    {"tagshow", F_STR, C(tagshow), NULL, "Only consider tags matching this regexp"},
+    {"taghide", F_STR, C(taghide), NULL, "Skip tags matching this regexp"},
+    /* sources */
+    {"base", F_BASE, 0, "base", "Source profile to use as baseline"},
+    {"diff_base", F_BASE, 0, "diff_base", "Source profile to use as diff base"},
+    {"normalize", F_BOOL, C(normalize), NULL, "Scales profile based on the base profile"},
+    {"symbolize", F_STR, O(symbolize), NULL, "Options for profile symbolization"},
+    {"seconds", F_INT, O(seconds), NULL, "Duration for time-based profile collection"},
+    {"timeout", F_INT, O(timeout), NULL, "Timeout in seconds for profile collection"},
+    /* web server */
+    {"http", F_STR, O(http), NULL, "Present interactive web UI at the specified http host:port"},
+    {"no_browser", F_BOOL, O(no_browser), NULL, "Skip opening a browser for the web UI"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: pprofweb [options] [-http=[host]:port] source...\n"
+               "       pprofweb -top|-raw|-traces|-tags|-dot|-svg|-peek=RE|-list=RE [options] "
+               "source...\n\nsource: a profile file (profile.proto, gzipped or not, or a legacy "
+               "format) or an http(s) URL\nof a net/http/pprof endpoint.\n\nOptions:\n");
+    for (size_t i = 0; i < sizeof(flags) / sizeof(*flags); i++)
+        fprintf(f, "  -%-22s %s\n", flags[i].name, flags[i].help);
+}
+
+static int bad_flag(const char *fmt, const char *arg)
+{
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    usage(stderr);
+    return 2;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+    if (!strcmp(v, "1") || !strcasecmp(v, "t") || !strcasecmp(v, "true")) {
+        *out = true;
+        return 0;
+    }
+    if (!strcmp(v, "0") || !strcasecmp(v, "f") || !strcasecmp(v, "false")) {
+        *out = false;
+        return 0;
+    }
+    return -1;
+}
+
+/* Parses argv into o; returns 0, or an exit status. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    int i = 1;
+    for (; i < argc; i++) {
+        char *a = argv[i];
+        if (a[0] != '-' || a[1] == 0)
+            break;
+        if (!strcmp(a, "--")) {
+            i++;
+            break;
+        }
+        const char *name = a + 1 + (a[1] == '-');
+        const char *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const struct flag *f = NULL;
+        for (size_t k = 0; k < sizeof(flags) / sizeof(*flags); k++)
+            if (strlen(flags[k].name) == nlen && !strncmp(flags[k].name, name, nlen))
+                f = &flags[k];
+        if (nlen == 1 && name[0] == 'h')
+            return usage(stdout), 0 - 1;
+        if (!f) {
+            char buf[128];
+            snprintf(buf, sizeof(buf), "%.*s", (int)nlen, name);
+            return bad_flag("flag provided but not defined: -%s", buf);
+        }
+        const char *val = eq ? eq + 1 : NULL;
+        bool is_bool = f->kind == F_BOOL || f->kind == F_CMD || f->kind == F_SAMPLE ||
+                       f->kind == F_GRAN;
+        if (!is_bool && !val) {
+            if (i + 1 >= argc)
+                return bad_flag("flag needs an argument: -%s", f->name);
+            val = argv[++i];
+        }
+        bool b = true;
+        if (is_bool && val && parse_bool(val, &b))
+            return bad_flag("invalid boolean value for flag: %s", a);
+        char *base = (char *)o;
+        char *end;
+        switch (f->kind) {
+        case F_BOOL:
+            if (!strcmp(f->name, "flat"))
+                o->cfg.sort_cum = !b;
+            else
+                *(bool *)(base + f->off) = b;
+            break;
+        case F_STR:
+            if (!strcmp(f->name, "granularity")) {
+                int g = pw_granularity_parse(val);
+                if (g < 0)
+                    return bad_flag("invalid granularity: %s", val);
+                o->cfg.granularity = (enum pw_granularity)g;
+            } else {
+                *(const char **)(base + f->off) = val;
+            }
+            break;
+        case F_INT: {
+            long long v = strtoll(val, &end, 10);
+            if (*end || end == val)
+                return bad_flag("invalid integer value for flag: %s", a);
+            if (f->off == C(nodecount))
+                o->cfg.nodecount = (int)(v > 1000000000 ? 1000000000 : v < -1 ? -1 : v);
+            else
+                *(int *)(base + f->off) = (int)(v > 1000000 ? 1000000 : v < 0 ? 0 : v);
+            break;
+        }
+        case F_FLOAT: {
+            double v = strtod(val, &end);
+            if (*end || end == val)
+                return bad_flag("invalid float value for flag: %s", a);
+            *(double *)(base + f->off) = v;
+            break;
+        }
+        case F_CMD:
+            if (b) {
+                o->cmd = f->value;
+                o->cmd_arg = NULL;
+            }
+            break;
+        case F_CMD_ARG:
+            o->cmd = f->value;
+            o->cmd_arg = val;
+            break;
+        case F_SAMPLE:
+            if (b) {
+                o->cfg.sample_index = f->value;
+                if (!strcmp(f->name, "mean_delay"))
+                    o->cfg.mean = true;
+            }
+            break;
+        case F_GRAN:
+            if (b)
+                o->cfg.granularity = (enum pw_granularity)pw_granularity_parse(f->value);
+            break;
+        case F_BASE:
+            if (o->n_bases >= PW_MAX_SOURCES)
+                return bad_flag("too many base profiles (limit %s)", "1024");
+            /* -diff_base and -base cannot be mixed: the last kind given wins, as in pprof. */
+            o->diff_base = !strcmp(f->value, "diff_base");
+            o->bases[o->n_bases++] = val;
+            break;
+        }
+    }
+    for (; i < argc; i++) {
+        if (o->n_sources >= PW_MAX_SOURCES)
+            return bad_flag("too many sources (limit %s)", "1024");
+        o->sources[o->n_sources++] = argv[i];
+    }
+    return 0;
+}
+
+/* Loads one source: an http(s) URL is fetched (and kept in the store), anything else is a file. */
+static struct pw_profile *load_source(const struct options *o, const char *src,
+                                      struct pw_err *err)
+{
+    if (!strncmp(src, "http://", 7) || !strncmp(src, "https://", 8))
+        return pw_fetch_profile(src, o->seconds, o->timeout, err);
+    return pw_decode_file(src, err);
+}
+
+/* Loads and merges a list of sources as pprof's chunkedGrab + combineProfiles do. */
+static struct pw_profile *load_all(const struct options *o, const char *const *srcs, size_t n,
+                                   struct pw_err *err)
+{
+    struct pw_profile **ps = pw_xcalloc(n, sizeof(*ps));
+    struct pw_profile *out = NULL;
+    size_t got = 0;
+    for (size_t i = 0; i < n; i++) {
+        ps[got] = load_source(o, srcs[i], err);
+        if (!ps[got])
+            goto done;
+        got++;
+    }
+    if (pw_scale_profiles(ps, got, err))
+        goto done;
+    if (got == 1) {
+        out = ps[0];
+        ps[0] = NULL;
+    } else {
+        out = pw_profile_merge(ps, got, err);
+    }
+done:
+    for (size_t i = 0; i < got; i++)
+        pw_profile_free(ps[i]);
+    free(ps);
+    return out;
+}
+
+/* pprof's fetchProfiles: sources, then bases subtracted (diff bases labelled), then
+ * symbolization (demangling), drop_frames/keep_frames pruning and the final validity check. */
+static struct pw_profile *fetch_profiles(const struct options *o, struct pw_err *err)
+{
+    struct pw_profile *p = load_all(o, o->sources, o->n_sources, err);
+    if (!p)
+        return NULL;
+    if (o->n_bases) {
+        struct pw_profile *base = load_all(o, o->bases, o->n_bases, err);
+        if (!base) {
+            pw_profile_free(p);
+            return NULL;
+        }
+        if (o->diff_base)
+            pw_profile_set_label(base, "pprof::base", "true");
+        if (o->cfg.normalize && pw_profile_normalize(p, base, err)) {
+            pw_profile_free(p);
+            pw_profile_free(base);
+            return NULL;
+        }
+        pw_profile_scale(base, -1);
+        struct pw_profile *pair[2] = {p, base};
+        struct pw_profile *merged = NULL;
+        if (!pw_scale_profiles(pair, 2, err))
+            merged = pw_profile_merge(pair, 2, err);
+        pw_profile_free(p);
+        pw_profile_free(base);
+        if (!merged)
+            return NULL;
+        p = merged;
+    }
+    if (pw_symbolize(p, o->symbolize ? o->symbolize : "", err) ||
+        pw_profile_remove_uninteresting(p, err) || pw_profile_check_valid(p, err)) {
+        pw_profile_free(p);
+        return NULL;
+    }
+    pw_profile_unsource_mappings(p);
+    return p;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    memset(&o, 0, sizeof(o));
+    pw_config_default(&o.cfg);
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (!o.cmd && !o.http)
+        return bad_flag("%s", "no report selected: give -http=[host]:port or one of -top, "
+                              "-raw, -traces, -tags, -dot, -svg, -peek, -list");
+    if (o.n_sources == 0 && !o.http)
+        return bad_flag("%s", "missing profile source");
+
+    struct pw_err err = {0};
+    struct pw_profile *p = NULL;
+    if (o.n_sources) {
+        p = fetch_profiles(&o, &err);
+        if (!p) {
+            fprintf(stderr, "%s\nfailed to fetch any source profiles\n", err.msg);
+            return 1;
+        }
+    }
+
+    if (o.http) {
+        const char *name = o.n_sources ? o.sources[0] : NULL;
+        rc = pw_http_serve(o.http, p ? &p : NULL, p ? 1 : 0, &name, &o.cfg, !o.no_browser, &err);
+        pw_profile_free(p);
+        if (rc) {
+            fprintf(stderr, "pprofweb: %s\n", err.msg);
+            return 1;
+        }
+        return 0;
+    }
+
+    struct pw_buf out, warn;
+    pw_buf_init(&out, 0);
+    pw_buf_init(&warn, 0);
+    rc = pw_report_run(&out, &warn, p, o.cmd, o.cmd_arg, &o.cfg, &err);
+    fwrite(pw_buf_str(&warn), 1, warn.len, stderr);
+    if (rc) {
+        fprintf(stderr, "%s\n", err.msg);
+    } else {
+        FILE *f = o.output ? fopen(o.output, "wb") : stdout;
+        if (!f) {
+            perror(o.output);
+            rc = -1;
+        } else {
+            fwrite(pw_buf_str(&out), 1, out.len, f);
+            if (o.output && fclose(f)) {
+                perror(o.output);
+                rc = -1;
+            }
+        }
+    }
+    pw_buf_release(&out);
+    pw_buf_release(&warn);
+    pw_profile_free(p);
+    return rc ? 1 : 0;
+}
