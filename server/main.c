@@ -265,33 +265,35 @@ static int parse_args(int argc, char **argv, struct options *o)
 static struct pw_profile *load_source(const struct options *o, const char *src,
                                       struct pw_err *err)
 {
+    struct pw_profile *p;
     if (!strncmp(src, "http://", 7) || !strncmp(src, "https://", 8))
-        return pw_fetch_profile(src, o->seconds, o->timeout, err);
-    return pw_decode_file(src, err);
+        p = pw_fetch_profile(src, o->seconds, o->timeout, err);
+    else
+        p = pw_decode_file(src, err);
+    if (p)
+        pw_profile_ensure_mapping(p);
+    return p;
 }
 
-/* Loads and merges a list of sources as pprof's chunkedGrab + combineProfiles do. */
+/* Loads and merges a list of sources as pprof's chunkedGrab + combineProfiles do: a source that
+ * fails is reported and skipped; every profile, even a single one, goes through Merge. */
 static struct pw_profile *load_all(const struct options *o, const char *const *srcs, size_t n,
-                                   struct pw_err *err)
+                                   size_t *loaded, struct pw_err *err)
 {
     struct pw_profile **ps = pw_xcalloc(n, sizeof(*ps));
     struct pw_profile *out = NULL;
     size_t got = 0;
     for (size_t i = 0; i < n; i++) {
-        ps[got] = load_source(o, srcs[i], err);
-        if (!ps[got])
-            goto done;
-        got++;
+        struct pw_err e = {0};
+        ps[got] = load_source(o, srcs[i], &e);
+        if (ps[got])
+            got++;
+        else
+            fprintf(stderr, "%s\n", e.msg);
     }
-    if (pw_scale_profiles(ps, got, err))
-        goto done;
-    if (got == 1) {
-        out = ps[0];
-        ps[0] = NULL;
-    } else {
+    *loaded = got;
+    if (got && !pw_scale_profiles(ps, got, err))
         out = pw_profile_merge(ps, got, err);
-    }
-done:
     for (size_t i = 0; i < got; i++)
         pw_profile_free(ps[i]);
     free(ps);
@@ -302,12 +304,18 @@ done:
  * symbolization (demangling), drop_frames/keep_frames pruning and the final validity check. */
 static struct pw_profile *fetch_profiles(const struct options *o, struct pw_err *err)
 {
-    struct pw_profile *p = load_all(o, o->sources, o->n_sources, err);
-    if (!p)
+    size_t n_src = 0, n_base = 0;
+    struct pw_profile *p = load_all(o, o->sources, o->n_sources, &n_src, err);
+    if (!p) {
+        if (n_src == 0)
+            pw_fail(err, PW_ECORRUPT, "failed to fetch any source profiles");
         return NULL;
+    }
     if (o->n_bases) {
-        struct pw_profile *base = load_all(o, o->bases, o->n_bases, err);
+        struct pw_profile *base = load_all(o, o->bases, o->n_bases, &n_base, err);
         if (!base) {
+            if (n_base == 0)
+                pw_fail(err, PW_ECORRUPT, "failed to fetch any base profiles");
             pw_profile_free(p);
             return NULL;
         }
@@ -329,6 +337,9 @@ static struct pw_profile *fetch_profiles(const struct options *o, struct pw_err 
             return NULL;
         p = merged;
     }
+    if (n_src + n_base != o->n_sources + o->n_bases)
+        fprintf(stderr, "Fetched %zu source profiles out of %zu\n", n_src + n_base,
+                o->n_sources + o->n_bases);
     if (pw_symbolize(p, o->symbolize ? o->symbolize : "", err) ||
         pw_profile_remove_uninteresting(p, err) || pw_profile_check_valid(p, err)) {
         pw_profile_free(p);
@@ -357,7 +368,7 @@ int main(int argc, char **argv)
     if (o.n_sources) {
         p = fetch_profiles(&o, &err);
         if (!p) {
-            fprintf(stderr, "%s\nfailed to fetch any source profiles\n", err.msg);
+            fprintf(stderr, "%s\n", err.msg);
             return 1;
         }
     }

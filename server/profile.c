@@ -323,6 +323,16 @@ int pw_profile_check_valid(const struct pw_profile *p, struct pw_err *err)
     return 0;
 }
 
+void pw_profile_ensure_mapping(struct pw_profile *p)
+{
+    if (p->n_mappings)
+        return;
+    struct pw_mapping *m = pw_add_mapping(p);
+    m->id = 1;
+    for (uint32_t i = 0; i < p->n_locations; i++)
+        p->locations[i].mapping = 0;
+}
+
 void pw_profile_set_label(struct pw_profile *p, const char *key, const char *value)
 {
     pw_str k = pw_intern_cstr(p, key), v = pw_intern_cstr(p, value);

@@ -128,6 +128,12 @@ int pw_profile_aggregate(struct pw_profile *p, bool inline_frame, bool function,
 
 /* --- -raw --- */
 
+/* Profile strings may hold any byte, NUL included: write them by length. */
+static void add_str(struct pw_buf *out, const struct pw_profile *p, pw_str s)
+{
+    pw_buf_add(out, p->strings[s], p->string_lens[s]);
+}
+
 static int cmp_cstr(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -269,10 +275,15 @@ void pw_profile_format_raw(const struct pw_profile *p, struct pw_buf *out)
                 continue;
             }
             const struct pw_function *f = &p->functions[ln->function];
-            pw_buf_addf(out, "%s %s:%lld s=%lld", pw_s(p, f->name), pw_s(p, f->filename),
-                        (long long)ln->line, (long long)f->start_line);
-            if (f->name != f->system_name)
-                pw_buf_addf(out, "(%s)", pw_s(p, f->system_name));
+            add_str(out, p, f->name);
+            pw_buf_addc(out, ' ');
+            add_str(out, p, f->filename);
+            pw_buf_addf(out, ":%lld s=%lld", (long long)ln->line, (long long)f->start_line);
+            if (f->name != f->system_name) {
+                pw_buf_addc(out, '(');
+                add_str(out, p, f->system_name);
+                pw_buf_addc(out, ')');
+            }
             pw_buf_addc(out, '\n');
         }
     }

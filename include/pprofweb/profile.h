@@ -171,6 +171,9 @@ int pw_profile_remove_uninteresting(struct pw_profile *p, struct pw_err *err);
 /* pprof's Aggregate. */
 int pw_profile_aggregate(struct pw_profile *p, bool inline_frame, bool function, bool filename,
                          bool linenumber, bool address, struct pw_err *err);
+/* pprof's locateBinaries fallback: a profile without mappings gets one (id 1, no file) that every
+ * location points to. */
+void pw_profile_ensure_mapping(struct pw_profile *p);
 /* Sets label key to value on every sample (pprof's SetLabel, used for diff bases). */
 void pw_profile_set_label(struct pw_profile *p, const char *key, const char *value);
 /* True when the sample has a string label key=value. */

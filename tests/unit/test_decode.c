@@ -1,0 +1,145 @@
+/* Unit tests for decode: every corpus profile.proto decodes to the profile pprof sees (its -raw
+ * dump matches Go 1.19 pprof's), and malformed inputs are rejected with a message, not a crash. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "harness.h"
+#include "pprofweb/buf.h"
+#include "pprofweb/decode.h"
+#include "pprofweb/profile.h"
+
+#define CORPUS "../shared/corpus/"
+
+static char *read_text(const char *path)
+{
+    unsigned char *d;
+    size_t n;
+    struct pw_err err;
+    if (pw_read_file(path, 1 << 30, &d, &n, &err))
+        return NULL;
+    d = realloc(d, n + 1);
+    d[n] = 0;
+    return (char *)d;
+}
+
+static void check_raw(const char *profile)
+{
+    char path[512], want_path[512];
+    snprintf(path, sizeof(path), CORPUS "%s", profile);
+    snprintf(want_path, sizeof(want_path), CORPUS "expected/%s/raw.txt", profile);
+    char *want = read_text(want_path);
+    if (!want) {
+        CHECK(0, "%s: no expected raw.txt", profile);
+        return;
+    }
+    struct pw_err err = {0};
+    struct pw_profile *p = pw_decode_file(path, &err);
+    CHECK(p != NULL, "%s: %s", profile, err.msg);
+    if (!p) {
+        free(want);
+        return;
+    }
+    /* pprof gives a profile without mappings a fake one, and merges every source, even a single
+     * one, before reporting. */
+    pw_profile_ensure_mapping(p);
+    struct pw_profile *merged = pw_profile_compact(p);
+    pw_profile_free(p);
+    p = merged;
+    struct pw_buf out;
+    pw_buf_init(&out, 0);
+    pw_profile_format_raw(p, &out);
+    const char *got = pw_buf_str(&out);
+    size_t i = 0;
+    while (got[i] && got[i] == want[i])
+        i++;
+    CHECK(strcmp(got, want) == 0, "%s: -raw differs at byte %zu: got \"%.60s\" want \"%.60s\"",
+          profile, i, got + i, want + i);
+    pw_buf_release(&out);
+    pw_profile_free(p);
+    free(want);
+}
+
+static void check_rejected(const char *what, const unsigned char *data, size_t len,
+                           const char *want_msg)
+{
+    struct pw_err err = {0};
+    struct pw_profile *p = pw_decode(data, len, &err);
+    CHECK(p == NULL, "%s: accepted", what);
+    CHECK(strstr(err.msg, want_msg) != NULL, "%s: message \"%s\" lacks \"%s\"", what, err.msg,
+          want_msg);
+    pw_profile_free(p);
+}
+
+int main(void)
+{
+    static const char *const protos[] = {
+        "public/go-cpu-sample.pb.gz",
+        "public/go-cpu-labels.pb.gz",     "public/go-cpu-stripped.pb.gz",
+        "public/go-cpu-uncompressed.pb",  "public/go-goroutine.pb.gz",
+        "public/go-heap-nomappings.pb.gz", "public/go-heap-parca.pb.gz",
+        "public/go-mutex.pb.gz",
+        "public/go-wall-fgprof.pb.gz",    "public/invalid-utf8.pb.gz",
+        "public/dotnet-labels.pb",        "public/nodejs-wall.pb.gz",
+        "public/python-pyspy.pb.gz",      "public/rust-pprof-rs.pb.gz",
+        "public/java-cpu-jfr-kafka-t0.pb.gz", "public/native-cpu-parca-agent-labels.pb.gz",
+        "local/profiles/go119-heap-t0.pb.gz", "local/profiles/go119-cpu-t0.pb.gz",
+    };
+    for (size_t i = 0; i < sizeof(protos) / sizeof(*protos); i++)
+        check_raw(protos[i]);
+
+    /* pprof rejects a function with id 0; so do we, with pprof's words. */
+    struct pw_err err = {0};
+    struct pw_profile *p = pw_decode_file(CORPUS "public/dotnet-reserved-function-id0.pb", &err);
+    CHECK(p == NULL, "reserved function id accepted");
+    CHECK_STREQ(err.msg, CORPUS "public/dotnet-reserved-function-id0.pb: malformed profile: "
+                                "found function with reserved ID=0");
+
+    /* Malformed inputs. */
+    static const unsigned char bad_varint[] = {0x0a, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                               0x80, 0x80, 0x80, 0x80, 0x80};
+    check_rejected("bad varint", bad_varint, sizeof(bad_varint), "profile");
+    /* sample_type {type: 1} with a string table of only "": index out of range. */
+    static const unsigned char bad_string[] = {0x0a, 0x02, 0x08, 0x05, 0x32, 0x00};
+    check_rejected("string index", bad_string, sizeof(bad_string), "string index 5 out of range");
+    /* A sample that names location 7, which does not exist. */
+    static const unsigned char bad_loc[] = {0x0a, 0x00, 0x12, 0x05, 0x0a, 0x01, 0x07, 0x10,
+                                            0x01, 0x32, 0x00};
+    check_rejected("unknown location", bad_loc, sizeof(bad_loc), "location id 7 not in profile");
+    /* A sample with two values for one sample type. */
+    static const unsigned char bad_values[] = {0x0a, 0x00, 0x12, 0x04, 0x12, 0x02, 0x01, 0x02,
+                                               0x32, 0x00};
+    check_rejected("value count", bad_values, sizeof(bad_values), "2 values vs. 1 types");
+    check_rejected("empty", (const unsigned char *)"", 0, "empty input");
+
+    /* Truncated gzip. */
+    unsigned char *gz;
+    size_t gz_len;
+    CHECK(pw_read_file(CORPUS "public/go-cpu-sample.pb.gz", 1 << 20, &gz, &gz_len, &err) == 0,
+          "read");
+    check_rejected("truncated gzip", gz, gz_len / 2, "decompressing profile");
+    free(gz);
+
+    /* A gzip bomb: 64 MB of zeros compress to ~64 KB; with a small cap it must stop. */
+    size_t big = 64 << 20;
+    unsigned char *zeros = calloc(1, big);
+    uLongf clen = compressBound(big);
+    unsigned char *comp = malloc(clen + 32);
+    z_stream zs = {0};
+    deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY);
+    zs.next_in = zeros;
+    zs.avail_in = (uInt)big;
+    zs.next_out = comp;
+    zs.avail_out = (uInt)clen;
+    deflate(&zs, Z_FINISH);
+    size_t comp_len = zs.total_out;
+    deflateEnd(&zs);
+    unsigned char *out;
+    size_t out_len;
+    CHECK(pw_gunzip(comp, comp_len, 1 << 20, &out, &out_len, &err) == -1 && err.code == PW_ETOOBIG,
+          "gzip bomb not stopped: %s", err.msg);
+    free(zeros);
+    free(comp);
+    return harness_done();
+}
