@@ -74,7 +74,7 @@ test-deps: deps
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 	@cd tests/browser && [ -d node_modules/playwright-core ] || npm install --no-audit --no-fund --silent
 
-RUN_PROFILE ?= testdata/profiles/go-heap.pb.gz
+RUN_PROFILE ?= testdata/profiles/shop.heap-t1.pb.gz
 run: deps
 	$(MAKE) all
 	$(B)/pprofweb -http=:8081 $(RUN_PROFILE)

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test suite (unit, conformance, HTTP, browser) and ends with the totals as
+# "N passed, N failed". Each suite prints its own "<suite>: N passed, N failed" line.
+set -u
+cd "$(dirname "$0")/.."
+total_pass=0 total_fail=0 status=0
+run_suite() {
+    local name=$1; shift
+    echo "=== $name"
+    local out rc
+    out=$("$@" 2>&1); rc=$?
+    printf '%s\n' "$out"
+    local line p f
+    line=$(printf '%s\n' "$out" | grep -E '[0-9]+ passed, [0-9]+ failed' | tail -n1)
+    p=$(printf '%s' "$line" | sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\1/')
+    f=$(printf '%s' "$line" | sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\2/')
+    [ -n "$line" ] || { p=0; f=1; }
+    [ $rc -ne 0 ] && [ "$f" = 0 ] && f=1
+    total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+    [ $rc -ne 0 ] && status=1
+}
+run_suite unit tests/unit/run.sh build/tests/test_*
+run_suite conformance tests/conformance/run.sh
+[ -x tests/http/run.sh ] && run_suite http tests/http/run.sh
+[ -x tests/browser/run.sh ] && run_suite browser tests/browser/run.sh
+echo "all suites: $total_pass passed, $total_fail failed"
+exit $status
