@@ -5,7 +5,7 @@ CC ?= cc
 PKGS := libprotobuf-c zlib libmicrohttpd libgvc libpcre2-8 libcurl
 # Debian packages that provide the build and test dependencies (installed by `make deps`).
 DEB_PKGS := build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev zlib1g-dev \
-	libmicrohttpd-dev libgraphviz-dev libpcre2-dev libcurl4-openssl-dev curl python3
+	libmicrohttpd-dev libgraphviz-dev libpcre2-dev libcurl4-openssl-dev curl python3 time bc golang-go
 DEB_TEST_PKGS := chromium nodejs npm
 
 OPT ?= -O2
