@@ -5,8 +5,8 @@ CC ?= cc
 PKGS := libprotobuf-c zlib libmicrohttpd libgvc libpcre2-8 libcurl
 # Debian packages that provide the build and test dependencies (installed by `make deps`).
 DEB_PKGS := build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev zlib1g-dev \
-	libmicrohttpd-dev libgraphviz-dev libpcre2-dev libcurl4-openssl-dev curl python3 time bc golang-go
-DEB_TEST_PKGS := chromium nodejs npm
+	libmicrohttpd-dev libgraphviz-dev libpcre2-dev libcurl4-openssl-dev
+DEB_TEST_PKGS := chromium nodejs npm curl python3 golang-go time bc
 
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
@@ -91,7 +91,8 @@ unit: $(UNIT_BINS)
 conformance: all
 	tests/conformance/run.sh
 
-bench: all
+bench: test-deps
+	$(MAKE) all
 	bench/run.sh
 
 install: all
