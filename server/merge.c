@@ -23,15 +23,25 @@ struct keymap {
     size_t cap, n;
 };
 
+/* Keys are mostly 64-bit words, so hash a word at a time. */
 static uint64_t hash_key(const void *k, size_t n)
 {
     const unsigned char *s = k;
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 1099511628211ull;
+    uint64_t h = 0x243f6a8885a308d3ull ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 29;
+        s += 8;
+        n -= 8;
     }
-    return h ^ (h >> 31);
+    while (n--) {
+        h = (h ^ *s++) * 0x100000001b3ull;
+    }
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ull;
+    return h ^ (h >> 32);
 }
 
 static void keymap_init(struct keymap *m)
@@ -65,27 +75,43 @@ static void keymap_grow(struct keymap *m)
     m->cap = cap;
 }
 
-/* Returns the value for key, or inserts value and returns it. *found tells which. */
-static uint32_t keymap_get_or_put(struct keymap *m, const void *key, size_t len, uint32_t value,
-                                  bool *found)
+/* Finds key: returns its slot; *found tells whether the slot holds key or is where it goes. */
+static size_t keymap_find(struct keymap *m, const void *key, size_t len, uint64_t h, bool *found)
 {
     if ((m->n + 1) * 2 > m->cap)
         keymap_grow(m);
-    uint64_t h = hash_key(key, len);
     size_t j = h & (m->cap - 1);
     while (m->slots[j].key) {
         struct slot *s = &m->slots[j];
         if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0) {
             *found = true;
-            return s->value;
+            return j;
         }
         j = (j + 1) & (m->cap - 1);
     }
+    *found = false;
+    return j;
+}
+
+/* Inserts at a slot keymap_find returned; stored (len bytes equal to the key) must outlive m. */
+static void keymap_insert(struct keymap *m, size_t slot, uint64_t h, const void *stored,
+                          size_t len, uint32_t value)
+{
+    m->slots[slot] = (struct slot){h, stored, (uint32_t)len, value};
+    m->n++;
+}
+
+/* Returns the value for key, or inserts value (copying the key) and returns it. */
+static uint32_t keymap_get_or_put(struct keymap *m, const void *key, size_t len, uint32_t value,
+                                  bool *found)
+{
+    uint64_t h = hash_key(key, len);
+    size_t j = keymap_find(m, key, len, h, found);
+    if (*found)
+        return m->slots[j].value;
     unsigned char *k = pw_arena_alloc(&m->arena, len ? len : 1);
     memcpy(k, key, len);
-    m->slots[j] = (struct slot){h, k, (uint32_t)len, value};
-    m->n++;
-    *found = false;
+    keymap_insert(m, j, h, k, len, value);
     return value;
 }
 
@@ -98,7 +124,8 @@ struct merger {
     uint32_t *map_by_src;  /* src mapping -> dst mapping */
     int64_t *map_offset;   /* src mapping -> address offset into the dst mapping */
     struct keymap samples, locations, functions, mappings;
-    struct pw_buf key;
+    struct pw_buf key;  /* location, function and mapping keys */
+    struct pw_buf skey; /* the sample key, built while locations are mapped */
 };
 
 static pw_str map_str(struct merger *m, pw_str s)
@@ -198,10 +225,10 @@ static uint32_t map_location(struct merger *m, uint32_t src_idx)
     /* pprof's location key: address relative to the mapping, mapping id, lines, folded. */
     pw_buf_reset(&m->key);
     key_u64(&m->key, mi == PW_NONE ? addr : addr - m->p->mappings[mi].start);
-    key_u64(&m->key, mi == PW_NONE ? 0 : m->p->mappings[mi].id);
+    key_u64(&m->key, mi == PW_NONE ? 0 : (uint64_t)mi + 1);
     key_u64(&m->key, sl->is_folded);
     for (uint32_t i = 0; i < sl->n_lines; i++) {
-        key_u64(&m->key, lines[i].function == PW_NONE ? 0 : m->p->functions[lines[i].function].id);
+        key_u64(&m->key, lines[i].function == PW_NONE ? 0 : (uint64_t)lines[i].function + 1);
         key_u64(&m->key, (uint64_t)lines[i].line);
     }
     bool found;
@@ -228,30 +255,36 @@ static int cmp_label(const void *a, const void *b)
     return x->key < y->key ? -1 : x->key > y->key;
 }
 
+static void key_u32(struct pw_buf *b, uint32_t v)
+{
+    pw_buf_add(b, &v, sizeof(v));
+}
+
+/* The sample key is the merged location indexes (u32; merged ids are index + 1, so the index is
+ * as good), then the labels grouped by key in a canonical key order (values of one key keep their
+ * order, as Go's label maps do). For a new sample the key is stored in the profile's arena and
+ * its first part doubles as the sample's location array. */
 static void map_sample(struct merger *m, const struct pw_sample *ss)
 {
     struct pw_profile *p = m->p;
     uint32_t nt = p->n_sample_types;
-    uint32_t *locs = pw_arena_alloc(&p->arena, sizeof(uint32_t) * (ss->n_locs ? ss->n_locs : 1));
+    pw_buf_reset(&m->skey);
+    /* Reserve room for the locations, then write them in place (the hot loop of merging). */
+    pw_buf_pad(&m->skey, 0, sizeof(uint32_t) * ss->n_locs);
+    if (m->skey.overflow)
+        abort(); /* stack depth is capped at decode: cannot happen */
+    uint32_t *kl = (uint32_t *)m->skey.data;
     for (uint32_t i = 0; i < ss->n_locs; i++)
-        locs[i] = map_location(m, ss->locs[i]);
+        kl[i] = map_location(m, ss->locs[i]);
     struct pw_label *labels = NULL;
     if (ss->n_labels) {
-        labels = pw_arena_alloc(&p->arena, sizeof(*labels) * ss->n_labels);
+        labels = pw_xmalloc(sizeof(*labels) * ss->n_labels);
         for (uint32_t i = 0; i < ss->n_labels; i++) {
             labels[i] = ss->labels[i];
             labels[i].key = map_str(m, ss->labels[i].key);
             labels[i].str = map_str(m, ss->labels[i].str);
             labels[i].unit = map_str(m, ss->labels[i].unit);
         }
-    }
-    /* Key: location ids, then labels grouped by key (values in order), keys in a canonical
-     * order; pprof sorts the printed keys, any fixed order gives the same equivalence. */
-    pw_buf_reset(&m->key);
-    key_u64(&m->key, ss->n_locs);
-    for (uint32_t i = 0; i < ss->n_locs; i++)
-        key_u64(&m->key, p->locations[locs[i]].id);
-    if (ss->n_labels) {
         struct pw_label *sorted = pw_xmalloc(sizeof(*sorted) * ss->n_labels);
         memcpy(sorted, labels, sizeof(*sorted) * ss->n_labels);
         /* Insertion sort keeps values of one key in order (stable). */
@@ -264,29 +297,39 @@ static void map_sample(struct merger *m, const struct pw_sample *ss)
             }
             sorted[j] = t;
         }
+        key_u32(&m->skey, PW_NONE); /* separates locations from labels */
         for (uint32_t i = 0; i < ss->n_labels; i++) {
-            key_u64(&m->key, sorted[i].is_num);
-            key_u64(&m->key, sorted[i].key);
-            key_u64(&m->key, sorted[i].is_num ? (uint64_t)sorted[i].num : sorted[i].str);
-            key_u64(&m->key, sorted[i].unit);
+            key_u32(&m->skey, sorted[i].is_num);
+            key_u32(&m->skey, sorted[i].key);
+            key_u64(&m->skey, sorted[i].is_num ? (uint64_t)sorted[i].num : sorted[i].str);
+            key_u32(&m->skey, sorted[i].unit);
         }
         free(sorted);
     }
+    uint64_t h = hash_key(m->skey.data, m->skey.len);
     bool found;
-    uint32_t idx = keymap_get_or_put(&m->samples, m->key.data, m->key.len, (uint32_t)p->n_samples,
-                                     &found);
+    size_t slot = keymap_find(&m->samples, m->skey.data, m->skey.len, h, &found);
     if (found) {
+        struct pw_sample *ds = &p->samples[m->samples.slots[slot].value];
         for (uint32_t i = 0; i < nt; i++)
-            p->samples[idx].values[i] += ss->values[i];
+            ds->values[i] += ss->values[i];
+        free(labels);
         return;
     }
+    void *stored = pw_arena_alloc(&p->arena, m->skey.len ? m->skey.len : 1);
+    memcpy(stored, m->skey.data, m->skey.len);
+    keymap_insert(&m->samples, slot, h, stored, m->skey.len, (uint32_t)p->n_samples);
     struct pw_sample *ds = pw_add_sample(p);
     ds->values = pw_arena_alloc(&p->arena, sizeof(int64_t) * (nt ? nt : 1));
     memcpy(ds->values, ss->values, sizeof(int64_t) * nt);
-    ds->locs = locs;
+    ds->locs = stored;
     ds->n_locs = ss->n_locs;
-    ds->labels = labels;
-    ds->n_labels = ss->n_labels;
+    if (labels) {
+        ds->labels = pw_arena_alloc(&p->arena, sizeof(*labels) * ss->n_labels);
+        memcpy(ds->labels, labels, sizeof(*labels) * ss->n_labels);
+        ds->n_labels = ss->n_labels;
+        free(labels);
+    }
 }
 
 static bool is_zero_sample(const struct pw_profile *p, const struct pw_sample *s)
@@ -368,10 +411,16 @@ struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, st
     if (!m.p)
         return NULL;
     keymap_init(&m.samples);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += srcs[i]->n_samples;
+    while (m.samples.cap < total * 2)
+        keymap_grow(&m.samples);
     keymap_init(&m.locations);
     keymap_init(&m.functions);
     keymap_init(&m.mappings);
     pw_buf_init(&m.key, 0);
+    pw_buf_init(&m.skey, 0);
     for (size_t i = 0; i < n; i++) {
         const struct pw_profile *src = srcs[i];
         m.src = src;
@@ -397,6 +446,7 @@ struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, st
     keymap_release(&m.functions);
     keymap_release(&m.mappings);
     pw_buf_release(&m.key);
+    pw_buf_release(&m.skey);
     /* Values of merged samples may cancel out (a profile minus its base): merge again to drop
      * them, as pprof does. */
     for (size_t j = 0; j < m.p->n_samples; j++) {
