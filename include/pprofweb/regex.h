@@ -1,0 +1,43 @@
+/* regex: Go (RE2) regular expressions, as pprof users write them for -focus, -ignore, -show,
+ * tag filters and drop_frames, matched with PCRE2. Owned by the filter helper.
+ *
+ * pw_regex_compile() parses the pattern with Go's regexp/syntax rules, rejects what Go rejects
+ * with Go's message ("error parsing regexp: missing closing ): `(`"), and translates the rest
+ * to an equivalent PCRE2 pattern: ASCII \d \s \w \b, $ only at the end of text, no
+ * backreferences, lookaround or possessive forms. Matching is an unanchored search over UTF-8
+ * text, as Go's MatchString; invalid UTF-8 in the subject never matches a character but does
+ * not stop the search. The caller owns the returned struct and frees it with pw_regex_free().
+ * A compiled regex holds its own match scratch: use it from one thread at a time. */
+#ifndef PPROFWEB_REGEX_H
+#define PPROFWEB_REGEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pprofweb/err.h"
+
+struct pw_regex;
+struct pw_buf;
+
+/* Compiles pattern (NUL-terminated). On failure returns NULL and fills err (PW_EINVAL) with
+ * Go's message, without any "parsing ... regexp:" context: callers prefix that. */
+struct pw_regex *pw_regex_compile(const char *pattern, struct pw_err *err);
+void pw_regex_free(struct pw_regex *re);
+
+/* True when re matches anywhere in s[0..len). NULL re never matches. A pathological
+ * backtracking case that exhausts the match limit counts as no match. */
+bool pw_regex_match(const struct pw_regex *re, const char *s, size_t len);
+bool pw_regex_match_cstr(const struct pw_regex *re, const char *s);
+
+/* Finds the leftmost match at or after offset from in s[0..len) (Go's leftmost-first rules);
+ * sets [*start, *end) and returns true, or returns false. */
+bool pw_regex_find(const struct pw_regex *re, const char *s, size_t len, size_t from,
+                   size_t *start, size_t *end);
+
+/* Appends s with every regexp metacharacter escaped (Go's regexp.QuoteMeta). */
+void pw_regex_quote_meta(const char *s, struct pw_buf *out);
+
+/* The source pattern re was compiled from. */
+const char *pw_regex_source(const struct pw_regex *re);
+
+#endif
