@@ -41,6 +41,8 @@ struct pw_edge {
     int64_t weight, weight_div;
     bool residual;  /* connects nodes through removed nodes */
     bool is_inline; /* a call inlined into the caller */
+    uint32_t id;    /* index in the graph's edge array */
+    uint32_t mark;  /* scratch for the graph's algorithms */
 };
 
 static inline int64_t pw_edge_weight_value(const struct pw_edge *e)

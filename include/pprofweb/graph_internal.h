@@ -1,0 +1,93 @@
+/* graph_internal: state shared by graph_build.c, graph_trim.c and graph_names.c; not an API for
+ * other modules. Tables here belong to the struct pw_graph (or pw_node_set) that holds them. */
+#ifndef PPROFWEB_GRAPH_INTERNAL_H
+#define PPROFWEB_GRAPH_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pprofweb/arena.h"
+#include "pprofweb/graph.h"
+
+/* Open-addressing set of indexes (slot = index + 1, 0 empty) into an array the owner keeps,
+ * with the hash of each entry kept by the owner too. No deletion. */
+struct gx_ixtab {
+    uint32_t *slots;
+    size_t cap, n;
+};
+
+/* Interned strings: equal strings get equal ids. Strings are borrowed (from the profile) or
+ * copied into the arena. */
+struct gx_strtab {
+    struct pw_arena *arena;
+    const char **s;
+    uint64_t *h;
+    uint32_t n;
+    size_t cap;
+    struct gx_ixtab ix;
+};
+void gx_strtab_init(struct gx_strtab *t, struct pw_arena *arena);
+void gx_strtab_release(struct gx_strtab *t);
+/* Returns the id of s; inserts (borrowing s when borrow, else copying) unless lookup_only, in
+ * which case PW_NONE (UINT32_MAX) means absent. */
+uint32_t gx_strtab_intern(struct gx_strtab *t, const char *s, bool borrow, bool lookup_only);
+
+/* A NodeInfo with every string interned: equality is integer equality. */
+struct gx_info_key {
+    uint32_t name, orig_name, file, objfile;
+    uint64_t address;
+    int64_t start_line, lineno;
+};
+
+struct gx_infotab {
+    struct gx_info_key *k;
+    uint64_t *h;
+    uint32_t n;
+    size_t cap;
+    struct gx_ixtab ix;
+};
+void gx_infotab_release(struct gx_infotab *t);
+uint32_t gx_infotab_intern(struct gx_infotab *t, const struct gx_info_key *k, bool lookup_only);
+
+/* uint64 key -> uint32 value with deletion (tombstones). */
+struct gx_u64map {
+    uint64_t *keys;
+    uint32_t *vals; /* value + 1; 0 empty; UINT32_MAX deleted */
+    size_t cap, used, n;
+};
+void gx_u64map_release(struct gx_u64map *m);
+/* Returns a pointer to the value slot for key, or NULL when absent. */
+uint32_t *gx_u64map_get(const struct gx_u64map *m, uint64_t key);
+void gx_u64map_put(struct gx_u64map *m, uint64_t key, uint32_t val);
+void gx_u64map_del(struct gx_u64map *m, uint64_t key);
+
+struct pw_node_set {
+    struct pw_arena arena;
+    struct gx_strtab strs;
+    struct gx_infotab infos;
+};
+
+struct gx_graph_priv {
+    struct gx_strtab strs;
+    struct gx_u64map edge_map; /* src id << 32 | dest id -> edge index */
+    uint32_t edge_mark_gen;
+};
+
+/* Removes e from the edge list l (order kept); no-op when absent. */
+void gx_edge_list_remove(struct pw_edge_list *l, const struct pw_edge *e);
+void gx_edge_list_push(struct pw_edge_list *l, struct pw_edge *e);
+/* Forgets the (src, dest) lookup entry of e, and records it again after e->src changed. */
+void gx_edge_unindex(struct pw_graph *g, const struct pw_edge *e);
+void gx_edge_index(struct pw_graph *g, const struct pw_edge *e);
+
+/* Go's filepath.Base and filepath.Clean, into the arena. */
+const char *gx_go_base(const char *path, struct pw_arena *arena);
+const char *gx_go_clean(const char *path, struct pw_arena *arena);
+
+static inline int64_t gx_abs64(int64_t v)
+{
+    return v < 0 ? (int64_t)(0 - (uint64_t)v) : v;
+}
+
+#endif

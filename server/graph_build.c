@@ -1,0 +1,676 @@
+/* graph_build: pprof's graph.New, newGraph, newTree and CreateNodes. Every location line becomes
+ * a NodeInfo (interned, so equal infos are one integer); a graph has one node per info, a tree
+ * one node per (parent, info). Samples then add flat/cum weights, label tags and edges. Per
+ * sample work is integer lookups only: "seen in this sample" is a generation mark on nodes and
+ * edges instead of pprof's per-sample maps, and label strings and formatted numeric tags are
+ * computed once per sample, not once per node.
+ * The graph owns everything it creates (arena plus arrays); strings of the profile are borrowed,
+ * so the profile must outlive the graph. Go's map iteration order is random; here nodes, edges
+ * and tags keep creation order, and every output that depends on order sorts first. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pprofweb/buf.h"
+#include "pprofweb/graph.h"
+#include "pprofweb/graph_internal.h"
+#include "pprofweb/profile.h"
+
+/* Build-time state. */
+struct builder {
+    struct pw_graph *g;
+    struct gx_graph_priv *pv;
+    const struct pw_profile *p;
+    const struct pw_graph_options *o;
+    struct gx_infotab infos;
+    uint32_t *prof_str;   /* profile string -> graph string id + 1 */
+    uint32_t *clean_str;  /* profile file name -> cleaned graph string id + 1 */
+    uint8_t *info_kept;   /* per info: 0 unknown, 1 kept, 2 not kept */
+    size_t cap_info_kept;
+    struct pw_node **node_of_info; /* graph mode */
+    size_t cap_node_of_info;
+    struct gx_u64map tree_map;   /* tree mode: (parent id + 1) << 32 | info -> node id */
+    uint32_t *loc_start;         /* per location: first entry in loc_info / loc_nodes */
+    uint32_t *loc_info;          /* info id per location line */
+    struct pw_node **loc_nodes;  /* graph mode: node per location line */
+    struct gx_u64map tag_class;  /* group << 32 | name -> class id */
+    uint32_t n_classes;
+    struct gx_u64map tag_map;    /* node id << 32 | class id -> tag index */
+    struct pw_tag **tags;
+    size_t n_tags, cap_tags;
+    struct gx_u64map group_map;  /* node id << 32 | labels id -> numeric group index */
+};
+
+/* One numeric label of the current sample, formatted. */
+struct num_tag {
+    uint32_t name;
+    const char *unit;
+    int64_t value;
+    uint32_t class_id;
+};
+
+/* PW_GROW that zeroes the new elements. */
+static void grow_zero(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    size_t old = *cap;
+    pw_grow(arr, cap, need, elem);
+    if (*cap > old)
+        memset((char *)*arr + old * elem, 0, (*cap - old) * elem);
+}
+#define GROW_ZERO(arr, cap, need) grow_zero((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+
+static uint32_t gstr(struct builder *b, pw_str s)
+{
+    if (!b->prof_str[s])
+        b->prof_str[s] = gx_strtab_intern(&b->pv->strs, pw_s(b->p, s), true, false) + 1;
+    return b->prof_str[s] - 1;
+}
+
+static uint32_t gstr_clean(struct builder *b, pw_str s)
+{
+    if (!b->clean_str[s]) {
+        const char *c = gx_go_clean(pw_s(b->p, s), &b->g->arena);
+        b->clean_str[s] = gx_strtab_intern(&b->pv->strs, c, true, false) + 1;
+    }
+    return b->clean_str[s] - 1;
+}
+
+static uint32_t empty_str(struct builder *b)
+{
+    return gx_strtab_intern(&b->pv->strs, "", true, false);
+}
+
+/* pprof's nodeInfo, interned. */
+static uint32_t line_info(struct builder *b, const struct pw_location *l, const struct pw_line *ln)
+{
+    const struct pw_profile *p = b->p;
+    uint32_t objfile = empty_str(b);
+    if (l->mapping != PW_NONE && p->mappings[l->mapping].file != 0)
+        objfile = gstr(b, p->mappings[l->mapping].file);
+    struct gx_info_key k = {.name = empty_str(b),
+                            .orig_name = empty_str(b),
+                            .file = empty_str(b),
+                            .objfile = empty_str(b),
+                            .address = l->address};
+    if (!ln || ln->function == PW_NONE) {
+        k.objfile = objfile;
+        return gx_infotab_intern(&b->infos, &k, false);
+    }
+    const struct pw_function *f = &p->functions[ln->function];
+    k.lineno = ln->line;
+    k.name = gstr(b, f->name);
+    if (f->filename != 0)
+        k.file = gstr_clean(b, f->filename);
+    if (b->o->orig_fn_names)
+        k.orig_name = gstr(b, f->system_name);
+    if (b->o->obj_names || (f->name == 0 && (!b->o->orig_fn_names || f->system_name == 0))) {
+        k.objfile = objfile;
+        k.start_line = f->start_line;
+    }
+    return gx_infotab_intern(&b->infos, &k, false);
+}
+
+static void to_node_info(struct builder *b, const struct gx_info_key *k, struct pw_node_info *out)
+{
+    const char *const *s = b->pv->strs.s;
+    *out = (struct pw_node_info){.name = s[k->name],
+                                 .orig_name = s[k->orig_name],
+                                 .address = k->address,
+                                 .file = s[k->file],
+                                 .start_line = k->start_line,
+                                 .lineno = k->lineno,
+                                 .objfile = s[k->objfile]};
+}
+
+static bool info_kept(struct builder *b, uint32_t info)
+{
+    if (!b->o->kept_nodes)
+        return true;
+    GROW_ZERO(b->info_kept, b->cap_info_kept, (size_t)info + 1);
+    if (!b->info_kept[info]) {
+        struct pw_node_info ni;
+        to_node_info(b, &b->infos.k[info], &ni);
+        b->info_kept[info] = pw_node_set_has(b->o->kept_nodes, &ni) ? 1 : 2;
+    }
+    return b->info_kept[info] == 1;
+}
+
+static struct pw_node *new_node(struct builder *b, uint32_t info)
+{
+    struct pw_graph *g = b->g;
+    struct pw_node *n = pw_arena_calloc(&g->arena, 1, sizeof *n);
+    to_node_info(b, &b->infos.k[info], &n->info);
+    n->printable_name = pw_node_info_printable_name(&n->info, &g->arena);
+    n->sort_key = pw_node_info_sort_key(&n->info, &g->arena);
+    n->id = (uint32_t)g->n_all;
+    PW_GROW(g->all, g->cap_all, g->n_all + 1);
+    g->all[g->n_all++] = n;
+    return n;
+}
+
+static uint32_t function_info(struct builder *b, uint32_t info)
+{
+    struct gx_info_key k = b->infos.k[info];
+    k.address = 0;
+    k.lineno = 0;
+    return gx_infotab_intern(&b->infos, &k, false);
+}
+
+/* pprof's NodeMap.FindOrInsertNode on the graph's single map. */
+static struct pw_node *graph_node(struct builder *b, uint32_t info, bool check_kept)
+{
+    if (check_kept && !info_kept(b, info))
+        return NULL;
+    GROW_ZERO(b->node_of_info, b->cap_node_of_info, (size_t)info + 1);
+    if (b->node_of_info[info])
+        return b->node_of_info[info];
+    struct pw_node *n = new_node(b, info);
+    b->node_of_info[info] = n;
+    const struct gx_info_key *k = &b->infos.k[info];
+    if (k->address == 0 && k->lineno == 0) {
+        n->function = n;
+        return n;
+    }
+    n->function = graph_node(b, function_info(b, info), false);
+    return n;
+}
+
+/* FindOrInsertNode on the map of one tree parent (NULL for roots). */
+static struct pw_node *tree_node(struct builder *b, struct pw_node *parent, uint32_t info,
+                                 bool check_kept)
+{
+    if (check_kept && !info_kept(b, info))
+        return NULL;
+    uint64_t key = ((uint64_t)(parent ? parent->id + 1 : 0) << 32) | info;
+    uint32_t *slot = gx_u64map_get(&b->tree_map, key);
+    if (slot)
+        return b->g->all[*slot - 1];
+    struct pw_node *n = new_node(b, info);
+    gx_u64map_put(&b->tree_map, key, n->id);
+    const struct gx_info_key *k = &b->infos.k[info];
+    if (k->address == 0 && k->lineno == 0) {
+        n->function = n;
+        return n;
+    }
+    n->function = tree_node(b, parent, function_info(b, info), false);
+    return n;
+}
+
+/* Interns the NodeInfo of every location line (a location without lines has one empty line). */
+static void location_infos(struct builder *b)
+{
+    const struct pw_profile *p = b->p;
+    b->loc_start = pw_xcalloc((size_t)p->n_locations + 1, sizeof *b->loc_start);
+    size_t total = 0;
+    for (uint32_t i = 0; i < p->n_locations; i++) {
+        b->loc_start[i] = (uint32_t)total;
+        total += p->locations[i].n_lines ? p->locations[i].n_lines : 1;
+    }
+    b->loc_start[p->n_locations] = (uint32_t)total;
+    b->loc_info = pw_xcalloc(total ? total : 1, sizeof *b->loc_info);
+    for (uint32_t i = 0; i < p->n_locations; i++) {
+        const struct pw_location *l = &p->locations[i];
+        uint32_t *out = b->loc_info + b->loc_start[i];
+        if (!l->n_lines)
+            out[0] = line_info(b, l, NULL);
+        for (uint32_t j = 0; j < l->n_lines; j++)
+            out[j] = line_info(b, l, &l->lines[j]);
+    }
+}
+
+/* pprof's CreateNodes (graph mode). */
+static void create_nodes(struct builder *b)
+{
+    location_infos(b);
+    size_t total = b->loc_start[b->p->n_locations];
+    b->loc_nodes = pw_xcalloc(total ? total : 1, sizeof *b->loc_nodes);
+    for (size_t i = 0; i < total; i++)
+        b->loc_nodes[i] = graph_node(b, b->loc_info[i], true);
+}
+
+/* --- tags --- */
+
+static struct pw_tag *find_or_add_tag(struct builder *b, struct pw_node *n, uint32_t class_id,
+                                      uint32_t group, uint32_t name, const char *unit,
+                                      int64_t value)
+{
+    uint64_t key = ((uint64_t)n->id << 32) | class_id;
+    uint32_t *slot = gx_u64map_get(&b->tag_map, key);
+    if (slot)
+        return b->tags[*slot - 1];
+    struct pw_graph *g = b->g;
+    struct pw_tag *t = pw_arena_calloc(&g->arena, 1, sizeof *t);
+    t->name = b->pv->strs.s[name];
+    t->unit = unit;
+    t->value = value;
+    PW_GROW(b->tags, b->cap_tags, b->n_tags + 1);
+    b->tags[b->n_tags] = t;
+    gx_u64map_put(&b->tag_map, key, (uint32_t)b->n_tags++);
+    struct pw_tag_list *list;
+    if (group == 0) {
+        list = &n->label_tags;
+    } else {
+        uint64_t gkey = ((uint64_t)n->id << 32) | (group - 1);
+        uint32_t *gs = gx_u64map_get(&b->group_map, gkey);
+        if (!gs) {
+            size_t cap = n->cap_numeric_tags;
+            PW_GROW(n->numeric_tags, cap, (size_t)n->n_numeric_tags + 1);
+            n->cap_numeric_tags = (uint32_t)cap;
+            n->numeric_tags[n->n_numeric_tags] =
+                (struct pw_num_tag_group){.labels = b->pv->strs.s[group - 1]};
+            gx_u64map_put(&b->group_map, gkey, n->n_numeric_tags++);
+            gs = gx_u64map_get(&b->group_map, gkey);
+        }
+        list = &n->numeric_tags[*gs - 1].tags;
+    }
+    size_t cap = list->cap;
+    PW_GROW(list->v, cap, (size_t)list->n + 1);
+    list->cap = (uint32_t)cap;
+    list->v[list->n++] = t;
+    return t;
+}
+
+static uint32_t tag_class(struct builder *b, uint32_t group, uint32_t name)
+{
+    uint64_t key = ((uint64_t)group << 32) | name;
+    uint32_t *slot = gx_u64map_get(&b->tag_class, key);
+    if (slot)
+        return *slot - 1;
+    gx_u64map_put(&b->tag_class, key, b->n_classes);
+    return b->n_classes++;
+}
+
+/* What one sample adds to every node it reaches. */
+struct sample_ctx {
+    int64_t w, dw;
+    uint32_t labels;      /* graph string id of the joined labels; "" when none */
+    bool has_labels;
+    uint32_t label_class; /* tag class of the label tag */
+    struct num_tag *nums;
+    size_t n_nums, cap_nums;
+};
+
+static void add_tag_weight(struct pw_tag *t, const struct sample_ctx *s, bool flat)
+{
+    if (flat) {
+        t->flat_div += s->dw;
+        t->flat += s->w;
+    } else {
+        t->cum_div += s->dw;
+        t->cum += s->w;
+    }
+}
+
+/* pprof's Node.addSample. */
+static void add_sample(struct builder *b, struct pw_node *n, const struct sample_ctx *s, bool flat)
+{
+    if (flat) {
+        n->flat_div += s->dw;
+        n->flat += s->w;
+    } else {
+        n->cum_div += s->dw;
+        n->cum += s->w;
+    }
+    if (s->has_labels)
+        add_tag_weight(find_or_add_tag(b, n, s->label_class, 0, s->labels, "", 0), s, flat);
+    for (size_t i = 0; i < s->n_nums; i++) {
+        const struct num_tag *nt = &s->nums[i];
+        add_tag_weight(find_or_add_tag(b, n, nt->class_id, s->labels + 1, nt->name, nt->unit,
+                                       nt->value),
+                       s, flat);
+    }
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* pprof's joinLabels plus the formatted numeric labels, once per sample. */
+static void sample_labels(struct builder *b, const struct pw_sample *smp, struct sample_ctx *s,
+                          struct pw_buf *tmp)
+{
+    const struct pw_profile *p = b->p;
+    const struct pw_graph_options *o = b->o;
+    s->has_labels = false;
+    s->n_nums = 0;
+    s->labels = empty_str(b);
+    if (!smp->n_labels)
+        return;
+    const char **parts = pw_xcalloc(smp->n_labels, sizeof *parts);
+    size_t np = 0;
+    struct pw_arena scratch;
+    pw_arena_init(&scratch);
+    for (uint32_t i = 0; i < smp->n_labels; i++) {
+        const struct pw_label *l = &smp->labels[i];
+        const char *key = pw_s(p, l->key);
+        if (l->is_num || (o->ignore_label_key && strcmp(key, o->ignore_label_key) == 0))
+            continue;
+        parts[np++] = pw_arena_printf(&scratch, "%s:%s", key, pw_s(p, l->str));
+    }
+    if (np) {
+        qsort(parts, np, sizeof *parts, cmp_cstr);
+        pw_buf_reset(tmp);
+        for (size_t i = 0; i < np; i++) {
+            if (i)
+                pw_buf_adds(tmp, "\\n");
+            pw_buf_adds(tmp, parts[i]);
+        }
+        s->labels = gx_strtab_intern(&b->pv->strs, pw_buf_str(tmp), false, false);
+        s->has_labels = true;
+        s->label_class = tag_class(b, 0, s->labels);
+    }
+    for (uint32_t i = 0; i < smp->n_labels; i++) {
+        const struct pw_label *l = &smp->labels[i];
+        if (!l->is_num)
+            continue;
+        const char *key = pw_s(p, l->key);
+        if (o->num_label_key && strcmp(key, o->num_label_key) != 0)
+            continue;
+        const char *unit = o->num_label_unit ? o->num_label_unit
+                           : l->unit         ? pw_s(p, l->unit)
+                                             : key;
+        char name[512];
+        if (o->format_tag)
+            o->format_tag(name, sizeof name, l->num, unit, o->format_tag_ctx);
+        else
+            snprintf(name, sizeof name, "%lld", (long long)l->num);
+        PW_GROW(s->nums, s->cap_nums, s->n_nums + 1);
+        struct num_tag *nt = &s->nums[s->n_nums++];
+        nt->name = gx_strtab_intern(&b->pv->strs, name, false, false);
+        nt->unit = b->pv->strs.s[gx_strtab_intern(&b->pv->strs, unit, false, false)];
+        nt->value = l->num;
+        nt->class_id = tag_class(b, s->labels + 1, nt->name);
+    }
+    pw_arena_release(&scratch);
+    free(parts);
+}
+
+static bool sample_weight(const struct pw_graph_options *o, const struct pw_sample *smp,
+                          struct sample_ctx *s)
+{
+    s->w = smp->values[o->sample_index];
+    s->dw = o->mean_divisor_index != PW_NONE ? smp->values[o->mean_divisor_index] : 0;
+    return s->w != 0 || s->dw != 0;
+}
+
+/* Next per-sample generation for the seen marks; clears marks when the counter wraps. */
+static uint32_t next_gen(struct pw_graph *g)
+{
+    struct gx_graph_priv *pv = g->priv;
+    if (++pv->edge_mark_gen == 0) {
+        for (size_t i = 0; i < g->n_all; i++)
+            g->all[i]->mark = 0;
+        for (size_t i = 0; i < g->n_edges; i++)
+            g->edges[i]->mark = 0;
+        pv->edge_mark_gen = 1;
+    }
+    return pv->edge_mark_gen;
+}
+
+static void build_graph(struct builder *b)
+{
+    const struct pw_profile *p = b->p;
+    struct pw_graph *g = b->g;
+    struct sample_ctx s = {0};
+    struct pw_buf tmp;
+    pw_buf_init(&tmp, 0);
+    create_nodes(b);
+    for (size_t si = 0; si < p->n_samples; si++) {
+        const struct pw_sample *smp = &p->samples[si];
+        if (!sample_weight(b->o, smp, &s))
+            continue;
+        uint32_t gen = next_gen(g);
+        sample_labels(b, smp, &s, &tmp);
+        struct pw_node *parent = NULL;
+        bool residual = false;
+        for (uint32_t i = smp->n_locs; i-- > 0;) {
+            uint32_t loc = smp->locs[i];
+            uint32_t start = b->loc_start[loc], cnt = b->loc_start[loc + 1] - start;
+            for (uint32_t ni = cnt; ni-- > 0;) {
+                struct pw_node *n = b->loc_nodes[start + ni];
+                if (!n) {
+                    residual = true;
+                    continue;
+                }
+                if (n->mark != gen) {
+                    n->mark = gen;
+                    add_sample(b, n, &s, false);
+                }
+                if (parent && n != parent) {
+                    uint32_t *slot = gx_u64map_get(&b->pv->edge_map,
+                                                   ((uint64_t)parent->id << 32) | n->id);
+                    struct pw_edge *e = slot ? g->edges[*slot - 1] : NULL;
+                    if (!e || e->mark != gen) {
+                        e = pw_graph_add_to_edge(g, parent, n, s.dw, s.w, residual,
+                                                 ni != cnt - 1);
+                        e->mark = gen;
+                    }
+                }
+                parent = n;
+                residual = false;
+            }
+        }
+        if (parent && !residual)
+            add_sample(b, parent, &s, true);
+    }
+    free(s.nums);
+    pw_buf_release(&tmp);
+}
+
+static void build_tree(struct builder *b)
+{
+    const struct pw_profile *p = b->p;
+    struct sample_ctx s = {0};
+    struct pw_buf tmp;
+    pw_buf_init(&tmp, 0);
+    location_infos(b);
+    for (size_t si = 0; si < p->n_samples; si++) {
+        const struct pw_sample *smp = &p->samples[si];
+        if (!sample_weight(b->o, smp, &s))
+            continue;
+        sample_labels(b, smp, &s, &tmp);
+        struct pw_node *parent = NULL;
+        for (uint32_t i = smp->n_locs; i-- > 0;) {
+            uint32_t loc = smp->locs[i];
+            uint32_t start = b->loc_start[loc], cnt = b->loc_start[loc + 1] - start;
+            for (uint32_t li = cnt; li-- > 0;) {
+                struct pw_node *n = tree_node(b, parent, b->loc_info[start + li], true);
+                if (!n)
+                    continue;
+                add_sample(b, n, &s, false);
+                if (parent)
+                    pw_graph_add_to_edge(b->g, parent, n, s.dw, s.w, false, li != cnt - 1);
+                parent = n;
+            }
+        }
+        if (parent)
+            add_sample(b, parent, &s, true);
+    }
+    free(s.nums);
+    pw_buf_release(&tmp);
+}
+
+/* pprof's selectNodesForGraph over every node created, in creation order. */
+static void select_nodes(struct pw_graph *g, bool drop_negative)
+{
+    g->nodes = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof *g->nodes);
+    g->n_nodes = 0;
+    for (size_t i = 0; i < g->n_all; i++) {
+        struct pw_node *n = g->all[i];
+        if (n->cum == 0 && n->flat == 0)
+            continue;
+        if (drop_negative && (n->flat < 0 || (n->flat == 0 && n->cum < 0)))
+            continue;
+        g->nodes[g->n_nodes++] = n;
+    }
+}
+
+static struct pw_graph *graph_alloc(void)
+{
+    struct pw_graph *g = pw_xcalloc(1, sizeof *g);
+    pw_arena_init(&g->arena);
+    struct gx_graph_priv *pv = pw_xcalloc(1, sizeof *pv);
+    gx_strtab_init(&pv->strs, &g->arena);
+    g->priv = pv;
+    return g;
+}
+
+static void builder_init(struct builder *b, struct pw_graph *g, const struct pw_profile *p,
+                         const struct pw_graph_options *o)
+{
+    memset(b, 0, sizeof *b);
+    b->g = g;
+    b->pv = g->priv;
+    b->p = p;
+    b->o = o;
+    b->prof_str = pw_xcalloc(p->n_strings ? p->n_strings : 1, sizeof *b->prof_str);
+    b->clean_str = pw_xcalloc(p->n_strings ? p->n_strings : 1, sizeof *b->clean_str);
+}
+
+static void builder_release(struct builder *b)
+{
+    gx_infotab_release(&b->infos);
+    free(b->prof_str);
+    free(b->clean_str);
+    free(b->info_kept);
+    free(b->node_of_info);
+    gx_u64map_release(&b->tree_map);
+    free(b->loc_start);
+    free(b->loc_info);
+    free(b->loc_nodes);
+    gx_u64map_release(&b->tag_class);
+    gx_u64map_release(&b->tag_map);
+    free(b->tags);
+    gx_u64map_release(&b->group_map);
+}
+
+struct pw_graph *pw_graph_new(const struct pw_profile *p, const struct pw_graph_options *o)
+{
+    struct pw_graph *g = graph_alloc();
+    struct builder b;
+    builder_init(&b, g, p, o);
+    if (o->call_tree)
+        build_tree(&b);
+    else
+        build_graph(&b);
+    builder_release(&b);
+    select_nodes(g, o->drop_negative);
+    return g;
+}
+
+struct pw_graph *pw_graph_create_nodes(const struct pw_profile *p,
+                                       const struct pw_graph_options *o,
+                                       struct pw_node ****locs, uint32_t **n_loc_nodes)
+{
+    struct pw_graph *g = graph_alloc();
+    struct builder b;
+    builder_init(&b, g, p, o);
+    create_nodes(&b);
+    struct pw_node ***lv = pw_arena_calloc(&g->arena, p->n_locations + 1, sizeof *lv);
+    uint32_t *ln = pw_arena_calloc(&g->arena, p->n_locations + 1, sizeof *ln);
+    for (uint32_t i = 0; i < p->n_locations; i++) {
+        ln[i] = b.loc_start[i + 1] - b.loc_start[i];
+        lv[i] = pw_arena_calloc(&g->arena, ln[i], sizeof **lv);
+        memcpy(lv[i], b.loc_nodes + b.loc_start[i], ln[i] * sizeof **lv);
+    }
+    builder_release(&b);
+    g->nodes = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof *g->nodes);
+    memcpy(g->nodes, g->all, g->n_all * sizeof *g->nodes);
+    g->n_nodes = g->n_all;
+    *locs = lv;
+    *n_loc_nodes = ln;
+    return g;
+}
+
+void pw_graph_free(struct pw_graph *g)
+{
+    if (!g)
+        return;
+    struct gx_graph_priv *pv = g->priv;
+    for (size_t i = 0; i < g->n_all; i++) {
+        struct pw_node *n = g->all[i];
+        free(n->in.v);
+        free(n->out.v);
+        free(n->label_tags.v);
+        for (uint32_t j = 0; j < n->n_numeric_tags; j++)
+            free(n->numeric_tags[j].tags.v);
+        free(n->numeric_tags);
+    }
+    gx_strtab_release(&pv->strs);
+    gx_u64map_release(&pv->edge_map);
+    free(pv);
+    free(g->nodes);
+    free(g->all);
+    free(g->edges);
+    pw_arena_release(&g->arena);
+    free(g);
+}
+
+/* --- edges --- */
+
+void gx_edge_list_push(struct pw_edge_list *l, struct pw_edge *e)
+{
+    size_t cap = l->cap;
+    PW_GROW(l->v, cap, (size_t)l->n + 1);
+    l->cap = (uint32_t)cap;
+    l->v[l->n++] = e;
+}
+
+void gx_edge_list_remove(struct pw_edge_list *l, const struct pw_edge *e)
+{
+    for (uint32_t i = 0; i < l->n; i++) {
+        if (l->v[i] == e) {
+            memmove(l->v + i, l->v + i + 1, (l->n - i - 1) * sizeof *l->v);
+            l->n--;
+            return;
+        }
+    }
+}
+
+void gx_edge_unindex(struct pw_graph *g, const struct pw_edge *e)
+{
+    struct gx_graph_priv *pv = g->priv;
+    uint64_t key = ((uint64_t)e->src->id << 32) | e->dest->id;
+    uint32_t *slot = gx_u64map_get(&pv->edge_map, key);
+    if (slot && *slot - 1 == e->id)
+        gx_u64map_del(&pv->edge_map, key);
+}
+
+void gx_edge_index(struct pw_graph *g, const struct pw_edge *e)
+{
+    struct gx_graph_priv *pv = g->priv;
+    gx_u64map_put(&pv->edge_map, ((uint64_t)e->src->id << 32) | e->dest->id, e->id);
+}
+
+struct pw_edge *pw_graph_add_to_edge(struct pw_graph *g, struct pw_node *src, struct pw_node *dest,
+                                     int64_t weight_div, int64_t weight, bool residual,
+                                     bool is_inline)
+{
+    struct gx_graph_priv *pv = g->priv;
+    uint32_t *slot = gx_u64map_get(&pv->edge_map, ((uint64_t)src->id << 32) | dest->id);
+    if (slot) {
+        struct pw_edge *e = g->edges[*slot - 1];
+        e->weight_div += weight_div;
+        e->weight += weight;
+        if (residual)
+            e->residual = true;
+        if (!is_inline)
+            e->is_inline = false;
+        return e;
+    }
+    struct pw_edge *e = pw_arena_calloc(&g->arena, 1, sizeof *e);
+    *e = (struct pw_edge){.src = src,
+                          .dest = dest,
+                          .weight = weight,
+                          .weight_div = weight_div,
+                          .residual = residual,
+                          .is_inline = is_inline,
+                          .id = (uint32_t)g->n_edges};
+    PW_GROW(g->edges, g->cap_edges, g->n_edges + 1);
+    g->edges[g->n_edges++] = e;
+    gx_edge_index(g, e);
+    gx_edge_list_push(&src->out, e);
+    gx_edge_list_push(&dest->in, e);
+    return e;
+}
