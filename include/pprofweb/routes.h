@@ -1,0 +1,102 @@
+/* routes: the web server's application, independent of any HTTP library. A struct pw_app holds the
+ * loaded profiles (by id), the initial view settings and the cache of computed views; pw_route()
+ * turns one struct pw_request into one struct pw_response, so every route is testable without a
+ * socket. The app borrows the profiles and the base config given to it (they must outlive it);
+ * a response owns its body (pw_response_release frees it); a request's strings belong to the
+ * caller, usually in the request arena. */
+#ifndef PPROFWEB_ROUTES_H
+#define PPROFWEB_ROUTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pprofweb/arena.h"
+#include "pprofweb/buf.h"
+#include "pprofweb/config.h"
+#include "pprofweb/err.h"
+#include "pprofweb/profile.h"
+#include "pprofweb/query.h"
+
+/* Profiles one app serves from memory. */
+#define PW_MAX_APP_PROFILES 4096
+/* Bytes of computed views kept; past it the least recently used are dropped. */
+#define PW_VIEW_CACHE_BYTES ((size_t)256 << 20)
+/* A request body (uploads); larger is HTTP 413. */
+#define PW_MAX_REQUEST_BODY ((size_t)256 << 20)
+/* Length of a profile id: [A-Za-z0-9_-]{1,64}. */
+#define PW_MAX_ID_LEN 64
+
+struct pw_request {
+    const char *method;       /* "GET", "HEAD", "POST", ... */
+    const char *path;         /* percent-decoded path, e.g. "/p/3f2a/ui/top" */
+    struct pw_params params;  /* decoded query parameters, in URL order */
+    const unsigned char *body; /* POST body, or NULL */
+    size_t body_len;
+    const char *content_type; /* of the body, or NULL */
+    bool client_is_local;     /* the peer is a loopback address */
+    struct pw_arena *arena;   /* per-request memory, released after the response is sent */
+};
+
+struct pw_response {
+    int status;
+    const char *content_type;        /* static string */
+    const char *content_disposition; /* NULL or a string in the request arena */
+    const char *location;            /* redirect target (request arena), or NULL */
+    const char *cache_control;       /* static string, or NULL */
+    bool is_page;                    /* HTML page: send the Content-Security-Policy */
+    /* The body: either borrowed static data (data != NULL) or the owned buffer buf. */
+    const unsigned char *data;
+    size_t len;
+    struct pw_buf buf;
+};
+
+void pw_response_init(struct pw_response *r);
+void pw_response_release(struct pw_response *r);
+/* The body to send (data or buf), and its length. */
+const void *pw_response_body(const struct pw_response *r, size_t *len);
+
+struct pw_app;
+
+/* local_only: refuse non-local clients (403), as pprof does when bound to localhost. base is the
+ * initial view settings (command-line flags); NULL means pprof's defaults. */
+struct pw_app *pw_app_new(const struct pw_config *base, bool local_only);
+void pw_app_free(struct pw_app *app);
+/* Adds a profile the caller keeps alive. id NULL derives a stable id from the profile's content
+ * (the same file gives the same id across restarts). The first profile added is the default one
+ * (routes without /p/ID). Writes the id used into id_out (PW_MAX_ID_LEN + 1 bytes) if not NULL.
+ * Fails when the id is malformed or taken, or past PW_MAX_APP_PROFILES. */
+int pw_app_add_profile(struct pw_app *app, const struct pw_profile *p, const char *name,
+                       const char *id, char *id_out, struct pw_err *err);
+
+/* Optional source of profiles not added in advance (the store): returns a profile the loader keeps
+ * alive for the app's lifetime, or NULL with err (PW_ENOTFOUND for an unknown id). */
+typedef const struct pw_profile *(*pw_profile_loader)(void *ctx, const char *id,
+                                                      const char **name, struct pw_err *err);
+void pw_app_set_loader(struct pw_app *app, pw_profile_loader loader, void *ctx);
+
+/* Handles one request. Never fails: errors become 4xx/5xx responses with a message. */
+void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_response *resp);
+
+/* Maps an error code to an HTTP status (400, 404, 413, 422, 500). */
+int pw_http_status(enum pw_code code);
+
+/* True when id is a well-formed profile id. */
+bool pw_id_valid(const char *id);
+
+/* --- view cache (routes_cache.c) ---
+ * Computed view bodies by key, bounded by bytes (least recently used dropped first). Safe to
+ * use from many threads: a key being computed by one thread makes the others wait for its result
+ * instead of computing it again. */
+struct pw_cache;
+struct pw_cache *pw_cache_new(size_t max_bytes);
+void pw_cache_free(struct pw_cache *c);
+/* On a hit, appends the cached body to body, sets *status and returns 1. On a miss, claims key
+ * and returns 0: the caller computes and must then call pw_cache_put() for the same key. */
+int pw_cache_get_or_claim(struct pw_cache *c, const char *key, int *status, struct pw_buf *body);
+/* Stores the result for a claimed key (copied) and wakes the threads waiting for it. */
+void pw_cache_put(struct pw_cache *c, const char *key, int status, const char *body, size_t len);
+/* Counters for tests and logs. */
+void pw_cache_stats(struct pw_cache *c, size_t *entries, size_t *bytes, size_t *hits,
+                    size_t *misses);
+
+#endif

@@ -1,0 +1,39 @@
+/* views: the JSON documents behind the web UI's views (profile metadata, top, peek, source), one
+ * function per view. Each writes one JSON document into the caller's buffer and allocates nothing
+ * that outlives the call; the profile and config are borrowed. Errors (a bad sample index, a
+ * regexp that does not compile) return -1 with err (PW_EINVAL: HTTP 400). */
+#ifndef PPROFWEB_VIEWS_H
+#define PPROFWEB_VIEWS_H
+
+#include "pprofweb/buf.h"
+#include "pprofweb/config.h"
+#include "pprofweb/err.h"
+#include "pprofweb/profile.h"
+#include "pprofweb/query.h"
+
+struct pw_view_args {
+    const struct pw_profile *p;
+    const char *id;                 /* the profile's id */
+    const char *name;               /* its file name or label, for "File:" */
+    const struct pw_config *cfg;    /* the server's settings with the URL's applied */
+    const struct pw_config *base;   /* the server's initial settings (command-line flags) */
+    const struct pw_params *params; /* the URL parameters (for view-specific ones) */
+};
+
+typedef int (*pw_view_fn)(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err);
+
+/* {"id","name","sample_types":[{"type","unit","total"}],"sample_index","time","duration",
+ *  "comments":[],"memstats","label_keys":{"string":[],"numeric":[]},"base":"query"...}. */
+int pw_view_meta(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err);
+/* The top table: every node with flat, cum, percentages and the legend. */
+int pw_view_top(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err);
+/* Callers and callees of the functions matching f, at line granularity (pprof's peek). */
+int pw_view_peek(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err);
+/* Annotated source of the functions matching f (at most 50), pprof's weblist. */
+int pw_view_source(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err);
+
+/* Checks the settings against the profile (sample index, regexps, tag filters) without computing
+ * a view; used to answer a page request with 400 before its data is fetched. */
+int pw_view_check(const struct pw_view_args *a, struct pw_err *err);
+
+#endif

@@ -1,0 +1,382 @@
+/* http: the HTTP server. libmicrohttpd runs a pool of PW_HTTP_THREADS threads; each request is
+ * collected (path, decoded query parameters, body up to PW_MAX_REQUEST_BODY) into a struct
+ * pw_request with its own arena, handed to pw_route(), and the struct pw_response is turned into
+ * an MHD response. The listening socket is created here (so bind errors have a real message)
+ * and passed to MHD. SIGINT and SIGTERM are blocked in every thread and taken with sigwait() by
+ * the serving thread, which then stops MHD: in-flight requests finish, nothing is killed midway.
+ * This is the only file that includes microhttpd.h. */
+#include "pprofweb/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "pprofweb/arena.h"
+#include "pprofweb/buf.h"
+#include "pprofweb/routes.h"
+
+extern char **environ;
+
+/* Per-connection request state, created on the first callback and freed when MHD completes
+ * the request. */
+struct req_state {
+    struct pw_arena arena;
+    struct pw_buf body;
+    bool too_big;
+};
+
+int pw_http_split_hostport(const char *hostport, char *host_out, int *port, struct pw_err *err)
+{
+    const char *colon;
+    size_t hlen;
+    const char *host = hostport;
+    if (hostport[0] == '[') {
+        const char *close = strchr(hostport, ']');
+        if (!close || close[1] != ':')
+            return pw_fail(err, PW_EINVAL, "could not split http address %s: missing port or ]",
+                           hostport);
+        host = hostport + 1;
+        hlen = (size_t)(close - host);
+        colon = close + 1;
+    } else {
+        colon = strrchr(hostport, ':');
+        if (!colon)
+            return pw_fail(err, PW_EINVAL, "could not split http address %s: missing port in "
+                           "address", hostport);
+        hlen = (size_t)(colon - hostport);
+        if (memchr(hostport, ':', hlen))
+            return pw_fail(err, PW_EINVAL, "could not split http address %s: too many colons "
+                           "in address", hostport);
+    }
+    if (hlen >= 256)
+        return pw_fail(err, PW_EINVAL, "http host name is too long");
+    memcpy(host_out, host, hlen);
+    host_out[hlen] = 0;
+    const char *p = colon + 1;
+    if (!*p) {
+        *port = -1;
+        return 0;
+    }
+    long v = 0;
+    for (const char *c = p; *c; c++) {
+        if (*c < '0' || *c > '9' || v > 65535)
+            return pw_fail(err, PW_EINVAL, "invalid port number %s", p);
+        v = v * 10 + (*c - '0');
+    }
+    if (v > 65535)
+        return pw_fail(err, PW_EINVAL, "invalid port number %s", p);
+    *port = (int)v;
+    return 0;
+}
+
+static bool host_is_local(const char *host)
+{
+    return !*host || !strcmp(host, "localhost") || !strcmp(host, "127.0.0.1") ||
+           !strcmp(host, "::1");
+}
+
+static bool addr_is_loopback(const struct sockaddr *sa)
+{
+    if (!sa)
+        return false;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+            return true;
+        if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+            return in6->sin6_addr.s6_addr[12] == 127;
+    }
+    return false;
+}
+
+/* Creates the listening socket for host:port. An empty host is the loopback address. */
+static int listen_on(const char *host, int port, int *family, struct pw_err *err)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char portstr[16];
+    snprintf(portstr, sizeof(portstr), "%d", port < 0 ? 0 : port);
+    const char *node = *host ? host : "127.0.0.1";
+    if (!strcmp(node, "localhost"))
+        node = "127.0.0.1";
+    int rc = getaddrinfo(node, portstr, &hints, &res);
+    if (rc)
+        return pw_fail(err, PW_EIO, "cannot resolve http host %s: %s", node, gai_strerror(rc));
+    int fd = -1;
+    int saved = 0;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) {
+            saved = errno;
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0) {
+            *family = ai->ai_family;
+            break;
+        }
+        saved = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        return pw_fail(err, PW_EIO, "cannot listen on %s:%s: %s", node, portstr,
+                       strerror(saved));
+    return fd;
+}
+
+struct server {
+    struct pw_app *app;
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    struct pw_request *req = cls;
+    struct pw_err err;
+    if (!key || strlen(key) != key_size || (value && strlen(value) != value_size))
+        return MHD_YES; /* a NUL byte inside: the parameter cannot be meant, drop it */
+    if (pw_params_add(&req->params, req->arena, key, value ? value : "", &err))
+        req->body_len = (size_t)-1; /* marks "too many/too long parameters" */
+    return MHD_YES;
+}
+
+static void add_header(struct MHD_Response *r, const char *name, const char *value)
+{
+    if (value)
+        MHD_add_response_header(r, name, value);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct pw_response *resp)
+{
+    size_t len;
+    struct MHD_Response *r;
+    if (resp->data) {
+        r = MHD_create_response_from_buffer(resp->len, (void *)resp->data,
+                                            MHD_RESPMEM_PERSISTENT);
+    } else {
+        void *body = pw_buf_detach(&resp->buf, &len);
+        r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    }
+    if (!r)
+        return MHD_NO;
+    add_header(r, "Content-Type", resp->content_type);
+    add_header(r, "Cache-Control", resp->cache_control);
+    add_header(r, "Location", resp->location);
+    add_header(r, "Content-Disposition", resp->content_disposition);
+    add_header(r, "X-Content-Type-Options", "nosniff");
+    add_header(r, "Referrer-Policy", "no-referrer");
+    if (resp->is_page)
+        add_header(r, "Content-Security-Policy",
+                   "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                   "img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; "
+                   "frame-ancestors 'none'; form-action 'self'");
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    struct server *srv = cls;
+    struct req_state *st = *con_cls;
+    if (!st) {
+        st = pw_xcalloc(1, sizeof(*st));
+        pw_arena_init(&st->arena);
+        pw_buf_init(&st->body, PW_MAX_REQUEST_BODY);
+        *con_cls = st;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!st->too_big) {
+            pw_buf_add(&st->body, upload_data, *upload_data_size);
+            if (st->body.overflow) {
+                st->too_big = true;
+                pw_buf_release(&st->body);
+            }
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    struct pw_request req;
+    memset(&req, 0, sizeof(req));
+    req.method = method;
+    req.path = url;
+    req.arena = &st->arena;
+    req.body = (const unsigned char *)st->body.data;
+    req.body_len = 0;
+    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
+    bool bad_params = req.body_len == (size_t)-1;
+    req.body_len = st->body.len;
+    req.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    req.client_is_local = ci && addr_is_loopback(ci->client_addr);
+
+    struct pw_response resp;
+    pw_response_init(&resp);
+    if (st->too_big) {
+        resp.status = 413;
+        pw_buf_addf(&resp.buf, "request body is too large (limit %zu bytes)\n",
+                    (size_t)PW_MAX_REQUEST_BODY);
+    } else if (bad_params) {
+        resp.status = 400;
+        pw_buf_addf(&resp.buf, "too many or too long URL parameters (limit %d of %d bytes)\n",
+                    PW_MAX_PARAMS, PW_MAX_PARAM_LEN);
+    } else {
+        pw_route(srv->app, &req, &resp);
+    }
+    enum MHD_Result ret = send_response(conn, &resp);
+    pw_response_release(&resp);
+    pw_params_release(&req.params);
+    return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    struct req_state *st = *con_cls;
+    if (!st)
+        return;
+    pw_buf_release(&st->body);
+    pw_arena_release(&st->arena);
+    free(st);
+    *con_cls = NULL;
+}
+
+static void *reap(void *arg)
+{
+    pid_t pid = (pid_t)(intptr_t)arg;
+    waitpid(pid, NULL, 0);
+    return NULL;
+}
+
+/* Opens url in a browser, as pprof does: $BROWSER, then xdg-open and friends. */
+static void open_url(const char *url)
+{
+    const char *env = getenv("BROWSER");
+    const char *cands[] = {env && *env ? env : NULL, "xdg-open", "x-www-browser",
+                           "sensible-browser", "chromium", "google-chrome", "firefox"};
+    for (size_t i = 0; i < sizeof(cands) / sizeof(*cands); i++) {
+        if (!cands[i])
+            continue;
+        pid_t pid;
+        char *argv[] = {(char *)cands[i], (char *)url, NULL};
+        if (posix_spawnp(&pid, cands[i], NULL, NULL, argv, environ) == 0) {
+            pthread_t t;
+            if (pthread_create(&t, NULL, reap, (void *)(intptr_t)pid) == 0)
+                pthread_detach(t);
+            return;
+        }
+    }
+    fprintf(stderr, "%s\n", url);
+}
+
+int pw_http_serve(const char *hostport, struct pw_profile **profiles, size_t n_profiles,
+                  const char **names, const struct pw_config *cfg, bool open_browser,
+                  struct pw_err *err)
+{
+    char host[256];
+    int port;
+    if (pw_http_split_hostport(hostport, host, &port, err))
+        return -1;
+    struct server srv;
+    srv.app = pw_app_new(cfg, host_is_local(host));
+    for (size_t i = 0; i < n_profiles; i++) {
+        if (!profiles[i])
+            continue;
+        if (pw_app_add_profile(srv.app, profiles[i], names ? names[i] : NULL, NULL, NULL, err)) {
+            pw_app_free(srv.app);
+            return -1;
+        }
+    }
+    int family = AF_INET;
+    int fd = listen_on(host, port, &family, err);
+    if (fd < 0) {
+        pw_app_free(srv.app);
+        return -1;
+    }
+
+    /* Block the signals before MHD starts its threads, so only sigwait() below takes them. */
+    sigset_t sigs, old;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, &old);
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
+    if (family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)PW_HTTP_THREADS, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)PW_HTTP_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 * 1024,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+    if (!d) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        close(fd);
+        pw_app_free(srv.app);
+        return pw_fail(err, PW_EIO, "cannot start the http server on %s", hostport);
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    int bound = di ? (int)di->port : port;
+
+    const char *shown = *host ? host : "localhost";
+    bool v6 = strchr(shown, ':') != NULL;
+    struct pw_buf url;
+    pw_buf_init(&url, 1 << 20);
+    pw_buf_addf(&url, "http://%s%s%s:%d", v6 ? "[" : "", shown, v6 ? "]" : "", bound);
+    printf("Serving web UI on %s\n", pw_buf_str(&url));
+    fflush(stdout);
+    if (open_browser) {
+        pw_buf_adds(&url, "/ui/");
+        struct pw_buf q;
+        pw_buf_init(&q, 1 << 20);
+        pw_query_format(cfg, NULL, &q);
+        if (q.len) {
+            pw_buf_addc(&url, '?');
+            pw_buf_add(&url, q.data, q.len);
+        }
+        pw_buf_release(&q);
+        open_url(pw_buf_str(&url));
+    }
+    pw_buf_release(&url);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    MHD_stop_daemon(d);
+    close(fd);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pw_app_free(srv.app);
+    return 0;
+}

@@ -1,0 +1,601 @@
+/* routes: the route table and the application state of the web server.
+ *
+ * URL scheme (pprof's routes, plus profile ids and a JSON API):
+ *   /                      -> 307 to /ui/ (query kept), as pprof
+ *   /ui/ /ui/top /ui/peek /ui/source /ui/flamegraph   the page (one shell; the script draws the
+ *                          view named by the path from /api data)
+ *   /ui/download           the profile as profile.pb.gz
+ *   /api/meta /api/top /api/peek /api/source          JSON views (views.h)
+ *   /api/profiles          the profiles this server holds
+ *   /p/ID/ui/... /p/ID/api/...   the same for profile ID (the bare routes use the default one)
+ *   /static/NAME           the embedded files of web/
+ * Settings come from the URL (query.h) on top of the server's initial settings. JSON views are
+ * computed once per (profile, view, settings) and kept in the view cache (routes_cache.c).
+ * Every error is a response with a status and a message: JSON for /api, text otherwise. */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pprofweb/assets.h"
+#include "pprofweb/json.h"
+#include "pprofweb/routes.h"
+#include "pprofweb/views.h"
+
+struct app_profile {
+    char id[PW_MAX_ID_LEN + 1];
+    char *name;
+    const struct pw_profile *p;
+};
+
+struct pw_app {
+    struct pw_config base;
+    bool local_only;
+    pthread_mutex_t mu; /* guards profiles (the loader may add some while serving) */
+    struct app_profile *profiles;
+    size_t n_profiles, cap_profiles;
+    pw_profile_loader loader;
+    void *loader_ctx;
+    struct pw_cache *cache;
+};
+
+void pw_response_init(struct pw_response *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->status = 200;
+    r->content_type = "text/plain; charset=utf-8";
+    pw_buf_init(&r->buf, 0);
+}
+
+void pw_response_release(struct pw_response *r)
+{
+    pw_buf_release(&r->buf);
+}
+
+const void *pw_response_body(const struct pw_response *r, size_t *len)
+{
+    if (r->data) {
+        *len = r->len;
+        return r->data;
+    }
+    *len = r->buf.len;
+    return r->buf.data ? r->buf.data : "";
+}
+
+int pw_http_status(enum pw_code code)
+{
+    switch (code) {
+    case PW_OK:
+        return 200;
+    case PW_EINVAL:
+        return 400;
+    case PW_ENOTFOUND:
+        return 404;
+    case PW_ETOOBIG:
+        return 413;
+    case PW_ECORRUPT:
+        return 422;
+    case PW_EIO:
+        return 502;
+    }
+    return 500;
+}
+
+bool pw_id_valid(const char *id)
+{
+    size_t n = 0;
+    for (const char *s = id; *s; s++, n++) {
+        char c = *s;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_'))
+            return false;
+    }
+    return n > 0 && n <= PW_MAX_ID_LEN;
+}
+
+struct pw_app *pw_app_new(const struct pw_config *base, bool local_only)
+{
+    struct pw_app *app = pw_xcalloc(1, sizeof(*app));
+    if (base)
+        app->base = *base;
+    else
+        pw_config_default(&app->base);
+    app->local_only = local_only;
+    pthread_mutex_init(&app->mu, NULL);
+    app->cache = pw_cache_new(PW_VIEW_CACHE_BYTES);
+    return app;
+}
+
+void pw_app_free(struct pw_app *app)
+{
+    if (!app)
+        return;
+    for (size_t i = 0; i < app->n_profiles; i++)
+        free(app->profiles[i].name);
+    free(app->profiles);
+    pw_cache_free(app->cache);
+    pthread_mutex_destroy(&app->mu);
+    free(app);
+}
+
+/* FNV-1a over what identifies a profile's content, so that the same file gets the same id in
+ * every run and links to it keep working across restarts. */
+static uint64_t fnv(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+static void content_id(const struct pw_profile *p, char *out)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (uint32_t i = 0; i < p->n_strings; i++)
+        h = fnv(h, p->strings[i], p->string_lens[i] + 1);
+    for (uint32_t i = 0; i < p->n_sample_types; i++)
+        h = fnv(h, &p->sample_types[i], sizeof(p->sample_types[i]));
+    for (size_t i = 0; i < p->n_samples; i++) {
+        const struct pw_sample *s = &p->samples[i];
+        h = fnv(h, s->values, sizeof(*s->values) * p->n_sample_types);
+        for (uint32_t k = 0; k < s->n_locs; k++)
+            h = fnv(h, &p->locations[s->locs[k]].id, sizeof(uint64_t));
+    }
+    for (uint32_t i = 0; i < p->n_locations; i++)
+        h = fnv(h, &p->locations[i].address, sizeof(uint64_t));
+    h = fnv(h, &p->time_nanos, sizeof(p->time_nanos));
+    h = fnv(h, &p->duration_nanos, sizeof(p->duration_nanos));
+    snprintf(out, PW_MAX_ID_LEN + 1, "%016llx", (unsigned long long)h);
+}
+
+int pw_app_add_profile(struct pw_app *app, const struct pw_profile *p, const char *name,
+                       const char *id, char *id_out, struct pw_err *err)
+{
+    char tmp[PW_MAX_ID_LEN + 1];
+    if (!id) {
+        content_id(p, tmp);
+        id = tmp;
+    }
+    if (!pw_id_valid(id))
+        return pw_fail(err, PW_EINVAL, "bad profile id \"%.80s\"", id);
+    pthread_mutex_lock(&app->mu);
+    int rc = 0;
+    bool taken = false;
+    for (size_t i = 0; i < app->n_profiles; i++)
+        if (strcmp(app->profiles[i].id, id) == 0)
+            taken = true;
+    if (taken) {
+        rc = pw_fail(err, PW_EINVAL, "profile id %s is already in use", id);
+    } else if (app->n_profiles >= PW_MAX_APP_PROFILES) {
+        rc = pw_fail(err, PW_ETOOBIG, "too many profiles (limit %d)", PW_MAX_APP_PROFILES);
+    } else {
+        PW_GROW(app->profiles, app->cap_profiles, app->n_profiles + 1);
+        struct app_profile *ap = &app->profiles[app->n_profiles++];
+        snprintf(ap->id, sizeof(ap->id), "%s", id);
+        const char *nm = name ? name : "";
+        ap->name = pw_xmalloc(strlen(nm) + 1);
+        strcpy(ap->name, nm);
+        ap->p = p;
+        if (id_out)
+            snprintf(id_out, PW_MAX_ID_LEN + 1, "%s", id);
+    }
+    pthread_mutex_unlock(&app->mu);
+    return rc;
+}
+
+void pw_app_set_loader(struct pw_app *app, pw_profile_loader loader, void *ctx)
+{
+    app->loader = loader;
+    app->loader_ctx = ctx;
+}
+
+/* The profile a request addresses: id NULL is the default one. Copies id and name out so the
+ * table can grow while the request runs. */
+static const struct pw_profile *lookup(struct pw_app *app, const char *id, char *id_out,
+                                       const char **name, struct pw_arena *arena,
+                                       struct pw_err *err)
+{
+    const struct pw_profile *p = NULL;
+    pthread_mutex_lock(&app->mu);
+    for (size_t i = 0; i < app->n_profiles && !p; i++) {
+        if (!id || strcmp(app->profiles[i].id, id) == 0) {
+            p = app->profiles[i].p;
+            snprintf(id_out, PW_MAX_ID_LEN + 1, "%s", app->profiles[i].id);
+            *name = pw_arena_strdup(arena, app->profiles[i].name);
+        }
+    }
+    pthread_mutex_unlock(&app->mu);
+    if (p)
+        return p;
+    if (!id)
+        return pw_fail(err, PW_ENOTFOUND, "no profile loaded: start pprofweb with a profile "
+                       "or open one by id under /p/ID/"), NULL;
+    if (app->loader) {
+        const char *nm = NULL;
+        p = app->loader(app->loader_ctx, id, &nm, err);
+        if (p) {
+            struct pw_err ignored;
+            pw_app_add_profile(app, p, nm, id, NULL, &ignored);
+            snprintf(id_out, PW_MAX_ID_LEN + 1, "%s", id);
+            *name = pw_arena_strdup(arena, nm ? nm : "");
+        }
+        return p;
+    }
+    pw_fail(err, PW_ENOTFOUND, "unknown profile id %s", id);
+    return NULL;
+}
+
+/* --- responses --- */
+
+static void respond_error(struct pw_response *r, bool json, int status, const char *msg)
+{
+    r->status = status;
+    pw_buf_reset(&r->buf);
+    r->data = NULL;
+    if (json) {
+        struct pw_json j;
+        r->content_type = "application/json";
+        pw_json_init(&j, &r->buf);
+        pw_json_obj_begin(&j);
+        pw_json_kstr(&j, "error", msg);
+        pw_json_kint(&j, "status", status);
+        pw_json_obj_end(&j);
+        pw_buf_addc(&r->buf, '\n');
+    } else {
+        r->content_type = "text/plain; charset=utf-8";
+        pw_buf_adds(&r->buf, msg);
+        pw_buf_addc(&r->buf, '\n');
+    }
+}
+
+static void respond_err(struct pw_response *r, bool json, const struct pw_err *err)
+{
+    respond_error(r, json, pw_http_status(err->code), err->msg);
+}
+
+static const struct pw_asset *find_asset(const char *name)
+{
+    for (const struct pw_asset *a = pw_assets; a->name; a++)
+        if (strcmp(a->name, name) == 0)
+            return a;
+    return NULL;
+}
+
+static const char *mime_type(const char *name)
+{
+    static const struct {
+        const char *ext, *type;
+    } types[] = {
+        {".html", "text/html; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".json", "application/json"},
+        {".png", "image/png"},
+        {".ico", "image/x-icon"},
+    };
+    const char *dot = strrchr(name, '.');
+    for (size_t i = 0; dot && i < sizeof(types) / sizeof(*types); i++)
+        if (strcmp(dot, types[i].ext) == 0)
+            return types[i].type;
+    return "application/octet-stream";
+}
+
+/* Rebuilds the query string of a request (for redirects). */
+static void add_query(struct pw_buf *out, const struct pw_params *ps)
+{
+    for (size_t i = 0; i < ps->n; i++) {
+        pw_buf_addc(out, i ? '&' : '?');
+        pw_url_escape(out, ps->v[i].key);
+        pw_buf_addc(out, '=');
+        pw_url_escape(out, ps->v[i].value);
+    }
+}
+
+static void redirect(struct pw_response *r, const struct pw_request *req, const char *to)
+{
+    struct pw_buf loc;
+    pw_buf_init(&loc, 1 << 20);
+    pw_buf_adds(&loc, to);
+    add_query(&loc, &req->params);
+    r->status = 307;
+    r->location = pw_arena_strdup(req->arena, pw_buf_str(&loc));
+    pw_buf_release(&loc);
+    pw_buf_adds(&r->buf, "see ");
+    pw_buf_adds(&r->buf, r->location);
+    pw_buf_addc(&r->buf, '\n');
+}
+
+/* --- handlers --- */
+
+/* What a handler gets: the request, the addressed profile (id NULL: the default one) and the
+ * path below /ui or /api. */
+struct ctx {
+    struct pw_app *app;
+    const struct pw_request *req;
+    const char *id;   /* from /p/ID, or NULL */
+    const char *rest; /* "/top", "/", ... */
+    char prefix[PW_MAX_ID_LEN + 8]; /* "" or "/p/ID" */
+};
+
+/* Applies the URL's settings and resolves the profile. */
+static const struct pw_profile *prepare(struct ctx *c, struct pw_view_args *a,
+                                        struct pw_config *cfg, char *id_buf,
+                                        struct pw_err *err)
+{
+    *cfg = c->app->base;
+    if (pw_query_apply(cfg, &c->req->params, err))
+        return NULL;
+    const char *name = NULL;
+    const struct pw_profile *p = lookup(c->app, c->id, id_buf, &name, c->req->arena, err);
+    if (!p)
+        return NULL;
+    memset(a, 0, sizeof(*a));
+    a->p = p;
+    a->id = id_buf;
+    a->name = name;
+    a->cfg = cfg;
+    a->base = &c->app->base;
+    a->params = &c->req->params;
+    return p;
+}
+
+static void serve_page(struct ctx *c, struct pw_response *r)
+{
+    const struct pw_asset *page = find_asset("index.html");
+    if (!page) {
+        respond_error(r, false, 500, "the page is missing from this build");
+        return;
+    }
+    r->content_type = "text/html; charset=utf-8";
+    r->cache_control = "no-cache";
+    r->is_page = true;
+    r->data = page->data;
+    r->len = page->len;
+    /* pprof answers a bad setting with 400; the page then shows the API's message in place. */
+    struct pw_err err = {0};
+    struct pw_view_args a;
+    struct pw_config cfg;
+    char id[PW_MAX_ID_LEN + 1];
+    if (!prepare(c, &a, &cfg, id, &err) || pw_view_check(&a, &err)) {
+        /* Without any profile the page is the start page: not an error. */
+        if (!(err.code == PW_ENOTFOUND && !c->id))
+            r->status = pw_http_status(err.code);
+    }
+}
+
+struct view_route {
+    const char *name;
+    pw_view_fn fn;
+};
+
+static const struct view_route views[] = {
+    {"meta", pw_view_meta},
+    {"top", pw_view_top},
+    {"peek", pw_view_peek},
+    {"source", pw_view_source},
+};
+
+/* The cache key: profile, view and every setting that can change the result (the effective
+ * settings, then URL parameters that are not settings, in sorted order). */
+static void cache_key(struct pw_buf *key, const char *id, const char *view,
+                      const struct pw_config *cfg, const struct pw_params *ps)
+{
+    pw_buf_adds(key, id);
+    pw_buf_addc(key, '\n');
+    pw_buf_adds(key, view);
+    pw_buf_addc(key, '\n');
+    pw_query_format(cfg, NULL, key);
+    const char *last = "";
+    for (;;) {
+        /* Next key in sorted order after last, skipping settings: n^2 on at most
+         * PW_MAX_PARAMS parameters. */
+        const struct pw_param *next = NULL;
+        for (size_t i = 0; i < ps->n; i++) {
+            const struct pw_param *p = &ps->v[i];
+            bool setting = false;
+            for (const struct pw_query_name *q = pw_query_names; q->param; q++)
+                if (strcmp(q->param, p->key) == 0)
+                    setting = true;
+            if (setting || strcmp(p->key, last) <= 0)
+                continue;
+            if (!next || strcmp(p->key, next->key) < 0)
+                next = p;
+        }
+        if (!next)
+            break;
+        pw_buf_addc(key, '\n');
+        pw_buf_adds(key, next->key);
+        pw_buf_addc(key, '=');
+        pw_buf_adds(key, pw_params_get(ps, next->key));
+        last = next->key;
+    }
+}
+
+static void serve_view(struct ctx *c, const struct view_route *v, struct pw_response *r)
+{
+    struct pw_err err = {0};
+    struct pw_view_args a;
+    struct pw_config cfg;
+    char id[PW_MAX_ID_LEN + 1];
+    if (!prepare(c, &a, &cfg, id, &err)) {
+        respond_err(r, true, &err);
+        return;
+    }
+    r->content_type = "application/json";
+    r->cache_control = "no-cache";
+    struct pw_buf key;
+    pw_buf_init(&key, 1 << 20);
+    cache_key(&key, id, v->name, &cfg, &c->req->params);
+    int status = 0;
+    if (pw_cache_get_or_claim(c->app->cache, pw_buf_str(&key), &status, &r->buf)) {
+        r->status = status;
+        pw_buf_release(&key);
+        return;
+    }
+    if (v->fn(&a, &r->buf, &err)) {
+        respond_err(r, true, &err);
+    } else if (r->buf.overflow) {
+        respond_error(r, true, 413, "the view is too large to send: narrow it with a filter");
+    } else {
+        pw_buf_addc(&r->buf, '\n');
+    }
+    pw_cache_put(c->app->cache, pw_buf_str(&key), r->status, r->buf.data ? r->buf.data : "",
+                 r->buf.len);
+    pw_buf_release(&key);
+}
+
+static void serve_profiles(struct ctx *c, struct pw_response *r)
+{
+    struct pw_json j;
+    r->content_type = "application/json";
+    r->cache_control = "no-cache";
+    pw_json_init(&j, &r->buf);
+    pw_json_obj_begin(&j);
+    pw_json_key(&j, "profiles");
+    pw_json_arr_begin(&j);
+    pthread_mutex_lock(&c->app->mu);
+    for (size_t i = 0; i < c->app->n_profiles; i++) {
+        const struct app_profile *ap = &c->app->profiles[i];
+        pw_json_obj_begin(&j);
+        pw_json_kstr(&j, "id", ap->id);
+        pw_json_kstr(&j, "name", ap->name);
+        pw_json_kbool(&j, "default", i == 0);
+        pw_json_kint(&j, "samples", (int64_t)ap->p->n_samples);
+        pw_json_key(&j, "sample_types");
+        pw_json_arr_begin(&j);
+        for (uint32_t k = 0; k < ap->p->n_sample_types; k++)
+            pw_json_str(&j, pw_s(ap->p, ap->p->sample_types[k].type));
+        pw_json_arr_end(&j);
+        pw_json_obj_end(&j);
+    }
+    pthread_mutex_unlock(&c->app->mu);
+    pw_json_arr_end(&j);
+    pw_json_obj_end(&j);
+    pw_buf_addc(&r->buf, '\n');
+}
+
+static void serve_download(struct ctx *c, struct pw_response *r)
+{
+    struct pw_err err = {0};
+    struct pw_view_args a;
+    struct pw_config cfg;
+    char id[PW_MAX_ID_LEN + 1];
+    if (!prepare(c, &a, &cfg, id, &err)) {
+        respond_err(r, false, &err);
+        return;
+    }
+    respond_error(r, false, 501, "download is not available in this build yet");
+}
+
+static void serve_ui(struct ctx *c, struct pw_response *r)
+{
+    static const char *const pages[] = {"/", "/top", "/peek", "/source", "/flamegraph",
+                                        "/graph"};
+    if (strcmp(c->rest, "/download") == 0) {
+        serve_download(c, r);
+        return;
+    }
+    for (size_t i = 0; i < sizeof(pages) / sizeof(*pages); i++) {
+        if (strcmp(c->rest, pages[i]) == 0) {
+            serve_page(c, r);
+            return;
+        }
+    }
+    respond_error(r, false, 404, "no such view");
+}
+
+static void serve_api(struct ctx *c, struct pw_response *r)
+{
+    if (strcmp(c->rest, "/profiles") == 0 && !c->id) {
+        serve_profiles(c, r);
+        return;
+    }
+    for (size_t i = 0; i < sizeof(views) / sizeof(*views); i++) {
+        if (c->rest[0] == '/' && strcmp(c->rest + 1, views[i].name) == 0) {
+            serve_view(c, &views[i], r);
+            return;
+        }
+    }
+    respond_error(r, true, 404, "no such API route");
+}
+
+static void serve_static(const char *name, struct pw_response *r)
+{
+    const struct pw_asset *a = find_asset(name);
+    if (!a || strchr(name, '/')) {
+        respond_error(r, false, 404, "no such file");
+        return;
+    }
+    r->content_type = mime_type(name);
+    r->cache_control = "no-cache";
+    r->data = a->data;
+    r->len = a->len;
+}
+
+/* Splits "/ui/top" into section "/ui" and rest "/top"; returns false if path is not under it. */
+static bool under(const char *path, const char *section, const char **rest)
+{
+    size_t n = strlen(section);
+    if (strncmp(path, section, n) != 0 || (path[n] != '/' && path[n] != 0))
+        return false;
+    *rest = path + n;
+    return true;
+}
+
+void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_response *r)
+{
+    const char *path = req->path ? req->path : "/";
+    bool api = strncmp(path, "/api/", 5) == 0 || strstr(path, "/api/") != NULL;
+    if (app->local_only && !req->client_is_local) {
+        respond_error(r, api, 403, "permission denied");
+        return;
+    }
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+        respond_error(r, api, 405, "method not allowed");
+        return;
+    }
+    struct ctx c = {.app = app, .req = req};
+    if (strncmp(path, "/static/", 8) == 0) {
+        serve_static(path + 8, r);
+        return;
+    }
+    if (strcmp(path, "/") == 0) {
+        redirect(r, req, "/ui/");
+        return;
+    }
+    if (strncmp(path, "/p/", 3) == 0) {
+        const char *id = path + 3;
+        const char *slash = strchr(id, '/');
+        size_t n = slash ? (size_t)(slash - id) : strlen(id);
+        char *idc = pw_arena_strndup(req->arena, id, n);
+        if (!pw_id_valid(idc)) {
+            respond_error(r, api, 404, "bad profile id in the URL");
+            return;
+        }
+        c.id = idc;
+        snprintf(c.prefix, sizeof(c.prefix), "/p/%s", idc);
+        path = id + n;
+        if (!*path || strcmp(path, "/") == 0) {
+            redirect(r, req, pw_arena_printf(req->arena, "%s/ui/", c.prefix));
+            return;
+        }
+    }
+    const char *rest;
+    if (under(path, "/ui", &rest)) {
+        if (!*rest) {
+            redirect(r, req, pw_arena_printf(req->arena, "%s/ui/", c.prefix));
+            return;
+        }
+        c.rest = rest;
+        serve_ui(&c, r);
+        return;
+    }
+    if (under(path, "/api", &rest)) {
+        c.rest = rest;
+        serve_api(&c, r);
+        return;
+    }
+    respond_error(r, api, 404, "not found");
+}

@@ -1,0 +1,203 @@
+/* routes_cache: the cache of computed views. A chained hash table of entries, also linked in a
+ * least-recently-used list; one mutex guards all of it and a condition variable lets readers
+ * wait for a key another thread is computing. Bodies are copied in and out, so no caller holds a
+ * pointer into the cache after a call returns and eviction never races with a reader.
+ * Bounded by the byte cap given at creation; a body larger than a quarter of it is not kept. */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pprofweb/arena.h"
+#include "pprofweb/routes.h"
+
+struct entry {
+    struct entry *hnext;       /* hash chain */
+    struct entry *prev, *next; /* LRU list, most recent first */
+    char *key;
+    uint64_t hash;
+    int status;
+    char *body;
+    size_t len;
+    bool ready;  /* computed; false while its claimer computes it */
+    int waiters; /* threads waiting on it: never evicted then */
+};
+
+struct pw_cache {
+    pthread_mutex_t mu;
+    pthread_cond_t done;
+    struct entry **buckets;
+    size_t n_buckets, n_entries;
+    struct entry *head, *tail;
+    size_t bytes, max_bytes;
+    size_t hits, misses;
+};
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+struct pw_cache *pw_cache_new(size_t max_bytes)
+{
+    struct pw_cache *c = pw_xcalloc(1, sizeof(*c));
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->done, NULL);
+    c->n_buckets = 1024;
+    c->buckets = pw_xcalloc(c->n_buckets, sizeof(*c->buckets));
+    c->max_bytes = max_bytes;
+    return c;
+}
+
+void pw_cache_free(struct pw_cache *c)
+{
+    if (!c)
+        return;
+    for (struct entry *e = c->head, *next; e; e = next) {
+        next = e->next;
+        free(e->key);
+        free(e->body);
+        free(e);
+    }
+    free(c->buckets);
+    pthread_cond_destroy(&c->done);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+static struct entry *find(struct pw_cache *c, const char *key, uint64_t h)
+{
+    for (struct entry *e = c->buckets[h % c->n_buckets]; e; e = e->hnext)
+        if (e->hash == h && strcmp(e->key, key) == 0)
+            return e;
+    return NULL;
+}
+
+static void lru_unlink(struct pw_cache *c, struct entry *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        c->head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        c->tail = e->prev;
+    e->prev = e->next = NULL;
+}
+
+static void lru_push_front(struct pw_cache *c, struct entry *e)
+{
+    e->prev = NULL;
+    e->next = c->head;
+    if (c->head)
+        c->head->prev = e;
+    c->head = e;
+    if (!c->tail)
+        c->tail = e;
+}
+
+static void remove_entry(struct pw_cache *c, struct entry *e)
+{
+    struct entry **pp = &c->buckets[e->hash % c->n_buckets];
+    while (*pp != e)
+        pp = &(*pp)->hnext;
+    *pp = e->hnext;
+    lru_unlink(c, e);
+    c->bytes -= e->len;
+    c->n_entries--;
+    free(e->key);
+    free(e->body);
+    free(e);
+}
+
+static void evict(struct pw_cache *c)
+{
+    struct entry *e = c->tail;
+    while (c->bytes > c->max_bytes && e) {
+        struct entry *prev = e->prev;
+        if (e->ready && e->waiters == 0)
+            remove_entry(c, e);
+        e = prev;
+    }
+}
+
+int pw_cache_get_or_claim(struct pw_cache *c, const char *key, int *status, struct pw_buf *body)
+{
+    uint64_t h = hash_str(key);
+    pthread_mutex_lock(&c->mu);
+    struct entry *e = find(c, key, h);
+    if (e) {
+        e->waiters++;
+        while (!e->ready)
+            pthread_cond_wait(&c->done, &c->mu);
+        e->waiters--;
+        /* A claimer that gave up (status 0) leaves the key to be computed again. */
+        if (e->status != 0) {
+            *status = e->status;
+            pw_buf_add(body, e->body, e->len);
+            lru_unlink(c, e);
+            lru_push_front(c, e);
+            c->hits++;
+            pthread_mutex_unlock(&c->mu);
+            return 1;
+        }
+        e->ready = false;
+        c->misses++;
+        pthread_mutex_unlock(&c->mu);
+        return 0;
+    }
+    e = pw_xcalloc(1, sizeof(*e));
+    e->key = pw_xmalloc(strlen(key) + 1);
+    strcpy(e->key, key);
+    e->hash = h;
+    e->hnext = c->buckets[h % c->n_buckets];
+    c->buckets[h % c->n_buckets] = e;
+    lru_push_front(c, e);
+    c->n_entries++;
+    c->misses++;
+    pthread_mutex_unlock(&c->mu);
+    return 0;
+}
+
+void pw_cache_put(struct pw_cache *c, const char *key, int status, const char *body, size_t len)
+{
+    uint64_t h = hash_str(key);
+    pthread_mutex_lock(&c->mu);
+    struct entry *e = find(c, key, h);
+    if (e && !e->ready) {
+        e->status = status;
+        e->ready = true;
+        if (len <= c->max_bytes / 4 && status != 0) {
+            e->body = pw_xmalloc(len ? len : 1);
+            memcpy(e->body, body, len);
+            e->len = len;
+            c->bytes += len;
+            evict(c);
+        } else if (e->waiters == 0) {
+            remove_entry(c, e); /* too big to keep and nobody is waiting for it */
+        } else {
+            e->status = 0; /* waiters recompute it themselves */
+        }
+        pthread_cond_broadcast(&c->done);
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+void pw_cache_stats(struct pw_cache *c, size_t *entries, size_t *bytes, size_t *hits,
+                    size_t *misses)
+{
+    pthread_mutex_lock(&c->mu);
+    if (entries)
+        *entries = c->n_entries;
+    if (bytes)
+        *bytes = c->bytes;
+    if (hits)
+        *hits = c->hits;
+    if (misses)
+        *misses = c->misses;
+    pthread_mutex_unlock(&c->mu);
+}

@@ -1,0 +1,418 @@
+/* views_json: the JSON documents of the web UI's views. Each view builds a pprof report
+ * (report.h) of the matching command on the borrowed profile, with the request's settings
+ * adjusted as pprof's web UI adjusts them (peek: line granularity, f is both the focus and the
+ * symbol; source: f is the symbol too), and writes the report's rows, headers and warnings as
+ * JSON. Formatted numbers are the report's own strings, so the page shows exactly what the text
+ * reports print; raw numbers are sent beside them for sorting and colouring.
+ * Nothing allocated here outlives a call; the report is freed before returning. */
+#include "pprofweb/views.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pprofweb/filter.h"
+#include "pprofweb/gofmt.h"
+#include "pprofweb/graph.h"
+#include "pprofweb/json.h"
+#include "pprofweb/measurement.h"
+#include "pprofweb/regex.h"
+#include "pprofweb/report.h"
+
+/* Writes a percentage as pprof formats it, without its padding. */
+static void json_pct(struct pw_json *j, int64_t v, int64_t total)
+{
+    char tmp[PW_PERCENT_MAX];
+    const char *s = pw_percentage(tmp, v, total);
+    while (*s == ' ')
+        s++;
+    pw_json_str(j, s);
+}
+
+static void json_lines(struct pw_json *j, const char *key, const char **lines, size_t n)
+{
+    pw_json_key(j, key);
+    pw_json_arr_begin(j);
+    for (size_t i = 0; i < n; i++)
+        pw_json_str(j, lines[i]);
+    pw_json_arr_end(j);
+}
+
+/* Warnings pprof prints on stderr, one per line, as an array. */
+static void json_warnings(struct pw_json *j, const struct pw_buf *warn)
+{
+    pw_json_key(j, "warnings");
+    pw_json_arr_begin(j);
+    const char *s = warn->data ? warn->data : "";
+    while (*s) {
+        const char *nl = strchr(s, '\n');
+        size_t n = nl ? (size_t)(nl - s) : strlen(s);
+        if (n)
+            pw_json_strn(j, s, n);
+        s += n + (nl ? 1 : 0);
+    }
+    pw_json_arr_end(j);
+}
+
+/* Fields every view document starts with. */
+static void json_common(struct pw_json *j, const struct pw_view_args *a, const char *view)
+{
+    pw_json_kstr(j, "view", view);
+    pw_json_kstr(j, "id", a->id);
+    pw_json_kstr(j, "name", a->name);
+    struct pw_buf q;
+    pw_buf_init(&q, 1 << 20);
+    pw_query_format(a->cfg, NULL, &q);
+    pw_json_kstr(j, "query", pw_buf_str(&q));
+    pw_buf_release(&q);
+}
+
+static void json_report_header(struct pw_json *j, struct pw_report *r)
+{
+    size_t n;
+    const char **labels = pw_report_labels(r, false, &n);
+    json_lines(j, "legend", labels, n);
+    char tmp[PW_VALUE_MAX];
+    pw_json_kint(j, "total", r->total);
+    pw_json_kstr(j, "total_fmt", pw_report_format_value(r, r->total, tmp));
+    pw_json_kstr(j, "sample_type", r->opt.sample_type);
+    pw_json_kstr(j, "unit", r->opt.output_unit);
+}
+
+int pw_view_check(const struct pw_view_args *a, struct pw_err *err)
+{
+    const struct pw_config *c = a->cfg;
+    uint32_t si;
+    if (pw_sample_index(a->p, c->sample_index, &si, err))
+        return -1;
+    const struct {
+        const char *name, *value;
+    } res[] = {{"focus", c->focus}, {"ignore", c->ignore},       {"hide", c->hide},
+               {"show", c->show},   {"show_from", c->show_from}, {"prune_from", c->prune_from},
+               {"tagshow", c->tagshow}, {"taghide", c->taghide}};
+    for (size_t i = 0; i < sizeof(res) / sizeof(*res); i++) {
+        if (!res[i].value || !*res[i].value)
+            continue;
+        struct pw_regex *re = pw_regex_compile(res[i].value, err);
+        if (!re)
+            return pw_err_prefix(err, "parsing %s regexp: ", res[i].name);
+        pw_regex_free(re);
+    }
+    const struct {
+        const char *name, *value;
+    } tags[] = {{"tagfocus", c->tagfocus}, {"tagignore", c->tagignore}};
+    for (size_t i = 0; i < 2; i++) {
+        if (!tags[i].value || !*tags[i].value)
+            continue;
+        err->code = PW_OK;
+        struct pw_tag_filter *f = pw_tag_filter_compile(a->p, tags[i].name, tags[i].value,
+                                                        NULL, err);
+        if (!f && err->code != PW_OK)
+            return -1;
+        pw_tag_filter_free(f);
+    }
+    return 0;
+}
+
+/* --- meta --- */
+
+static bool has_key(const pw_str *keys, size_t n, pw_str k)
+{
+    for (size_t i = 0; i < n; i++)
+        if (keys[i] == k)
+            return true;
+    return false;
+}
+
+/* The label keys samples carry, string and numeric, in first-seen order. */
+static void json_label_keys(struct pw_json *j, const struct pw_profile *p)
+{
+    pw_str *skeys = NULL, *nkeys = NULL;
+    size_t ns = 0, nn = 0, cs = 0, cn = 0;
+    for (size_t i = 0; i < p->n_samples; i++) {
+        const struct pw_sample *s = &p->samples[i];
+        for (uint32_t k = 0; k < s->n_labels; k++) {
+            const struct pw_label *l = &s->labels[k];
+            if (l->is_num && !has_key(nkeys, nn, l->key)) {
+                PW_GROW(nkeys, cn, nn + 1);
+                nkeys[nn++] = l->key;
+            } else if (!l->is_num && !has_key(skeys, ns, l->key)) {
+                PW_GROW(skeys, cs, ns + 1);
+                skeys[ns++] = l->key;
+            }
+        }
+    }
+    pw_json_key(j, "label_keys");
+    pw_json_obj_begin(j);
+    pw_json_key(j, "string");
+    pw_json_arr_begin(j);
+    for (size_t i = 0; i < ns; i++)
+        pw_json_str(j, pw_s(p, skeys[i]));
+    pw_json_arr_end(j);
+    pw_json_key(j, "numeric");
+    pw_json_arr_begin(j);
+    for (size_t i = 0; i < nn; i++)
+        pw_json_str(j, pw_s(p, nkeys[i]));
+    pw_json_arr_end(j);
+    pw_json_obj_end(j);
+    free(skeys);
+    free(nkeys);
+}
+
+int pw_view_meta(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err)
+{
+    const struct pw_profile *p = a->p;
+    uint32_t si, def;
+    if (pw_sample_index(p, a->cfg->sample_index, &si, err))
+        return -1;
+    if (pw_sample_index(p, NULL, &def, err))
+        return -1;
+    struct pw_json j;
+    pw_json_init(&j, out);
+    pw_json_obj_begin(&j);
+    json_common(&j, a, "meta");
+    struct pw_buf q;
+    pw_buf_init(&q, 1 << 20);
+    pw_query_format(a->base, NULL, &q);
+    pw_json_kstr(&j, "base_query", pw_buf_str(&q));
+    pw_buf_release(&q);
+
+    /* Per sample type: the total of absolute values (pprof's total) and whether any is
+     * negative (a diff). */
+    int64_t *totals = pw_xcalloc(p->n_sample_types + 1, sizeof(*totals));
+    bool negative = false;
+    for (size_t i = 0; i < p->n_samples; i++) {
+        for (uint32_t k = 0; k < p->n_sample_types; k++) {
+            int64_t v = p->samples[i].values[k];
+            negative |= v < 0;
+            totals[k] += v < 0 ? -(uint64_t)v : (uint64_t)v;
+        }
+    }
+    pw_json_key(&j, "sample_types");
+    pw_json_arr_begin(&j);
+    for (uint32_t k = 0; k < p->n_sample_types; k++) {
+        const char *unit = pw_s(p, p->sample_types[k].unit);
+        char label[PW_VALUE_MAX];
+        pw_label(label, sizeof(label), totals[k], unit);
+        pw_json_obj_begin(&j);
+        pw_json_kstr(&j, "type", pw_s(p, p->sample_types[k].type));
+        pw_json_kstr(&j, "unit", unit);
+        pw_json_kint(&j, "total", totals[k]);
+        pw_json_kstr(&j, "total_fmt", label);
+        pw_json_obj_end(&j);
+    }
+    pw_json_arr_end(&j);
+    free(totals);
+    pw_json_kint(&j, "sample_index", si);
+    pw_json_kint(&j, "default_sample_index", def);
+    pw_json_kint(&j, "samples", (int64_t)p->n_samples);
+    pw_json_kbool(&j, "diff", negative);
+    char tmp[128];
+    if (p->time_nanos) {
+        pw_go_time_string(p->time_nanos, tmp, sizeof(tmp));
+        pw_json_kstr(&j, "time", tmp);
+    }
+    pw_json_kint(&j, "time_nanos", p->time_nanos);
+    if (p->duration_nanos) {
+        pw_go_duration_string(p->duration_nanos, tmp, sizeof(tmp));
+        pw_json_kstr(&j, "duration", tmp);
+    }
+    pw_json_kint(&j, "duration_nanos", p->duration_nanos);
+    if (p->has_period_type) {
+        pw_json_key(&j, "period_type");
+        pw_json_obj_begin(&j);
+        pw_json_kstr(&j, "type", pw_s(p, p->period_type.type));
+        pw_json_kstr(&j, "unit", pw_s(p, p->period_type.unit));
+        pw_json_obj_end(&j);
+    }
+    pw_json_kint(&j, "period", p->period);
+    pw_json_key(&j, "comments");
+    pw_json_arr_begin(&j);
+    for (uint32_t i = 0; i < p->n_comments; i++)
+        pw_json_str(&j, pw_s(p, p->comments[i]));
+    pw_json_arr_end(&j);
+    pw_json_kstr(&j, "memstats", p->memstats);
+    json_label_keys(&j, p);
+    pw_json_key(&j, "mappings");
+    pw_json_arr_begin(&j);
+    for (uint32_t i = 0; i < p->n_mappings; i++) {
+        const struct pw_mapping *m = &p->mappings[i];
+        pw_json_obj_begin(&j);
+        pw_json_kstr(&j, "file", pw_s(p, m->file));
+        pw_json_kstr(&j, "build_id", pw_s(p, m->build_id));
+        pw_json_obj_end(&j);
+    }
+    pw_json_arr_end(&j);
+    pw_json_obj_end(&j);
+    return 0;
+}
+
+/* --- top --- */
+
+int pw_view_top(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err)
+{
+    struct pw_buf warn;
+    pw_buf_init(&warn, 1 << 20);
+    struct pw_report *r = pw_report_new(a->p, "top", NULL, a->cfg, &warn, err);
+    if (!r) {
+        pw_buf_release(&warn);
+        return -1;
+    }
+    size_t n;
+    struct pw_text_item *items = pw_report_text_items(r, &n);
+    struct pw_json j;
+    pw_json_init(&j, out);
+    pw_json_obj_begin(&j);
+    json_common(&j, a, "top");
+    json_report_header(&j, r);
+    json_warnings(&j, &warn);
+    pw_json_key(&j, "rows");
+    pw_json_arr_begin(&j);
+    int64_t sum = 0;
+    for (size_t i = 0; i < n && !out->overflow; i++) {
+        const struct pw_text_item *it = &items[i];
+        sum += it->flat;
+        pw_json_obj_begin(&j);
+        pw_json_kstr(&j, "name", it->name);
+        if (*it->inline_label)
+            pw_json_kstr(&j, "inline", it->inline_label);
+        pw_json_kint(&j, "flat", it->flat);
+        pw_json_kstr(&j, "flat_fmt", it->flat_fmt);
+        pw_json_key(&j, "flat_pct");
+        json_pct(&j, it->flat, r->total);
+        pw_json_key(&j, "sum_pct");
+        json_pct(&j, sum, r->total);
+        pw_json_kint(&j, "cum", it->cum);
+        pw_json_kstr(&j, "cum_fmt", it->cum_fmt);
+        pw_json_key(&j, "cum_pct");
+        json_pct(&j, it->cum, r->total);
+        pw_json_obj_end(&j);
+    }
+    pw_json_arr_end(&j);
+    pw_json_obj_end(&j);
+    pw_report_free(r);
+    pw_buf_release(&warn);
+    return 0;
+}
+
+/* --- peek --- */
+
+/* pprof's web peek: f is the focus (applied by the URL) and the symbol regexp, at line
+ * granularity. */
+static void json_edges(struct pw_json *j, struct pw_report *r, const char *key,
+                       const struct pw_edge_list *l, struct pw_edge **tmp, int64_t cum,
+                       bool callers)
+{
+    pw_edges_sort(l, tmp);
+    pw_json_key(j, key);
+    pw_json_arr_begin(j);
+    for (uint32_t i = 0; i < l->n; i++) {
+        const struct pw_edge *e = tmp[i];
+        const struct pw_node *other = callers ? e->src : e->dest;
+        char v[PW_VALUE_MAX];
+        pw_json_obj_begin(j);
+        pw_json_kstr(j, "name", other->printable_name);
+        pw_json_kint(j, "weight", e->weight);
+        pw_json_kstr(j, "weight_fmt", pw_report_format_value(r, e->weight, v));
+        pw_json_key(j, "pct");
+        json_pct(j, e->weight, cum);
+        if (e->is_inline)
+            pw_json_kbool(j, "inline", true);
+        pw_json_obj_end(j);
+    }
+    pw_json_arr_end(j);
+}
+
+int pw_view_peek(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err)
+{
+    const char *sym = a->cfg->focus;
+    if (!sym || !*sym)
+        return pw_fail(err, PW_EINVAL, "peek needs a function regexp: add f=REGEXP to the URL");
+    struct pw_config cfg = *a->cfg;
+    cfg.granularity = PW_G_LINES;
+    struct pw_buf warn;
+    pw_buf_init(&warn, 1 << 20);
+    struct pw_report *r = pw_report_new(a->p, "peek", sym, &cfg, &warn, err);
+    if (!r) {
+        pw_buf_release(&warn);
+        return -1;
+    }
+    struct pw_graph *g = pw_report_graph(r);
+    struct pw_json j;
+    pw_json_init(&j, out);
+    pw_json_obj_begin(&j);
+    json_common(&j, a, "peek");
+    json_report_header(&j, r);
+    json_warnings(&j, &warn);
+    pw_json_key(&j, "entries");
+    pw_json_arr_begin(&j);
+    struct pw_edge **tmp = NULL;
+    size_t cap = 0, matched = 0;
+    int64_t sum = 0;
+    for (size_t i = 0; i < g->n_nodes && !out->overflow; i++) {
+        const struct pw_node *n = g->nodes[i];
+        if (r->opt.symbol_rx && !pw_regex_match_cstr(r->opt.symbol_rx, n->printable_name))
+            continue;
+        matched++;
+        int64_t flat = pw_node_flat_value(n), cum = pw_node_cum_value(n);
+        sum += flat;
+        char f[PW_VALUE_MAX], c[PW_VALUE_MAX];
+        PW_GROW(tmp, cap, (size_t)n->in.n + n->out.n + 1);
+        pw_json_obj_begin(&j);
+        pw_json_kstr(&j, "name", n->printable_name);
+        pw_json_kint(&j, "flat", flat);
+        pw_json_kstr(&j, "flat_fmt", pw_report_format_value(r, flat, f));
+        pw_json_key(&j, "flat_pct");
+        json_pct(&j, flat, r->total);
+        pw_json_key(&j, "sum_pct");
+        json_pct(&j, sum, r->total);
+        pw_json_kint(&j, "cum", cum);
+        pw_json_kstr(&j, "cum_fmt", pw_report_format_value(r, cum, c));
+        pw_json_key(&j, "cum_pct");
+        json_pct(&j, cum, r->total);
+        json_edges(&j, r, "callers", &n->in, tmp, cum, true);
+        json_edges(&j, r, "callees", &n->out, tmp, cum, false);
+        pw_json_obj_end(&j);
+    }
+    free(tmp);
+    pw_json_arr_end(&j);
+    pw_json_obj_end(&j);
+    int rc = 0;
+    if (matched == 0) {
+        pw_buf_reset(out);
+        rc = pw_fail(err, PW_EINVAL, "no matches found for regexp: %.200s", sym);
+    }
+    pw_report_free(r);
+    pw_buf_release(&warn);
+    return rc;
+}
+
+/* --- source --- */
+
+int pw_view_source(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err)
+{
+    const char *sym = a->cfg->focus;
+    if (!sym || !*sym)
+        return pw_fail(err, PW_EINVAL,
+                       "source needs a function regexp: add f=REGEXP to the URL");
+    struct pw_buf warn, text;
+    pw_buf_init(&warn, 1 << 20);
+    pw_buf_init(&text, 0);
+    struct pw_report *r = pw_report_new(a->p, "list", sym, a->cfg, &warn, err);
+    int rc = -1;
+    if (r && pw_report_print_source(r, &text, err) == 0) {
+        struct pw_json j;
+        pw_json_init(&j, out);
+        pw_json_obj_begin(&j);
+        json_common(&j, a, "source");
+        json_report_header(&j, r);
+        json_warnings(&j, &warn);
+        pw_json_key(&j, "text");
+        pw_json_strn(&j, text.data ? text.data : "", text.len);
+        pw_json_obj_end(&j);
+        rc = 0;
+    }
+    pw_report_free(r);
+    pw_buf_release(&warn);
+    pw_buf_release(&text);
+    return rc;
+}
