@@ -1,6 +1,6 @@
 /* main: pprofweb's command line, with pprof's flags and their spelling (-flag=value, -flag value,
  * --flag). Loads and merges the sources (files or http(s) URLs) and the -base/-diff_base profiles
- * as pprof's fetchProfiles does, then either prints one report (-top, -raw, -traces, -tags, -peek,
+ * (source.c, as pprof's fetchProfiles), then either prints one report (-top, -raw, -traces, -tags, -peek,
  * -list, -dot, -svg) or serves the web UI (-http). Errors print one line and exit 1; bad flags
  * exit 2 as Go's flag package does. */
 #include <stdio.h>
@@ -10,14 +10,11 @@
 
 #include "pprofweb/buf.h"
 #include "pprofweb/config.h"
-#include "pprofweb/decode.h"
-#include "pprofweb/fetch.h"
 #include "pprofweb/http.h"
 #include "pprofweb/limits.h"
-#include "pprofweb/measurement.h"
 #include "pprofweb/profile.h"
 #include "pprofweb/report.h"
-#include "pprofweb/symbolize.h"
+#include "pprofweb/source.h"
 
 struct options {
     struct pw_config cfg;
@@ -261,94 +258,6 @@ static int parse_args(int argc, char **argv, struct options *o)
     return 0;
 }
 
-/* Loads one source: an http(s) URL is fetched (and kept in the store), anything else is a file. */
-static struct pw_profile *load_source(const struct options *o, const char *src,
-                                      struct pw_err *err)
-{
-    struct pw_profile *p;
-    if (!strncmp(src, "http://", 7) || !strncmp(src, "https://", 8))
-        p = pw_fetch_profile(src, o->seconds, o->timeout, err);
-    else
-        p = pw_decode_file(src, err);
-    if (p)
-        pw_profile_ensure_mapping(p);
-    return p;
-}
-
-/* Loads and merges a list of sources as pprof's chunkedGrab + combineProfiles do: a source that
- * fails is reported and skipped; every profile, even a single one, goes through Merge. */
-static struct pw_profile *load_all(const struct options *o, const char *const *srcs, size_t n,
-                                   size_t *loaded, struct pw_err *err)
-{
-    struct pw_profile **ps = pw_xcalloc(n, sizeof(*ps));
-    struct pw_profile *out = NULL;
-    size_t got = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct pw_err e = {0};
-        ps[got] = load_source(o, srcs[i], &e);
-        if (ps[got])
-            got++;
-        else
-            fprintf(stderr, "%s\n", e.msg);
-    }
-    *loaded = got;
-    if (got && !pw_scale_profiles(ps, got, err))
-        out = pw_profile_merge(ps, got, err);
-    for (size_t i = 0; i < got; i++)
-        pw_profile_free(ps[i]);
-    free(ps);
-    return out;
-}
-
-/* pprof's fetchProfiles: sources, then bases subtracted (diff bases labelled), then
- * symbolization (demangling), drop_frames/keep_frames pruning and the final validity check. */
-static struct pw_profile *fetch_profiles(const struct options *o, struct pw_err *err)
-{
-    size_t n_src = 0, n_base = 0;
-    struct pw_profile *p = load_all(o, o->sources, o->n_sources, &n_src, err);
-    if (!p) {
-        if (n_src == 0)
-            pw_fail(err, PW_ECORRUPT, "failed to fetch any source profiles");
-        return NULL;
-    }
-    if (o->n_bases) {
-        struct pw_profile *base = load_all(o, o->bases, o->n_bases, &n_base, err);
-        if (!base) {
-            if (n_base == 0)
-                pw_fail(err, PW_ECORRUPT, "failed to fetch any base profiles");
-            pw_profile_free(p);
-            return NULL;
-        }
-        if (o->diff_base)
-            pw_profile_set_label(base, "pprof::base", "true");
-        if (o->cfg.normalize && pw_profile_normalize(p, base, err)) {
-            pw_profile_free(p);
-            pw_profile_free(base);
-            return NULL;
-        }
-        pw_profile_scale(base, -1);
-        struct pw_profile *pair[2] = {p, base};
-        struct pw_profile *merged = NULL;
-        if (!pw_scale_profiles(pair, 2, err))
-            merged = pw_profile_merge(pair, 2, err);
-        pw_profile_free(p);
-        pw_profile_free(base);
-        if (!merged)
-            return NULL;
-        p = merged;
-    }
-    if (n_src + n_base != o->n_sources + o->n_bases)
-        fprintf(stderr, "Fetched %zu source profiles out of %zu\n", n_src + n_base,
-                o->n_sources + o->n_bases);
-    if (pw_symbolize(p, o->symbolize ? o->symbolize : "", err) ||
-        pw_profile_remove_uninteresting(p, err) || pw_profile_check_valid(p, err)) {
-        pw_profile_free(p);
-        return NULL;
-    }
-    pw_profile_unsource_mappings(p);
-    return p;
-}
-
 int main(int argc, char **argv)
 {
     struct options o;
@@ -366,7 +275,22 @@ int main(int argc, char **argv)
     struct pw_err err = {0};
     struct pw_profile *p = NULL;
     if (o.n_sources) {
-        p = fetch_profiles(&o, &err);
+        struct pw_source_options so = {
+            .sources = o.sources,
+            .n_sources = o.n_sources,
+            .bases = o.bases,
+            .n_bases = o.n_bases,
+            .diff_base = o.diff_base,
+            .normalize = o.cfg.normalize,
+            .symbolize = o.symbolize,
+            .seconds = o.seconds,
+            .timeout = o.timeout,
+        };
+        struct pw_buf warn;
+        pw_buf_init(&warn, 0);
+        p = pw_source_load(&so, &warn, &err);
+        fwrite(pw_buf_str(&warn), 1, warn.len, stderr);
+        pw_buf_release(&warn);
         if (!p) {
             fprintf(stderr, "%s\n", err.msg);
             return 1;

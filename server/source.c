@@ -1,0 +1,153 @@
+/* source: pprof's fetchProfiles for pprofweb. Sources are files or http(s) URLs (fetched with
+ * fetch.c, and stored when a store is given so the profile keeps a lasting link). */
+#include "pprofweb/source.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pprofweb/decode.h"
+#include "pprofweb/fetch.h"
+#include "pprofweb/filter.h"
+#include "pprofweb/limits.h"
+#include "pprofweb/measurement.h"
+#include "pprofweb/store.h"
+#include "pprofweb/symbolize.h"
+
+static bool is_url(const char *s)
+{
+    return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
+}
+
+static struct pw_profile *load_one(const struct pw_source_options *o, const char *src,
+                                   struct pw_err *err)
+{
+    struct pw_profile *p = NULL;
+    if (is_url(src)) {
+        int timeout;
+        char *url = pw_fetch_adjust_url(src, o->seconds, o->timeout, &timeout, err);
+        if (!url)
+            return NULL;
+        unsigned char *data;
+        size_t len;
+        if (pw_fetch_url(url, timeout, PW_MAX_INPUT, &data, &len, err) == 0) {
+            p = pw_decode(data, len, err);
+            if (!p) {
+                pw_err_prefix(err, "%s: ", url);
+            } else if (o->store) {
+                char id[PW_STORE_ID_LEN + 1];
+                struct pw_err serr = {0};
+                if (pw_store_put(o->store, data, len, url, id, &serr))
+                    fprintf(stderr, "could not keep %s in the store: %s\n", url, serr.msg);
+            }
+            free(data);
+        }
+        free(url);
+    } else {
+        p = pw_decode_file(src, err);
+    }
+    if (p)
+        pw_profile_ensure_mapping(p);
+    return p;
+}
+
+/* pprof's chunkedGrab + combineProfiles: failures are reported and skipped; every profile, even
+ * a single one, goes through Merge. */
+static struct pw_profile *load_all(const struct pw_source_options *o, const char *const *srcs,
+                                   size_t n, size_t *loaded, struct pw_buf *warn,
+                                   struct pw_err *err)
+{
+    struct pw_profile **ps = pw_xcalloc(n ? n : 1, sizeof(*ps));
+    struct pw_profile *out = NULL;
+    size_t got = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct pw_err e = {0};
+        ps[got] = load_one(o, srcs[i], &e);
+        if (ps[got])
+            got++;
+        else if (warn)
+            pw_buf_addf(warn, "%s\n", e.msg);
+    }
+    *loaded = got;
+    if (got && !pw_scale_profiles(ps, got, err))
+        out = pw_profile_merge(ps, got, err);
+    for (size_t i = 0; i < got; i++)
+        pw_profile_free(ps[i]);
+    free(ps);
+    return out;
+}
+
+/* What pprof does to the merged profile: symbolize (here: demangle), drop_frames/keep_frames,
+ * forget URL mapping files, check. */
+static int finish(struct pw_profile *p, const char *symbolize, struct pw_err *err)
+{
+    if (pw_symbolize(p, symbolize ? symbolize : "", err) ||
+        pw_profile_remove_uninteresting(p, err))
+        return -1;
+    pw_profile_unsource_mappings(p);
+    return pw_profile_check_valid(p, err);
+}
+
+struct pw_profile *pw_source_load(const struct pw_source_options *o, struct pw_buf *warn,
+                                  struct pw_err *err)
+{
+    size_t n_src = 0, n_base = 0;
+    struct pw_profile *p = load_all(o, o->sources, o->n_sources, &n_src, warn, err);
+    if (!p) {
+        if (n_src == 0)
+            pw_fail(err, PW_ECORRUPT, "failed to fetch any source profiles");
+        return NULL;
+    }
+    if (o->n_bases) {
+        struct pw_profile *base = load_all(o, o->bases, o->n_bases, &n_base, warn, err);
+        if (!base) {
+            if (n_base == 0)
+                pw_fail(err, PW_ECORRUPT, "failed to fetch any base profiles");
+            pw_profile_free(p);
+            return NULL;
+        }
+        if (o->diff_base)
+            pw_profile_set_label(base, "pprof::base", "true");
+        if (o->normalize && pw_profile_normalize(p, base, err)) {
+            pw_profile_free(p);
+            pw_profile_free(base);
+            return NULL;
+        }
+        pw_profile_scale(base, -1);
+        struct pw_profile *pair[2] = {p, base};
+        struct pw_profile *merged = NULL;
+        if (!pw_scale_profiles(pair, 2, err))
+            merged = pw_profile_merge(pair, 2, err);
+        pw_profile_free(p);
+        pw_profile_free(base);
+        if (!merged)
+            return NULL;
+        p = merged;
+    }
+    if (warn && n_src + n_base != o->n_sources + o->n_bases)
+        pw_buf_addf(warn, "Fetched %zu source profiles out of %zu\n", n_src + n_base,
+                    o->n_sources + o->n_bases);
+    if (finish(p, o->symbolize, err)) {
+        pw_profile_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+struct pw_profile *pw_source_prepare_bytes(const unsigned char *data, size_t len,
+                                           struct pw_err *err)
+{
+    struct pw_profile *p = pw_decode(data, len, err);
+    if (!p)
+        return NULL;
+    pw_profile_ensure_mapping(p);
+    struct pw_profile *merged = NULL;
+    if (!pw_scale_profiles(&p, 1, err))
+        merged = pw_profile_merge(&p, 1, err);
+    pw_profile_free(p);
+    if (merged && finish(merged, NULL, err)) {
+        pw_profile_free(merged);
+        return NULL;
+    }
+    return merged;
+}
