@@ -23,4 +23,10 @@
 /* A string in a profile (function or file name): longer names are not real code. */
 #define PW_MAX_STRING ((size_t)1 << 20)
 
+/* Legacy memory maps may define "name=value" attributes that later lines use as $name; real maps
+ * have a handful. Further attributes are ignored. */
+#define PW_MAX_LEGACY_MAP_ATTRS 256
+/* A legacy memory map line after $name substitution: real lines are a path and a few numbers. */
+#define PW_MAX_LEGACY_MAP_LINE ((size_t)1 << 20)
+
 #endif
