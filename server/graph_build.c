@@ -39,6 +39,7 @@ struct builder {
     struct pw_tag **tags;
     size_t n_tags, cap_tags;
     struct gx_u64map group_map;  /* node id << 32 | labels id -> numeric group index */
+    struct pw_edge **last_out;   /* per node id: the out-edge found last, a cache before the map */
 };
 
 /* One numeric label of the current sample, formatted. */
@@ -408,6 +409,18 @@ static uint32_t next_gen(struct pw_graph *g)
     return pv->edge_mark_gen;
 }
 
+/* AddToEdgeDiv on an existing edge. */
+static void add_edge_weight(struct pw_edge *e, int64_t dw, int64_t w, bool residual,
+                            bool is_inline)
+{
+    e->weight_div += dw;
+    e->weight += w;
+    if (residual)
+        e->residual = true;
+    if (!is_inline)
+        e->is_inline = false;
+}
+
 static void build_graph(struct builder *b)
 {
     const struct pw_profile *p = b->p;
@@ -416,6 +429,7 @@ static void build_graph(struct builder *b)
     struct pw_buf tmp;
     pw_buf_init(&tmp, 0);
     create_nodes(b);
+    b->last_out = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof *b->last_out);
     for (size_t si = 0; si < p->n_samples; si++) {
         const struct pw_sample *smp = &p->samples[si];
         if (!sample_weight(b->o, smp, &s))
@@ -438,14 +452,23 @@ static void build_graph(struct builder *b)
                     add_sample(b, n, &s, false);
                 }
                 if (parent && n != parent) {
-                    uint32_t *slot = gx_u64map_get(&b->pv->edge_map,
-                                                   ((uint64_t)parent->id << 32) | n->id);
-                    struct pw_edge *e = slot ? g->edges[*slot - 1] : NULL;
-                    if (!e || e->mark != gen) {
+                    /* Stacks of consecutive samples share most frames: try the edge this
+                     * parent used last before hashing. */
+                    struct pw_edge *e = b->last_out[parent->id];
+                    if (!e || e->dest != n) {
+                        uint32_t *slot = gx_u64map_get(&b->pv->edge_map,
+                                                       ((uint64_t)parent->id << 32) | n->id);
+                        e = slot ? g->edges[*slot - 1] : NULL;
+                    }
+                    if (!e) {
                         e = pw_graph_add_to_edge(g, parent, n, s.dw, s.w, residual,
                                                  ni != cnt - 1);
                         e->mark = gen;
+                    } else if (e->mark != gen) {
+                        add_edge_weight(e, s.dw, s.w, residual, ni != cnt - 1);
+                        e->mark = gen;
                     }
+                    b->last_out[parent->id] = e;
                 }
                 parent = n;
                 residual = false;
@@ -543,6 +566,7 @@ static void builder_release(struct builder *b)
     gx_u64map_release(&b->tag_map);
     free(b->tags);
     gx_u64map_release(&b->group_map);
+    free(b->last_out);
 }
 
 struct pw_graph *pw_graph_new(const struct pw_profile *p, const struct pw_graph_options *o)
@@ -651,12 +675,7 @@ struct pw_edge *pw_graph_add_to_edge(struct pw_graph *g, struct pw_node *src, st
     uint32_t *slot = gx_u64map_get(&pv->edge_map, ((uint64_t)src->id << 32) | dest->id);
     if (slot) {
         struct pw_edge *e = g->edges[*slot - 1];
-        e->weight_div += weight_div;
-        e->weight += weight;
-        if (residual)
-            e->residual = true;
-        if (!is_inline)
-            e->is_inline = false;
+        add_edge_weight(e, weight_div, weight, residual, is_inline);
         return e;
     }
     struct pw_edge *e = pw_arena_calloc(&g->arena, 1, sizeof *e);

@@ -92,6 +92,8 @@ struct pw_node {
     struct pw_node_info info;
     struct pw_node *function; /* the node of the whole function (itself when it is one) */
     int64_t flat, flat_div, cum, cum_div;
+    uint32_t id;   /* creation order within its graph, unique; the final, stable tie-break */
+    uint32_t mark; /* scratch for the graph's algorithms */
     struct pw_edge_list in, out;
     struct pw_tag_list label_tags; /* keyed by joined labels "k1:v1\nk2:v2" (literal \n) */
     struct pw_num_tag_group *numeric_tags;
@@ -100,8 +102,6 @@ struct pw_node {
     /* Filled when the node is created: PrintableName and the tie-break key, used by sorting. */
     const char *printable_name;
     const char *sort_key;
-    uint32_t id;   /* creation order within its graph, unique; the final, stable tie-break */
-    uint32_t mark; /* scratch for the graph's algorithms */
 };
 
 static inline int64_t pw_node_flat_value(const struct pw_node *n)

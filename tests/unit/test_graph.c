@@ -1,0 +1,326 @@
+/* Unit tests for the graph (graph_build.c, graph_trim.c, graph_tables.c): flat/cum aggregation,
+ * recursion counted once, inlined frames, line granularity, kept-node filtering with residual
+ * edges, label tags, pprof's orders and trimming, and ShortenFunctionName. */
+#include <stdlib.h>
+
+#include "harness.h"
+#include "pprofweb/buf.h"
+#include "pprofweb/graph.h"
+#include "pprofweb/profile.h"
+
+static uint32_t add_func(struct pw_profile *p, const char *name, const char *file)
+{
+    struct pw_function *f = pw_add_function(p);
+    f->id = p->n_functions;
+    f->name = pw_intern_cstr(p, name);
+    f->system_name = f->name;
+    f->filename = pw_intern_cstr(p, file);
+    return p->n_functions - 1;
+}
+
+/* A location whose lines are (function, line) pairs, innermost first. */
+static uint32_t add_loc(struct pw_profile *p, uint64_t addr, int n, const uint32_t *fn,
+                        const int64_t *line)
+{
+    struct pw_location *l = pw_add_location(p);
+    l->id = p->n_locations;
+    l->address = addr;
+    l->n_lines = (uint32_t)n;
+    l->lines = pw_arena_calloc(&p->arena, n ? n : 1, sizeof *l->lines);
+    for (int i = 0; i < n; i++) {
+        l->lines[i].function = fn[i];
+        l->lines[i].line = line[i];
+    }
+    return p->n_locations - 1;
+}
+
+static void add_sample(struct pw_profile *p, int64_t v, int n, const uint32_t *locs,
+                       const char *label_key, const char *label_val)
+{
+    struct pw_sample *s = pw_add_sample(p);
+    s->values = pw_arena_calloc(&p->arena, 1, sizeof *s->values);
+    s->values[0] = v;
+    s->n_locs = (uint32_t)n;
+    s->locs = pw_arena_calloc(&p->arena, (size_t)n, sizeof *s->locs);
+    for (int i = 0; i < n; i++)
+        s->locs[i] = locs[i];
+    if (label_key) {
+        s->n_labels = 1;
+        s->labels = pw_arena_calloc(&p->arena, 1, sizeof *s->labels);
+        s->labels[0].key = pw_intern_cstr(p, label_key);
+        s->labels[0].str = pw_intern_cstr(p, label_val);
+    }
+}
+
+enum { F_MAIN, F_A, F_B, F_C };
+enum { L_MAIN, L_A, L_B, L_A2, L_AC };
+
+/* main -> a -> b (10), main -> a (5), main -> a -> a (3, recursion), main -> a -> [c inlined in
+ * a] (2, labelled). */
+static struct pw_profile *sample_profile(void)
+{
+    struct pw_profile *p = pw_profile_new();
+    struct pw_value_type vt = {pw_intern_cstr(p, "cpu"), pw_intern_cstr(p, "nanoseconds")};
+    pw_set_sample_types(p, &vt, 1);
+    add_func(p, "main.main", "/src/./main.go");
+    add_func(p, "main.a", "/src/main.go");
+    add_func(p, "main.b", "/src/b.go");
+    add_func(p, "main.c", "/src/c.go");
+    add_loc(p, 0x1000, 1, (uint32_t[]){F_MAIN}, (int64_t[]){10});
+    add_loc(p, 0x2000, 1, (uint32_t[]){F_A}, (int64_t[]){20});
+    add_loc(p, 0x3000, 1, (uint32_t[]){F_B}, (int64_t[]){30});
+    add_loc(p, 0x2100, 1, (uint32_t[]){F_A}, (int64_t[]){21});
+    add_loc(p, 0x2200, 2, (uint32_t[]){F_C, F_A}, (int64_t[]){40, 22});
+    add_sample(p, 10, 3, (uint32_t[]){L_B, L_A, L_MAIN}, NULL, NULL);
+    add_sample(p, 5, 2, (uint32_t[]){L_A, L_MAIN}, NULL, NULL);
+    add_sample(p, 3, 3, (uint32_t[]){L_A2, L_A, L_MAIN}, NULL, NULL);
+    add_sample(p, 2, 2, (uint32_t[]){L_AC, L_MAIN}, "user", "bob");
+    add_sample(p, 0, 1, (uint32_t[]){L_MAIN}, NULL, NULL); /* zero: ignored */
+    return p;
+}
+
+static struct pw_node *find(struct pw_graph *g, const char *name, int64_t line)
+{
+    for (size_t i = 0; i < g->n_nodes; i++)
+        if (strcmp(g->nodes[i]->info.name, name) == 0 && g->nodes[i]->info.lineno == line)
+            return g->nodes[i];
+    return NULL;
+}
+
+static struct pw_edge *edge(struct pw_node *from, struct pw_node *to)
+{
+    for (uint32_t i = 0; from && i < from->out.n; i++)
+        if (from->out.v[i]->dest == to)
+            return from->out.v[i];
+    return NULL;
+}
+
+static struct pw_graph_options default_opts(void)
+{
+    struct pw_graph_options o = {0};
+    o.mean_divisor_index = PW_NONE;
+    return o;
+}
+
+static void test_lines(void)
+{
+    struct pw_profile *p = sample_profile();
+    struct pw_graph_options o = default_opts();
+    struct pw_graph *g = pw_graph_new(p, &o);
+    /* The profile is not aggregated: one node per (function, line); whole-function nodes exist
+     * but have no weight, so they are not listed. */
+    CHECK_INTEQ(g->n_nodes, 6);
+    struct pw_node *m = find(g, "main.main", 10), *a = find(g, "main.a", 20);
+    struct pw_node *b = find(g, "main.b", 30), *a2 = find(g, "main.a", 21);
+    struct pw_node *c = find(g, "main.c", 40), *a22 = find(g, "main.a", 22);
+    CHECK(m && a && b && a2 && c && a22, "all line nodes exist");
+    if (!(m && a && b && a2 && c && a22))
+        return;
+    CHECK_INTEQ(m->cum, 20);
+    CHECK_INTEQ(m->flat, 0);
+    CHECK_INTEQ(a->cum, 18);
+    CHECK_INTEQ(a->flat, 5);
+    CHECK_STREQ(m->info.file, "/src/main.go"); /* filepath.Clean */
+    CHECK(a->function != a && a->function == a2->function, "line nodes share a function node");
+    CHECK_STREQ(a->function->info.name, "main.a");
+    CHECK_INTEQ(a->function->info.lineno, 0);
+    CHECK_STREQ(a->printable_name, "0000000000002000 main.a /src/main.go:20");
+    CHECK_STREQ(a->sort_key, "{main.a  8192 /src/main.go 0 20 }");
+    struct pw_edge *e = edge(a22, c);
+    CHECK(e && e->is_inline && e->weight == 2, "inlined call a:22 -> c is an inline edge");
+    e = edge(m, a22);
+    CHECK(e && !e->is_inline, "call main -> a:22 is not inline");
+    CHECK_INTEQ(c->label_tags.n, 1);
+    if (c->label_tags.n)
+        CHECK_STREQ(c->label_tags.v[0]->name, "user:bob");
+    pw_graph_free(g);
+    pw_profile_free(p);
+}
+
+static void test_functions(void)
+{
+    struct pw_profile *p = sample_profile();
+    struct pw_err err = {0};
+    CHECK_INTEQ(pw_profile_aggregate(p, true, true, false, false, false, &err), 0);
+    struct pw_graph_options o = default_opts();
+    struct pw_graph *g = pw_graph_new(p, &o);
+    CHECK_INTEQ(g->n_nodes, 4);
+    struct pw_node *m = find(g, "main.main", 0), *a = find(g, "main.a", 0);
+    struct pw_node *b = find(g, "main.b", 0), *c = find(g, "main.c", 0);
+    CHECK(m && a && b && c, "function nodes exist");
+    if (!(m && a && b && c))
+        return;
+    CHECK_INTEQ(a->cum, 20); /* recursion a -> a counted once */
+    CHECK_INTEQ(a->flat, 8);
+    CHECK_INTEQ(b->flat, 10);
+    CHECK_INTEQ(m->cum, 20);
+    CHECK(a->function == a, "a whole-function node is its own function");
+    CHECK(edge(a, a) == NULL, "no self edge for recursion");
+    struct pw_edge *e = edge(m, a);
+    CHECK(e && e->weight == 20, "main -> a carries every sample once");
+    int64_t flat, cum;
+    pw_nodes_sum(g->nodes, g->n_nodes, &flat, &cum);
+    CHECK_INTEQ(flat, 20);
+
+    pw_graph_sort_nodes(g, false, false);
+    CHECK_STREQ(g->nodes[0]->info.name, "main.b");
+    CHECK_STREQ(g->nodes[1]->info.name, "main.a");
+    CHECK_STREQ(g->nodes[2]->info.name, "main.c");
+    CHECK_STREQ(g->nodes[3]->info.name, "main.main");
+    pw_graph_sort_nodes(g, true, false);
+    /* main and a tie on cum 20: name order decides */
+    CHECK_STREQ(g->nodes[0]->info.name, "main.a");
+    CHECK_STREQ(g->nodes[1]->info.name, "main.main");
+
+    /* Keep only main and b: a is gone, main -> b becomes a residual edge. */
+    struct pw_node_set *kept = pw_node_set_new();
+    pw_node_set_add(kept, &m->info);
+    pw_node_set_add(kept, &b->info);
+    CHECK(pw_node_set_has(kept, &b->info) && !pw_node_set_has(kept, &a->info), "node set");
+    o.kept_nodes = kept;
+    struct pw_graph *g2 = pw_graph_new(p, &o);
+    CHECK_INTEQ(g2->n_nodes, 2);
+    struct pw_node *m2 = find(g2, "main.main", 0), *b2 = find(g2, "main.b", 0);
+    e = edge(m2, b2);
+    CHECK(e && e->residual && e->weight == 10, "residual edge main ..> b");
+    CHECK(m2 && m2->flat == 0 && m2->cum == 20, "main keeps cum of dropped callees");
+    pw_graph_free(g2);
+    pw_node_set_free(kept);
+
+    struct pw_node_set *top = pw_graph_select_top_nodes(g, 2, false);
+    CHECK_INTEQ(pw_node_set_count(top), 2);
+    pw_node_set_free(top);
+    struct pw_node_set *low = pw_graph_discard_low_frequency_nodes(g, 11);
+    CHECK_INTEQ(pw_node_set_count(low), 2);
+    pw_node_set_free(low);
+    CHECK_INTEQ(pw_graph_trim_low_frequency_edges(g, 3), 1); /* a -> c (2) */
+    CHECK_INTEQ(c->in.n, 0);
+    CHECK_INTEQ(a->out.n, 1);
+    pw_graph_free(g);
+    pw_profile_free(p);
+}
+
+static void test_tree(void)
+{
+    struct pw_profile *p = sample_profile();
+    struct pw_err err = {0};
+    pw_profile_aggregate(p, true, true, false, false, false, &err);
+    struct pw_graph_options o = default_opts();
+    o.call_tree = true;
+    struct pw_graph *g = pw_graph_new(p, &o);
+    /* main, main>a, main>a>b, main>a>a, main>a>c */
+    CHECK_INTEQ(g->n_nodes, 5);
+    size_t n_a = 0;
+    for (size_t i = 0; i < g->n_nodes; i++)
+        if (strcmp(g->nodes[i]->info.name, "main.a") == 0)
+            n_a++;
+    CHECK_INTEQ(n_a, 2);
+    /* Drop the first main.a: its children hang from main with residual edges. */
+    struct pw_node_ptr_set kept;
+    pw_graph_discard_low_frequency_node_ptrs(g, 0, &kept);
+    struct pw_node *m = find(g, "main.main", 0), *a = NULL;
+    for (uint32_t i = 0; m && i < m->out.n; i++)
+        a = m->out.v[i]->dest;
+    CHECK(a != NULL, "main has a child");
+    if (!a)
+        return;
+    kept.has[a->id] = false;
+    kept.count--;
+    CHECK_INTEQ(pw_graph_trim_tree(g, &kept), 0);
+    CHECK_INTEQ(g->n_nodes, 4);
+    CHECK_INTEQ(m->out.n, 3);
+    for (uint32_t i = 0; i < m->out.n; i++)
+        CHECK(m->out.v[i]->residual, "re-parented edge is residual");
+    pw_node_ptr_set_release(&kept);
+    pw_graph_free(g);
+    pw_profile_free(p);
+}
+
+static void test_redundant_edges(void)
+{
+    struct pw_profile *p = sample_profile();
+    struct pw_err err = {0};
+    pw_profile_aggregate(p, true, true, false, false, false, &err);
+    struct pw_graph_options o = default_opts();
+    struct pw_graph *g = pw_graph_new(p, &o);
+    struct pw_node *m = find(g, "main.main", 0), *b = find(g, "main.b", 0);
+    /* main ..> b is redundant: main -> a -> b reaches b. */
+    struct pw_edge *e = pw_graph_add_to_edge(g, m, b, 0, 1, true, false);
+    CHECK(e->residual && edge(m, b) == e, "residual edge added");
+    pw_graph_sort_nodes(g, false, false);
+    pw_graph_remove_redundant_edges(g);
+    CHECK(edge(m, b) == NULL, "redundant residual edge removed");
+    CHECK(edge(find(g, "main.a", 0), b) != NULL, "real edge kept");
+    pw_graph_free(g);
+    pw_profile_free(p);
+}
+
+static void test_tags_sort(void)
+{
+    struct pw_tag t1 = {.name = "b", .flat = 5, .cum = 10};
+    struct pw_tag t2 = {.name = "a", .flat = 5, .cum = 10};
+    struct pw_tag t3 = {.name = "c", .flat = -7, .cum = 1};
+    struct pw_tag *ts[] = {&t1, &t2, &t3};
+    pw_tags_sort(ts, 3, true);
+    CHECK(ts[0] == &t3 && ts[1] == &t2 && ts[2] == &t1, "flat order: |flat| desc, then name");
+    pw_tags_sort(ts, 3, false);
+    CHECK(ts[0] == &t2 && ts[1] == &t1 && ts[2] == &t3, "cum order first");
+}
+
+struct shorten_case {
+    const char *in, *want;
+};
+
+static const struct shorten_case shortens[] = {
+    {"main.main", "main.main"},
+    {"github.com/google/pprof/internal/graph.New", "graph.New"},
+    {"github.com/foo/bar/v2/pkg.Baz", "pkg.Baz"},
+    {"example.com/m/v3.F", "m.F"},
+    {"net/http.(*conn).serve", "http.(*conn).serve"},
+    {"foo/", "foo/"},
+    {"java.lang.String.valueOf(I)", "String.valueOf"},
+    {"com.google.Foo$Inner.bar$1", "Foo$Inner.bar$1"},
+    {"com.google.Foo.<init>", "Foo.<init>"},
+    {"(anonymous namespace)::Foo::Bar", "Foo::Bar"},
+    {"std::vector<int>::push_back", "std::vector<int>::push_back"},
+    {"ns::Foo::bar<int>(x)", "Foo::bar<int>"},
+    {"a::b::c", "a::b::c"},
+    {"foo::Bar::~Bar", "Bar::~Bar"},
+};
+
+static void test_shorten(void)
+{
+    for (size_t i = 0; i < sizeof shortens / sizeof shortens[0]; i++) {
+        struct pw_buf b;
+        pw_buf_init(&b, 0);
+        pw_shorten_function_name(shortens[i].in, &b);
+        CHECK_STREQ(pw_buf_str(&b), shortens[i].want);
+        pw_buf_release(&b);
+    }
+}
+
+static void test_names(void)
+{
+    struct pw_arena a;
+    pw_arena_init(&a);
+    struct pw_node_info i = {"", "", 0, "", 0, 0, "/usr/lib/libc.so.6"};
+    CHECK_STREQ(pw_node_info_printable_name(&i, &a), "[libc.so.6]");
+    i.objfile = "";
+    CHECK_STREQ(pw_node_info_printable_name(&i, &a), "<unknown>");
+    i.address = 0xabc;
+    i.file = "x.go";
+    CHECK_STREQ(pw_node_info_printable_name(&i, &a), "0000000000000abc x.go");
+    pw_arena_release(&a);
+}
+
+int main(void)
+{
+    test_lines();
+    test_functions();
+    test_tree();
+    test_redundant_edges();
+    test_tags_sort();
+    test_shorten();
+    test_names();
+    return harness_done();
+}
