@@ -12,28 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pprofweb/filter.h"
 #include "pprofweb/graph.h"
 #include "pprofweb/measurement.h"
 #include "pprofweb/regex.h"
-
-#if __has_include("pprofweb/filter.h")
-#include "pprofweb/filter.h"
-#else
-/* Until filter.c lands: no filter settings are supported. */
-static int pw_apply_focus(struct pw_profile *p, const struct pw_config *cfg, struct pw_buf *warn,
-                          struct pw_err *err)
-{
-    (void)p;
-    (void)warn;
-    const char *const v[] = {cfg->focus,    cfg->ignore,    cfg->hide,    cfg->show,
-                             cfg->show_from, cfg->tagfocus, cfg->tagignore, cfg->prune_from,
-                             cfg->tagshow,  cfg->taghide};
-    for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++)
-        if (v[i] && *v[i])
-            return pw_fail(err, PW_EINVAL, "filters are not available yet");
-    return 0;
-}
-#endif
 
 static const struct {
     const char *name;
