@@ -137,6 +137,11 @@ static struct pw_graph *new_graph(struct pw_report *r, const struct pw_node_set 
     return pw_graph_new(p, &go);
 }
 
+struct pw_graph *pw_report_new_graph(struct pw_report *r)
+{
+    return new_graph(r, NULL);
+}
+
 /* pprof's newTrimmedGraph: drops nodes under the node fraction, keeps the top nodecount nodes,
  * drops light tags and edges. Rebuilding from samples keeps values exact. */
 static struct pw_graph *new_trimmed_graph(struct pw_report *r)

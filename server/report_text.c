@@ -216,10 +216,3 @@ int pw_report_print_dot(struct pw_report *r, struct pw_buf *out, struct pw_err *
     (void)out;
     return pw_fail(err, PW_EINVAL, "dot output is not available yet");
 }
-
-int pw_report_print_source(struct pw_report *r, struct pw_buf *out, struct pw_err *err)
-{
-    (void)r;
-    (void)out;
-    return pw_fail(err, PW_EINVAL, "list output is not available yet");
-}

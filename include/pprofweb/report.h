@@ -114,6 +114,10 @@ const char *pw_report_format_value(const struct pw_report *r, int64_t v, char ds
  * report and resolves the output unit. The graph is owned by the report. */
 struct pw_graph *pw_report_graph(struct pw_report *r);
 
+/* pprof's newGraph(nil): the untrimmed graph of the report, nodes in creation order, output
+ * unit untouched. The caller frees it with pw_graph_free(). */
+struct pw_graph *pw_report_new_graph(struct pw_report *r);
+
 /* Header lines (pprof's ProfileLabels and reportLabels). Each returns an arena array of n lines
  * owned by the report. report_labels builds the graph first. full_headers as in pprof (the DOT
  * legend). */
