@@ -20,6 +20,7 @@ run_suite() {
     [ $rc -ne 0 ] && status=1
 }
 run_suite unit tests/unit/run.sh build/tests/test_*
+run_suite cli tests/cli/run.sh
 run_suite conformance tests/conformance/run.sh
 [ -x tests/http/run.sh ] && run_suite http tests/http/run.sh
 [ -x tests/browser/run.sh ] && run_suite browser tests/browser/run.sh

@@ -4,8 +4,9 @@
 
 /* A compressed profile file or upload. The largest real profiles are tens of MB gzipped. */
 #define PW_MAX_INPUT ((size_t)1 << 30)
-/* Decompressed profile.proto; a gzip bomb stops here. L (1M samples) is ~83 MB raw. */
-#define PW_MAX_DECOMPRESSED ((size_t)2 << 30)
+/* Decompressed profile.proto; a gzip bomb stops here. L (1M samples) is ~83 MB raw, so 1 GiB
+ * leaves room for real profiles ten times larger. */
+#define PW_MAX_DECOMPRESSED ((size_t)1 << 30)
 /* Legacy text profiles are read line by line; a longer line is not a profile. */
 #define PW_MAX_LINE ((size_t)16 << 20)
 /* Values per sample (sample types); real profiles have at most a handful. */
