@@ -570,8 +570,17 @@ static void warn_no_matches(struct pw_buf *warnings, bool match, const char *opt
         pw_buf_addf(warnings, "%s expression matched no samples\n", option);
 }
 
-enum { RX_FOCUS, RX_IGNORE, RX_HIDE, RX_SHOW, RX_SHOW_FROM, RX_PRUNE_FROM, RX_TAGSHOW,
-       RX_TAGHIDE, N_RX };
+enum {
+    RX_FOCUS,
+    RX_IGNORE,
+    RX_HIDE,
+    RX_SHOW,
+    RX_SHOW_FROM,
+    RX_PRUNE_FROM,
+    RX_TAGSHOW,
+    RX_TAGHIDE,
+    N_RX
+};
 
 int pw_apply_focus(struct pw_profile *p, const struct pw_config *cfg, struct pw_buf *warnings,
                    struct pw_err *err)

@@ -29,7 +29,8 @@
 
 /* A filter expression typed by a user; real ones are tens of bytes. */
 #define PW_MAX_REGEX ((size_t)64 << 10)
-/* Go's maxHeight: deeper nesting is "expression nests too deeply". */
+/* Go's maxHeight: 1000 nested groups are "expression nests too deeply" (Go counts only
+ * capturing groups; we count all, which differs only for absurd patterns). */
 #define MAX_NESTING 1000
 /* Backtracking steps per match before giving up (PCRE2's default is 10M). */
 #define MATCH_LIMIT 2000000
@@ -139,7 +140,13 @@ static int parse_escape(struct tr *t, uint32_t *r)
     if (next_rune(t, &c) < 0)
         return -1;
     switch (c) {
-    case '1': case '2': case '3': case '4': case '5': case '6': case '7':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
         /* a lone digit would be a backreference, which Go does not have */
         if (t->i >= t->n || t->s[t->i] < '0' || t->s[t->i] > '7')
             break;
@@ -217,7 +224,9 @@ static bool perl_class(struct tr *t, bool in_class)
     case 's': body = "\\t\\n\\f\\r\\x{20}"; break;
     case 'S': body = "\\x{0}-\\x{8}\\x{b}\\x{e}-\\x{1f}\\x{21}-\\x{10ffff}"; break;
     case 'w': body = "0-9A-Za-z_"; break;
-    case 'W': body = "\\x{0}-\\x{2f}\\x{3a}-\\x{40}\\x{5b}-\\x{5e}\\x{60}\\x{7b}-\\x{10ffff}"; break;
+    case 'W':
+        body = "\\x{0}-\\x{2f}\\x{3a}-\\x{40}\\x{5b}-\\x{5e}\\x{60}\\x{7b}-\\x{10ffff}";
+        break;
     default: return false;
     }
     t->i += 2;
@@ -226,6 +235,7 @@ static bool perl_class(struct tr *t, bool in_class)
 }
 
 /* Unicode category and script names Go 1.19's \p{...} accepts (case-sensitive), sorted. */
+/* clang-format off */
 static const char *const go_unicode_names[] = {
     "Adlam", "Ahom", "Anatolian_Hieroglyphs", "Any", "Arabic", "Armenian", "Avestan", "Balinese",
     "Bamum", "Bassa_Vah", "Batak", "Bengali", "Bhaiksuki", "Bopomofo", "Brahmi", "Braille",
@@ -253,6 +263,7 @@ static const char *const go_unicode_names[] = {
     "Tirhuta", "Ugaritic", "Vai", "Wancho", "Warang_Citi", "Yezidi", "Yi", "Z", "Zanabazar_Square",
     "Zl", "Zp", "Zs",
 };
+/* clang-format on */
 
 static int cmp_name(const void *a, const void *b)
 {
@@ -333,12 +344,8 @@ static int posix_class(struct tr *t)
         word++, wlen--;
     for (size_t k = 0; k < sizeof posix_names / sizeof *posix_names; k++) {
         if (strlen(posix_names[k]) == wlen && memcmp(posix_names[k], word, wlen) == 0) {
-            /* PCRE2's [:space:] also has VT, Go's does not */
-            if (wlen == 5 && memcmp(word, "space", 5) == 0)
-                pw_buf_adds(&t->out, word == name ? "\\t\\n\\x{b}\\f\\r\\x{20}"
-                                                  : "\\x{0}-\\x{8}\\x{e}-\\x{1f}\\x{21}-\\x{10ffff}");
-            else
-                pw_buf_add(&t->out, t->s + t->i, full);
+            /* ASCII sets, the same in PCRE2 without UCP */
+            pw_buf_add(&t->out, t->s + t->i, full);
             t->i += full;
             return 1;
         }
@@ -595,9 +602,7 @@ static int translate_one(struct tr *t)
         return 0;
     case '*':
     case '+':
-    case '?':
-        t->i++;
-        return repetition(t, start);
+    case '?': t->i++; return repetition(t, start);
     case '{': {
         long min, max;
         size_t end;
@@ -615,10 +620,22 @@ static int translate_one(struct tr *t)
     case '\\':
         if (t->i + 1 < t->n) {
             switch (t->s[t->i + 1]) {
-            case 'A': t->i += 2; emit_assertion(t, "\\A"); return 0;
-            case 'b': t->i += 2; emit_assertion(t, "\\b"); return 0;
-            case 'B': t->i += 2; emit_assertion(t, "\\B"); return 0;
-            case 'z': t->i += 2; emit_assertion(t, "\\z"); return 0;
+            case 'A':
+                t->i += 2;
+                emit_assertion(t, "\\A");
+                return 0;
+            case 'b':
+                t->i += 2;
+                emit_assertion(t, "\\b");
+                return 0;
+            case 'B':
+                t->i += 2;
+                emit_assertion(t, "\\B");
+                return 0;
+            case 'z':
+                t->i += 2;
+                emit_assertion(t, "\\z");
+                return 0;
             case 'C': return go_error(t, "invalid escape sequence", t->s + t->i, 2);
             case 'Q': {
                 t->i += 2;
@@ -668,7 +685,7 @@ static int translate(struct tr *t)
         /* Go's lastRepeat: remembered only right after a repetition */
         if (!t->repeated)
             t->last_repeat = SIZE_MAX;
-        if (t->depth > MAX_NESTING)
+        if (t->depth >= MAX_NESTING)
             return go_error(t, "expression nests too deeply", t->s, t->n);
     }
     if (t->depth > 0)
@@ -697,8 +714,10 @@ struct pw_regex *pw_regex_compile(const char *pattern, struct pw_err *err)
     int code;
     PCRE2_SIZE off;
     pcre2_compile_context *cctx = pcre2_compile_context_create(NULL);
-    if (cctx)
+    if (cctx) {
         pcre2_set_newline(cctx, PCRE2_NEWLINE_LF);
+        pcre2_set_parens_nest_limit(cctx, MAX_NESTING + 10); /* PCRE2's default is 250 */
+    }
     pcre2_code *pc = pcre2_compile((PCRE2_SPTR)pw_buf_str(&t.out), t.out.len,
                                    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_DOLLAR_ENDONLY |
                                        PCRE2_NEVER_BACKSLASH_C,
@@ -711,7 +730,8 @@ struct pw_regex *pw_regex_compile(const char *pattern, struct pw_err *err)
         pw_fail(err, PW_EINVAL, "error parsing regexp: %s: `%s`", (const char *)msg, pattern);
         return NULL;
     }
-    pcre2_jit_compile(pc, PCRE2_JIT_COMPLETE); /* optional: falls back to the interpreter */
+    /* No JIT: filter patterns run over names of tens of bytes, where JIT compilation costs
+     * more than it saves, and JIT code reads past subjects, which valgrind reports. */
     struct pw_regex *re = pw_xcalloc(1, sizeof *re);
     re->code = pc;
     re->md = pcre2_match_data_create(1, NULL);
@@ -786,8 +806,8 @@ static bool match_invalid_utf8(const struct pw_regex *re, const char *s, size_t 
     return ok;
 }
 
-bool pw_regex_find(const struct pw_regex *re, const char *s, size_t len, size_t from,
-                   size_t *start, size_t *end)
+bool pw_regex_find(const struct pw_regex *re, const char *s, size_t len, size_t from, size_t *start,
+                   size_t *end)
 {
     size_t st, en;
     if (!re || from > len)
@@ -832,7 +852,4 @@ void pw_regex_quote_meta(const char *s, struct pw_buf *out)
     }
 }
 
-const char *pw_regex_source(const struct pw_regex *re)
-{
-    return re->source;
-}
+const char *pw_regex_source(const struct pw_regex *re) { return re->source; }

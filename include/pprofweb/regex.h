@@ -31,8 +31,8 @@ bool pw_regex_match_cstr(const struct pw_regex *re, const char *s);
 
 /* Finds the leftmost match at or after offset from in s[0..len) (Go's leftmost-first rules);
  * sets [*start, *end) and returns true, or returns false. */
-bool pw_regex_find(const struct pw_regex *re, const char *s, size_t len, size_t from,
-                   size_t *start, size_t *end);
+bool pw_regex_find(const struct pw_regex *re, const char *s, size_t len, size_t from, size_t *start,
+                   size_t *end);
 
 /* Appends s with every regexp metacharacter escaped (Go's regexp.QuoteMeta). */
 void pw_regex_quote_meta(const char *s, struct pw_buf *out);
