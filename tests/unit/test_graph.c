@@ -5,6 +5,7 @@
 
 #include "harness.h"
 #include "pprofweb/buf.h"
+#include "pprofweb/dotgraph.h"
 #include "pprofweb/graph.h"
 #include "pprofweb/profile.h"
 
@@ -313,8 +314,69 @@ static void test_names(void)
     pw_arena_release(&a);
 }
 
+static void test_dot_helpers(void)
+{
+    struct pw_buf b;
+    pw_buf_init(&b, 0);
+    pw_dot_escape(&b, "a\\b\"c\nd");
+    CHECK_STREQ(pw_buf_str(&b), "a\\\\b\\\"c\\ld");
+    pw_buf_reset(&b);
+    struct pw_node_info i = {"github.com/x/y.(*T).Method[...]", "", 0, "/src/y/t.go", 0, 12, ""};
+    pw_dot_multiline_name(&i, &b);
+    CHECK_STREQ(pw_buf_str(&b), "y\\n(*T)\\nMethod[\xe2\x80\xa6]\\nt.go:12\\n");
+    pw_buf_release(&b);
+    /* values from pprof's dotColor under Go 1.19 */
+    struct {
+        double score;
+        const char *fg, *bg;
+    } colors[] = {{-2, "#00b200", "#d5edd5"}, {-0.1, "#85b259", "#e7ede1"},
+                  {0, "#b2b2b2", "#ededed"},  {0.19, "#b24b08", "#eddfd6"},
+                  {0.77, "#b20d00", "#edd7d5"}, {0.0 / 0.0, "#b20000", "#ed00d5"}};
+    for (size_t k = 0; k < sizeof colors / sizeof colors[0]; k++) {
+        char fg[8], bg[8];
+        pw_dot_color(fg, colors[k].score, false);
+        pw_dot_color(bg, colors[k].score, true);
+        CHECK_STREQ(fg, colors[k].fg);
+        CHECK_STREQ(bg, colors[k].bg);
+    }
+}
+
+static void test_dot(void)
+{
+    struct pw_profile *p = sample_profile();
+    struct pw_err err = {0};
+    pw_profile_aggregate(p, true, true, false, false, false, &err);
+    struct pw_graph_options o = default_opts();
+    struct pw_graph *g = pw_graph_new(p, &o);
+    pw_graph_sort_nodes(g, false, true);
+    const char *labels[] = {"File: \"x\"", "Type: cpu"};
+    struct pw_dot_config c = {.title = "x", .labels = labels, .n_labels = 2, .total = 20};
+    struct pw_buf b;
+    pw_buf_init(&b, 0);
+    pw_compose_dot(&b, g, NULL, NULL, &c);
+    const char *s = pw_buf_str(&b);
+    CHECK(strncmp(s, "digraph \"x\" {\nnode [style=filled fillcolor=\"#f8f8f8\"]\n"
+                     "subgraph cluster_L { \"File: \\\"x\\\"\" [shape=box fontsize=16 "
+                     "label=\"File: \\\"x\\\"\\lType: cpu\\l\" tooltip=\"x\"] }\n",
+                  156) == 0,
+          "header and legend: %.200s", s);
+    CHECK(strstr(s, "[label=\"main\\nb\\n10 (50.00%)\" id=\"node") != NULL, "b's label");
+    CHECK(strstr(s, "N4_0 [label = \"user:bob\" id=\"N4_0\" fontsize=8 shape=box3d tooltip=\"2\"]") != NULL, "label nodelet");
+    CHECK(strstr(s, "N3 -> N1 [label=\" 20\" weight=101 penwidth=6 color=\"#b20000\" "
+                    "tooltip=\"main.main -> main.a (20)\"") != NULL,
+          "main -> a edge: %s", s);
+    CHECK(strstr(s, "N1 -> N4 [label=\" 2\\n (inline)\" weight=11 color=") != NULL, "inline edge");
+    size_t len = strlen(s);
+    CHECK(len > 2 && strcmp(s + len - 2, "}\n") == 0, "closing brace");
+    pw_buf_release(&b);
+    pw_graph_free(g);
+    pw_profile_free(p);
+}
+
 int main(void)
 {
+    test_dot_helpers();
+    test_dot();
     test_lines();
     test_functions();
     test_tree();
