@@ -5,14 +5,14 @@ CC ?= cc
 PKGS := libprotobuf-c zlib libmicrohttpd libgvc libpcre2-8 libcurl
 # Debian packages that provide the build and test dependencies (installed by `make deps`).
 DEB_PKGS := build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev zlib1g-dev \
-	libmicrohttpd-dev libgraphviz-dev libpcre2-dev libcurl4-openssl-dev
+	libmicrohttpd-dev libgraphviz-dev libpcre2-dev libcurl4-openssl-dev libiberty-dev
 DEB_TEST_PKGS := chromium nodejs npm curl python3 golang-go time bc
 
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
 WARN := -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wshadow -Wvla
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ibuild/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liberty -lm -lpthread
 
 B := build
 LIB_SRCS := $(filter-out server/main.c,$(wildcard server/*.c))

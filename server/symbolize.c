@@ -1,11 +1,13 @@
 /* symbolize: the part of pprof's symbolizer that applies to profiles read from files: demangling
  * and simplifying function names (Demangle in pprof's internal/symbolizer). pprofweb never runs
- * binutils or contacts a symbol server. Names that are already demangled C++ or Rust are
- * simplified with pprof's heuristics (parameters and template arguments removed); mangled _Z names
- * are left as they are (see the README's notes). */
+ * binutils or contacts a symbol server. Mangled C++ and Rust names (_Z..., _R...) are demangled
+ * with libiberty (Debian's libiberty-dev), then simplified as pprof's demangle options do; names
+ * that are already demangled are simplified with pprof's heuristics (parameters and template
+ * arguments removed). libiberty's header stays in this file. */
 #include "pprofweb/symbolize.h"
 
 #include <ctype.h>
+#include <libiberty/demangle.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +57,18 @@ static void demangle_function(struct pw_profile *p, struct pw_function *f,
     if (f->name && f->system_name != f->name)
         return; /* already demangled */
     const char *sys = pw_s(p, f->system_name);
+    if ((sys[0] == '_' && (sys[1] == 'Z' || sys[1] == 'R')) && mode != DM_NONE) {
+        /* Parameters only in full mode; template arguments are dropped below by default. */
+        int opts = DMGL_AUTO | (mode == DM_FULL ? DMGL_PARAMS | DMGL_ANSI : 0);
+        char *d = cplus_demangle(sys, opts);
+        if (d) {
+            if (mode == DM_DEFAULT)
+                remove_matching(d, '<', '>');
+            f->name = pw_intern_cstr(p, d);
+            free(d);
+            return;
+        }
+    }
     size_t len = strlen(sys);
     char *name = malloc(len + 1);
     if (!name)
