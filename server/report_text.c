@@ -1,12 +1,14 @@
 /* report_text: pprof's plain-text formats over a built report: -top (printText), -peek and
- * -tree (printTree) and -traces (printTraces). Column widths and number formats are Go's
+ * -tree (printTree), -traces (printTraces) and the -dot glue (GetDOT). Column widths and number formats are Go's
  * ("%10s" pads by runes, percentages come from measurement.c). Output is appended to the
  * caller's buffer; strings come from the report's arena or graph. */
 #include "pprofweb/report.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pprofweb/dotgraph.h"
 #include "pprofweb/graph.h"
 #include "pprofweb/measurement.h"
 #include "pprofweb/regex.h"
@@ -210,9 +212,28 @@ void pw_report_print_traces(struct pw_report *r, struct pw_buf *out)
     pw_graph_free(g);
 }
 
+/* DotConfig.FormatValue: the report's value format. */
+static void dot_format_value(char *dst, size_t cap, int64_t value, void *ctx)
+{
+    char tmp[PW_VALUE_MAX];
+    snprintf(dst, cap, "%s", pw_report_format_value(ctx, value, tmp));
+}
+
+/* pprof's GetDOT + printDOT. */
 int pw_report_print_dot(struct pw_report *r, struct pw_buf *out, struct pw_err *err)
 {
-    (void)r;
-    (void)out;
-    return pw_fail(err, PW_EINVAL, "dot output is not available yet");
+    (void)err;
+    struct pw_graph *g = pw_report_graph(r);
+    size_t n_labels;
+    const char **labels = pw_report_labels(r, true, &n_labels);
+    struct pw_dot_config c = {
+        .title = r->opt.title,
+        .labels = labels,
+        .n_labels = n_labels,
+        .format_value = dot_format_value,
+        .format_ctx = r,
+        .total = r->total,
+    };
+    pw_compose_dot(out, g, NULL, NULL, &c);
+    return 0;
 }
