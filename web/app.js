@@ -3,7 +3,7 @@
 // and hands the view area to the view's module (/static/<view>.js, loaded on first use).
 // Every change goes through navigate(), which writes the URL with history.pushState, so
 // back/forward, reload and copied links all restore the same view.
-import {el, clear, exactRegexp, searchRegexp, toast} from '/static/util.js';
+import {el, clear, exactRegexp, peekRegexp, searchRegexp, toast} from '/static/util.js';
 
 // View name -> path below /ui/ (pprof's routes).
 const VIEW_PATHS = {graph: '', top: 'top', flamegraph: 'flamegraph', peek: 'peek', source: 'source'};
@@ -174,7 +174,7 @@ function setupMenus() {
       }
       let p = state.params;
       if ((v === 'peek' || v === 'source') && !p.get('f') && state.selected) {
-        p = withParams({f: exactRegexp(state.selected)});
+        p = withParams({f: peekRegexp(state.selected)});
       }
       navigate(v, p);
     });
@@ -292,8 +292,8 @@ function setupRowMenu() {
         case 'ignore': navigate(state.view, withParams({i: re})); break;
         case 'hide': navigate(state.view, withParams({h: re})); break;
         case 'show': navigate(state.view, withParams({s: re})); break;
-        case 'peek': navigate('peek', withParams({f: re})); break;
-        case 'source': navigate('source', withParams({f: re})); break;
+        case 'peek': navigate('peek', withParams({f: peekRegexp(state.selected)})); break;
+        case 'source': navigate('source', withParams({f: peekRegexp(state.selected)})); break;
         case 'flame': navigate('flamegraph', withParams({q: re})); break;
       }
     });

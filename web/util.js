@@ -36,6 +36,11 @@ export function exactRegexp(name) {
   return '^' + quoteMeta(name) + '$';
 }
 
+// The regexp for peek and source: at line granularity their names are "name file:line".
+export function peekRegexp(name) {
+  return '^' + quoteMeta(name) + '( |$)';
+}
+
 // Compiles a user's search text; returns null for empty text, throws on a bad regexp.
 export function searchRegexp(text) {
   if (!text) return null;

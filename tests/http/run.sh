@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# HTTP tests: start the real server (build/pprofweb -http=127.0.0.1:0) on the bundled profiles
+# and drive it with curl. The JSON behind the top and peek views is turned back into text
+# (json2text.py) and diffed with the command-line reports of the same settings; bad input must
+# give 4xx with a message and never take the server down; SIGTERM must stop it cleanly.
+# Ends with "http: N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+BIN=build/pprofweb
+TMP=$(mktemp -d)
+pass=0 fail=0
+SRV_PID=
+cleanup() {
+    [ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+check() { # check DESC CMD...: passes when CMD succeeds
+    local desc=$1; shift
+    if "$@"; then ok; else bad "$desc"; fi
+}
+
+# start_server OUTVAR ARGS...: starts pprofweb -http=127.0.0.1:0, waits for its URL.
+start_server() {
+    "$BIN" -http=127.0.0.1:0 -no_browser "$@" > "$TMP/srv.out" 2> "$TMP/srv.err" &
+    SRV_PID=$!
+    for _ in $(seq 1 100); do
+        URL=$(sed -n 's/^Serving web UI on \(http:.*\)$/\1/p' "$TMP/srv.out")
+        [ -n "$URL" ] && return 0
+        kill -0 "$SRV_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "server did not start: $(cat "$TMP/srv.err")"
+    return 1
+}
+
+stop_server() {
+    kill -TERM "$SRV_PID"
+    local rc=0
+    wait "$SRV_PID" || rc=$?
+    SRV_PID=
+    return $rc
+}
+
+# code PATH: prints the HTTP status of GET URL/PATH.
+code() { curl -s -o "$TMP/body" -w '%{http_code}' "$URL$1"; }
+
+# same_as_cli VIEW QUERY CLI-FLAGS...: the view's JSON, as text, equals the CLI report.
+same_as_cli() {
+    local view=$1 query=$2; shift 2
+    local st
+    st=$(curl -s -o "$TMP/view.json" -w '%{http_code}' "$URL/api/$view?$query")
+    if [ "$st" != 200 ]; then
+        bad "/api/$view?$query: status $st: $(head -c 300 "$TMP/view.json")"
+        return
+    fi
+    python3 tests/http/json2text.py "$view" < "$TMP/view.json" > "$TMP/web.txt"
+    "$BIN" "$@" "$PROFILE" > "$TMP/cli.txt" 2> /dev/null
+    if diff -u "$TMP/cli.txt" "$TMP/web.txt" > "$TMP/diff"; then
+        ok
+    else
+        bad "/api/$view?$query differs from pprofweb $* $PROFILE:"
+        head -n 20 "$TMP/diff"
+    fi
+}
+
+[ -x "$BIN" ] || { echo "build $BIN first (make)"; echo "http: 0 passed, 1 failed"; exit 1; }
+
+# --- one CPU profile: every setting against the command line ---
+PROFILE=testdata/profiles/shop.cpu.pb.gz
+start_server "$PROFILE" || { echo "http: $pass passed, $((fail + 1)) failed"; exit 1; }
+check "prints the URL" grep -q '^Serving web UI on http://127.0.0.1:[0-9][0-9]*$' "$TMP/srv.out"
+
+same_as_cli top "" -top
+same_as_cli top "sort=cum" -top -cum
+same_as_cli top "si=samples" -top -sample_index=samples
+same_as_cli top "si=0" -top -sample_index=0
+same_as_cli top "f=main" -top -focus=main
+same_as_cli top "i=runtime" -top -ignore=runtime
+same_as_cli top "h=runtime" -top -hide=runtime
+same_as_cli top "s=main" -top -show=main
+same_as_cli top "sf=main%5C.main" -top '-show_from=main\.main'
+same_as_cli top "prunefrom=runtime" -top -prune_from=runtime
+same_as_cli top "g=lines" -top -lines
+same_as_cli top "g=files" -top -files
+same_as_cli top "g=filefunctions" -top -filefunctions
+same_as_cli top "g=addresses" -top -addresses
+same_as_cli top "n=5" -top -nodecount=5
+same_as_cli top "nf=0.05" -top -nodefraction=0.05
+same_as_cli top "trim=f" -top -trim=false
+same_as_cli top "unit=ms" -top -unit=ms
+same_as_cli top "noinlines=t" -top -noinlines
+same_as_cli top "rel=t&f=main" -top -relative_percentages -focus=main
+same_as_cli top "calltree=t" -top -call_tree
+same_as_cli top "compact=t" -top -compact_labels
+same_as_cli top "f=main&i=json&sort=cum&g=lines&n=20" -top -focus=main -ignore=json -cum -lines -nodecount=20
+same_as_cli peek "f=main%5C." -peek='main\.' -focus='main\.' -lines
+same_as_cli peek "f=runtime&sort=cum" -peek=runtime -focus=runtime -lines -cum
+
+# routes and the page
+check "/ redirects to /ui/" test "$(code '/?f=x')" = 307
+check "redirect keeps the query" grep -q . <(curl -s -D - -o /dev/null "$URL/?f=x" | grep -i '^location: /ui/?f=x')
+for p in /ui/ /ui/top /ui/peek /ui/source /ui/flamegraph; do
+    check "$p is the page" test "$(code "$p")" = 200
+    check "$p is HTML" grep -q '<script type="module" src="/static/app.js">' "$TMP/body"
+done
+check "page has a CSP" grep -qi '^content-security-policy:' <(curl -s -D - -o /dev/null "$URL/ui/top")
+check "static js" test "$(code /static/app.js)" = 200
+check "static css type" grep -qi '^content-type: text/css' <(curl -s -D - -o /dev/null "$URL/static/style.css")
+ID=$(curl -s "$URL/api/meta" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+check "profile id" test -n "$ID"
+check "/p/ID/ui/top" test "$(code "/p/$ID/ui/top")" = 200
+check "/p/ID/api/top equals /api/top" cmp -s <(curl -s "$URL/p/$ID/api/top?sort=cum") <(curl -s "$URL/api/top?sort=cum")
+check "/api/profiles" grep -q "\"id\":\"$ID\"" <(curl -s "$URL/api/profiles")
+check "meta sample types" grep -q '"sample_types":\[{"type":"samples"' <(curl -s "$URL/api/meta")
+
+# errors: status and a message
+err_is() { # err_is STATUS PATH MESSAGE-REGEXP
+    local st
+    st=$(code "$2")
+    if [ "$st" = "$1" ] && grep -Eq "$3" "$TMP/body"; then ok; else
+        bad "$2: want $1 /$3/, got $st: $(head -c 200 "$TMP/body")"; fi
+}
+err_is 400 "/api/top?si=nosuch" 'sample_index'
+err_is 400 "/api/top?f=(" 'parsing focus regexp'
+err_is 400 "/api/top?i=a**" 'ignore'
+err_is 400 "/api/top?n=abc" 'nodecount'
+err_is 400 "/api/top?nf=2" 'nodefraction'
+err_is 400 "/api/top?g=bogus" 'granularity'
+err_is 400 "/api/top?sort=bogus" 'sort'
+err_is 400 "/api/top?trim=maybe" 'bool'
+err_is 400 "/api/peek?f=nosuchfunction_xyz" 'no matches found'
+err_is 400 "/ui/top?si=nosuch" 'html'
+err_is 404 "/api/nosuch" 'no such API route'
+err_is 404 "/p/0123456789abcdef/api/top" 'unknown profile id'
+err_is 404 "/p/bad.id/ui/top" 'bad profile id'
+err_is 404 "/nosuch" 'not found'
+err_is 404 "/static/..%2fMakefile" 'no such file'
+check "POST is 405" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST --data x "$URL/api/top")" = 405
+
+# hostile URLs never crash the server: every one gets a 2xx-4xx answer
+long=$(head -c 20000 /dev/zero | tr '\0' a)
+for q in "f=$long" "f=%00" "f=%C3%28" "f=%E2%80%A8" "si=-1" "si=99999999999999999999" \
+         "n=-1" "n=2147483648" "nf=1e309" "ef=-0" "unit=$long" "tf=bytes%3D1kb%3A" "tf=%3A%3A" \
+         "tf=k%3D(" "ti=1xb%3A2yb" "f=((((((((((((((((((((" "f=(a*)*b" "g=lines&n=0" \
+         "th=.*&ts=.*" "$(for i in $(seq 300); do printf 'k%d=v&' "$i"; done)" "f=%" "&&&&" "=" \
+         "si=cpu&si=samples"; do
+    st=$(curl -s -o "$TMP/body" -w '%{http_code}' "$URL/api/top?$q")
+    case "$st" in 2??|4??) ok ;; *) bad "/api/top?${q:0:60}: status $st" ;; esac
+done
+for path in "/ui/..%2f..%2fetc%2fpasswd" "/p/" "/p//ui/" "/p/%00/ui/" "/api/" "/ui/download/x" \
+            "/static/" "/static/%2e%2e/Makefile" "/$long"; do
+    st=$(curl -s -o "$TMP/body" -w '%{http_code}' "$URL$path")
+    case "$st" in 2??|3??|4??) ok ;; *) bad "${path:0:60}: status $st" ;; esac
+done
+check "server alive after hostile URLs" kill -0 "$SRV_PID"
+
+# concurrency: many requests for many views at once, all answered
+for i in $(seq 1 24); do
+    curl -s -o "$TMP/c$i" -w '%{http_code}\n' "$URL/api/top?n=$((i % 6 + 1))&sort=cum" > "$TMP/c$i.st" &
+done
+wait $(jobs -p | grep -v "^$SRV_PID\$") 2>/dev/null
+all200=1
+for i in $(seq 1 24); do [ "$(cat "$TMP/c$i.st")" = 200 ] || all200=0; done
+check "24 concurrent requests answered" test $all200 = 1
+
+check "SIGTERM stops the server cleanly" stop_server
+
+# --- settings from the command line are the initial view settings ---
+start_server -focus=main -cum "$PROFILE"
+same_as_cli top "" -top -focus=main -cum
+same_as_cli top "f=&sort=flat" -top
+check "meta reports the base settings" test "$(curl -s "$URL/api/meta" | python3 -c 'import json,sys; print(json.load(sys.stdin)["base_query"])')" = "f=main&sort=cum"
+stop_server > /dev/null
+
+# --- an empty host is localhost ---
+"$BIN" -http=:0 -no_browser "$PROFILE" > "$TMP/srv.out" 2>&1 &
+SRV_PID=$!
+for _ in $(seq 1 50); do grep -q Serving "$TMP/srv.out" && break; sleep 0.1; done
+check "empty host prints localhost" grep -q '^Serving web UI on http://localhost:[0-9][0-9]*$' "$TMP/srv.out"
+stop_server > /dev/null
+check "bad address is an error" sh -c "! $BIN -http=nocolon -no_browser $PROFILE > /dev/null 2>&1"
+
+# --- no profile: the start page ---
+start_server
+check "no profile: page" test "$(code /ui/)" = 200
+err_is 404 "/api/meta" 'no profile loaded'
+stop_server > /dev/null
+
+# --- the corpus, when it is beside the repository: every profile's top matches the CLI ---
+CORPUS=../shared/corpus/public
+if [ -d "$CORPUS" ]; then
+    for PROFILE in "$CORPUS"/*.pb.gz "$CORPUS"/*.pb "$CORPUS"/*.txt "$CORPUS"/*.bin; do
+        [ -f "$PROFILE" ] || continue
+        "$BIN" -top "$PROFILE" > /dev/null 2>&1 || continue
+        start_server "$PROFILE" || { bad "start on $PROFILE"; continue; }
+        same_as_cli top "" -top
+        same_as_cli top "sort=cum&g=lines" -top -cum -lines
+        stop_server > /dev/null || bad "stop on $PROFILE"
+    done
+fi
+
+echo "http: $pass passed, $fail failed"
+[ "$fail" = 0 ]
