@@ -39,7 +39,6 @@ struct builder {
     struct pw_tag **tags;
     size_t n_tags, cap_tags;
     struct gx_u64map group_map;  /* node id << 32 | labels id -> numeric group index */
-    struct pw_edge **last_out;   /* per node id: the out-edge found last, a cache before the map */
 };
 
 /* One numeric label of the current sample, formatted. */
@@ -302,16 +301,19 @@ static void add_tag_weight(struct pw_tag *t, const struct sample_ctx *s, bool fl
     }
 }
 
-/* pprof's Node.addSample. */
-static void add_sample(struct builder *b, struct pw_node *n, const struct sample_ctx *s, bool flat)
+/* pprof's Node.addSample: weights (unless the caller keeps them aside) and tags. */
+static void add_sample(struct builder *b, struct pw_node *n, const struct sample_ctx *s, bool flat,
+                       bool weights, bool tags)
 {
-    if (flat) {
+    if (weights && flat) {
         n->flat_div += s->dw;
         n->flat += s->w;
-    } else {
+    } else if (weights) {
         n->cum_div += s->dw;
         n->cum += s->w;
     }
+    if (!tags)
+        return;
     if (s->has_labels)
         add_tag_weight(find_or_add_tag(b, n, s->label_class, 0, s->labels, "", 0), s, flat);
     for (size_t i = 0; i < s->n_nums; i++) {
@@ -395,20 +397,6 @@ static bool sample_weight(const struct pw_graph_options *o, const struct pw_samp
     return s->w != 0 || s->dw != 0;
 }
 
-/* Next per-sample generation for the seen marks; clears marks when the counter wraps. */
-static uint32_t next_gen(struct pw_graph *g)
-{
-    struct gx_graph_priv *pv = g->priv;
-    if (++pv->edge_mark_gen == 0) {
-        for (size_t i = 0; i < g->n_all; i++)
-            g->all[i]->mark = 0;
-        for (size_t i = 0; i < g->n_edges; i++)
-            g->edges[i]->mark = 0;
-        pv->edge_mark_gen = 1;
-    }
-    return pv->edge_mark_gen;
-}
-
 /* AddToEdgeDiv on an existing edge. */
 static void add_edge_weight(struct pw_edge *e, int64_t dw, int64_t w, bool residual,
                             bool is_inline)
@@ -421,6 +409,21 @@ static void add_edge_weight(struct pw_edge *e, int64_t dw, int64_t w, bool resid
         e->is_inline = false;
 }
 
+/* Per-node and per-edge values the sample loop touches, packed by id: the loop visits millions
+ * of frames in random node order, and full node structs do not stay in cache. */
+struct hot_node {
+    int64_t cum, cum_div;
+    uint32_t mark;      /* generation of the last sample that counted this node */
+    uint32_t last_edge; /* id + 1 of the out-edge used last: stacks of consecutive samples share
+                         * most frames, so this usually saves the hash lookup */
+};
+
+struct hot_edge {
+    uint32_t dest, mark;
+    int64_t weight, weight_div;
+    bool residual, is_inline;
+};
+
 static void build_graph(struct builder *b)
 {
     const struct pw_profile *p = b->p;
@@ -429,54 +432,87 @@ static void build_graph(struct builder *b)
     struct pw_buf tmp;
     pw_buf_init(&tmp, 0);
     create_nodes(b);
-    b->last_out = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof *b->last_out);
+    size_t total = b->loc_start[p->n_locations];
+    uint32_t *loc_id = pw_xmalloc((total ? total : 1) * sizeof *loc_id);
+    for (size_t i = 0; i < total; i++)
+        loc_id[i] = b->loc_nodes[i] ? b->loc_nodes[i]->id : PW_NONE;
+    struct hot_node *hn = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof *hn);
+    struct hot_edge *he = NULL;
+    size_t cap_he = 0;
+    uint32_t gen = 0;
     for (size_t si = 0; si < p->n_samples; si++) {
         const struct pw_sample *smp = &p->samples[si];
         if (!sample_weight(b->o, smp, &s))
             continue;
-        uint32_t gen = next_gen(g);
+        gen++; /* at most one per sample: n_samples < 2^32 */
         sample_labels(b, smp, &s, &tmp);
-        struct pw_node *parent = NULL;
+        bool tags = s.has_labels || s.n_nums;
+        uint32_t parent = PW_NONE;
         bool residual = false;
         for (uint32_t i = smp->n_locs; i-- > 0;) {
             uint32_t loc = smp->locs[i];
             uint32_t start = b->loc_start[loc], cnt = b->loc_start[loc + 1] - start;
             for (uint32_t ni = cnt; ni-- > 0;) {
-                struct pw_node *n = b->loc_nodes[start + ni];
-                if (!n) {
+                uint32_t n = loc_id[start + ni];
+                if (n == PW_NONE) {
                     residual = true;
                     continue;
                 }
-                if (n->mark != gen) {
-                    n->mark = gen;
-                    add_sample(b, n, &s, false);
+                struct hot_node *h = &hn[n];
+                if (h->mark != gen) {
+                    h->mark = gen;
+                    h->cum += s.w;
+                    h->cum_div += s.dw;
+                    if (tags)
+                        add_sample(b, g->all[n], &s, false, false, true);
                 }
-                if (parent && n != parent) {
-                    /* Stacks of consecutive samples share most frames: try the edge this
-                     * parent used last before hashing. */
-                    struct pw_edge *e = b->last_out[parent->id];
-                    if (!e || e->dest != n) {
+                if (parent != PW_NONE && n != parent) {
+                    struct hot_node *hp = &hn[parent];
+                    uint32_t e = hp->last_edge;
+                    if (!e || he[e - 1].dest != n) {
                         uint32_t *slot = gx_u64map_get(&b->pv->edge_map,
-                                                       ((uint64_t)parent->id << 32) | n->id);
-                        e = slot ? g->edges[*slot - 1] : NULL;
+                                                       ((uint64_t)parent << 32) | n);
+                        e = slot ? *slot : 0;
                     }
+                    bool is_inline = ni != cnt - 1;
                     if (!e) {
-                        e = pw_graph_add_to_edge(g, parent, n, s.dw, s.w, residual,
-                                                 ni != cnt - 1);
-                        e->mark = gen;
-                    } else if (e->mark != gen) {
-                        add_edge_weight(e, s.dw, s.w, residual, ni != cnt - 1);
-                        e->mark = gen;
+                        struct pw_edge *pe = pw_graph_add_to_edge(g, g->all[parent], g->all[n],
+                                                                  0, 0, residual, is_inline);
+                        PW_GROW(he, cap_he, g->n_edges);
+                        e = pe->id + 1;
+                        he[e - 1] = (struct hot_edge){
+                            .dest = n, .residual = residual, .is_inline = is_inline};
                     }
-                    b->last_out[parent->id] = e;
+                    struct hot_edge *x = &he[e - 1];
+                    if (x->mark != gen) {
+                        x->mark = gen;
+                        x->weight += s.w;
+                        x->weight_div += s.dw;
+                        x->residual |= residual;
+                        x->is_inline &= is_inline;
+                    }
+                    hp->last_edge = e;
                 }
                 parent = n;
                 residual = false;
             }
         }
-        if (parent && !residual)
-            add_sample(b, parent, &s, true);
+        if (parent != PW_NONE && !residual)
+            add_sample(b, g->all[parent], &s, true, true, tags);
     }
+    for (size_t i = 0; i < g->n_all; i++) {
+        g->all[i]->cum = hn[i].cum;
+        g->all[i]->cum_div = hn[i].cum_div;
+    }
+    for (size_t i = 0; i < g->n_edges; i++) {
+        g->edges[i]->weight = he[i].weight;
+        g->edges[i]->weight_div = he[i].weight_div;
+        g->edges[i]->residual = he[i].residual;
+        g->edges[i]->is_inline = he[i].is_inline;
+    }
+    free(he);
+    free(hn);
+    free(loc_id);
     free(s.nums);
     pw_buf_release(&tmp);
 }
@@ -501,14 +537,14 @@ static void build_tree(struct builder *b)
                 struct pw_node *n = tree_node(b, parent, b->loc_info[start + li], true);
                 if (!n)
                     continue;
-                add_sample(b, n, &s, false);
+                add_sample(b, n, &s, false, true, true);
                 if (parent)
                     pw_graph_add_to_edge(b->g, parent, n, s.dw, s.w, false, li != cnt - 1);
                 parent = n;
             }
         }
         if (parent)
-            add_sample(b, parent, &s, true);
+            add_sample(b, parent, &s, true, true, true);
     }
     free(s.nums);
     pw_buf_release(&tmp);
@@ -566,7 +602,6 @@ static void builder_release(struct builder *b)
     gx_u64map_release(&b->tag_map);
     free(b->tags);
     gx_u64map_release(&b->group_map);
-    free(b->last_out);
 }
 
 struct pw_graph *pw_graph_new(const struct pw_profile *p, const struct pw_graph_options *o)

@@ -71,7 +71,6 @@ struct pw_node_set {
 struct gx_graph_priv {
     struct gx_strtab strs;
     struct gx_u64map edge_map; /* src id << 32 | dest id -> edge index */
-    uint32_t edge_mark_gen;
 };
 
 /* Removes e from the edge list l (order kept); no-op when absent. */
