@@ -276,7 +276,7 @@ int pw_common_value_type(const struct pw_unit_type *ts, size_t n, struct pw_unit
     for (size_t i = 1; i < n; i++) {
         const struct pw_unit_type *t = &ts[i];
         if (!compatible_value_types(min, t))
-            return pw_fail(err, PW_EINVAL, "incompatible types: {%s %s} {%s %s}", min->type,
+            return pw_fail(err, PW_EINVAL, "incompatible types: {%s %s 0 0} {%s %s 0 0}", min->type,
                            min->unit, t->type, t->unit);
         if (pw_scale(1, t->unit, min->unit, NULL) < 1)
             min = t;

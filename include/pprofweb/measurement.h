@@ -44,7 +44,8 @@ struct pw_unit_type {
     const char *unit;
 };
 /* pprof's CommonValueType: the finest of compatible types. Returns 1 and fills *out when there is
- * a common type, 0 when n <= 1 ("no common type", pprof's nil), -1 with err on incompatible types. */
+ * a common type, 0 when n <= 1 ("no common type", pprof's nil), -1 with err on incompatible
+ * types. */
 int pw_common_value_type(const struct pw_unit_type *ts, size_t n, struct pw_unit_type *out,
                          struct pw_err *err);
 

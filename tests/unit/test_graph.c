@@ -361,7 +361,9 @@ static void test_dot(void)
                   156) == 0,
           "header and legend: %.200s", s);
     CHECK(strstr(s, "[label=\"main\\nb\\n10 (50.00%)\" id=\"node") != NULL, "b's label");
-    CHECK(strstr(s, "N4_0 [label = \"user:bob\" id=\"N4_0\" fontsize=8 shape=box3d tooltip=\"2\"]") != NULL, "label nodelet");
+    CHECK(strstr(s, "N4_0 [label = \"user:bob\" id=\"N4_0\" fontsize=8 shape=box3d "
+                    "tooltip=\"2\"]") != NULL,
+          "label nodelet");
     CHECK(strstr(s, "N3 -> N1 [label=\" 20\" weight=101 penwidth=6 color=\"#b20000\" "
                     "tooltip=\"main.main -> main.a (20)\"") != NULL,
           "main -> a edge: %s", s);
