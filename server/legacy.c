@@ -283,7 +283,12 @@ void lg_remap_function_ids(struct lg *g)
     free(seen);
 }
 
-void lg_remap_mapping_ids(struct lg *g)
+/* remapMappingIDs matches every location against every mapping, as pprof does; a budget on
+ * those comparisons keeps a crafted profile (many mappings, many locations) from running for
+ * hours. Real profiles are far below it: a few hundred mappings, at most a million locations. */
+#define MAPPING_MATCH_BUDGET ((uint64_t)1 << 31)
+
+int lg_remap_mapping_ids(struct lg *g, struct pw_err *err)
 {
     if (g->n_map_order > 1) {
         struct lg_mapping *m = &g->maps[g->map_order[0]];
@@ -301,11 +306,17 @@ void lg_remap_mapping_ids(struct lg *g)
         }
     }
     uint32_t fake = PW_NONE;
+    uint64_t work = 0;
     for (size_t i = 0; i < g->n_loc_order; i++) {
         struct lg_loc *l = &g->locs[g->loc_order[i]];
         uint64_t a = l->addr;
         if (l->mapping != PW_NONE || a == 0)
             continue;
+        work += g->n_map_order;
+        if (work > MAPPING_MATCH_BUDGET)
+            return pw_fail(err, PW_ECORRUPT,
+                           "memory map: %zu mappings for %zu locations is over the limit",
+                           g->n_map_order, g->n_loc_order);
         bool done = false;
         for (size_t j = 0; j < g->n_map_order && !done; j++) {
             const struct lg_mapping *m = &g->maps[g->map_order[j]];
@@ -333,6 +344,7 @@ void lg_remap_mapping_ids(struct lg *g)
         }
         l->mapping = fake;
     }
+    return 0;
 }
 
 int lg_parse_memory_map(struct lg *g, struct lg_scanner *s, struct pw_err *err)
@@ -343,8 +355,7 @@ int lg_parse_memory_map(struct lg *g, struct lg_scanner *s, struct pw_err *err)
     massage_mappings(g);
     lg_remap_location_ids(g);
     lg_remap_function_ids(g);
-    lg_remap_mapping_ids(g);
-    return 0;
+    return lg_remap_mapping_ids(g, err);
 }
 
 int lg_additional_sections(struct lg *g, struct lg_scanner *s, struct pw_err *err)

@@ -409,7 +409,8 @@ int lg_java_locations(struct lg *g, const char *b, size_t len, const struct lg_a
         return rc;
     lg_remap_location_ids(g);
     lg_remap_function_ids(g);
-    lg_remap_mapping_ids(g);
+    if (lg_remap_mapping_ids(g, err))
+        return -1;
     /* Aggregate(true, true, true, true, false): only addresses go. */
     for (size_t i = 0; i < g->n_locs; i++)
         g->locs[i].addr = 0;

@@ -176,7 +176,7 @@ int lg_parse_memory_map(struct lg *g, struct lg_scanner *s, struct pw_err *err);
 int lg_additional_sections(struct lg *g, struct lg_scanner *s, struct pw_err *err);
 void lg_remap_location_ids(struct lg *g);
 void lg_remap_function_ids(struct lg *g);
-void lg_remap_mapping_ids(struct lg *g);
+int lg_remap_mapping_ids(struct lg *g, struct pw_err *err);
 /* cleanupDuplicateLocations. */
 void lg_cleanup_duplicate_locations(struct lg *g);
 
