@@ -48,9 +48,13 @@ struct tr {
     size_t n, i;   /* length, position */
     struct pw_buf out;
     int depth;
-    bool have_item;     /* something a repetition can apply to is on top of the stack */
-    size_t last_repeat; /* start of the previous token when it was a repetition, else SIZE_MAX */
-    bool repeated;      /* the token just read was a repetition */
+    bool have_item;        /* something a repetition can apply to is on top of the stack */
+    size_t last_repeat;    /* start of the previous token when it was a repetition, else SIZE_MAX */
+    bool repeated;         /* the token just read was a repetition */
+    struct pw_buf pending; /* flag settings not yet written out */
+    size_t item_start;     /* where the last item starts in out */
+    bool quantified;       /* the last item already carries a repetition */
+    size_t *groups;        /* out offsets of the open groups */
     struct pw_err *err;
 };
 
@@ -456,6 +460,31 @@ static bool parse_repeat(struct tr *t, long *min, long *max, size_t *end)
     return true;
 }
 
+static void flush_flags(struct tr *t)
+{
+    if (t->pending.len > 0) {
+        pw_buf_add(&t->out, t->pending.data, t->pending.len);
+        pw_buf_reset(&t->pending);
+    }
+}
+
+/* Called before an atom (literal, class, assertion) is written. */
+static void begin_item(struct tr *t)
+{
+    flush_flags(t);
+    t->item_start = t->out.len;
+    t->quantified = false;
+    t->have_item = true;
+}
+
+static void open_group(struct tr *t, const char *text, size_t len)
+{
+    flush_flags(t);
+    t->groups[t->depth++] = t->out.len;
+    pw_buf_add(&t->out, text, len);
+    t->have_item = false;
+}
+
 /* A repetition operator spanning [start, t->i); applies Go's checks, emits it. */
 static int repetition(struct tr *t, size_t start)
 {
@@ -466,7 +495,19 @@ static int repetition(struct tr *t, size_t start)
                         t->i - t->last_repeat);
     if (!t->have_item)
         return go_error(t, "missing argument to repetition operator", t->s + start, t->i - start);
+    if (t->quantified) {
+        /* Go repeats a repeated item when flags stand between ("a*(?i)+"); PCRE2 needs a
+         * group for that. */
+        size_t at = t->item_start, len = t->out.len - at;
+        pw_buf_add(&t->out, "(?:", 3);
+        if (!t->out.overflow) {
+            memmove(t->out.data + at + 3, t->out.data + at, len);
+            memcpy(t->out.data + at, "(?:", 3);
+        }
+        pw_buf_addc(&t->out, ')');
+    }
     pw_buf_add(&t->out, t->s + start, t->i - start);
+    t->quantified = true;
     t->last_repeat = start;
     t->repeated = true;
     return 0;
@@ -504,9 +545,7 @@ static int perl_flags(struct tr *t)
             return go_error(t, "invalid named capture", t->s + start, len + 5);
         }
         t->i = (size_t)(gt - t->s) + 1;
-        pw_buf_addc(&t->out, '(');
-        t->depth++;
-        t->have_item = false;
+        open_group(t, "(", 1);
         return 0;
     }
     t->i += 2;
@@ -529,15 +568,13 @@ static int perl_flags(struct tr *t)
                 break;
             size_t nflags = t->i - 1 - flags_start;
             if (c == ':') {
-                pw_buf_adds(&t->out, "(?");
-                pw_buf_add(&t->out, t->s + flags_start, nflags);
-                pw_buf_addc(&t->out, ':');
-                t->depth++;
-                t->have_item = false;
+                open_group(t, t->s + start, t->i - start);
             } else if (nflags > 0) {
-                pw_buf_adds(&t->out, "(?");
-                pw_buf_add(&t->out, t->s + flags_start, nflags);
-                pw_buf_addc(&t->out, ')');
+                /* Go lets a repetition after "(?i)" apply to the item before it; PCRE2 does
+                 * not, so the flags are written after any repetition that follows. */
+                pw_buf_adds(&t->pending, "(?");
+                pw_buf_add(&t->pending, t->s + flags_start, nflags);
+                pw_buf_addc(&t->pending, ')');
             }
             return 0;
         } else {
@@ -550,8 +587,8 @@ static int perl_flags(struct tr *t)
 /* Assertions are wrapped so that PCRE2 accepts a repetition after them, as Go does. */
 static void emit_assertion(struct tr *t, const char *a)
 {
+    begin_item(t);
     pw_buf_addf(&t->out, "(?:%s)", a);
-    t->have_item = true;
 }
 
 static int translate_one(struct tr *t)
@@ -565,12 +602,11 @@ static int translate_one(struct tr *t)
         if (t->i + 1 < t->n && t->s[t->i + 1] == '?')
             return perl_flags(t);
         t->i++;
-        pw_buf_addc(&t->out, '(');
-        t->depth++;
-        t->have_item = false;
+        open_group(t, "(", 1);
         return 0;
     case '|':
         t->i++;
+        flush_flags(t);
         pw_buf_addc(&t->out, '|');
         t->have_item = false;
         return 0;
@@ -578,8 +614,10 @@ static int translate_one(struct tr *t)
         if (t->depth == 0)
             return go_error(t, "unexpected )", t->s, t->n);
         t->i++;
-        t->depth--;
+        flush_flags(t);
         pw_buf_addc(&t->out, ')');
+        t->item_start = t->groups[--t->depth];
+        t->quantified = false;
         t->have_item = true;
         return 0;
     case '^':
@@ -592,14 +630,10 @@ static int translate_one(struct tr *t)
         return 0;
     case '.':
         t->i++;
+        begin_item(t);
         pw_buf_addc(&t->out, '.');
-        t->have_item = true;
         return 0;
-    case '[':
-        if (parse_class(t) < 0)
-            return -1;
-        t->have_item = true;
-        return 0;
+    case '[': begin_item(t); return parse_class(t);
     case '*':
     case '+':
     case '?': t->i++; return repetition(t, start);
@@ -608,8 +642,8 @@ static int translate_one(struct tr *t)
         size_t end;
         if (!parse_repeat(t, &min, &max, &end)) {
             t->i++;
+            begin_item(t);
             emit_rune(t, '{');
-            t->have_item = true;
             return 0;
         }
         if (min < 0 || min > 1000 || max > 1000 || (max >= 0 && min > max))
@@ -644,8 +678,8 @@ static int translate_one(struct tr *t)
                 while (t->i < lit_end) {
                     if (next_rune(t, &r) < 0)
                         return -1;
+                    begin_item(t);
                     emit_rune(t, r);
-                    t->have_item = true;
                 }
                 if (e)
                     t->i += 2;
@@ -653,24 +687,20 @@ static int translate_one(struct tr *t)
             }
             }
         }
-        if ((rc = unicode_class(t, false)) != 0) {
-            t->have_item = true;
+        begin_item(t);
+        if ((rc = unicode_class(t, false)) != 0)
             return rc < 0 ? -1 : 0;
-        }
-        if (perl_class(t, false)) {
-            t->have_item = true;
+        if (perl_class(t, false))
             return 0;
-        }
         if (parse_escape(t, &r) < 0)
             return -1;
         emit_rune(t, r);
-        t->have_item = true;
         return 0;
     default:
         if (next_rune(t, &r) < 0)
             return -1;
+        begin_item(t);
         emit_rune(t, r);
-        t->have_item = true;
         return 0;
     }
 }
@@ -690,6 +720,7 @@ static int translate(struct tr *t)
     }
     if (t->depth > 0)
         return go_error(t, "missing closing )", t->s, t->n);
+    pw_buf_add(&t->out, t->pending.data, t->pending.len);
     return 0;
 }
 
@@ -702,7 +733,12 @@ struct pw_regex *pw_regex_compile(const char *pattern, struct pw_err *err)
     }
     struct tr t = {.s = pattern, .n = n, .last_repeat = SIZE_MAX, .err = err};
     pw_buf_init(&t.out, 16 * n + 64);
-    if (translate(&t) < 0) {
+    pw_buf_init(&t.pending, 16 * n + 64);
+    t.groups = pw_xmalloc((MAX_NESTING + 1) * sizeof(*t.groups));
+    int rc = translate(&t);
+    pw_buf_release(&t.pending);
+    free(t.groups);
+    if (rc < 0) {
         pw_buf_release(&t.out);
         return NULL;
     }

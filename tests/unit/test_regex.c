@@ -64,6 +64,11 @@ static const struct match_case matches[] = {
     {"(a|b)*c", "abac", 1},
     {"^(malloc|free)$", "malloc", 1},
     {"^(malloc|free)$", "xmalloc", 0},
+    /* a repetition after a flag group applies to the item before the group */
+    {"xa(?i)+y", "xaaay", 1},
+    {"xa(?i)+y", "XAY", 0},
+    {"-+(?i){2}:", "----:", 1},
+    {"-+(?i){2}:", "-:", 0},
 };
 
 struct error_case {
