@@ -167,6 +167,7 @@ void lg_scanner_init(struct lg_scanner *s, const char *data, size_t len)
     memset(s, 0, sizeof(*s));
     s->data = data;
     s->len = len;
+    s->tok = (struct lg_str){"", 0};
 }
 
 static struct lg_str drop_cr(const char *p, size_t n)
