@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pprofweb/err.h"
 
@@ -39,5 +40,20 @@ void pw_regex_quote_meta(const char *s, struct pw_buf *out);
 
 /* The source pattern re was compiled from. */
 const char *pw_regex_source(const struct pw_regex *re);
+
+/* --- regex_syntax.c --- */
+
+/* A filter expression typed by a user; real ones are tens of bytes. */
+#define PW_MAX_REGEX ((size_t)64 << 10)
+/* Go's maxHeight: 1000 nested groups are "expression nests too deeply" (Go counts only
+ * capturing groups; we count all, which differs only for absurd patterns). */
+#define PW_MAX_REGEX_NESTING 1000
+
+/* Checks pattern[0..n) with Go's regexp/syntax rules and appends the equivalent PCRE2 pattern
+ * to out. Returns -1 with Go's message in err when Go would reject it. */
+int pw_regex_translate(const char *pattern, size_t n, struct pw_buf *out, struct pw_err *err);
+/* Decodes one rune as Go's utf8.DecodeRuneInString; returns its length, 0 when s[0..n) does
+ * not start with valid UTF-8. */
+size_t pw_utf8_decode(const unsigned char *s, size_t n, uint32_t *r);
 
 #endif

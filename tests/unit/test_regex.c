@@ -146,6 +146,16 @@ static void test_find_and_quote(void)
     pw_buf_release(&b);
 
     CHECK(!pw_regex_match_cstr(NULL, "x"), "NULL regex never matches");
+
+    /* the translation PCRE2 sees */
+    struct pw_buf t;
+    pw_buf_init(&t, 0);
+    CHECK_INTEQ(pw_regex_translate("\\v$", 3, &t, &err), 0);
+    CHECK_STREQ(pw_buf_str(&t), "\\x{b}(?:$)");
+    pw_buf_reset(&t);
+    CHECK_INTEQ(pw_regex_translate("[^\\d]x(?i)*", 11, &t, &err), 0);
+    CHECK_STREQ(pw_buf_str(&t), "[^0-9]x*(?i)"); /* flags move after the repetition */
+    pw_buf_release(&t);
 }
 
 static void test_pathological(void)
