@@ -188,9 +188,16 @@ struct pw_profile *pw_profile_copy(const struct pw_profile *p)
         memcpy(d->values, s->values, sizeof(int64_t) * nt);
         d->locs = pw_arena_alloc(&q->arena, sizeof(uint32_t) * (s->n_locs ? s->n_locs : 1));
         memcpy(d->locs, s->locs, sizeof(uint32_t) * s->n_locs);
-        if (s->n_labels) {
+        /* pprof copies through its encoder: labels the wire format cannot tell from absent
+         * (an empty string value, a numeric zero without unit) do not survive. */
+        d->labels = NULL;
+        d->n_labels = 0;
+        if (s->n_labels)
             d->labels = pw_arena_alloc(&q->arena, sizeof(*s->labels) * s->n_labels);
-            memcpy(d->labels, s->labels, sizeof(*s->labels) * s->n_labels);
+        for (uint32_t j = 0; j < s->n_labels; j++) {
+            const struct pw_label *l = &s->labels[j];
+            if (l->is_num ? (l->num != 0 || l->unit != 0) : l->str != 0)
+                d->labels[d->n_labels++] = *l;
         }
     }
 

@@ -118,7 +118,8 @@ struct pw_profile {
 /* --- life cycle and building (profile.c) --- */
 struct pw_profile *pw_profile_new(void);
 void pw_profile_free(struct pw_profile *p);
-/* Deep copy (pprof's Profile.Copy). */
+/* Deep copy (pprof's Profile.Copy, which goes through the encoder: labels with an empty string
+ * value or a zero number without unit are dropped). */
 struct pw_profile *pw_profile_copy(const struct pw_profile *p);
 
 pw_str pw_intern(struct pw_profile *p, const char *s, size_t len);
