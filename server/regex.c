@@ -3,13 +3,13 @@
  * pprof users write RE2 syntax (Go's regexp package), and pprof reports the errors of Go's
  * parser. PCRE2 accepts a superset of that syntax with different meanings in places (\v is a
  * class, $ matches before a final newline, \s includes VT, (?=...) and \1 exist). So the pattern
- * is first checked and translated by regex_syntax.c, then compiled with UTF and
- * MATCH_INVALID_UTF, so subjects with bad UTF-8 (real in function names) are searched safely;
- * such subjects are matched as Go reads them, each bad byte as U+FFFD.
+ * is first checked and translated by regex_syntax.c, then compiled in UTF mode. Subjects with
+ * bad UTF-8 (real in function names) are matched through a copy where each bad byte is U+FFFD,
+ * which is how Go reads them, so PCRE2 only ever sees valid UTF-8.
  *
  * In: a NUL-terminated pattern. Out: a struct pw_regex the caller frees. Limits: patterns of
- * at most PW_MAX_REGEX bytes, and a PCRE2 match limit so a backtracking blow-up ends as "no
- * match" instead of hanging a request (Go's engine is linear; PCRE2's is not). */
+ * at most PW_MAX_REGEX bytes. Go's engine is linear; PCRE2 backtracks, so a match that runs
+ * past MATCH_LIMIT steps is redone by PCRE2's DFA matcher, which is not exponential. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -23,8 +23,11 @@
 #include "pprofweb/arena.h"
 #include "pprofweb/buf.h"
 
-/* Backtracking steps per match before giving up (PCRE2's default is 10M). */
-#define MATCH_LIMIT 2000000
+/* Backtracking steps per match before switching to the DFA matcher (PCRE2's default is 10M;
+ * real filters on function names take a few hundred; a DFA retry is still exact). */
+#define MATCH_LIMIT 10000
+/* Ints of DFA workspace: room for the parallel states of the DFA matcher. */
+#define DFA_WORKSPACE 4096
 
 struct pw_regex {
     pcre2_code *code;
@@ -54,8 +57,7 @@ struct pw_regex *pw_regex_compile(const char *pattern, struct pw_err *err)
         pcre2_set_parens_nest_limit(cctx, PW_MAX_REGEX_NESTING + 10); /* PCRE2's default is 250 */
     }
     pcre2_code *pc = pcre2_compile((PCRE2_SPTR)pw_buf_str(&pat), pat.len,
-                                   PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_DOLLAR_ENDONLY |
-                                       PCRE2_NEVER_BACKSLASH_C,
+                                   PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C,
                                    &code, &off, cctx);
     pcre2_compile_context_free(cctx);
     pw_buf_release(&pat);
@@ -94,6 +96,14 @@ static bool match_at(const struct pw_regex *re, const char *s, size_t len, size_
                      size_t *start, size_t *end)
 {
     int rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, from, 0, re->md, re->mctx);
+    if (rc == PCRE2_ERROR_MATCHLIMIT) {
+        /* Exponential backtracking, which Go's linear engine never does: ask the DFA matcher,
+         * which tries all paths at once. It reports the longest match at the leftmost start,
+         * the same yes/no answer as Go's. */
+        int ws[DFA_WORKSPACE];
+        rc = pcre2_dfa_match(re->code, (PCRE2_SPTR)s, len, from, 0, re->md, re->mctx, ws,
+                             DFA_WORKSPACE);
+    }
     if (rc < 0)
         return false;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);

@@ -5,9 +5,9 @@
  * with Go's message ("error parsing regexp: missing closing ): `(`"), and translates the rest
  * to an equivalent PCRE2 pattern: ASCII \d \s \w \b, $ only at the end of text, no
  * backreferences, lookaround or possessive forms. Matching is an unanchored search over UTF-8
- * text, as Go's MatchString; invalid UTF-8 in the subject never matches a character but does
- * not stop the search. The caller owns the returned struct and frees it with pw_regex_free().
- * A compiled regex holds its own match scratch: use it from one thread at a time. */
+ * text, as Go's MatchString; each byte of invalid UTF-8 in a subject reads as U+FFFD, as in Go. The
+ * caller owns the returned struct and frees it with pw_regex_free(). A compiled regex holds its own
+ * match scratch: use it from one thread at a time. */
 #ifndef PPROFWEB_REGEX_H
 #define PPROFWEB_REGEX_H
 
@@ -25,13 +25,13 @@ struct pw_buf;
 struct pw_regex *pw_regex_compile(const char *pattern, struct pw_err *err);
 void pw_regex_free(struct pw_regex *re);
 
-/* True when re matches anywhere in s[0..len). NULL re never matches. A pathological
- * backtracking case that exhausts the match limit counts as no match. */
+/* True when re matches anywhere in s[0..len). NULL re never matches. */
 bool pw_regex_match(const struct pw_regex *re, const char *s, size_t len);
 bool pw_regex_match_cstr(const struct pw_regex *re, const char *s);
 
-/* Finds the leftmost match at or after offset from in s[0..len) (Go's leftmost-first rules);
- * sets [*start, *end) and returns true, or returns false. */
+/* Finds the leftmost match at or after offset from (a character boundary) in s[0..len), with
+ * Go's leftmost-first rules; sets [*start, *end) and returns true, or returns false. Patterns
+ * that backtrack exponentially on s get the longest match at that start instead. */
 bool pw_regex_find(const struct pw_regex *re, const char *s, size_t len, size_t from, size_t *start,
                    size_t *end);
 
