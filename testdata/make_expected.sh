@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Regenerates testdata/expected/ from `go tool pprof` (Go 1.19) for pprofweb's own golden tests:
+# annotated source (-list) of the shop program's profiles with its sources in shop/, and a few
+# reports on those profiles. tests/conformance/run.sh replays COMMANDS.tsv with pprofweb.
+# Run from anywhere: testdata/make_expected.sh
+set -eu
+cd "$(dirname "$0")"
+rm -rf expected && mkdir -p expected
+printf 'output\tstderr\texit_code\tseconds\truns_distinct\tcommand\n' > expected/COMMANDS.tsv
+n=0
+run() { # NAME ARGS...
+    local name=$1; shift
+    local cmd="TZ=UTC go tool pprof -symbolize=none $*"
+    set +e
+    eval "$cmd" > "expected/$name" 2> "expected/$name.stderr"
+    local rc=$?
+    set -e
+    local err="expected/$name.stderr"
+    if [ -s "$err" ]; then err="$name.stderr"; else rm -f "$err"; err=""; fi
+    printf '%s\t%s\t%s\t0\t1/1\t%s\n' "$name" "$err" "$rc" "$cmd" >> expected/COMMANDS.tsv
+    n=$((n + 1))
+}
+run list.render.txt -list "'main\\.render'" -source_path=shop profiles/shop.cpu.pb.gz
+run list.main.txt -list "'main\\.'" -source_path=shop profiles/shop.cpu.pb.gz
+run list.heap.txt -list "'main\\.remember|main\\.newOrder'" -source_path=shop -sample_index=alloc_space profiles/shop.heap-t1.pb.gz
+run list.trim_path.txt -list "'main\\.checksum'" -source_path=. -trim_path=example.com profiles/shop.cpu.pb.gz
+run list.noinlines.txt -list "'main\\.serve'" -noinlines -source_path=shop profiles/shop.cpu.pb.gz
+run list.missing.txt -list "'main\\.checksum'" -source_path=nowhere profiles/shop.cpu.pb.gz
+run list.nomatch.txt -list "'no_such_function'" -source_path=shop profiles/shop.cpu.pb.gz
+run list.diff_base.txt -list "'main\\.remember'" -source_path=shop -diff_base=profiles/shop.heap-t0.pb.gz profiles/shop.heap-t1.pb.gz
+run top.debug1.txt -top -nodecount=0 profiles/shop.heap-t1.debug1.txt
+run top.base.txt -top -nodecount=0 -base=profiles/shop.heap-t0.pb.gz profiles/shop.heap-t1.pb.gz
+run peek.cpu.txt -peek "'main\\.serve|json\\.Marshal'" profiles/shop.cpu.pb.gz
+run top.cpu.focus.txt -top -nodecount=0 -focus=checksum -hide=runtime profiles/shop.cpu.pb.gz
+echo "wrote $n outputs into testdata/expected"
