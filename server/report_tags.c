@@ -288,7 +288,8 @@ void pw_report_print_tags(struct pw_report *r, struct pw_buf *out)
             e[n++] = (struct tag_entry){pw_s(p, l->key), value, v};
         }
     }
-    qsort(e, n, sizeof(*e), cmp_key_value);
+    if (n > 1)
+        qsort(e, n, sizeof(*e), cmp_key_value);
     /* Merge equal (key, value) pairs in place. */
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {

@@ -161,7 +161,8 @@ static void print_sample_labels(struct pw_report *r, struct pw_buf *out, const s
         lines[n++] = pw_arena_strdup(&r->arena, pw_buf_str(&line));
     }
     pw_buf_release(&line);
-    qsort(lines, n, sizeof(*lines), cmp_cstr);
+    if (n > 1)
+        qsort(lines, n, sizeof(*lines), cmp_cstr);
     for (size_t i = 0; i < n; i++)
         pw_buf_adds(out, lines[i]);
     free(lines);
