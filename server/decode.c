@@ -255,6 +255,7 @@ static int id_index_build(struct id_index *ix, const uint64_t *ids, uint32_t n, 
     ix->n_direct = (size_t)n + 1;
     ix->direct = pw_xcalloc(ix->n_direct, sizeof(*ix->direct));
     uint32_t *rest = pw_xmalloc(sizeof(*rest) * (n ? n : 1));
+    ix->sorted_idx = rest; /* owned by ix from here, so every error path releases it */
     size_t n_rest = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (ids[i] == 0)
@@ -276,7 +277,6 @@ static int id_index_build(struct id_index *ix, const uint64_t *ids, uint32_t n, 
             return pw_fail(err, PW_ECORRUPT, "multiple %ss with same id: %llu", what,
                            (unsigned long long)ix->sorted_ids[i]);
     }
-    ix->sorted_idx = rest;
     ix->n_sorted = n_rest;
     return 0;
 }
