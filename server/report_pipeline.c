@@ -338,6 +338,7 @@ struct pw_report *pw_report_new(const struct pw_profile *src, const char *cmd, c
             goto fail;
         }
     }
+    r->opt.restrict_sources = true;
     r->total = compute_total(r);
     if (!relative && pw_apply_focus(r->prof, &cfg, warn, err))
         goto fail;
@@ -385,6 +386,7 @@ int pw_report_run(struct pw_buf *out, struct pw_buf *warn, const struct pw_profi
     struct pw_report *r = pw_report_new(p, cmd, arg, cfg, warn, err);
     if (!r)
         return -1;
+    r->opt.restrict_sources = false; /* the CLI reads sources wherever pprof would */
     int rc = pw_report_generate(r, out, err);
     pw_report_free(r);
     if (rc == 0 && out->overflow)

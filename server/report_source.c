@@ -3,8 +3,9 @@
  * with flat and cum values per line. Source files are looked up as pprof does: the profile's
  * path after -trim_path (and pprof's /proc/self/cwd heuristics), absolute paths as they are,
  * relative ones under each -source_path directory (default: the working directory) and their
- * parents. This reads local files, so only the CLI and views over explicitly configured source
- * roots should use it. File contents are cached per report run and freed before returning.
+ * parents. Unless the report is restricted (the default of pw_report_new; the CLI lifts it),
+ * a file is read only when its real path lies under a configured -source_path directory, so a
+ * profile cannot make a server print arbitrary files. File contents are cached per report run and freed before returning.
  * Not here: weblist/disasm (no object tools in pprofweb). */
 #include "pprofweb/report.h"
 
@@ -34,6 +35,9 @@ struct source_file {
 
 struct source_reader {
     const char *search_path, *trim_path;
+    char **roots; /* real paths of the search path directories, when restricted */
+    size_t n_roots;
+    bool restricted;
     struct source_file *files;
     size_t n_files, cap_files;
 };
@@ -106,13 +110,33 @@ static char *open_error(const char *path, int errnum)
     return pw_buf_detach(&b, NULL);
 }
 
-/* pprof's openSourceFile. Returns NULL with *error set (malloc'd) on failure. */
-static FILE *open_source(const char *path, const char *search_path, const char *trim,
-                         char **error)
+/* With restricted sources, a file may be read only when its real path is under a root. */
+static FILE *open_allowed(const struct source_reader *rd, const char *name)
 {
-    path = pw_report_trim_path(path, trim, search_path);
+    if (!rd->restricted)
+        return fopen(name, "r");
+    char *real = realpath(name, NULL);
+    if (!real)
+        return NULL;
+    FILE *f = NULL;
+    for (size_t i = 0; i < rd->n_roots && !f; i++) {
+        size_t n = strlen(rd->roots[i]);
+        if (strncmp(real, rd->roots[i], n) == 0 &&
+            (real[n] == '/' || (n > 0 && rd->roots[i][n - 1] == '/')))
+            f = fopen(real, "r");
+    }
+    free(real);
+    return f;
+}
+
+/* pprof's openSourceFile. Returns NULL with *error set (malloc'd) on failure. */
+static FILE *open_source(const struct source_reader *rd, const char *path, char **error)
+{
+    const char *search_path = rd->search_path;
+    path = pw_report_trim_path(path, rd->trim_path, search_path);
     if (path[0] == '/') {
-        FILE *f = fopen(path, "r");
+        errno = EACCES;
+        FILE *f = open_allowed(rd, path);
         if (!f)
             *error = open_error(path, errno);
         return f;
@@ -131,7 +155,7 @@ static FILE *open_source(const char *path, const char *search_path, const char *
                 pw_buf_adds(&joined, path);
             char *name = clean_path(pw_buf_str(&joined));
             pw_buf_release(&joined);
-            FILE *f = fopen(name, "r");
+            FILE *f = open_allowed(rd, name);
             free(name);
             if (f) {
                 free(dir);
@@ -165,7 +189,7 @@ static struct source_file *reader_file(struct source_reader *rd, const char *pat
     struct source_file *sf = &rd->files[rd->n_files++];
     memset(sf, 0, sizeof(*sf));
     sf->path = strdup(path);
-    FILE *f = open_source(path, rd->search_path, rd->trim_path, &sf->error);
+    FILE *f = open_source(rd, path, &sf->error);
     if (!f)
         return sf;
     size_t cap = 0;
@@ -197,6 +221,9 @@ static void reader_release(struct source_reader *rd)
         free(rd->files[i].error);
     }
     free(rd->files);
+    for (size_t i = 0; i < rd->n_roots; i++)
+        free(rd->roots[i]);
+    free(rd->roots);
 }
 
 static const char *value_or_dot(const struct pw_report *r, int64_t v, char dst[PW_VALUE_MAX])
@@ -335,6 +362,22 @@ int pw_report_print_source(struct pw_report *r, struct pw_buf *out, struct pw_er
         search_path = cwd;
     }
     struct source_reader rd = {.search_path = search_path, .trim_path = r->opt.trim_path};
+    if (r->opt.restrict_sources) {
+        /* Only the configured source_path counts as roots: never the working directory. */
+        rd.restricted = true;
+        rd.roots = pw_xcalloc(strlen(r->opt.source_path) + 1, sizeof(*rd.roots));
+        for (const char *l = r->opt.source_path; *l;) {
+            const char *colon = strchr(l, ':');
+            char *dir = colon ? strndup(l, (size_t)(colon - l)) : strdup(l);
+            char *real = *dir ? realpath(dir, NULL) : NULL;
+            if (real)
+                rd.roots[rd.n_roots++] = real;
+            free(dir);
+            if (!colon)
+                break;
+            l = colon + 1;
+        }
+    }
     char total[PW_VALUE_MAX];
     pw_buf_addf(out, "Total: %s\n", pw_report_format_value(r, r->total, total));
     struct pw_node **nodes = pw_xcalloc(n_matched + 1, sizeof(*nodes));

@@ -66,6 +66,10 @@ struct pw_report_options {
     const char *symbol;      /* the peek/list regexp source, or NULL */
     struct pw_regex *symbol_rx;
     const char *source_path, *trim_path;
+    /* -list reads only files whose real path lies under a source_path directory. Set by
+     * pw_report_new (servers must not read arbitrary files a profile names); the CLI's
+     * pw_report_run clears it to read sources as pprof does. */
+    bool restrict_sources;
 
     struct pw_num_label_unit *num_label_units;
     size_t n_num_label_units;

@@ -1,9 +1,12 @@
 /* Unit tests for the report module: a small CPU profile built in memory, rendered as -top,
  * -traces, -tags and -peek, compared with what Go 1.19's `go tool pprof -symbolize=none` prints
  * for the same profile (TZ=UTC). Also the intermediate API (text items, labels) and errors. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "pprofweb/buf.h"
@@ -208,6 +211,69 @@ static void check_report(const struct pw_profile *p, const char *cmd, const char
     free(got);
 }
 
+static const char want_list[] =
+    "Total: 70ms\n"
+    "ROUTINE ======================== main.mid in main.go\n"
+    "      20ms       60ms (flat, cum) 85.71% of Total\n"
+    "         .          .     10:line 10\n"
+    "      20ms       60ms     11:line 11\n"
+    "         .          .     12:line 12\n"
+    "         .          .     13:line 13\n"
+    "         .          .     14:line 14\n"
+    "         .          .     15:line 15\n"
+    "         .          .     16:line 16\n";
+
+/* -list: the CLI finds main.go in a parent of the source path as pprof does; a report from
+ * pw_report_new (what servers use) refuses files outside the source path. */
+static void check_list(void)
+{
+    char dir[] = "/tmp/pw_test_report_XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0, "mkdtemp failed");
+        return;
+    }
+    char path[256], sub[256];
+    snprintf(path, sizeof(path), "%s/main.go", dir);
+    snprintf(sub, sizeof(sub), "%s/b", dir);
+    FILE *f = fopen(path, "w");
+    for (int i = 1; i <= 30; i++)
+        fprintf(f, "line %d\n", i);
+    fclose(f);
+    mkdir(sub, 0700);
+
+    struct pw_profile *p = toy_profile();
+    pw_str rel = pw_intern_cstr(p, "main.go");
+    for (uint32_t i = 0; i < p->n_functions; i++)
+        p->functions[i].filename = rel;
+    struct pw_config cfg;
+    pw_config_default(&cfg);
+    cfg.source_path = sub;
+    check_report(p, "list", "main.mid", &cfg, want_list);
+
+    struct pw_err err = {0};
+    struct pw_report *r = pw_report_new(p, "list", "main.mid", &cfg, NULL, &err);
+    CHECK(r && r->opt.restrict_sources, "reports from pw_report_new restrict sources");
+    if (r) {
+        struct pw_buf out;
+        pw_buf_init(&out, 0);
+        CHECK_INTEQ(pw_report_print_source(r, &out, &err), 0);
+        CHECK(strstr(pw_buf_str(&out), " Error: could not find file main.go on path ") != NULL,
+              "restricted list must not read outside the source path: %s", pw_buf_str(&out));
+        pw_buf_release(&out);
+        /* Inside a root, a restricted report reads the file. */
+        r->opt.source_path = dir;
+        pw_buf_init(&out, 0);
+        CHECK_INTEQ(pw_report_print_source(r, &out, &err), 0);
+        CHECK_STREQ(pw_buf_str(&out), want_list);
+        pw_buf_release(&out);
+        pw_report_free(r);
+    }
+    pw_profile_free(p);
+    unlink(path);
+    rmdir(sub);
+    rmdir(dir);
+}
+
 int main(void)
 {
     setenv("TZ", "UTC", 1);
@@ -280,6 +346,8 @@ int main(void)
     CHECK_STREQ(pw_report_trim_path("/build/x/y.c", "/build", ""), "x/y.c");
     CHECK_STREQ(pw_report_trim_path("/r/proj/src/y.c", "", "/home/me/proj"), "src/y.c");
     CHECK_STREQ(pw_report_trim_path("/other/y.c", "", "/home/me/proj"), "/other/y.c");
+
+    check_list();
 
     CHECK_INTEQ(pw_report_format_of("peek"), PW_REPORT_TREE);
     CHECK_INTEQ(pw_report_format_of("nope"), -1);
