@@ -304,8 +304,8 @@ static void profile_labels(struct pw_report *r, struct lines *l)
             size_t b = e;
             while (b > 0 && file[b - 1] != '/')
                 b--;
-            lines_add(l, e == 0 ? "File: /" : pw_arena_printf(&r->arena, "File: %.*s",
-                                                               (int)(e - b), file + b));
+            lines_add(l, e == 0 ? "File: /"
+                                : pw_arena_printf(&r->arena, "File: %.*s", (int)(e - b), file + b));
         }
         const char *build_id = pw_s(p, p->mappings[0].build_id);
         if (*build_id)
@@ -346,8 +346,8 @@ static const char *gen_label(struct pw_report *r, int d, const char *noun, const
 {
     char v[PW_VALUE_MAX];
     pw_report_format_value(r, abs64((int64_t)((double)r->total * fraction)), v);
-    return pw_arena_printf(&r->arena, "Dropped %d %s%s (%s <= %s)", d, noun, d > 1 ? "s" : "",
-                           what, v);
+    return pw_arena_printf(&r->arena, "Dropped %d %s%s (%s <= %s)", d, noun, d > 1 ? "s" : "", what,
+                           v);
 }
 
 const char **pw_report_labels(struct pw_report *r, bool full_headers, size_t *n)
@@ -383,8 +383,8 @@ const char **pw_report_labels(struct pw_report *r, bool full_headers, size_t *n)
         if (full_headers && r->dropped_edges > 0)
             lines_add(&l, gen_label(r, r->dropped_edges, "edge", "freq", o->edgefraction));
         if (g->n_nodes > 0 && (int)g->n_nodes < r->orig_count)
-            lines_add(&l, pw_arena_printf(&r->arena, "Showing top %zu nodes out of %d",
-                                          g->n_nodes, r->orig_count));
+            lines_add(&l, pw_arena_printf(&r->arena, "Showing top %zu nodes out of %d", g->n_nodes,
+                                          r->orig_count));
     }
     if (full_headers)
         lines_add(&l, "\nSee https://git.io/JfYMW for how to read the graph");

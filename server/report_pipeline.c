@@ -21,9 +21,9 @@ static const struct {
     const char *name;
     enum pw_report_format format;
 } commands[] = {
-    {"top", PW_REPORT_TEXT},   {"text", PW_REPORT_TEXT}, {"traces", PW_REPORT_TRACES},
-    {"tags", PW_REPORT_TAGS},  {"raw", PW_REPORT_RAW},   {"peek", PW_REPORT_TREE},
-    {"tree", PW_REPORT_TREE},  {"dot", PW_REPORT_DOT},   {"list", PW_REPORT_LIST},
+    {"top", PW_REPORT_TEXT},          {"text", PW_REPORT_TEXT}, {"traces", PW_REPORT_TRACES},
+    {"tags", PW_REPORT_TAGS},         {"raw", PW_REPORT_RAW},   {"peek", PW_REPORT_TREE},
+    {"tree", PW_REPORT_TREE},         {"dot", PW_REPORT_DOT},   {"list", PW_REPORT_LIST},
     {"comments", PW_REPORT_COMMENTS},
 };
 
@@ -167,8 +167,8 @@ static void identify_num_label_units(struct pw_report *r, struct pw_buf *warn)
     for (size_t k = 0; k < n; k++) {
         if (!u[k].unit) {
             const char *key = pw_s(p, u[k].key);
-            u[k].unit = strcmp(key, "alignment") == 0 || strcmp(key, "request") == 0 ? "bytes"
-                                                                                      : key;
+            u[k].unit =
+                strcmp(key, "alignment") == 0 || strcmp(key, "request") == 0 ? "bytes" : key;
         }
         u[k].unit = pw_arena_strdup(&r->arena, u[k].unit);
         free(ignored[k]);
@@ -380,8 +380,7 @@ int pw_report_generate(struct pw_report *r, struct pw_buf *out, struct pw_err *e
 }
 
 int pw_report_run(struct pw_buf *out, struct pw_buf *warn, const struct pw_profile *p,
-                  const char *cmd, const char *arg, const struct pw_config *cfg,
-                  struct pw_err *err)
+                  const char *cmd, const char *arg, const struct pw_config *cfg, struct pw_err *err)
 {
     struct pw_report *r = pw_report_new(p, cmd, arg, cfg, warn, err);
     if (!r)

@@ -5,8 +5,8 @@
  * relative ones under each -source_path directory (default: the working directory) and their
  * parents. Unless the report is restricted (the default of pw_report_new; the CLI lifts it),
  * a file is read only when its real path lies under a configured -source_path directory, so a
- * profile cannot make a server print arbitrary files. File contents are cached per report run and freed before returning.
- * Not here: weblist/disasm (no object tools in pprofweb). */
+ * profile cannot make a server print arbitrary files. File contents are cached per report run and
+ * freed before returning. Not here: weblist/disasm (no object tools in pprofweb). */
 #include "pprofweb/report.h"
 
 #include <ctype.h>
@@ -27,10 +27,10 @@
 #define MAX_SOURCE_LINE (64 * 1024)
 
 struct source_file {
-    char *path;     /* as named in the profile */
-    char **lines;   /* lines[1..n_lines] */
+    char *path;   /* as named in the profile */
+    char **lines; /* lines[1..n_lines] */
     size_t n_lines;
-    char *error;    /* open failure, Go's text */
+    char *error; /* open failure, Go's text */
 };
 
 struct source_reader {
@@ -240,13 +240,13 @@ static void print_file(struct pw_report *r, struct pw_buf *out, struct source_re
     const char *file = fns[0]->info.file;
     int64_t flat_sum = 0, cum_sum = 0;
     pw_nodes_sum(fns, n, &flat_sum, &cum_sum);
-    int64_t start = fns[0]->info.start_line ? fns[0]->info.start_line
-                                            : fns[0]->info.lineno - SOURCE_MARGIN;
+    int64_t start =
+        fns[0]->info.start_line ? fns[0]->info.start_line : fns[0]->info.lineno - SOURCE_MARGIN;
     int64_t end = fns[0]->info.lineno + SOURCE_MARGIN;
     for (size_t i = 0; i < n; i++) {
         int64_t lineno = fns[i]->info.lineno;
-        int64_t node_start = fns[i]->info.start_line ? fns[i]->info.start_line
-                                                     : lineno - SOURCE_MARGIN;
+        int64_t node_start =
+            fns[i]->info.start_line ? fns[i]->info.start_line : lineno - SOURCE_MARGIN;
         if (node_start < start)
             start = node_start;
         else if (lineno + SOURCE_MARGIN > end)

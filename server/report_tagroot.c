@@ -111,8 +111,8 @@ static bool label_frames(struct pw_profile *p, struct frame_table *t, const stru
     return match;
 }
 
-int pw_report_add_label_nodes(struct pw_report *r, const struct pw_config *cfg,
-                              struct pw_buf *warn, struct pw_err *err)
+int pw_report_add_label_nodes(struct pw_report *r, const struct pw_config *cfg, struct pw_buf *warn,
+                              struct pw_err *err)
 {
     (void)err;
     struct pw_profile *p = r->prof;

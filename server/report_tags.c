@@ -125,13 +125,13 @@ static size_t tw_write_lines(struct tabw *t, size_t pos, size_t line0, size_t li
 static size_t tw_format(struct tabw *t, size_t pos, size_t line0, size_t line1)
 {
     size_t column = t->n_widths;
-    for (size_t this = line0; this < line1; this++) {
+    for (size_t this = line0; this < line1; this ++) {
         if (column + 1 >= t->lines[this].n)
             continue;
         pos = tw_write_lines(t, pos, line0, this);
         line0 = this;
         size_t width = 0;
-        for (; this < line1; this++) {
+        for (; this < line1; this ++) {
             struct tw_line *l = &t->lines[this];
             if (column + 1 >= l->n)
                 break;
@@ -241,8 +241,8 @@ static int cmp_weight_name(const void *a, const void *b)
     return strcmp(x->value, y->value);
 }
 
-static void print_key(struct pw_report *r, struct tabw *tw, const char *key,
-                      struct tag_entry *tags, size_t n)
+static void print_key(struct pw_report *r, struct tabw *tw, const char *key, struct tag_entry *tags,
+                      size_t n)
 {
     const struct pw_report_options *o = &r->opt;
     int64_t total = 0;
@@ -256,8 +256,8 @@ static void print_key(struct pw_report *r, struct tabw *tw, const char *key,
         f = pw_scale(tags[i].weight, o->sample_unit, o->output_unit, &u);
         if (total > 0) {
             char pct[PW_PERCENT_MAX];
-            tw_printf(tw, " \t%.1f%s (%s):\t %s\n", f, u,
-                      pw_percentage(pct, tags[i].weight, total), tags[i].value);
+            tw_printf(tw, " \t%.1f%s (%s):\t %s\n", f, u, pw_percentage(pct, tags[i].weight, total),
+                      tags[i].value);
         } else {
             tw_printf(tw, " \t%.1f%s:\t %s\n", f, u, tags[i].value);
         }

@@ -1,5 +1,6 @@
 /* report_text: pprof's plain-text formats over a built report: -top (printText), -peek and
- * -tree (printTree), -traces (printTraces) and the -dot glue (GetDOT). Column widths and number formats are Go's
+ * -tree (printTree), -traces (printTraces) and the -dot glue (GetDOT). Column widths and number
+ * formats are Go's
  * ("%10s" pads by runes, percentages come from measurement.c). Output is appended to the
  * caller's buffer; strings come from the report's arena or graph. */
 #include "pprofweb/report.h"

@@ -50,20 +50,20 @@ struct pw_num_label_unit {
 struct pw_report_options {
     enum pw_report_format format;
     bool cum_sort, call_tree, drop_negative, compact_labels;
-    double ratio; /* 1 / divide_by */
-    const char *title; /* basename of the first mapping's file, or "" */
+    double ratio;                /* 1 / divide_by */
+    const char *title;           /* basename of the first mapping's file, or "" */
     const char **active_filters; /* "focus=...", in pprof's order */
     size_t n_active_filters;
     int nodecount;
     double nodefraction, edgefraction;
 
-    uint32_t sample_index; /* value extracted from each sample */
-    bool mean;             /* divide by value 0 (pprof's SampleMeanDivisor) */
+    uint32_t sample_index;   /* value extracted from each sample */
+    bool mean;               /* divide by value 0 (pprof's SampleMeanDivisor) */
     const char *sample_type; /* "cpu", "mean_delay" */
     const char *sample_unit; /* as in the profile */
     const char *output_unit; /* cfg->unit, until a graph report resolves "minimum" */
 
-    const char *symbol;      /* the peek/list regexp source, or NULL */
+    const char *symbol; /* the peek/list regexp source, or NULL */
     struct pw_regex *symbol_rx;
     const char *source_path, *trim_path;
     /* -list reads only files whose real path lies under a source_path directory. Set by
@@ -78,7 +78,7 @@ struct pw_report_options {
 struct pw_report {
     struct pw_profile *prof; /* owned: the filtered and aggregated copy */
     struct pw_report_options opt;
-    int64_t total; /* pprof's computeTotal */
+    int64_t total;         /* pprof's computeTotal */
     struct pw_arena arena; /* strings handed out by the report */
 
     /* The trimmed graph of graph-based formats, built by pw_report_graph(). */
@@ -151,8 +151,8 @@ int pw_report_print_source(struct pw_report *r, struct pw_buf *out, struct pw_er
 
 /* pprof's -tagroot / -tagleaf (report_tagroot.c): adds label pseudo frames to the report's
  * profile; "TagRoot expression matched no samples" and the like go to warn. */
-int pw_report_add_label_nodes(struct pw_report *r, const struct pw_config *cfg,
-                              struct pw_buf *warn, struct pw_err *err);
+int pw_report_add_label_nodes(struct pw_report *r, const struct pw_config *cfg, struct pw_buf *warn,
+                              struct pw_err *err);
 
 /* The unit of numeric label key (pprof's NumLabelUnits lookup); "" when not a numeric key. */
 const char *pw_report_num_label_unit(const struct pw_report *r, pw_str key);
