@@ -348,6 +348,7 @@ int pw_http_serve(const char *hostport, struct pw_profile **profiles, size_t n_p
         pw_app_free(srv.app);
         return pw_fail(err, PW_EIO, "cannot start the http server on %s", hostport);
     }
+    pw_app_warm(srv.app);
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     int bound = di ? (int)di->port : port;
 

@@ -19,7 +19,9 @@
 #include <string.h>
 
 #include "pprofweb/assets.h"
+#include "pprofweb/encode.h"
 #include "pprofweb/json.h"
+#include "pprofweb/report.h"
 #include "pprofweb/routes.h"
 #include "pprofweb/views.h"
 
@@ -38,6 +40,9 @@ struct pw_app {
     pw_profile_loader loader;
     void *loader_ctx;
     struct pw_cache *cache;
+    pthread_t warm_thread;
+    bool warming;          /* warm_thread was started and not joined */
+    volatile bool stopping; /* pw_app_free was called: warm-up stops between views */
 };
 
 void pw_response_init(struct pw_response *r)
@@ -111,6 +116,9 @@ void pw_app_free(struct pw_app *app)
 {
     if (!app)
         return;
+    app->stopping = true;
+    if (app->warming)
+        pthread_join(app->warm_thread, NULL);
     for (size_t i = 0; i < app->n_profiles; i++)
         free(app->profiles[i].name);
     free(app->profiles);
@@ -476,6 +484,20 @@ static void serve_profiles(struct ctx *c, struct pw_response *r)
     pw_buf_addc(&r->buf, '\n');
 }
 
+/* True when cfg narrows the samples (then the download is the refined profile). */
+static bool has_refinements(const struct pw_config *c)
+{
+    const char *v[] = {c->focus,     c->ignore,   c->hide,      c->show,    c->show_from,
+                       c->prune_from, c->tagfocus, c->tagignore, c->tagshow, c->taghide};
+    for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++)
+        if (v[i] && *v[i])
+            return true;
+    return false;
+}
+
+/* The profile as profile.pb.gz. pprof serves the profile as loaded whatever the URL says; with
+ * refinements in the URL this serves the refined profile instead (the samples the view shows),
+ * so a narrowed view can be opened in go tool pprof. */
 static void serve_download(struct ctx *c, struct pw_response *r)
 {
     struct pw_err err = {0};
@@ -486,7 +508,45 @@ static void serve_download(struct ctx *c, struct pw_response *r)
         respond_err(r, false, &err);
         return;
     }
-    respond_error(r, false, 501, "download is not available in this build yet");
+    bool refined = has_refinements(&cfg);
+    struct pw_buf key;
+    pw_buf_init(&key, 1 << 20);
+    pw_buf_adds(&key, id);
+    pw_buf_adds(&key, "\ndownload\n");
+    if (refined)
+        pw_query_format(&cfg, NULL, &key);
+    int status = 0;
+    if (!pw_cache_get_or_claim(c->app->cache, pw_buf_str(&key), &status, &r->buf)) {
+        struct pw_report *rep = NULL;
+        const struct pw_profile *p = a.p;
+        if (refined) {
+            rep = pw_report_new(a.p, "raw", NULL, &cfg, NULL, &err);
+            p = rep ? rep->prof : NULL;
+        }
+        unsigned char *data = NULL;
+        size_t len = 0;
+        if (p && pw_profile_encode(p, true, &data, &len, &err) == 0) {
+            pw_buf_add(&r->buf, data, len);
+            free(data);
+            status = r->buf.overflow ? 413 : 200;
+            if (r->buf.overflow)
+                respond_error(r, false, 413, "the profile is too large to download");
+        } else {
+            respond_err(r, false, &err);
+            status = r->status;
+        }
+        pw_report_free(rep);
+        pw_cache_put(c->app->cache, pw_buf_str(&key), status, r->buf.data ? r->buf.data : "",
+                     r->buf.len);
+    }
+    pw_buf_release(&key);
+    r->status = status;
+    if (status == 200) {
+        r->content_type = "application/vnd.google.protobuf+gzip";
+        r->content_disposition = "attachment;filename=profile.pb.gz";
+    } else {
+        r->content_type = "text/plain; charset=utf-8";
+    }
 }
 
 static void serve_ui(struct ctx *c, struct pw_response *r)
@@ -583,6 +643,10 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
         }
     }
     const char *rest;
+    if (strcmp(path, "/download") == 0) {
+        serve_download(&c, r);
+        return;
+    }
     if (under(path, "/ui", &rest)) {
         if (!*rest) {
             redirect(r, req, pw_arena_printf(req->arena, "%s/ui/", c.prefix));
@@ -598,4 +662,35 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
         return;
     }
     respond_error(r, api, 404, "not found");
+}
+
+/* Computes the default profile's views with the server's settings into the cache, so the first
+ * page load finds them ready. */
+static void *warm(void *arg)
+{
+    struct pw_app *app = arg;
+    static const char *const paths[] = {"/api/meta", "/api/top"};
+    for (size_t i = 0; i < sizeof(paths) / sizeof(*paths) && !app->stopping; i++) {
+        struct pw_arena arena;
+        pw_arena_init(&arena);
+        struct pw_request req;
+        memset(&req, 0, sizeof(req));
+        req.method = "GET";
+        req.path = paths[i];
+        req.client_is_local = true;
+        req.arena = &arena;
+        struct pw_response resp;
+        pw_response_init(&resp);
+        pw_route(app, &req, &resp);
+        pw_response_release(&resp);
+        pw_arena_release(&arena);
+    }
+    return NULL;
+}
+
+void pw_app_warm(struct pw_app *app)
+{
+    if (app->warming || app->n_profiles == 0)
+        return;
+    app->warming = pthread_create(&app->warm_thread, NULL, warm, app) == 0;
 }

@@ -74,6 +74,10 @@ typedef const struct pw_profile *(*pw_profile_loader)(void *ctx, const char *id,
                                                       const char **name, struct pw_err *err);
 void pw_app_set_loader(struct pw_app *app, pw_profile_loader loader, void *ctx);
 
+/* Starts computing the default profile's main views (with the initial settings) in the
+ * background, so that the first page load is served from the cache. pw_app_free() waits for it. */
+void pw_app_warm(struct pw_app *app);
+
 /* Handles one request. Never fails: errors become 4xx/5xx responses with a message. */
 void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_response *resp);
 
