@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Web server benchmark (run by bench/run.sh with the M and L profiles): time to load and serve,
+# time to first byte of /ui/top after start, and of each JSON view, first and repeated (cached).
+# Targets on M: first response of any view under 300 ms, repeated under 20 ms.
+set -u
+cd "$(dirname "$0")/.."
+M=${1:-build/M.cpu.pb.gz}
+BIN=build/pprofweb
+out=$(mktemp)
+trap 'rm -f "$out"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null' EXIT
+
+bench_profile() {
+    local prof=$1
+    local t0 t1
+    t0=$(date +%s.%N)
+    "$BIN" -http=127.0.0.1:0 -no_browser "$prof" > "$out" 2>/dev/null &
+    pid=$!
+    for _ in $(seq 1 1200); do grep -q '^Serving' "$out" && break; sleep 0.05; done
+    t1=$(date +%s.%N)
+    local url
+    url=$(sed -n 's/^Serving web UI on //p' "$out")
+    printf '%-40s %8.3f s\n' "web: load $(basename "$prof") and listen" "$(echo "$t1 - $t0" | bc)"
+    curl -s -o /dev/null -w "web: /ui/top page, first byte             %{time_starttransfer} s\n" "$url/ui/top"
+    curl -s -o /dev/null -w "web: /api/top right after start, first byte %{time_starttransfer} s\n" "$url/api/top"
+    t1=$(date +%s.%N)
+    printf '%-40s %8.3f s\n' "web: from start to the top data served" "$(echo "$t1 - $t0" | bc)"
+    local fn
+    fn=$(curl -s "$url/api/top?n=1" | python3 -c 'import json,sys; r=json.load(sys.stdin)["rows"]; print(r[0]["name"] if r else "main")')
+    local re
+    re=$(python3 -c 'import re,sys,urllib.parse; print(urllib.parse.quote("^"+re.escape(sys.argv[1])+"( |$)"))' "$fn")
+    for v in meta top "peek?f=$re" "source?f=$re" flamegraph; do
+        local sep='?' first again cold st
+        [[ $v == *\?* ]] && sep='&'
+        # first request of the view (the default settings are warmed at start), the same again
+        # (cached), and a setting nothing has computed yet (sort=cum, then g=lines)
+        first=$(curl -s -o /dev/null -w '%{http_code} %{time_starttransfer}' "$url/api/$v")
+        again=$(curl -s -o /dev/null -w '%{time_starttransfer}' "$url/api/$v")
+        cold=$(curl -s -o /dev/null -w '%{time_starttransfer}' "$url/api/$v${sep}g=lines")
+        printf 'web: /api/%-12s status %s first %8.3f s  repeated %8.4f s  new setting %8.3f s\n' \
+            "${v%%\?*}" "${first% *}" "${first#* }" "$again" "$cold"
+    done
+    kill "$pid"
+    wait "$pid" 2>/dev/null
+    pid=
+}
+
+bench_profile "$M"
