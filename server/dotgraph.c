@@ -369,7 +369,8 @@ static bool add_nodelets(const struct dot *d, const struct pw_node *n, int id)
     bool flat_tags = n->out.n > 0;
     size_t nt = n->label_tags.n;
     struct pw_tag **ts = pw_xcalloc(nt ? nt : 1, sizeof *ts);
-    memcpy(ts, n->label_tags.v, nt * sizeof *ts);
+    if (nt)
+        memcpy(ts, n->label_tags.v, nt * sizeof *ts);
     pw_tags_sort(ts, nt, flat_tags);
     if (nt > PW_MAX_NODELETS)
         nt = PW_MAX_NODELETS;

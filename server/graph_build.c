@@ -381,7 +381,9 @@ static void sample_labels(struct builder *b, const struct pw_sample *smp, struct
         PW_GROW(s->nums, s->cap_nums, s->n_nums + 1);
         struct num_tag *nt = &s->nums[s->n_nums++];
         nt->name = gx_strtab_intern(&b->pv->strs, name, false, false);
-        nt->unit = b->pv->strs.s[gx_strtab_intern(&b->pv->strs, unit, false, false)];
+        /* Intern first: it may grow the table that strs.s points into. */
+        uint32_t unit_id = gx_strtab_intern(&b->pv->strs, unit, false, false);
+        nt->unit = b->pv->strs.s[unit_id];
         nt->value = l->num;
         nt->class_id = tag_class(b, s->labels + 1, nt->name);
     }

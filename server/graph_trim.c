@@ -256,7 +256,8 @@ static bool less_edge(const void *a, const void *b, void *ctx)
 
 void pw_edges_sort(const struct pw_edge_list *l, struct pw_edge **out)
 {
-    memcpy(out, l->v, l->n * sizeof *out);
+    if (l->n)
+        memcpy(out, l->v, l->n * sizeof *out);
     stable_sort((void **)out, l->n, less_edge, NULL);
 }
 
