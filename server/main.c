@@ -55,6 +55,8 @@ static const struct flag flags[] = {
     {"dot", F_CMD, 0, "dot", "Outputs a graph in DOT format"},
     {"svg", F_CMD, 0, "svg", "Outputs a graph in SVG format"},
     {"peek", F_CMD_ARG, 0, "peek", "Outputs callers/callees of functions matching regexp"},
+    {"tree", F_CMD, 0, "tree", "Outputs a text rendering of call graph"},
+    {"comments", F_CMD, 0, "comments", "Outputs all profile comments"},
     {"list", F_CMD_ARG, 0, "list", "Outputs annotated source for functions matching regexp"},
     {"output", F_STR, O(output), NULL, "Output filename for file-based outputs"},
     /* sample index */
