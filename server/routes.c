@@ -20,6 +20,7 @@
 
 #include "pprofweb/assets.h"
 #include "pprofweb/encode.h"
+#include "pprofweb/flame.h"
 #include "pprofweb/json.h"
 #include "pprofweb/report.h"
 #include "pprofweb/routes.h"
@@ -383,6 +384,7 @@ static const struct view_route views[] = {
     {"top", pw_view_top},
     {"peek", pw_view_peek},
     {"source", pw_view_source},
+    {"flamegraph", pw_view_flame},
 };
 
 /* The cache key: profile, view and every setting that can change the result (the effective
