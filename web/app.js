@@ -3,6 +3,15 @@
 // and hands the view area to the view's module (/static/<view>.js, loaded on first use).
 // Every change goes through navigate(), which writes the URL with history.pushState, so
 // back/forward, reload and copied links all restore the same view.
+//
+// A view module (web/<view>.js: top, peek, source, graph, flamegraph) exports
+//   async render(ctx)   draws the view into ctx.container; throws Error(message) on failure
+//   highlight(re)       optional: marks what the search regexp (or null) matches
+// where ctx has: container, params (URLSearchParams of the page URL), meta (/api/meta),
+// api(name, params?) -> JSON of /api/<name> for this profile (cached; rejects with the server's
+// message), navigate(view, params), withParams(changes, from?) -> new params (null clears),
+// viewURL(view, params), setLegend(lines), openRowMenu(name, mouseEvent) (the focus/ignore/
+// hide/show/peek/source/flame menu), select(name), isCurrent() (false once the user moved on).
 import {el, clear, exactRegexp, peekRegexp, searchRegexp, toast} from '/static/util.js';
 
 // View name -> path below /ui/ (pprof's routes).

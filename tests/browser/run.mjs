@@ -229,6 +229,23 @@ async function main() {
     await stopServer(srv2);
     fs.rmSync(xssFile, {force: true});
   }
+  // A diff: signed values, growth red and shrinkage green.
+  const srv3 = await startServer(['-diff_base', 'testdata/profiles/shop.heap-t0.pb.gz',
+    'testdata/profiles/shop.heap-t1.pb.gz']);
+  try {
+    const page = await browser.newPage({viewport: {width: 1280, height: 600}});
+    await page.goto(srv3.url + '/ui/top');
+    await page.waitForSelector('#top-table tbody tr');
+    const pos = await page.locator('#top-table td.pos').count();
+    const neg = await page.locator('#top-table td.neg').allTextContents();
+    check(pos > 0 && neg.length > 0 && neg.every((t) => t.startsWith('-')),
+        `diff colours: ${pos} growth cells, shrinkage ${neg}`);
+    const red = await page.locator('#top-table td.pos').first().evaluate((e) => getComputedStyle(e).color);
+    check(red === 'rgb(192, 28, 40)', 'growth is red: ' + red);
+    await page.screenshot({path: path.join(shots, 'diff.png')});
+  } finally {
+    await stopServer(srv3);
+  }
   await browser.close();
 }
 

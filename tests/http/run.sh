@@ -68,6 +68,9 @@ same_as_cli() {
 }
 
 [ -x "$BIN" ] || { echo "build $BIN first (make)"; echo "http: 0 passed, 1 failed"; exit 1; }
+# A private copy, so a rebuild while the tests run cannot swap the binary under them.
+cp "$BIN" "$TMP/pprofweb"
+BIN=$TMP/pprofweb
 
 # --- one CPU profile: every setting against the command line ---
 PROFILE=testdata/profiles/shop.cpu.pb.gz
@@ -116,6 +119,13 @@ check "/p/ID/ui/top" test "$(code "/p/$ID/ui/top")" = 200
 check "/p/ID/api/top equals /api/top" cmp -s <(curl -s "$URL/p/$ID/api/top?sort=cum") <(curl -s "$URL/api/top?sort=cum")
 check "/api/profiles" grep -q "\"id\":\"$ID\"" <(curl -s "$URL/api/profiles")
 check "meta sample types" grep -q '"sample_types":\[{"type":"samples"' <(curl -s "$URL/api/meta")
+
+# download: the profile as loaded, or refined by the URL's filters
+curl -s -D "$TMP/dl.h" -o "$TMP/dl.pb.gz" "$URL/ui/download"
+check "download headers" grep -qi '^content-disposition: attachment;filename=profile.pb.gz' "$TMP/dl.h"
+check "download is the profile" cmp -s <("$BIN" -top "$TMP/dl.pb.gz" | tail -n +2) <("$BIN" -top "$PROFILE" | tail -n +2)
+curl -s -o "$TMP/dl2.pb.gz" "$URL/p/$ID/download?f=main%5C.checksum"
+check "refined download keeps only the focused samples" test "$("$BIN" -top "$TMP/dl2.pb.gz" | awk '/flat%/{on=1;next} on{print $1, $4, $6}')" = "$("$BIN" -top -focus='main\.checksum' "$PROFILE" | awk '/flat%/{on=1;next} on{print $1, $4, $6}')"
 
 # errors: status and a message
 err_is() { # err_is STATUS PATH MESSAGE-REGEXP
