@@ -1,0 +1,155 @@
+// Browser test of the flame graph view on the large generated M profile (build/M.cpu.pb.gz, made
+// by bench/run.sh or here with ../shared/bench/genprof.py): opens /ui/flamegraph in headless
+// chromium, hovers a box (tooltip), clicks to zoom (URL, breadcrumbs), Escape back, searches
+// (matched share), pivots through the context menu, toggles the orientation, and saves
+// screenshots in build/screenshots/flame-*.png. Prints the time until the canvas was drawn.
+// Ends with "flame browser: N passed, N failed". Usage: node flame.mjs [profile]
+import {spawn, execFileSync} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {chromium} from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = path.join(root, 'build/pprofweb');
+const shots = path.join(root, 'build/screenshots');
+fs.mkdirSync(shots, {recursive: true});
+let profile = process.argv[2] || path.join(root, 'build/M.cpu.pb.gz');
+if (!fs.existsSync(profile)) {
+  execFileSync('python3', [path.join(root, '../shared/bench/genprof.py'), '--samples', '200000',
+    '--functions', '20000', '-o', profile]);
+}
+
+let passed = 0, failed = 0;
+function check(cond, msg) {
+  if (cond) passed++;
+  else { failed++; console.log('FAIL: ' + msg); }
+}
+
+function startServer(args) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(bin, ['-http=127.0.0.1:0', '-no_browser', ...args], {cwd: root});
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('server did not start: ' + out)), 60000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/Serving web UI on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve({proc, url: m[1]}); }
+    });
+    proc.stderr.on('data', (d) => { out += d; });
+    proc.on('exit', () => reject(new Error('server exited: ' + out)));
+  });
+}
+
+function stopServer(s) {
+  return new Promise((resolve) => {
+    s.proc.removeAllListeners('exit');
+    s.proc.on('exit', (code) => resolve(code));
+    s.proc.kill('SIGTERM');
+  });
+}
+
+// Finds a drawn box of at least minWidth pixels in the given row: page coordinates of its middle.
+async function findBox(page, row, minWidth) {
+  return page.evaluate(([r, mw]) => {
+    const c = document.getElementById('flame-canvas');
+    const rect = c.getBoundingClientRect();
+    // Probe along the row: hovering shows the tooltip of the box under the mouse.
+    return {x: rect.left, y: rect.top + r * 18 + 9, width: rect.width, mw};
+  }, [row, minWidth]);
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const srv = await startServer([profile]);
+  const base = srv.url;
+  try {
+    const page = await browser.newPage({viewport: {width: 1400, height: 900}});
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const t0 = Date.now();
+    await page.goto(base + '/ui/flamegraph');
+    await page.waitForSelector('#flame-canvas[data-drawn]', {timeout: 60000});
+    const drawnMs = Date.now() - t0;
+    console.log(`flame graph drawn ${drawnMs} ms after navigation`);
+    const nboxes = Number(await page.getAttribute('#flame-canvas', 'data-boxes'));
+    check(nboxes > 100, `boxes drawn: ${nboxes}`);
+    check(/Showing nodes accounting for/.test(await page.locator('#legend').textContent()), 'legend');
+    await page.screenshot({path: path.join(shots, 'flame-root.png')});
+
+    // Hover the first box below the root: the tooltip names it with flat and cum.
+    const b = await findBox(page, 1, 40);
+    await page.mouse.move(b.x + 5, b.y);
+    await page.waitForSelector('.flame-tip:not([hidden])');
+    const tip = await page.locator('.flame-tip').textContent();
+    check(/cum/.test(tip) && /flat/.test(tip) && /of total/.test(tip) && /of parent/.test(tip), 'tooltip: ' + tip);
+    await page.screenshot({path: path.join(shots, 'flame-hover.png')});
+
+    // Click to zoom: the URL names the node, breadcrumbs show the path.
+    await page.mouse.click(b.x + 5, b.y);
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('node'));
+    await page.waitForSelector('.flame-crumbs a.crumb');
+    const crumbs = await page.locator('.flame-crumbs .crumb').count();
+    check(crumbs >= 2, `breadcrumbs after zoom: ${crumbs}`);
+    await page.waitForSelector('#flame-canvas[data-drawn]');
+    await page.screenshot({path: path.join(shots, 'flame-zoom.png')});
+    // Zoom again, then Escape steps out one level at a time.
+    const b2 = await findBox(page, 1, 40);
+    await page.mouse.click(b2.x + 5, b2.y);
+    await page.waitForFunction(() => document.querySelectorAll('.flame-crumbs .crumb').length >= 3);
+    await page.mouse.move(1, 1);
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => document.querySelectorAll('.flame-crumbs .crumb').length === 2);
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !new URL(location.href).searchParams.get('node'));
+    check(true, 'Escape zooms out');
+
+    // Search: "/" focuses the box, matches are highlighted with their share of the total.
+    await page.keyboard.press('/');
+    check(await page.evaluate(() => document.activeElement.id === 'search'), '/ focuses search');
+    await page.keyboard.type('pkg1');
+    await page.waitForFunction(() => /Matched: .*% of total/.test(document.getElementById('flame-status').textContent));
+    const status = await page.locator('#flame-status').textContent();
+    check(/Matched/.test(status), 'search status: ' + status);
+    await page.screenshot({path: path.join(shots, 'flame-search.png')});
+    await page.fill('#search', '');
+
+    // Right-click a box: Show callers pivots (p in the URL), callers above the pivot.
+    const b3 = await findBox(page, 2, 40);
+    await page.mouse.click(b3.x + 5, b3.y, {button: 'right'});
+    await page.waitForSelector('.flame-menu:not([hidden])');
+    const menuText = await page.locator('.flame-menu').textContent();
+    check(/Focus/.test(menuText) && /Ignore/.test(menuText) && /Hide/.test(menuText) &&
+        /Peek/.test(menuText) && /Source/.test(menuText), 'context menu: ' + menuText);
+    await page.click('.flame-menu a:has-text("Show callers")');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('p'));
+    await page.waitForSelector('.flame-unpivot');
+    await page.waitForSelector('#flame-canvas[data-drawn]');
+    const pv = await (await fetch(base + '/api/flamegraph?' +
+        new URLSearchParams({p: new URL(page.url()).searchParams.get('p'), w: '1400'}))).json();
+    check(pv.pivot && pv.callers && pv.callers.nodes.length > 0, 'pivot has callers');
+    await page.screenshot({path: path.join(shots, 'flame-pivot.png')});
+
+    // Orientation toggle.
+    await page.click('#flame-orient');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('bu') === '1');
+    await page.waitForSelector('#flame-canvas[data-drawn]');
+    await page.screenshot({path: path.join(shots, 'flame-bottomup.png')});
+    check(errors.length === 0, 'no page errors: ' + errors.join('; '));
+  } finally {
+    check(await stopServer(srv) === 0, 'server exits 0');
+  }
+  await browser.close();
+}
+
+main().catch((e) => {
+  failed++;
+  console.log('FAIL: ' + (e.stack || e));
+}).finally(() => {
+  console.log(`flame browser: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+});

@@ -1,0 +1,550 @@
+// flame: the flame graph view (pprof's /ui/flamegraph) drawn on one canvas.
+// Data: /api/flamegraph (server/flame_view.c): a string table, frames as string indexes, and boxes
+// as rows of numbers in preorder, with boxes too narrow to see already merged into one "other"
+// box per parent. Zooming into a box asks the server for that subtree (node=SEQ.DEPTH in the URL,
+// so back/forward, Escape and the breadcrumbs step out again). Pivot (p=REGEXP, "Show callers"):
+// the pivot's callers are stacked above it and its callees below. Diffs: a box is as wide as the
+// growth plus the shrinkage beneath it, with a red (growth) or green (shrinkage) strip as long as
+// the net change. Profile strings reach the page only through canvas text and textContent.
+import {el, clear, exactRegexp, peekRegexp} from '/static/util.js';
+
+const ROW = 18;          // box height in CSS pixels
+const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+const CLIENT_PARAMS = ['q', 'by', 'bu'];  // page-only parameters, not sent to the API
+
+let view = null;         // the current view state (see render)
+let keyHandlerInstalled = false;
+
+// --- numbers, as pprof's measurement package prints them ---
+
+const UNIT_KINDS = [
+  {units: [['B', 1], ['kB', 1024], ['MB', 1024 ** 2], ['GB', 1024 ** 3], ['TB', 1024 ** 4], ['PB', 1024 ** 5]],
+    aliases: {b: 1, byte: 1, kb: 1024, kbyte: 1024, kilobyte: 1024, mb: 1024 ** 2, mbyte: 1024 ** 2,
+      megabyte: 1024 ** 2, gb: 1024 ** 3, gbyte: 1024 ** 3, gigabyte: 1024 ** 3, tb: 1024 ** 4,
+      tbyte: 1024 ** 4, terabyte: 1024 ** 4, pb: 1024 ** 5, pbyte: 1024 ** 5, petabyte: 1024 ** 5}},
+  {units: [['ns', 1], ['us', 1e3], ['ms', 1e6], ['s', 1e9], ['hrs', 3.6e12]],
+    aliases: {ns: 1, nanosecond: 1, 'μs': 1e3, us: 1e3, microsecond: 1e3, ms: 1e6, millisecond: 1e6,
+      s: 1e9, sec: 1e9, second: 1e9, hour: 3.6e12, hr: 3.6e12}},
+];
+
+function sniff(unit) {
+  let u = (unit || '').toLowerCase();
+  if (u.length > 2 && u.endsWith('s')) u = u.slice(0, -1);
+  for (const k of UNIT_KINDS) if (u in k.aliases) return {kind: k, factor: k.aliases[u]};
+  return null;
+}
+
+// Formats a raw sample value v (in the sample unit) like the report does.
+export function formatValue(v, data) {
+  if (data.ratio && data.ratio !== 1) v = Math.trunc(v * data.ratio);
+  const from = sniff(data.unit);
+  if (!from) {
+    const s = Number.isInteger(v) ? String(v) : v.toFixed(2);
+    return data.unit && data.unit !== 'count' ? s + data.unit : s;
+  }
+  const neg = v < 0;
+  const base = Math.abs(v) * from.factor;
+  let unit = null;
+  const to = sniff(data.output_unit);
+  if (to && to.kind === from.kind) {
+    unit = from.kind.units.find(([, f]) => f === to.factor) || null;
+  }
+  if (!unit) {
+    unit = from.kind.units[0];
+    for (const u of from.kind.units) if (base / u[1] >= 1) unit = u;
+  }
+  let s = (base / unit[1]).toFixed(2);
+  if (s.endsWith('.00')) s = s.slice(0, -3);
+  return (neg ? '-' : '') + s + unit[0];
+}
+
+function pct(v, total) {
+  if (!total) return '0%';
+  return (100 * v / total).toFixed(2) + '%';
+}
+
+// --- decoding ---
+
+// Turns one "nodes" array into boxes: {id, parent, frame, cum, flat, flags, w, depth, x, kids}.
+// x is the box's left edge in weight units from the tree's root.
+function decodeBoxes(nodes, fields) {
+  const k = fields.length;
+  const ix = Object.fromEntries(fields.map((f, i) => [f, i]));
+  const boxes = [];
+  for (let i = 0; i < nodes.length; i += k) {
+    const cum = nodes[i + ix.cum];
+    const b = {
+      id: nodes[i + ix.id], parent: nodes[i + ix.parent], frame: nodes[i + ix.frame], cum,
+      flat: nodes[i + ix.flat], flags: nodes[i + ix.flags],
+      w: 'w' in ix ? nodes[i + ix.w] : Math.abs(cum), depth: 0, x: 0, kids: [], next: 0,
+    };
+    if (b.parent >= 0) {
+      const p = boxes[b.parent];
+      b.depth = p.depth + 1;
+      p.kids.push(b);
+    }
+    boxes.push(b);
+  }
+  // Children from their parent's left edge, in the server's order.
+  for (const b of boxes) {
+    let x = b.x;
+    for (const c of b.kids) {
+      c.x = x;
+      x += c.w;
+    }
+  }
+  return boxes;
+}
+
+function decode(data) {
+  const s = data.strings;
+  const frames = [];
+  for (let i = 0; i < data.frames.length; i += 5) {
+    const f = data.frames;
+    frames.push({name: s[f[i]], short: s[f[i + 1]], file: s[f[i + 2]], pkg: s[f[i + 3]], fn: s[f[i + 4]]});
+  }
+  const boxes = decodeBoxes(data.nodes, data.fields);
+  const callers = data.callers ? decodeBoxes(data.callers.nodes, data.fields) : null;
+  return {frames, boxes, callers};
+}
+
+// --- colours ---
+
+function hash(s) {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+// Warm colours by package, as flame graphs are usually drawn; stable across reloads.
+function packageColor(pkg) {
+  const h = hash(pkg || '?');
+  const hue = 8 + (h % 42);
+  const sat = 62 + ((h >> 8) % 20);
+  const light = 60 + ((h >> 16) % 16);
+  return `hsl(${hue},${sat}%,${light}%)`;
+}
+
+// --- drawing ---
+
+// The rows of the picture: [{box, row, tree}] with row 0 at the top.
+function layout(v) {
+  const {boxes, callers} = v.dec;
+  const items = [];
+  let callerRows = 0;
+  if (callers) for (const b of callers) callerRows = Math.max(callerRows, b.depth);
+  let calleeRows = 0;
+  for (const b of boxes) calleeRows = Math.max(calleeRows, b.depth);
+  const rows = callerRows + calleeRows + 1;
+  const flip = (r) => (v.bottomUp ? rows - 1 - r : r);
+  for (const b of boxes) items.push({box: b, row: flip(callerRows + b.depth), tree: 'callees'});
+  if (callers) {
+    for (const b of callers) if (b.depth > 0) items.push({box: b, row: flip(callerRows - b.depth), tree: 'callers'});
+  }
+  return {items, rows};
+}
+
+function frameOf(v, b) {
+  return b.frame >= 0 ? v.dec.frames[b.frame] : null;
+}
+
+function boxLabel(v, b) {
+  if (b.id < 0) return `${-b.id} more`;
+  const f = frameOf(v, b);
+  if (f) return f.short;
+  if (v.data.pivot) return v.data.pivot_frame >= 0 ? v.dec.frames[v.data.pivot_frame].short : `pivot: ${v.data.pivot}`;
+  return 'root';
+}
+
+function boxName(v, b) {
+  if (b.id < 0) return `${-b.id} boxes too narrow to draw`;
+  const f = frameOf(v, b);
+  if (f) return f.name;
+  if (v.data.pivot) return v.data.pivot_frame >= 0 ? v.dec.frames[v.data.pivot_frame].name : `pivot: ${v.data.pivot}`;
+  if (v.data.depth > 0 && v.data.ancestors.length) return 'root';
+  return 'root';
+}
+
+// Fits text into width pixels: the whole name, else without its package, else cut.
+function fitText(ctx, text, width) {
+  if (width < 14) return '';
+  if (ctx.measureText(text).width <= width) return text;
+  const dot = text.indexOf('.');
+  if (dot > 0 && dot < text.length - 1) {
+    text = text.slice(dot + 1);
+    if (ctx.measureText(text).width <= width) return text;
+  }
+  const avg = ctx.measureText(text).width / text.length;
+  let n = Math.floor(width / avg) - 1;
+  while (n > 0 && ctx.measureText(text.slice(0, n) + '…').width > width) n--;
+  return n > 0 ? text.slice(0, n) + '…' : '';
+}
+
+function draw(v) {
+  const canvas = v.canvas;
+  const width = v.wrap.clientWidth;
+  const {items, rows} = layout(v);
+  v.items = items;
+  v.rows = rows;
+  const height = Math.min(rows * ROW + 1, 32000);
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.floor(width * dpr);
+  canvas.height = Math.floor(height * dpr);
+  canvas.style.width = width + 'px';
+  canvas.style.height = height + 'px';
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  ctx.font = FONT;
+  ctx.textBaseline = 'middle';
+  const rootW = v.dec.boxes[0].w || 1;
+  const scale = width / rootW;
+  v.scale = scale;
+  v.byRow = Array.from({length: rows}, () => []);
+  const diff = v.data.diff;
+  for (const it of items) {
+    const b = it.box;
+    const x = b.x * scale, w = b.w * scale, y = it.row * ROW;
+    if (w < 0.3) continue;
+    v.byRow[it.row].push(it);
+    const f = frameOf(v, b);
+    const matched = v.matches && v.matches.has(b);
+    let fill;
+    if (b.id < 0) fill = '#d7d7d7';
+    else if (!f) fill = '#c9ccd3';
+    else if (diff) fill = '#e6e6e6';
+    else fill = packageColor(f.pkg);
+    if (matched) fill = '#c38fff';
+    ctx.fillStyle = fill;
+    ctx.fillRect(x, y, Math.max(w - 0.5, 0.5), ROW - 1);
+    if (diff && b.w > 0 && b.id >= 0) {
+      // The net change as a strip: red for growth, green for shrinkage.
+      const frac = Math.min(Math.abs(b.cum) / b.w, 1);
+      if (frac > 0) {
+        ctx.fillStyle = b.cum > 0 ? 'rgba(214,40,40,0.85)' : 'rgba(38,162,105,0.85)';
+        ctx.fillRect(x, y + ROW - 6, Math.max(w * frac - 0.5, 0.5), 5);
+      }
+    }
+    if (b.id < 0 && w > 4) {
+      ctx.strokeStyle = '#aaa';
+      ctx.beginPath();
+      for (let hx = x + 3; hx < x + w - 1; hx += 6) {
+        ctx.moveTo(hx, y + ROW - 2);
+        ctx.lineTo(Math.min(hx + 4, x + w - 1), y + 2);
+      }
+      ctx.stroke();
+    }
+    if (b.flags & 1) {
+      // Inlined into its caller: a dashed top edge.
+      ctx.strokeStyle = 'rgba(0,0,0,0.55)';
+      ctx.setLineDash([3, 2]);
+      ctx.beginPath();
+      ctx.moveTo(x, y + 0.5);
+      ctx.lineTo(x + w - 1, y + 0.5);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+    if (w >= 14) {
+      const text = fitText(ctx, boxLabel(v, b), w - 6);
+      if (text) {
+        ctx.fillStyle = '#1d1d1f';
+        ctx.font = b.flags & 1 ? 'italic ' + FONT : FONT;
+        ctx.fillText(text, x + 3, y + ROW / 2);
+        if (b.flags & 1) ctx.font = FONT;
+      }
+    }
+  }
+  canvas.dataset.boxes = String(items.length);
+  canvas.dataset.drawn = String(performance.now());
+  window.__flameDrawn = performance.now();
+}
+
+// The drawn box under a mouse event, or null.
+function hit(v, e) {
+  const r = v.canvas.getBoundingClientRect();
+  const x = e.clientX - r.left, y = e.clientY - r.top;
+  const row = Math.floor(y / ROW);
+  const list = v.byRow && v.byRow[row];
+  if (!list) return null;
+  for (const it of list) {
+    const bx = it.box.x * v.scale, bw = it.box.w * v.scale;
+    if (x >= bx && x < bx + bw) return it;
+  }
+  return null;
+}
+
+// --- tooltip ---
+
+function parentOf(v, it) {
+  const list = it.tree === 'callers' ? v.dec.callers : v.dec.boxes;
+  if (it.box.parent >= 0) return list[it.box.parent];
+  const anc = v.data.ancestors;
+  return anc.length ? {cum: anc[anc.length - 1][2], w: anc[anc.length - 1][3]} : null;
+}
+
+function showTip(v, it, e) {
+  const b = it.box, d = v.data;
+  const f = frameOf(v, b);
+  const tip = v.tip;
+  clear(tip);
+  tip.append(el('div', {className: 'flame-tip-name'}, boxName(v, b)));
+  if (f && f.file) tip.append(el('div', {className: 'flame-tip-file'}, f.file));
+  if (b.flags & 1) tip.append(el('div', {className: 'flame-tip-note'}, 'inlined into its caller'));
+  if (it.tree === 'callers') tip.append(el('div', {className: 'flame-tip-note'}, 'caller of the pivot'));
+  const rows = [];
+  if (d.diff) {
+    const pos = (b.w + b.cum) / 2, neg = (b.w - b.cum) / 2;
+    const change = (b.cum >= 0 ? '+' : '') + formatValue(b.cum, d);
+    if (d.diff_base) {
+      rows.push(['value', `${formatValue(neg, d)} → ${formatValue(pos, d)} (${change})`]);
+    } else {
+      rows.push(['change', `+${formatValue(pos, d)} / -${formatValue(neg, d)} (net ${change})`]);
+    }
+  }
+  if (it.tree !== 'callers' && b.id >= 0) rows.push(['flat', `${formatValue(b.flat, d)} (${pct(b.flat, d.total)})`]);
+  rows.push(['cum', `${formatValue(b.cum, d)} (${pct(b.cum, d.total)} of total)`]);
+  const p = parentOf(v, it);
+  if (p && p.cum) rows.push(['of parent', pct(b.cum, p.cum)]);
+  if (b.flags & 2) rows.push(['', 'click to see the boxes too narrow to draw here']);
+  const table = el('table');
+  for (const [k, val] of rows) table.append(el('tr', null, el('th', null, k), el('td', null, val)));
+  tip.append(table);
+  tip.hidden = false;
+  const tw = tip.offsetWidth, th = tip.offsetHeight;
+  let left = e.clientX + 14, top = e.clientY + 14;
+  if (left + tw > innerWidth - 4) left = Math.max(4, e.clientX - tw - 14);
+  if (top + th > innerHeight - 4) top = Math.max(4, e.clientY - th - 14);
+  tip.style.left = left + 'px';
+  tip.style.top = top + 'px';
+}
+
+// --- navigation ---
+
+function apiParams(ctx, extra) {
+  const p = new URLSearchParams(ctx.params);
+  for (const k of CLIENT_PARAMS) p.delete(k);
+  for (const [k, val] of Object.entries(extra)) {
+    if (val === null || val === undefined || val === '') p.delete(k);
+    else p.set(k, String(val));
+  }
+  return p;
+}
+
+function zoomTo(v, node) {
+  v.ctx.navigate('flamegraph', v.ctx.withParams({node}, v.ctx.params));
+}
+
+function zoomInto(v, it) {
+  let b = it.box;
+  const list = it.tree === 'callers' ? v.dec.callers : v.dec.boxes;
+  if (b.id < 0) {
+    if (b.parent < 0) return;
+    b = list[b.parent];
+  }
+  if (b.parent < 0 && it.tree !== 'callers') return; // already the root
+  zoomTo(v, `${b.id}.${v.data.depth + b.depth}`);
+}
+
+function zoomOut(v) {
+  const d = v.data;
+  if (d.depth === 0) return false;
+  const seq = d.ancestors.length ? d.ancestors[0][0] : null;
+  if (d.depth === 1 && d.side !== 'callers') zoomTo(v, null);
+  else zoomTo(v, `${seq}.${d.depth - 1}`);
+  return true;
+}
+
+function breadcrumbs(v) {
+  const d = v.data;
+  const nav = el('nav', {className: 'flame-crumbs', 'aria-label': 'Zoom path'});
+  const add = (label, node, current) => {
+    if (nav.childNodes.length) nav.append(el('span', {className: 'sep'}, '›'));
+    if (current) {
+      nav.append(el('span', {className: 'crumb current'}, label));
+    } else {
+      nav.append(el('a', {href: '#', className: 'crumb', onclick: (e) => {
+        e.preventDefault();
+        zoomTo(v, node);
+      }}, label));
+    }
+  };
+  const frameName = (i) => (i >= 0 ? v.dec.frames[i].short : 'root');
+  d.ancestors.forEach((a, i) => {
+    const label = i === 0 ? (d.pivot ? 'pivot' : 'root') : frameName(a[1]);
+    const node = i === 0 && d.side !== 'callers' ? null : `${a[0]}.${i}`;
+    add(label, node, false);
+  });
+  add(d.depth === 0 ? (d.pivot ? 'pivot' : 'root') : boxLabel(v, v.dec.boxes[0]), null, true);
+  return nav;
+}
+
+// The context menu: show callers (pivot), focus, ignore, hide, peek, source.
+function openMenu(v, it, e) {
+  const f = frameOf(v, it.box);
+  if (!f) return;
+  const menu = v.menu;
+  clear(menu);
+  const fn = f.fn || f.name;
+  menu.append(el('div', {className: 'popup-title'}, f.name));
+  const act = (label, fnc) => el('a', {href: '#', role: 'menuitem', onclick: (ev) => {
+    ev.preventDefault();
+    menu.hidden = true;
+    fnc();
+  }}, label);
+  const ctx = v.ctx;
+  const go = (view, changes) => ctx.navigate(view, ctx.withParams({...changes, node: null}, ctx.params));
+  menu.append(
+      act('Show callers (pivot)', () => go('flamegraph', {p: exactRegexp(f.name)})),
+      el('hr'),
+      act('Focus on this', () => go('flamegraph', {f: exactRegexp(fn)})),
+      act('Ignore', () => go('flamegraph', {i: exactRegexp(fn)})),
+      act('Hide', () => go('flamegraph', {h: exactRegexp(fn)})),
+      el('hr'),
+      act('Peek callers/callees', () => go('peek', {f: peekRegexp(fn), p: null, bu: null})),
+      act('Source', () => go('source', {f: peekRegexp(fn), p: null, bu: null})));
+  menu.hidden = false;
+  const w = menu.offsetWidth, h = menu.offsetHeight;
+  menu.style.left = Math.max(0, Math.min(e.clientX, innerWidth - w - 4)) + 'px';
+  menu.style.top = Math.max(0, Math.min(e.clientY, innerHeight - h - 4)) + 'px';
+  ctx.select(fn);
+}
+
+function installKeys() {
+  if (keyHandlerInstalled) return;
+  keyHandlerInstalled = true;
+  document.addEventListener('keydown', (e) => {
+    if (!view || !view.canvas.isConnected) return;
+    if (e.key === 'Escape') {
+      if (view.menu && !view.menu.hidden) {
+        view.menu.hidden = true;
+        return;
+      }
+      if (document.activeElement && document.activeElement.tagName === 'INPUT') return;
+      zoomOut(view);
+    }
+  });
+  document.addEventListener('click', (e) => {
+    if (view && view.menu && !e.target.closest('.flame-menu')) view.menu.hidden = true;
+  });
+}
+
+function diffLegend() {
+  return el('div', {className: 'flame-diff-legend'},
+      el('span', {className: 'swatch grow'}), 'growth',
+      el('span', {className: 'swatch shrink'}), 'shrinkage',
+      el('span', {className: 'note'},
+          ' Box width: growth plus shrinkage beneath it; strip length: the net change.'));
+}
+
+// --- view entry points (app.js) ---
+
+export async function render(ctx) {
+  if (!document.querySelector('link[href="/static/flame.css"]')) {
+    document.head.append(el('link', {rel: 'stylesheet', href: '/static/flame.css'}));
+  }
+  installKeys();
+  const container = ctx.container;
+  const width = Math.max(100, Math.min(20000, Math.round((container.clientWidth || 1200) / 50) * 50));
+  const params = apiParams(ctx, {w: width});
+  const data = await ctx.api('flamegraph', params);
+  if (!ctx.isCurrent()) return;
+  ctx.setLegend(data.legend);
+  const v = {ctx, data, dec: decode(data), bottomUp: ctx.params.get('bu') === '1', matches: null};
+
+  const toolbar = el('div', {className: 'flame-toolbar'});
+  toolbar.append(breadcrumbs(v));
+  const spacer = el('span', {className: 'spacer'});
+  const status = el('span', {className: 'flame-status', id: 'flame-status'});
+  toolbar.append(spacer, status);
+  if (data.pivot) {
+    toolbar.append(el('button', {type: 'button', className: 'flame-unpivot', title: 'Back to the whole tree',
+      onclick: () => ctx.navigate('flamegraph', ctx.withParams({p: null, node: null}, ctx.params))},
+    `Pivot: ${data.pivot} ✕`));
+  }
+  toolbar.append(el('button', {type: 'button', id: 'flame-orient', title: 'Root at the top (icicle) or at the bottom (flame)',
+    onclick: () => ctx.navigate('flamegraph', ctx.withParams({bu: v.bottomUp ? null : '1'}, ctx.params))},
+  v.bottomUp ? 'Root at top' : 'Root at bottom'));
+
+  const wrap = el('div', {className: 'flame-wrap'});
+  const canvas = el('canvas', {id: 'flame-canvas', role: 'img',
+    'aria-label': 'Flame graph: hover for details, click to zoom, right-click for actions'});
+  wrap.append(canvas);
+  const tip = el('div', {className: 'flame-tip', hidden: true, role: 'tooltip'});
+  const menu = el('div', {className: 'popup flame-menu', hidden: true, role: 'menu'});
+  v.canvas = canvas;
+  v.wrap = wrap;
+  v.tip = tip;
+  v.menu = menu;
+
+  clear(container);
+  container.append(toolbar);
+  if (data.diff) container.append(diffLegend());
+  container.append(wrap, tip, menu);
+  if (data.warnings && data.warnings.length) {
+    container.append(el('div', {className: 'flame-warnings'}, data.warnings.join('\n')));
+  }
+  view = v;
+  draw(v);
+
+  canvas.addEventListener('mousemove', (e) => {
+    const it = hit(v, e);
+    canvas.style.cursor = it ? 'pointer' : 'default';
+    if (it) showTip(v, it, e);
+    else tip.hidden = true;
+  });
+  canvas.addEventListener('mouseleave', () => { tip.hidden = true; });
+  canvas.addEventListener('click', (e) => {
+    e.stopPropagation();
+    menu.hidden = true;
+    const it = hit(v, e);
+    if (it) zoomInto(v, it);
+  });
+  canvas.addEventListener('contextmenu', (e) => {
+    const it = hit(v, e);
+    if (!it || !frameOf(v, it.box)) return;
+    e.preventDefault();
+    e.stopPropagation();
+    tip.hidden = true;
+    openMenu(v, it, e);
+  });
+  let resizeTimer = null;
+  const ro = new ResizeObserver(() => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => { if (view === v && canvas.isConnected) draw(v); }, 100);
+  });
+  ro.observe(wrap);
+}
+
+// Highlights boxes whose name matches re (null clears) and shows their share of the total.
+export function highlight(re) {
+  const v = view;
+  if (!v || !v.canvas.isConnected) return;
+  const status = document.getElementById('flame-status');
+  if (!re) {
+    v.matches = null;
+    if (status) status.textContent = '';
+    draw(v);
+    return;
+  }
+  const matches = new Set();
+  let share = 0;
+  // Outermost matches only count toward the share, so recursion is not counted twice.
+  const walk = (boxes) => {
+    const inMatch = new Array(boxes.length).fill(false);
+    boxes.forEach((b, i) => {
+      const f = frameOf(v, b);
+      const above = b.parent >= 0 && inMatch[b.parent];
+      const m = !!f && re.test(f.name);
+      if (m) matches.add(b);
+      if (m && !above && boxes === v.dec.boxes) share += b.cum;
+      inMatch[i] = above || m;
+    });
+  };
+  walk(v.dec.boxes);
+  if (v.dec.callers) walk(v.dec.callers);
+  v.matches = matches;
+  if (status) {
+    status.textContent = `Matched: ${formatValue(share, v.data)} (${pct(share, v.data.total)} of total)`;
+  }
+  draw(v);
+}
