@@ -3,7 +3,12 @@
 // header sorts by name here (by=name in the URL). Clicking a row opens the row menu.
 import {el, clear, signClass} from '/static/util.js';
 
-let rows = [];   // [{tr, name}]
+const VIRTUAL_MIN = 500;  // rows drawn all at once up to this many
+const ROW_H = 20;         // px, fixed row height of long tables (style.css: table.top.virtual)
+const OVERSCAN = 40;      // rows drawn above and below the viewport
+
+let rows = [];   // [{tr, name}] of the rows drawn so far
+let current = null; // the search regexp, applied to rows drawn later too
 
 export async function render(ctx) {
   const data = await ctx.api('top');
@@ -31,8 +36,7 @@ export async function render(ctx) {
       th('name', 'name', 'name' + (byName ? ' sorted' : '')));
   const tbody = el('tbody');
   rows = [];
-  const frag = document.createDocumentFragment();
-  for (const it of items) {
+  const buildRow = (it) => {
     const tr = document.createElement('tr');
     const cell = (text, cls) => {
       const td = document.createElement('td');
@@ -49,10 +53,56 @@ export async function render(ctx) {
     const name = cell(it.name, 'name');
     if (it.inline) name.append(el('span', {className: 'inline-mark'}, it.inline));
     tr.dataset.name = it.name;
-    frag.append(tr);
+    if (current && current.test(it.name)) tr.classList.add('hl');
     rows.push({tr, name: it.name});
+    return tr;
+  };
+  // Up to VIRTUAL_MIN rows are all in the page. Longer tables (tens of thousands of rows when
+  // trimming is off) keep only the rows near the viewport in the DOM, between two spacer rows,
+  // and redraw on scroll: laying out every row of such a table takes seconds.
+  const table = el('table', {className: 'top', id: 'top-table'}, el('thead', null, head), tbody);
+  if (items.length <= VIRTUAL_MIN) {
+    const frag = document.createDocumentFragment();
+    for (const it of items) frag.append(buildRow(it));
+    tbody.append(frag);
+  } else {
+    table.classList.add('virtual');
+    const pad = () => el('tr', {className: 'pad'}, el('td', {colspan: 6}));
+    const topPad = pad(), bottomPad = pad();
+    let drawn = [-1, -1];
+    const draw = () => {
+      if (!tbody.isConnected) {
+        removeEventListener('scroll', onScroll);
+        removeEventListener('resize', onScroll);
+        return;
+      }
+      const top = tbody.getBoundingClientRect().top;
+      const first = Math.max(0, Math.floor(-top / ROW_H) - OVERSCAN);
+      const last = Math.min(items.length, first + Math.ceil(innerHeight / ROW_H) + 2 * OVERSCAN);
+      if (first === drawn[0] && last === drawn[1]) return;
+      drawn = [first, last];
+      rows = [];
+      const frag = document.createDocumentFragment();
+      topPad.firstChild.style.height = first * ROW_H + 'px';
+      bottomPad.firstChild.style.height = (items.length - last) * ROW_H + 'px';
+      frag.append(topPad);
+      for (let i = first; i < last; i++) frag.append(buildRow(items[i]));
+      frag.append(bottomPad);
+      clear(tbody);
+      tbody.append(frag);
+    };
+    let pending = false;
+    const onScroll = () => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => { pending = false; draw(); });
+    };
+    addEventListener('scroll', onScroll, {passive: true});
+    addEventListener('resize', onScroll, {passive: true});
+    requestAnimationFrame(draw);
+    // Drawn once synchronously below, after the table is in the page.
+    table.drawVirtual = draw;
   }
-  tbody.append(frag);
   tbody.addEventListener('click', (e) => {
     const tr = e.target.closest('tr');
     if (!tr) return;
@@ -61,16 +111,20 @@ export async function render(ctx) {
     ctx.select(tr.dataset.name);
     ctx.openRowMenu(tr.dataset.name, e);
   });
-  const table = el('table', {className: 'top', id: 'top-table'}, el('thead', null, head), tbody);
   clear(ctx.container);
   if (!items.length) {
     ctx.container.append(el('p', {className: 'empty'}, 'No samples match these settings.'));
     return;
   }
   ctx.container.append(table);
+  if (table.drawVirtual) table.drawVirtual();
 }
 
 // Highlights rows whose name matches re (null clears).
 export function highlight(re) {
-  for (const r of rows) r.tr.classList.toggle('hl', !!re && re.test(r.name));
+  current = re;
+  for (const r of rows) {
+    const on = !!re && re.test(r.name);
+    if (on !== r.tr.classList.contains('hl')) r.tr.classList.toggle('hl', on);
+  }
 }

@@ -229,6 +229,29 @@ async function main() {
     await stopServer(srv2);
     fs.rmSync(xssFile, {force: true});
   }
+  // A long table (the corpus's large CPU profile untrimmed, when the corpus is beside the
+  // repository) keeps only the rows near the viewport in the page, and scrolls to the last row.
+  const large = path.join(root, '../shared/corpus/public/go-cpu-large.pb.gz');
+  if (fs.existsSync(large)) {
+    const srv4 = await startServer([large]);
+    try {
+      const page = await browser.newPage({viewport: {width: 1280, height: 800}});
+      const all = await (await fetch(srv4.url + '/api/top?trim=f')).json();
+      const t0 = Date.now();
+      await page.goto(srv4.url + '/ui/top?trim=f');
+      await page.waitForSelector('#top-table.virtual tbody tr td.name');
+      const shown = await page.locator('#top-table tbody tr:not(.pad)').count();
+      check(all.rows.length > 5000 && shown < 500, `long table: ${shown} of ${all.rows.length} rows in the page, ${Date.now() - t0} ms`);
+      await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      const lastName = all.rows[all.rows.length - 1].name;
+      await page.waitForFunction((n) => [...document.querySelectorAll('#top-table td.name')].some((td) => td.textContent.startsWith(n)), lastName);
+      check(true, 'scrolled to the last row');
+      await page.screenshot({path: path.join(shots, 'top-long.png')});
+    } finally {
+      await stopServer(srv4);
+    }
+  }
+
   // A diff: signed values, growth red and shrinkage green.
   const srv3 = await startServer(['-diff_base', 'testdata/profiles/shop.heap-t0.pb.gz',
     'testdata/profiles/shop.heap-t1.pb.gz']);
