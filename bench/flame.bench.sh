@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Flame graph benchmark (called by bench/run.sh with the M and L profiles): for each profile,
+# starts pprofweb -http on 127.0.0.1, then prints the server time and response bytes of
+# /api/flamegraph (first request: the report pipeline and the stacks; repeated: the view cache;
+# a zoom into the widest child: a subtree from the cached stacks), and the time from navigation
+# until the canvas is drawn in headless chromium on a fresh server (when chromium and
+# playwright-core are installed: make test-deps). Targets on M: server < 0.3 s, < 2 MB, drawn < 1 s.
+set -u
+cd "$(dirname "$0")/.."
+bin=build/pprofweb
+[ -x $bin ] || { echo "flame bench: build pprofweb first"; exit 0; }
+
+start_server() { # profile -> sets PID and URL
+    local log=build/flame-bench-server.log
+    $bin -http=127.0.0.1:0 -no_browser "$1" > $log 2>&1 &
+    PID=$!
+    URL=
+    for _ in $(seq 1 600); do
+        URL=$(sed -n 's/^Serving web UI on \(http:[^ ]*\).*/\1/p' $log 2> /dev/null)
+        [ -n "$URL" ] && return 0
+        kill -0 $PID 2> /dev/null || break
+        sleep 0.2
+    done
+    echo "flame bench: server did not start on $1"; cat $log; return 1
+}
+stop_server() { kill $PID 2> /dev/null; wait $PID 2> /dev/null; }
+
+request() { # label path
+    curl -s -o build/flame-bench.json -w "%{time_total} %{size_download}" "$URL$2" |
+        awk -v l="$1" '{ printf "%-40s %8.3f s %10.2f MB\n", l, $1, $2 / 1048576 }'
+}
+
+draw_time() { # label
+    local node=tests/browser/node_modules/playwright-core
+    if [ ! -d $node ] || ! command -v chromium > /dev/null; then
+        echo "$1: skipped (needs chromium and playwright-core: make test-deps)"; return
+    fi
+    (cd tests/browser && node --input-type=module -e "
+import {chromium} from 'playwright-core';
+const b = await chromium.launch({executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu']});
+const page = await b.newPage({viewport: {width: 1400, height: 900}});
+const t0 = Date.now();
+await page.goto('$URL/ui/flamegraph');
+await page.waitForSelector('#flame-canvas[data-drawn]', {timeout: 120000});
+const t = (Date.now() - t0) / 1000;
+const boxes = await page.getAttribute('#flame-canvas', 'data-boxes');
+console.log('$1'.padEnd(40) + ' ' + t.toFixed(3).padStart(8) + ' s ' + String(boxes).padStart(10) + ' boxes');
+await b.close();
+") || echo "$1: failed"
+}
+
+echo "== flame graph (targets on M: server < 0.3 s, < 2 MB, drawn < 1 s)"
+for prof in "$@"; do
+    [ -f "$prof" ] || continue
+    name=$(basename "$prof")
+    start_server "$prof" || continue
+    draw_time "flame drawn (cold server) $name"
+    stop_server
+    start_server "$prof" || continue
+    # The server warms its default views at start; let that finish so the flame graph's own
+    # time is measured (the cold draw above includes it).
+    curl -s -o /dev/null "$URL/api/top"
+    request "flame JSON first $name" "/api/flamegraph?w=1400"
+    request "flame JSON repeated $name" "/api/flamegraph?w=1400"
+    node=$(python3 -c "
+import json
+d = json.load(open('build/flame-bench.json'))
+k = len(d['fields']); n = d['nodes']
+kids = [i for i in range(k, len(n), k) if n[i + 1] == 0 and n[i] >= 0]
+best = max(kids, key=lambda i: n[i + 3]) if kids else None
+print('' if best is None else '%d.1' % n[best])" 2> /dev/null)
+    [ -n "$node" ] && request "flame JSON zoom $name" "/api/flamegraph?w=1400&node=$node"
+    request "flame JSON other width $name" "/api/flamegraph?w=1000"
+    stop_server
+done
+rm -f build/flame-bench.json
+exit 0
