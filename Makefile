@@ -6,7 +6,7 @@ PKGS := libprotobuf-c zlib libmicrohttpd libgvc libpcre2-8 libcurl
 # Debian packages that provide the build and test dependencies (installed by `make deps`).
 DEB_PKGS := build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev zlib1g-dev \
 	libmicrohttpd-dev libgraphviz-dev libpcre2-dev libcurl4-openssl-dev libiberty-dev
-DEB_TEST_PKGS := chromium nodejs npm curl python3 golang-go time bc
+DEB_TEST_PKGS := chromium curl python3 golang-go time bc
 
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
@@ -23,7 +23,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 DESTDIR ?=
 PREFIX ?= /usr/local
 
-.PHONY: all deps test-deps run test unit conformance http browser bench install clean
+.PHONY: all deps test-deps run test unit conformance http browser bench fuzz install clean
 all: $(B)/pprofweb
 
 $(B)/gen/profile.pb-c.c $(B)/gen/profile.pb-c.h: server/proto/profile.proto
@@ -72,6 +72,9 @@ test-deps: deps
 	@missing=$$(for p in $(DEB_TEST_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then echo "installing:" $$missing; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+	@# Node.js may come from Debian (nodejs + npm) or elsewhere (npm bundled): check the commands.
+	@command -v node > /dev/null && command -v npm > /dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
 	@cd tests/browser && [ -d node_modules/playwright-core ] || npm install --no-audit --no-fund --silent
 
 RUN_PROFILE ?= testdata/profiles/shop.heap-t1.pb.gz
@@ -90,6 +93,9 @@ unit: $(UNIT_BINS)
 
 conformance: all
 	tests/conformance/run.sh
+
+fuzz: all
+	tests/fuzz/run.sh
 
 bench: test-deps
 	$(MAKE) all
