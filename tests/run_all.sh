@@ -11,9 +11,9 @@ run_suite() {
     out=$("$@" 2>&1); rc=$?
     printf '%s\n' "$out"
     local line p f
-    line=$(printf '%s\n' "$out" | grep -E '[0-9]+ passed, [0-9]+ failed' | tail -n1)
-    p=$(printf '%s' "$line" | sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\1/')
-    f=$(printf '%s' "$line" | sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\2/')
+    line=$(printf '%s\n' "$out" | grep -oE '[0-9]+ passed, [0-9]+ failed' | tail -n1)
+    p=${line%% passed*}
+    f=${line#*passed, }; f=${f%% failed*}
     [ -n "$line" ] || { p=0; f=1; }
     [ $rc -ne 0 ] && [ "$f" = 0 ] && f=1
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
