@@ -375,8 +375,7 @@ int pw_http_serve(const char *hostport, struct pw_profile **profiles, size_t n_p
 
     int sig = 0;
     sigwait(&sigs, &sig);
-    MHD_stop_daemon(d);
-    close(fd);
+    MHD_stop_daemon(d); /* also closes the listening socket it was given */
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pw_app_free(srv.app);
     return 0;

@@ -6,7 +6,7 @@
 # Ends with "http: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
-BIN=build/pprofweb
+BIN=${PPROFWEB_BIN:-build/pprofweb}
 TMP=$(mktemp -d)
 pass=0 fail=0
 SRV_PID=
