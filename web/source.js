@@ -27,7 +27,8 @@ function magnitude(s) {
   if (!m) return 0;
   const scale = {ns: 1e-9, us: 1e-6, 'µs': 1e-6, ms: 1e-3, s: 1, hrs: 3600, B: 1, kB: 1e3, KB: 1e3,
     MB: 1e6, GB: 1e9, TB: 1e12}[m[2]] || 1;
-  return Math.abs(parseFloat(m[1]) * scale);
+  const v = Math.abs(parseFloat(m[1]) * scale);
+  return Number.isFinite(v) ? v : 0; // "." is pprof's zero
 }
 
 function renderBlock(b) {

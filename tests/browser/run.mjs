@@ -86,7 +86,7 @@ async function main() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     // playwright starts chromium with a fresh temporary --user-data-dir of its own.
   });
-  const srv = await startServer(['testdata/profiles/shop.cpu.pb.gz']);
+  const srv = await startServer(['-source_path=testdata/shop', 'testdata/profiles/shop.cpu.pb.gz']);
   const base = srv.url;
   try {
     const ctx = await browser.newContext({viewport: {width: 1280, height: 860}});
@@ -181,6 +181,18 @@ async function main() {
     check(/\/ui\/peek/.test(page.url()), 'peek URL');
     check(await page.locator('#peek-table tr.self').count() > 0, 'peek shows functions');
     await page.screenshot({path: path.join(shots, 'peek.png')});
+
+    // Source: the listing of a function, its hottest line shaded.
+    await page.goto(base + '/ui/source?f=main%5C.checksum');
+    await page.waitForSelector('.source-fn pre.source');
+    const srcApi = await (await fetch(base + '/api/source?f=main%5C.checksum')).json();
+    check(/ROUTINE =+ main\.checksum/.test(srcApi.text), 'source API lists main.checksum');
+    check(await page.locator('.source-fn h3').count() === (srcApi.text.match(/ROUTINE/g) || []).length,
+        'one block per function');
+    const hot = await page.locator('pre.source span.hot4').allTextContents();
+    const hotLine = srcApi.text.split('\n').find((l) => /^\s*\S+\s+\d[^ ]*\s+\d+:/.test(l));
+    check(hot.length >= 1 && hotLine && hot.includes(hotLine), `hottest line shaded: ${hot}`);
+    await page.screenshot({path: path.join(shots, 'source.png')});
 
     // Errors are shown in place.
     await page.goto(base + '/ui/top?si=nosuchtype');
