@@ -6,6 +6,13 @@ import {el, clear, signClass} from '/static/util.js';
 let named = [];   // [{tr, name}]
 
 export async function render(ctx) {
+  if (!ctx.params.get('f')) {
+    ctx.setLegend([]);
+    clear(ctx.container);
+    ctx.container.append(el('p', {className: 'empty'}, 'Choose a function: click a row in Top ' +
+        'and pick Peek, or type a regexp in the search box and press Enter.'));
+    return;
+  }
   const data = await ctx.api('peek');
   if (!ctx.isCurrent()) return;
   ctx.setLegend(data.legend);

@@ -48,6 +48,13 @@ function renderBlock(b) {
 }
 
 export async function render(ctx) {
+  if (!ctx.params.get('f')) {
+    ctx.setLegend([]);
+    clear(ctx.container);
+    ctx.container.append(el('p', {className: 'empty'}, 'Choose a function: click a row in Top ' +
+        'and pick Source, or type a regexp in the search box and press Enter.'));
+    return;
+  }
   const data = await ctx.api('source');
   if (!ctx.isCurrent()) return;
   ctx.setLegend(data.legend);
