@@ -204,6 +204,53 @@ function setupMenus() {
   }
 }
 
+// The Options menu: granularity choices and boolean settings. A setting's current value is the
+// URL's, else the server's initial one, else pprof's default.
+const DEFAULTS = {g: 'functions', sort: 'flat', noinlines: 'f', calltree: 'f', trim: 't', rel: 'f',
+  mean: 'f', dropneg: 'f'};
+function currentSetting(k) {
+  const v = state.params.get(k) || state.base.get(k) || DEFAULTS[k];
+  return ['t', 'true', 'y', 'yes', '1'].includes(v.toLowerCase()) ? 't' :
+    ['f', 'false', 'n', 'no', '0'].includes(v.toLowerCase()) ? 'f' : v;
+}
+
+function setOption(k, v) {
+  // Writing pprof's default removes the parameter, unless the server started with another value.
+  const base = state.base.get(k);
+  const p = new URLSearchParams(state.params);
+  if (v === DEFAULTS[k] && !base) p.delete(k);
+  else p.set(k, v);
+  navigate(state.view, p);
+}
+
+function setupOptionsMenu() {
+  for (const a of document.querySelectorAll('#options-menu [data-g]')) {
+    a.addEventListener('click', (e) => {
+      e.preventDefault();
+      closeMenus();
+      setOption('g', a.dataset.g);
+    });
+  }
+  for (const a of document.querySelectorAll('#options-menu [data-toggle]')) {
+    a.addEventListener('click', (e) => {
+      e.preventDefault();
+      closeMenus();
+      const k = a.dataset.toggle;
+      const on = currentSetting(k) === a.dataset.on;
+      setOption(k, on ? DEFAULTS[k] : a.dataset.on);
+    });
+  }
+}
+
+function markOptions() {
+  for (const a of document.querySelectorAll('#options-menu [data-g]')) {
+    a.classList.toggle('current', currentSetting('g') === a.dataset.g);
+  }
+  for (const a of document.querySelectorAll('#options-menu [data-toggle]')) {
+    a.classList.toggle('current', currentSetting(a.dataset.toggle) === a.dataset.on);
+  }
+}
+
 function fillSampleMenu() {
   const items = document.querySelector('#sample-menu .menu-items');
   clear(items);
@@ -421,6 +468,7 @@ export async function render() {
   state.base = new URLSearchParams(state.meta.base_query);
   setTitle();
   fillSampleMenu();
+  markOptions();
   const mod = await loadModule(state.view);
   if (seq !== state.renderSeq) return;
   state.module = mod;
@@ -463,6 +511,7 @@ export async function render() {
 
 function main() {
   setupMenus();
+  setupOptionsMenu();
   setupRowMenu();
   setupSearch();
   setupCopyLink();

@@ -174,6 +174,28 @@ async function main() {
     await page.waitForFunction(() => new URL(location.href).searchParams.get('f') === 'main');
     check(true, 'Enter focuses');
 
+    // Options menu: granularity and a toggle, marked as current.
+    await page.click('#options-menu .menu-button');
+    await page.click('#options-menu a[data-g="lines"]');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('g') === 'lines');
+    await page.waitForSelector('#options-menu a.current[data-g="lines"]', {state: 'attached'});
+    await page.waitForFunction(() => {
+      const names = [...document.querySelectorAll('#top-table td.name')].map((td) => td.textContent);
+      return names.length > 0 && names.every((n) => /:\d+/.test(n));
+    });
+    check(true, 'g=lines shows file:line names');
+    await page.click('#options-menu .menu-button');
+    await page.click('#options-menu a[data-toggle="noinlines"]');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('noinlines') === 't');
+    await page.waitForSelector('#options-menu a.current[data-toggle="noinlines"]', {state: 'attached'});
+    await page.click('#options-menu .menu-button');
+    await page.click('#options-menu a[data-toggle="noinlines"]');
+    await page.waitForFunction(() => !new URL(location.href).searchParams.has('noinlines'));
+    await page.click('#options-menu .menu-button');
+    await page.click('#options-menu a[data-g="functions"]');
+    await page.waitForFunction(() => !new URL(location.href).searchParams.has('g'));
+    check(true, 'options toggle on and off through the URL');
+
     // Peek view from the View menu.
     await page.click('#view-menu .menu-button');
     await page.click('#view-menu a[data-view="peek"]');
