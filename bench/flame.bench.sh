@@ -57,10 +57,9 @@ for prof in "$@"; do
     draw_time "flame drawn (cold server) $name"
     stop_server
     start_server "$prof" || continue
-    # The server warms its default views at start; let that finish so the flame graph's own
-    # time is measured (the cold draw above includes it).
-    curl -s -o /dev/null "$URL/api/top"
-    request "flame JSON first $name" "/api/flamegraph?w=1400"
+    # The server builds the flame graph's stacks for its initial settings at start (the cold
+    # draw above includes that); a new setting builds them again per request.
+    request "flame JSON first, built at start $name" "/api/flamegraph?w=1400"
     request "flame JSON repeated $name" "/api/flamegraph?w=1400"
     node=$(python3 -c "
 import json
@@ -71,6 +70,7 @@ best = max(kids, key=lambda i: n[i + 3]) if kids else None
 print('' if best is None else '%d.1' % n[best])" 2> /dev/null)
     [ -n "$node" ] && request "flame JSON zoom $name" "/api/flamegraph?w=1400&node=$node"
     request "flame JSON other width $name" "/api/flamegraph?w=1000"
+    request "flame JSON first, new setting $name" "/api/flamegraph?w=1400&si=0"
     stop_server
 done
 rm -f build/flame-bench.json

@@ -434,7 +434,8 @@ int pw_flame_write(const struct pw_flame *f, const struct pw_flame_request *req,
 
 /* --- tree cache --- */
 
-/* A built tree shared by the cache and the requests using it. */
+/* A built tree shared by the cache and the requests using it. While one request builds it, f is
+ * NULL and the others asking for the same key wait for it (cache_cv) instead of building it too. */
 struct cached_tree {
     const struct pw_profile *p;
     char *key;
@@ -444,6 +445,7 @@ struct cached_tree {
 };
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cache_cv = PTHREAD_COND_INITIALIZER;
 static struct cached_tree *cache[FLAME_CACHE_TREES];
 static unsigned long cache_clock;
 
@@ -470,46 +472,75 @@ static struct cached_tree *cache_find(const struct pw_profile *p, const char *ke
     return NULL;
 }
 
-/* The tree for (p, key), built when not cached. Two requests missing at once may both build
- * it; the second keeps the first's. Release with release_tree(). */
+/* Lists t in the cache in place of the least recently used tree that is not being built (the
+ * cache may grow past FLAME_CACHE_TREES entries only while every slot is being built: then t is
+ * not listed). Called with cache_mu held. */
+static void cache_insert(struct cached_tree *t)
+{
+    size_t victim = FLAME_CACHE_TREES;
+    for (size_t i = 0; i < FLAME_CACHE_TREES; i++) {
+        if (!cache[i]) {
+            victim = i;
+            break;
+        }
+        if (cache[i]->f && (victim == FLAME_CACHE_TREES || cache[i]->used < cache[victim]->used))
+            victim = i;
+    }
+    if (victim == FLAME_CACHE_TREES)
+        return;
+    if (cache[victim])
+        unref(cache[victim]);
+    cache[victim] = t;
+    t->refs++;
+}
+
+static void cache_remove(struct cached_tree *t)
+{
+    for (size_t i = 0; i < FLAME_CACHE_TREES; i++) {
+        if (cache[i] == t) {
+            cache[i] = NULL;
+            unref(t);
+        }
+    }
+}
+
+/* The tree for (p, key), built when not cached; a request asking for a tree another one is
+ * building waits for it. Release with release_tree(). */
 static struct cached_tree *get_tree(const struct pw_profile *p, const char *key,
                                     const struct pw_config *cfg, const char *pivot,
                                     struct pw_err *err)
 {
     pthread_mutex_lock(&cache_mu);
-    struct cached_tree *t = cache_find(p, key);
-    pthread_mutex_unlock(&cache_mu);
-    if (t)
-        return t;
-    struct pw_flame *f = pw_flame_build(p, cfg, pivot, err);
-    if (!f)
-        return NULL;
-    pthread_mutex_lock(&cache_mu);
-    t = cache_find(p, key);
+    struct cached_tree *t;
+    while ((t = cache_find(p, key)) && !t->f) {
+        pthread_cond_wait(&cache_cv, &cache_mu);
+        unref(t); /* the builder failed (and removed it) or finished: look again */
+    }
     if (t) {
         pthread_mutex_unlock(&cache_mu);
-        pw_flame_free(f);
         return t;
     }
     t = pw_xcalloc(1, sizeof(*t));
     t->p = p;
     t->key = pw_xmalloc(strlen(key) + 1);
     strcpy(t->key, key);
-    t->f = f;
-    t->refs = 2;
+    t->refs = 1;
     t->used = ++cache_clock;
-    size_t victim = 0;
-    for (size_t i = 0; i < FLAME_CACHE_TREES; i++) {
-        if (!cache[i]) {
-            victim = i;
-            break;
-        }
-        if (cache[i]->used < cache[victim]->used)
-            victim = i;
+    cache_insert(t);
+    pthread_mutex_unlock(&cache_mu);
+
+    struct pw_flame *f = pw_flame_build(p, cfg, pivot, err);
+
+    pthread_mutex_lock(&cache_mu);
+    if (f)
+        t->f = f;
+    else
+        cache_remove(t);
+    pthread_cond_broadcast(&cache_cv);
+    if (!f) {
+        unref(t);
+        t = NULL;
     }
-    if (cache[victim])
-        unref(cache[victim]);
-    cache[victim] = t;
     pthread_mutex_unlock(&cache_mu);
     return t;
 }

@@ -671,7 +671,7 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
 static void *warm(void *arg)
 {
     struct pw_app *app = arg;
-    static const char *const paths[] = {"/api/meta", "/api/top"};
+    static const char *const paths[] = {"/api/meta", "/api/top", "/api/flamegraph"};
     for (size_t i = 0; i < sizeof(paths) / sizeof(*paths) && !app->stopping; i++) {
         struct pw_arena arena;
         pw_arena_init(&arena);

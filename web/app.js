@@ -83,9 +83,19 @@ export function withParams(changes, from) {
 }
 
 // Fetches JSON from the profile's API with the current settings (or params), cached by URL.
-export async function api(name, params) {
+// The cache holds the promise, so a view's data asked for early (prefetch) and again by its
+// render is fetched once; a failed request is not kept.
+export function api(name, params) {
   const url = state.prefix + '/api/' + name + query(params || settingsOnly(state.params));
   if (jsonCache.has(url)) return jsonCache.get(url);
+  const p = fetchJSON(url);
+  if (jsonCache.size > 64) jsonCache.clear();
+  jsonCache.set(url, p);
+  p.catch(() => { if (jsonCache.get(url) === p) jsonCache.delete(url); });
+  return p;
+}
+
+async function fetchJSON(url) {
   const resp = await fetch(url, {headers: {Accept: 'application/json'}});
   let body;
   try {
@@ -94,8 +104,6 @@ export async function api(name, params) {
     throw new Error(`${resp.status} ${resp.statusText}`);
   }
   if (!resp.ok) throw new Error(body.error || `${resp.status} ${resp.statusText}`);
-  if (jsonCache.size > 64) jsonCache.clear();
-  jsonCache.set(url, body);
   return body;
 }
 
@@ -447,6 +455,12 @@ export async function render() {
   search.value = state.params.get('q') || '';
   search.classList.remove('bad');
   const content = document.getElementById('content');
+  // The view's module and its data are asked for while the profile's metadata loads: a view
+  // exporting prefetch(ctx) starts its request at once instead of after meta and the import.
+  const modPromise = loadModule(state.view);
+  modPromise.then((m) => {
+    if (m && m.prefetch && seq === state.renderSeq) m.prefetch({container: content, params: state.params, api});
+  });
   try {
     state.meta = await api('meta');
   } catch (e) {
@@ -469,7 +483,7 @@ export async function render() {
   setTitle();
   fillSampleMenu();
   markOptions();
-  const mod = await loadModule(state.view);
+  const mod = await modPromise;
   if (seq !== state.renderSeq) return;
   state.module = mod;
   if (!mod) {

@@ -438,15 +438,25 @@ function diffLegend() {
 
 // --- view entry points (app.js) ---
 
+// The flame graph request for the page's settings and the view's width (rounded, so that
+// small resizes share a response).
+function requestParams(ctx) {
+  const width = Math.max(100, Math.min(20000, Math.round((ctx.container.clientWidth || 1200) / 50) * 50));
+  return apiParams(ctx, {w: width});
+}
+
+// Starts the request render() will make, while the page is still loading the profile's metadata.
+export function prefetch(ctx) {
+  ctx.api('flamegraph', requestParams(ctx)).catch(() => {});
+}
+
 export async function render(ctx) {
   if (!document.querySelector('link[href="/static/flame.css"]')) {
     document.head.append(el('link', {rel: 'stylesheet', href: '/static/flame.css'}));
   }
   installKeys();
   const container = ctx.container;
-  const width = Math.max(100, Math.min(20000, Math.round((container.clientWidth || 1200) / 50) * 50));
-  const params = apiParams(ctx, {w: width});
-  const data = await ctx.api('flamegraph', params);
+  const data = await ctx.api('flamegraph', requestParams(ctx));
   if (!ctx.isCurrent()) return;
   ctx.setLegend(data.legend);
   const v = {ctx, data, dec: decode(data), bottomUp: ctx.params.get('bu') === '1', matches: null};
