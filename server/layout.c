@@ -31,6 +31,9 @@
 #include "pprofweb/arena.h"
 #include "pprofweb/limits.h"
 
+static char *dot_text(const char *dot, size_t len);
+static void svg_size(const char *svg, size_t len, struct pw_layout_info *info);
+
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static GVC_t *gvc;
 
@@ -89,13 +92,13 @@ static void gv_reset(void)
 /* Attributes refused whatever their value: Graphviz reads files for them (image, shapefile,
  * fontpath, imagepath), the SVG links a stylesheet, or they steer the layout engine. */
 static const char *const forbidden_attrs[] = {
-    "image",   "shapefile", "fontpath", "imagepath",  "stylesheet", "mclimit",
-    "nslimit", "nslimit1",  "searchsize", "remincross", "fontnames", NULL,
+    "image",   "shapefile", "fontpath",   "imagepath",  "stylesheet", "mclimit",
+    "nslimit", "nslimit1",  "searchsize", "remincross", "fontnames",  NULL,
 };
 
 /* Attributes holding links, which end up as xlink:href in the SVG. */
 static const char *const url_attrs[] = {
-    "URL",     "href",     "headURL", "headhref", "tailURL", "tailhref",
+    "URL",      "href",      "headURL", "headhref", "tailURL", "tailhref",
     "labelURL", "labelhref", "edgeURL", "edgehref", NULL,
 };
 
@@ -225,14 +228,8 @@ static int render_locked(const char *text, struct pw_buf *svg, struct pw_layout_
                 pw_buf_add(svg, data, len);
             }
             gvFreeRenderData(data);
-            if (info) {
-                double llx = 0, lly = 0, urx = 0, ury = 0;
-                const char *bb = agget(g, "bb");
-                if (bb && sscanf(bb, "%lf,%lf,%lf,%lf", &llx, &lly, &urx, &ury) == 4) {
-                    info->width_pt = urx - llx;
-                    info->height_pt = ury - lly;
-                }
-            }
+            if (info && svg->data)
+                svg_size(svg->data, svg->len, info);
             gvFreeLayout(gvc, g);
         }
     }
@@ -250,14 +247,14 @@ int pw_layout_render(const char *dot, size_t len, unsigned flags, struct pw_buf 
     if (info)
         memset(info, 0, sizeof(*info));
     if (len > PW_MAX_LAYOUT_INPUT)
-        return pw_fail(err, PW_ETOOBIG, "graph text is %zu bytes, more than the %zu that can be "
-                       "laid out: lower the node count (n)", len, PW_MAX_LAYOUT_INPUT);
+        return pw_fail(err, PW_ETOOBIG,
+                       "graph text is %zu bytes, more than the %zu that can be "
+                       "laid out: lower the node count (n)",
+                       len, PW_MAX_LAYOUT_INPUT);
     if (memchr(dot, 0, len))
         return pw_fail(err, PW_EINVAL, "bad DOT: NUL byte at offset %zu",
                        (size_t)((const char *)memchr(dot, 0, len) - dot));
-    char *text = pw_xmalloc(len + 1);
-    memcpy(text, dot, len);
-    text[len] = 0;
+    char *text = dot_text(dot, len);
 
     struct pw_buf svg;
     pw_buf_init(&svg, 0);
@@ -279,6 +276,17 @@ int pw_layout_render(const char *dot, size_t len, unsigned flags, struct pw_buf 
         pw_layout_massage_svg(svg.data ? svg.data : "", svg.len, flags, out);
     pw_buf_release(&svg);
     return rc;
+}
+
+/* The drawing's size: the last two numbers of the viewBox Graphviz wrote. */
+static void svg_size(const char *svg, size_t len, struct pw_layout_info *info)
+{
+    const char *v = memmem(svg, len, "viewBox=\"", 9);
+    double x, y, w, h;
+    if (v && sscanf(v + 9, "%lf %lf %lf %lf", &x, &y, &w, &h) == 4) {
+        info->width_pt = w;
+        info->height_pt = h;
+    }
 }
 
 int pw_layout_svg(const char *dot, size_t len, struct pw_buf *out, struct pw_err *err)
@@ -303,13 +311,14 @@ static bool xml_char(unsigned long c)
            (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left) encoding an XML character, or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0; with xml, only for a character
+ * XML allows. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n, bool xml)
 {
     unsigned long c;
     size_t len;
     if (s[0] < 0x80)
-        return xml_char(s[0]) ? 1 : 0;
+        return !xml || xml_char(s[0]) ? 1 : 0;
     if (s[0] >= 0xC2 && s[0] <= 0xDF)
         c = s[0] & 0x1F, len = 2;
     else if (s[0] >= 0xE0 && s[0] <= 0xEF)
@@ -327,7 +336,37 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     }
     if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000))
         return 0; /* overlong */
-    return xml_char(c) ? len : 0;
+    if (xml)
+        return xml_char(c) ? len : 0;
+    return (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF ? 0 : len;
+}
+
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    return utf8_seq_len(s, n, true);
+}
+
+/* The DOT text, NUL-terminated, with invalid UTF-8 as U+FFFD: Graphviz would read such bytes
+ * as Latin-1 in labels but pass them raw to its text layout, which complains on stderr. */
+static char *dot_text(const char *dot, size_t len)
+{
+    struct pw_buf b;
+    pw_buf_init(&b, 0);
+    size_t i = 0;
+    while (i < len) {
+        size_t run = i;
+        while (run < len && (unsigned char)dot[run] < 0x80)
+            run++;
+        pw_buf_add(&b, dot + i, run - i);
+        i = run;
+        if (i >= len)
+            break;
+        size_t l = utf8_seq_len((const unsigned char *)dot + i, len - i, false);
+        pw_buf_add(&b, l ? dot + i : "\xef\xbf\xbd", l ? l : 3);
+        i += l ? l : 1;
+    }
+    pw_buf_addc(&b, 0);
+    return pw_buf_detach(&b, NULL);
 }
 
 /* Length of the XML reference at s ("&amp;", "&#60;", "&#x3C;"), or 0 when it is not one. */
@@ -346,10 +385,10 @@ static size_t xml_ref_len(const char *s, size_t n)
     unsigned long c = 0;
     for (; i < n && i < start + 8; i++) {
         char d = s[i];
-        int v = d >= '0' && d <= '9'                 ? d - '0'
-                : hex && d >= 'a' && d <= 'f'        ? d - 'a' + 10
-                : hex && d >= 'A' && d <= 'F'        ? d - 'A' + 10
-                                                     : -1;
+        int v = d >= '0' && d <= '9'          ? d - '0'
+                : hex && d >= 'a' && d <= 'f' ? d - 'a' + 10
+                : hex && d >= 'A' && d <= 'F' ? d - 'A' + 10
+                                              : -1;
         if (v < 0)
             break;
         c = c * (hex ? 16 : 10) + (unsigned long)v;
