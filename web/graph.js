@@ -50,7 +50,9 @@ function parseSVG(text) {
 
 // Pan and zoom: a <g> around Graphviz's drawing, transformed by translate(tx, ty) scale(k) in the
 // viewBox's coordinates.
-function panZoom(svg, group, wrap) {
+// home() is the starting view: the whole drawing, but never larger than Graphviz drew it (a
+// five-node graph would otherwise fill the screen with giant text).
+function panZoom(svg, group, wrap, size) {
   const t = {k: 1, x: 0, y: 0};
   const apply = () => group.setAttribute('transform', `translate(${t.x} ${t.y}) scale(${t.k})`);
   // A client point in viewBox coordinates (outside the group).
@@ -128,10 +130,21 @@ function panZoom(svg, group, wrap) {
   };
   svg.addEventListener('pointerup', end);
   svg.addEventListener('pointercancel', end);
+  const home = () => {
+    const r = svg.getBoundingClientRect();
+    const fit = size.width > 0 && size.height > 0 ?
+      Math.min(r.width / size.width, r.height / size.height) : 0;
+    const natural = 96 / 72;  // CSS pixels per point
+    t.k = fit > natural ? natural / fit : 1;
+    // scale around the middle of the viewBox
+    t.x = size.width / 2 * (1 - t.k);
+    t.y = size.height / 2 * (1 - t.k);
+    apply();
+  };
   return {
     zoomIn: () => zoomAt(1.25, ...center()),
     zoomOut: () => zoomAt(0.8, ...center()),
-    reset: () => { t.k = 1; t.x = 0; t.y = 0; apply(); },
+    reset: home,
   };
 }
 
@@ -172,7 +185,8 @@ export async function render(ctx) {
   for (const t of svg.querySelectorAll('g.edge > title, g.graph > title')) t.remove();
 
   const wrap = el('div', {className: 'graph-wrap', id: 'graph-wrap'});
-  const pz = panZoom(svg, group, wrap);
+  const vb = (svg.getAttribute('viewBox') || '').trim().split(/[\s,]+/).map(Number);
+  const pz = panZoom(svg, group, wrap, {width: vb[2] || 0, height: vb[3] || 0});
   const button = (label, title, fn, id) =>
     el('button', {type: 'button', title, id, onclick: (e) => { e.stopPropagation(); fn(); }}, label);
   const tools = el('div', {className: 'graph-tools'},
@@ -206,6 +220,7 @@ export async function render(ctx) {
   };
   addEventListener('resize', fit);
   fit();
+  pz.reset();
 }
 
 // Marks nodes whose function name matches re (null clears).

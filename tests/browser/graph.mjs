@@ -102,7 +102,7 @@ async function main() {
     check(x2 > x1 && y2 < y1 && scale(t2) === scale(t1), `drag pans: ${t1} -> ${t2}`);
     check(await page.locator('#row-menu').isHidden(), 'a drag opens no menu');
     await page.click('#graph-reset');
-    check(scale(await transform(page)) === 1, 'reset zoom');
+    check((await transform(page)) === t0, `reset zoom: ${await transform(page)} == ${t0}`);
     await page.click('#graph-zoom-in');
     check(scale(await transform(page)) > 1, 'zoom-in button');
     await page.click('#graph-reset');
@@ -144,6 +144,12 @@ async function main() {
     await page.goto(base + '/ui/?n=5');
     await page.waitForSelector('#graph-svg g.node.fn');
     check(await page.locator('#graph-svg g.node.fn').count() === 5, 'n=5 draws 5 nodes');
+    // A small graph starts at its natural size: a node's text no larger than Graphviz drew it.
+    const fontPx = await page.locator('#graph-svg g.node.fn text').first().evaluate((t) => {
+      const r = t.getBoundingClientRect();
+      return r.height / (Number(t.getAttribute('font-size')) * 96 / 72);
+    });
+    check(fontPx < 1.6, `small graph at natural size (text ${fontPx.toFixed(2)}x)`);
     // A bad regexp shows the server's message in place.
     await page.goto(base + '/ui/?f=(');
     await page.waitForSelector('#errors:not([hidden])');
