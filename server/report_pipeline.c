@@ -4,7 +4,7 @@
  * focus and tag filters (filter.c), the granularity aggregation, picks the sample value and unit,
  * and computes the total that percentages refer to. Out: a struct pw_report that owns the copy,
  * the options and an arena for strings; the formats live in report_text.c, report_tags.c and
- * report_graph.c.
+ * report_graph.c; -svg hands the -dot text to layout.c.
  * Not here: fetching, merging and symbolizing profiles (main.c), which run before. */
 #include "pprofweb/report.h"
 
@@ -14,6 +14,7 @@
 
 #include "pprofweb/filter.h"
 #include "pprofweb/graph.h"
+#include "pprofweb/layout.h"
 #include "pprofweb/measurement.h"
 #include "pprofweb/regex.h"
 
@@ -382,11 +383,23 @@ int pw_report_generate(struct pw_report *r, struct pw_buf *out, struct pw_err *e
 int pw_report_run(struct pw_buf *out, struct pw_buf *warn, const struct pw_profile *p,
                   const char *cmd, const char *arg, const struct pw_config *cfg, struct pw_err *err)
 {
-    struct pw_report *r = pw_report_new(p, cmd, arg, cfg, warn, err);
+    /* -svg is -dot laid out by Graphviz, as pprof pipes -dot into `dot -Tsvg`. */
+    bool svg = strcmp(cmd, "svg") == 0;
+    struct pw_report *r = pw_report_new(p, svg ? "dot" : cmd, arg, cfg, warn, err);
     if (!r)
         return -1;
     r->opt.restrict_sources = false; /* the CLI reads sources wherever pprof would */
-    int rc = pw_report_generate(r, out, err);
+    int rc;
+    if (svg) {
+        struct pw_buf dot;
+        pw_buf_init(&dot, 0);
+        rc = pw_report_generate(r, &dot, err);
+        if (rc == 0)
+            rc = pw_layout_svg(pw_buf_str(&dot), dot.len, out, err);
+        pw_buf_release(&dot);
+    } else {
+        rc = pw_report_generate(r, out, err);
+    }
     pw_report_free(r);
     if (rc == 0 && out->overflow)
         return pw_fail(err, PW_ETOOBIG, "report larger than %zu bytes", out->max);

@@ -5,7 +5,7 @@
  *   /ui/ /ui/top /ui/peek /ui/source /ui/flamegraph   the page (one shell; the script draws the
  *                          view named by the path from /api data)
  *   /ui/download           the profile as profile.pb.gz
- *   /api/meta /api/top /api/peek /api/source          JSON views (views.h)
+ *   /api/meta /api/top /api/peek /api/source /api/graph   JSON views (views.h)
  *   /api/profiles          the profiles this server holds
  *   /p/ID/ui/... /p/ID/api/...   the same for profile ID (the bare routes use the default one)
  *   /static/NAME           the embedded files of web/
@@ -385,6 +385,7 @@ static const struct view_route views[] = {
     {"peek", pw_view_peek},
     {"source", pw_view_source},
     {"flamegraph", pw_view_flame},
+    {"graph", pw_view_graph},
 };
 
 /* The cache key: profile, view and every setting that can change the result (the effective
@@ -671,7 +672,7 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
 static void *warm(void *arg)
 {
     struct pw_app *app = arg;
-    static const char *const paths[] = {"/api/meta", "/api/top", "/api/flamegraph"};
+    static const char *const paths[] = {"/api/meta", "/api/top", "/api/flamegraph", "/api/graph"};
     for (size_t i = 0; i < sizeof(paths) / sizeof(*paths) && !app->stopping; i++) {
         struct pw_arena arena;
         pw_arena_init(&arena);

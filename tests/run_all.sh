@@ -24,6 +24,7 @@ run_suite cli tests/cli/run.sh
 run_suite conformance tests/conformance/run.sh
 run_suite golden env PPROFWEB_CORPUS=testdata tests/conformance/run.sh
 [ -x tests/http/run.sh ] && run_suite http tests/http/run.sh
+[ -x tests/http/graph.sh ] && run_suite graph-http tests/http/graph.sh
 [ -x tests/browser/run.sh ] && run_suite browser tests/browser/run.sh
 echo "all suites: $total_pass passed, $total_fail failed"
 exit $status

@@ -30,4 +30,13 @@
 /* A legacy memory map line after $name substitution: real lines are a path and a few numbers. */
 #define PW_MAX_LEGACY_MAP_LINE ((size_t)1 << 20)
 
+/* DOT text handed to Graphviz. pprof's 80-node graph is ~40 kB; trim=false graphs of real
+ * profiles run to a few MB. Parsing is linear, so this only bounds memory. */
+#define PW_MAX_LAYOUT_INPUT ((size_t)16 << 20)
+/* Nodes and edges Graphviz lays out. dot's ranking and crossing minimisation grow much faster
+ * than linearly (a few thousand nodes take tens of seconds), and layouts run one at a time, so a
+ * graph past these would stall every other graph request. Lower the node count (n) instead. */
+#define PW_MAX_LAYOUT_NODES 2000
+#define PW_MAX_LAYOUT_EDGES 8000
+
 #endif

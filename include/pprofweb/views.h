@@ -32,6 +32,10 @@ int pw_view_peek(const struct pw_view_args *a, struct pw_buf *out, struct pw_err
 /* Annotated source of the functions matching f (at most 50), pprof's weblist. */
 int pw_view_source(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err);
 
+/* The call graph (graph_view.c): pprof's -dot graph laid out as inline SVG, with the legend lines
+ * and a node table; PW_ETOOBIG (HTTP 413) when it has too many nodes to lay out. */
+int pw_view_graph(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err);
+
 /* Checks the settings against the profile (sample index, regexps, tag filters) without computing
  * a view; used to answer a page request with 400 before its data is fetched. */
 int pw_view_check(const struct pw_view_args *a, struct pw_err *err);

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""mkprof: writes small profile.proto files (gzipped) for the graph HTTP tests.
+
+  mkprof.py hostile OUT   two call chains whose function names are HTML, XML entities, quotes,
+                          control characters and invalid UTF-8 (the graph must show them as text)
+  mkprof.py wide N OUT    N functions, each the leaf of its own sample under one root, so that
+                          the untrimmed graph has N + 1 nodes
+"""
+import gzip
+import sys
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def field(num, wire, payload):
+    return varint(num << 3 | wire) + payload
+
+
+def vfield(num, v):
+    return field(num, 0, varint(v))
+
+
+def bfield(num, data):
+    return field(num, 2, varint(len(data)) + data)
+
+
+def packed(vals):
+    return b"".join(varint(v) for v in vals)
+
+
+def profile(names, stacks):
+    """names: function names (bytes); stacks: [(leaf-first function indexes, value)]."""
+    strings = [b"", b"samples", b"count", b"cpu", b"nanoseconds", b"main.go"] + names
+    p = bytearray()
+    p += bfield(1, vfield(1, 1) + vfield(2, 2))
+    p += bfield(1, vfield(1, 3) + vfield(2, 4))
+    for stack, value in stacks:
+        p += bfield(2, bfield(1, packed([f + 1 for f in stack])) + bfield(2, packed([1, value])))
+    for i in range(len(names)):
+        p += bfield(4, vfield(1, i + 1) + vfield(3, 0x1000 + i) + bfield(4, vfield(1, i + 1) + vfield(2, 10 + i)))
+        p += bfield(5, vfield(1, i + 1) + vfield(2, 6 + i) + vfield(3, 6 + i) + vfield(4, 5))
+    for s in strings:
+        p += bfield(6, s)
+    return gzip.compress(bytes(p))
+
+
+def main():
+    if sys.argv[1] == "hostile":
+        names = [
+            b"main.main",
+            b"<script>alert(1)</script>",
+            b"a&b &amp; &nbsp; &#1; \"quoted\" 'single'",
+            b"ctl\x01\x02\x1f end",
+            b"bad\xff\xfeutf8 \xc3\x28",
+            b"]]> <!-- x --> <?pi?>",
+            b"operator<<(std::ostream&, T const&)",
+        ]
+        stacks = [([i, 0], 10 * i) for i in range(1, len(names))]
+        out = sys.argv[2]
+    else:
+        n = int(sys.argv[2])
+        names = [b"main.root"] + [b"main.f%d" % i for i in range(n)]
+        stacks = [([i + 1, 0], 1) for i in range(n)]
+        out = sys.argv[3]
+    with open(out, "wb") as f:
+        f.write(profile(names, stacks))
+
+
+main()
