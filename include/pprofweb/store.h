@@ -43,6 +43,12 @@ const char *pw_store_dir(const struct pw_store *s);
 int pw_store_put(struct pw_store *s, const unsigned char *data, size_t len, const char *name,
                  char *id_out, struct pw_err *err);
 
+/* Stores data that the caller has already decoded into p (the same checks as pw_store_put; p
+ * gives the listing's type and time and stays the caller's). For profiles loaded at start. */
+int pw_store_put_valid(struct pw_store *s, const unsigned char *data, size_t len,
+                       const char *name, const struct pw_profile *p, char *id_out,
+                       struct pw_err *err);
+
 /* Borrows the decoded profile of id (loading it on first use). PW_ENOTFOUND for a malformed or
  * unknown id. Every successful acquire needs one pw_store_release. */
 const struct pw_profile *pw_store_acquire(struct pw_store *s, const char *id, struct pw_err *err);
