@@ -39,6 +39,8 @@ static struct pw_profile *load_one(const struct pw_source_options *o, const char
                 struct pw_err serr = {0};
                 if (pw_store_put(o->store, data, len, url, id, &serr))
                     fprintf(stderr, "could not keep %s in the store: %s\n", url, serr.msg);
+                else if (o->stored_id)
+                    snprintf(o->stored_id, PW_STORE_ID_LEN + 1, "%s", id);
             }
             free(data);
         }

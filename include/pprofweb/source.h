@@ -25,6 +25,7 @@ struct pw_source_options {
     const char *symbolize;  /* -symbolize's value; NULL or "" is pprof's default */
     int seconds, timeout;   /* for URLs */
     struct pw_store *store; /* fetched URLs are kept here when not NULL */
+    char *stored_id;        /* if not NULL: the store id of the last URL kept (25 bytes) */
 };
 
 /* Loads, merges and prepares o's sources. A source that fails is reported on warn (one line,
