@@ -196,6 +196,8 @@ static void sign_in(struct pw_share *s, const struct pw_request *req, struct pw_
     for (const char *p = path; *p; p++)
         if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_-.", *p))
             path = "/ui/"; /* only plain paths are echoed into Location */
+    if (path[0] != '/' || path[1] == '/')
+        path = "/ui/"; /* "//host" would send the browser to another site */
     struct pw_buf loc;
     pw_buf_init(&loc, 1 << 20);
     pw_buf_adds(&loc, path);
