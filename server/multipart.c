@@ -153,8 +153,7 @@ int pw_multipart_parse(const char *content_type, const unsigned char *body, size
                            count + 1);
         p += 2;
         if (count >= PW_MAX_PARTS)
-            return pw_fail(err, PW_EINVAL, "multipart body has more than %d parts",
-                           PW_MAX_PARTS);
+            return pw_fail(err, PW_EINVAL, "multipart body has more than %d parts", PW_MAX_PARTS);
         const char *hend;
         if (end - p >= 2 && p[0] == '\r' && p[1] == '\n') {
             hend = p; /* no headers */

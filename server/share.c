@@ -70,8 +70,10 @@ int pw_parse_size(const char *s, size_t *out, struct pw_err *err)
     const char *p = s;
     unsigned long long v = 0;
     if (!s || *p < '0' || *p > '9')
-        return pw_fail(err, PW_EINVAL, "bad size \"%.40s\": want bytes, or a number with K, M "
-                       "or G (e.g. 256MB)", s ? s : "");
+        return pw_fail(err, PW_EINVAL,
+                       "bad size \"%.40s\": want bytes, or a number with K, M "
+                       "or G (e.g. 256MB)",
+                       s ? s : "");
     for (; *p >= '0' && *p <= '9'; p++) {
         if (v > PW_MAX_INPUT)
             break;
@@ -88,8 +90,10 @@ int pw_parse_size(const char *s, size_t *out, struct pw_err *err)
     if ((*p | 0x20) == 'b')
         p++;
     if (*p)
-        return pw_fail(err, PW_EINVAL, "bad size \"%.40s\": want bytes, or a number with K, M "
-                       "or G (e.g. 256MB)", s);
+        return pw_fail(err, PW_EINVAL,
+                       "bad size \"%.40s\": want bytes, or a number with K, M "
+                       "or G (e.g. 256MB)",
+                       s);
     if (v == 0 || v > PW_MAX_INPUT / mult)
         return pw_fail(err, PW_EINVAL, "size \"%.40s\" out of range (1 byte to %zu MB)", s,
                        PW_MAX_INPUT >> 20);
@@ -213,9 +217,9 @@ static void sign_in(struct pw_share *s, const struct pw_request *req, struct pw_
     r->status = 303;
     r->location = pw_arena_strdup(req->arena, pw_buf_str(&loc));
     pw_buf_release(&loc);
-    r->set_cookie = pw_arena_printf(req->arena,
-                                    "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000",
-                                    PW_TOKEN_COOKIE, s->cookie);
+    r->set_cookie =
+        pw_arena_printf(req->arena, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000",
+                        PW_TOKEN_COOKIE, s->cookie);
     pw_buf_addf(&r->buf, "see %s\n", r->location);
 }
 
@@ -311,8 +315,9 @@ static void keep_all(struct pw_share *s, struct incoming *in, size_t n, struct p
 static void upload(struct pw_share *s, const struct pw_request *req, struct pw_response *r)
 {
     if (!req->body || req->body_len == 0) {
-        json_error(r, 400, "empty upload: send the profile as the request body "
-                           "(curl --data-binary @FILE) or as multipart/form-data files");
+        json_error(r, 400,
+                   "empty upload: send the profile as the request body "
+                   "(curl --data-binary @FILE) or as multipart/form-data files");
         return;
     }
     struct incoming *in;
@@ -385,8 +390,9 @@ static void fetch(struct pw_share *s, const struct pw_request *req, struct pw_re
     }
     if (!url || !*url) {
         pw_params_release(&form);
-        json_error(r, 400, "fetch needs url= (a net/http/pprof endpoint such as "
-                           "http://host:6060/debug/pprof/heap)");
+        json_error(r, 400,
+                   "fetch needs url= (a net/http/pprof endpoint such as "
+                   "http://host:6060/debug/pprof/heap)");
         return;
     }
     for (const char *p = url; *p; p++) {
@@ -516,8 +522,9 @@ bool pw_share_route(struct pw_share *s, const struct pw_request *req, struct pw_
         return true;
     }
     if (!s->o.store) {
-        json_error(r, 503, "this pprofweb has no profile store (see -store): uploads and "
-                           "fetches are off");
+        json_error(r, 503,
+                   "this pprofweb has no profile store (see -store): uploads and "
+                   "fetches are off");
         return true;
     }
     if (is_upload)

@@ -82,8 +82,8 @@ int main(void)
                       "Content-Disposition: form-data; x=\"a;b\"; name=\"f\"; "
                       "filename=\"we\\\"ird;.pb\"\r\n\r\n"
                       "xyz\r\n--ab--";
-    CHECK(parse("multipart/form-data; boundary=\"ab\"", b3, sizeof(b3) - 1, &a, &parts, &n,
-                &err) == 0,
+    CHECK(parse("multipart/form-data; boundary=\"ab\"", b3, sizeof(b3) - 1, &a, &parts, &n, &err) ==
+              0,
           "quoted: %s", err.msg);
     CHECK_INTEQ(n, 1);
     if (n == 1) {
@@ -108,8 +108,7 @@ int main(void)
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         err.msg[0] = 0;
         int rc = parse(bad[i].ct, bad[i].body, strlen(bad[i].body), &a, &parts, &n, &err);
-        CHECK(rc == -1 && strstr(err.msg, bad[i].msg), "bad %zu: rc %d msg \"%s\"", i, rc,
-              err.msg);
+        CHECK(rc == -1 && strstr(err.msg, bad[i].msg), "bad %zu: rc %d msg \"%s\"", i, rc, err.msg);
     }
     /* A boundary longer than the limit. */
     char longct[400];

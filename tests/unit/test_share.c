@@ -153,9 +153,10 @@ int main(void)
     end(&c);
     struct pw_buf mp;
     pw_buf_init(&mp, 0);
-    pw_buf_adds(&mp, "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
-                     "\r\ngoroutine profile: total 1\n1 @ 0x1\n\r\n--b\r\n"
-                     "Content-Disposition: form-data; name=\"file\"; filename=\"dir/b.pb\"\r\n\r\n");
+    pw_buf_adds(&mp,
+                "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+                "\r\ngoroutine profile: total 1\n1 @ 0x1\n\r\n--b\r\n"
+                "Content-Disposition: form-data; name=\"file\"; filename=\"dir/b.pb\"\r\n\r\n");
     pw_buf_add(&mp, data, len / 3);
     pw_buf_adds(&mp, "\r\n--b--\r\n");
     run(s, &c, "POST", "/api/upload", "", mp.data, mp.len);
@@ -201,8 +202,7 @@ int main(void)
     end(&c);
     run(s, &c, "GET", "/api/top", "", NULL, 0);
     done(s, &c);
-    CHECK(c.resp.status == 401 && strstr(body(&c), "\"status\":401"), "private api: %s",
-          body(&c));
+    CHECK(c.resp.status == 401 && strstr(body(&c), "\"status\":401"), "private api: %s", body(&c));
     end(&c);
     run(s, &c, "GET", "/api/top", "", NULL, 0);
     c.req.authorization = "Bearer tok";
