@@ -305,6 +305,12 @@ static int serve(struct options *o, struct pw_profile *p, struct pw_store *store
                                   .auth_token = token,
                                   .private_mode = o->private_mode,
                                   .fetch_timeout = o->timeout};
+    char host[256];
+    int port;
+    if (!token && pw_http_split_hostport(o->http, host, &port, &err) == 0 && *host &&
+        strcmp(host, "localhost") && strcmp(host, "127.0.0.1") && strcmp(host, "::1"))
+        fprintf(stderr, "pprofweb: no -auth_token: anyone who reaches %s can upload profiles "
+                        "and make this server fetch URLs\n", o->http);
     sv.share = pw_share_new(&so);
     struct pw_http_options ho = {.max_body = max_upload, .setup = setup, .setup_ctx = &sv};
     int rc = pw_http_serve(o->http, NULL, 0, NULL, &o->cfg, !o->no_browser, &ho, &err);
@@ -336,6 +342,8 @@ int main(int argc, char **argv)
     char fetched_id[PW_STORE_ID_LEN + 1] = "";
     size_t max_upload = PW_MAX_REQUEST_BODY;
     const char *token = o.auth_token ? o.auth_token : getenv("PPROFWEB_AUTH_TOKEN");
+    if (token && !*token)
+        token = NULL;
     if (o.http) {
         if (o.max_upload && pw_parse_size(o.max_upload, &max_upload, &err))
             return bad_flag("-max_upload: %s", err.msg);

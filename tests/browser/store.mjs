@@ -126,6 +126,13 @@ async function main() {
         'bad upload message: ' + await page.locator('#start-status').textContent());
     check(await page.locator('#stored tbody tr').count() === 3, 'a bad upload is not listed');
 
+    // A URL that cannot be fetched: the server's message is shown in place.
+    await page.fill('#fetch-url', 'http://127.0.0.1:1/debug/pprof/heap');
+    await page.click('#fetch-button');
+    await page.waitForFunction(() => /http fetch/.test(document.getElementById('start-status').textContent));
+    check(await page.locator('#start-status.bad').count() === 1, 'fetch error shown as an error');
+    check(await page.locator('#stored tbody tr').count() === 3, 'a failed fetch is not listed');
+
     // Open the CPU profile's top view from the list: numbers as the API gives them.
     const row = page.locator('#stored tbody tr', {hasText: 'shop.cpu.pb.gz'});
     const id = await row.getAttribute('data-id');
