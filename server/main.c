@@ -354,6 +354,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "pprofweb: %s\n", err.msg);
             return 1;
         }
+        if (store)
+            pw_store_set_symbolize(store, o.symbolize);
         if (!store)
             fprintf(stderr, "pprofweb: %s: uploads are off and links last only while this "
                             "server runs\n", err.msg);

@@ -265,7 +265,8 @@ static void keep_all(struct pw_share *s, struct incoming *in, size_t n, struct p
     struct pw_err err = {0};
     size_t decoded = 0;
     for (; decoded < n; decoded++) {
-        in[decoded].p = pw_source_prepare_bytes(in[decoded].data, in[decoded].len, &err);
+        in[decoded].p = pw_source_prepare_bytes_mode(in[decoded].data, in[decoded].len,
+                                                     pw_store_symbolize(s->o.store), &err);
         if (!in[decoded].p) {
             pw_err_prefix(&err, "%s: ", in[decoded].name);
             break;

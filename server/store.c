@@ -35,6 +35,7 @@ struct cached {
 
 struct pw_store {
     char *dir;
+    char *symbolize; /* -symbolize mode for decoding, or NULL */
     pthread_mutex_t mu;
     struct cached *cache;
     size_t n_cache, cap_cache;
@@ -108,8 +109,22 @@ void pw_store_free(struct pw_store *s)
         pw_profile_free(s->cache[i].p);
     free(s->cache);
     pthread_mutex_destroy(&s->mu);
+    free(s->symbolize);
     free(s->dir);
     free(s);
+}
+
+void pw_store_set_symbolize(struct pw_store *s, const char *mode)
+{
+    free(s->symbolize);
+    s->symbolize = NULL;
+    if (mode && *mode && !(s->symbolize = strdup(mode)))
+        abort();
+}
+
+const char *pw_store_symbolize(const struct pw_store *s)
+{
+    return s->symbolize;
 }
 
 const char *pw_store_dir(const struct pw_store *s)
@@ -259,7 +274,7 @@ int pw_store_put(struct pw_store *s, const unsigned char *data, size_t len, cons
         return 0; /* the same bytes are stored already */
 
     /* Validate completely before anything is written. */
-    struct pw_profile *p = pw_source_prepare_bytes(data, len, err);
+    struct pw_profile *p = pw_source_prepare_bytes_mode(data, len, s->symbolize, err);
     if (!p)
         return -1;
     if (write_entry(s, id, data, len, name, p, err)) {
@@ -324,7 +339,7 @@ const struct pw_profile *pw_store_acquire(struct pw_store *s, const char *id, st
     size_t len;
     if (pw_store_read(s, id, &data, &len, err))
         return NULL;
-    struct pw_profile *p = pw_source_prepare_bytes(data, len, err);
+    struct pw_profile *p = pw_source_prepare_bytes_mode(data, len, s->symbolize, err);
     free(data);
     if (!p) {
         pw_err_prefix(err, "stored profile %s: ", id);

@@ -38,5 +38,8 @@ struct pw_profile *pw_source_load(const struct pw_source_options *o, struct pw_b
  * symbolization. */
 struct pw_profile *pw_source_prepare_bytes(const unsigned char *data, size_t len,
                                            struct pw_err *err);
+/* The same with a -symbolize mode (NULL or "": pprof's default). */
+struct pw_profile *pw_source_prepare_bytes_mode(const unsigned char *data, size_t len,
+                                                const char *symbolize, struct pw_err *err);
 
 #endif

@@ -34,6 +34,10 @@ struct pw_store_entry {
  * $PPROFWEB_STORE, else $XDG_DATA_HOME/pprofweb/profiles, else ~/.local/share/pprofweb/profiles. */
 struct pw_store *pw_store_open(const char *dir, struct pw_err *err);
 void pw_store_free(struct pw_store *s);
+/* Sets the -symbolize mode stored profiles are prepared with (copied; NULL: pprof's default).
+ * Call before the store is shared. */
+void pw_store_set_symbolize(struct pw_store *s, const char *mode);
+const char *pw_store_symbolize(const struct pw_store *s);
 const char *pw_store_dir(const struct pw_store *s);
 
 /* Validates data as a profile (fully decoded first: PW_ECORRUPT/PW_ETOOBIG with the decoder's

@@ -164,6 +164,15 @@ get "/p/$XID/api/top" > /dev/null
 check "function name served escaped" grep -q '\\"\\u003e\\u003csvg onload=alert' "$TMP/body"
 check "top has no raw < or >" sh -c "! grep -q '[<>]' '$TMP/body'"
 
+# Names are simplified as pprof does by default (<...> and (...) dropped, so the <script> name is
+# "alert"); with -symbolize=none, stored profiles keep them exactly, still served escaped.
+check "default symbolization simplifies the <script> name" grep -q '"name":"alert"' "$TMP/body"
+stop_server > /dev/null
+start_server -store "$STORE" -symbolize=none || finish
+get "/p/$XID/api/top" > /dev/null
+check "-symbolize=none: the <script> function name served escaped" grep -q '"name":"\\u003cscript\\u003ealert(1)\\u003c/script\\u003e"' "$TMP/body"
+check "-symbolize=none: no raw < or >" bash -c "! grep -q '[<>]' '$TMP/body'"
+
 # Ids never reach the file system unchecked.
 for p in "/p/..%2f..%2fetc%2fpasswd/api/top" "/p/$(tr a-f A-F <<< "$ID")/api/top" \
          "/p/${ID}0/api/top" "/p/.meta/api/top" "/p/0123456789abcdef01234567/api/top"; do
