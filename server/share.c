@@ -63,7 +63,7 @@ void pw_share_free(struct pw_share *s)
     free(s);
 }
 
-/* --- pure helpers --- */
+/* --- sizes, secrets, origins --- */
 
 int pw_parse_size(const char *s, size_t *out, struct pw_err *err)
 {
