@@ -1,5 +1,6 @@
 /* http: the HTTP server. libmicrohttpd runs a pool of PW_HTTP_THREADS threads; each request is
- * collected (path, decoded query parameters, body up to PW_MAX_REQUEST_BODY) into a struct
+ * collected (path, decoded query parameters, a few headers, body up to the -max_upload bound,
+ * refused early from Content-Length) into a struct
  * pw_request with its own arena, handed to pw_route(), and the struct pw_response is turned into
  * an MHD response. The listening socket is created here (so bind errors have a real message)
  * and passed to MHD. SIGINT and SIGTERM are blocked in every thread and taken with sigwait() by
@@ -37,6 +38,21 @@ struct req_state {
     struct pw_buf body;
     bool too_big;
 };
+
+/* The 413 answer to a body over max: JSON for /api routes, as every API error. */
+static void too_big(struct pw_response *resp, const char *url, size_t max)
+{
+    resp->status = 413;
+    if (strstr(url, "/api/")) {
+        resp->content_type = "application/json";
+        pw_buf_addf(&resp->buf,
+                    "{\"error\":\"request body is too large (limit %zu bytes, -max_upload)\","
+                    "\"status\":413}\n",
+                    max);
+    } else {
+        pw_buf_addf(&resp->buf, "request body is too large (limit %zu bytes, -max_upload)\n", max);
+    }
+}
 
 int pw_http_split_hostport(const char *hostport, char *host_out, int *port, struct pw_err *err)
 {
@@ -148,6 +164,7 @@ static int listen_on(const char *host, int port, int *family, struct pw_err *err
 
 struct server {
     struct pw_app *app;
+    size_t max_body;
 };
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -186,6 +203,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct pw_resp
     add_header(r, "Cache-Control", resp->cache_control);
     add_header(r, "Location", resp->location);
     add_header(r, "Content-Disposition", resp->content_disposition);
+    add_header(r, "Set-Cookie", resp->set_cookie);
     add_header(r, "X-Content-Type-Options", "nosniff");
     add_header(r, "Referrer-Policy", "no-referrer");
     if (resp->is_page)
@@ -209,8 +227,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!st) {
         st = pw_xcalloc(1, sizeof(*st));
         pw_arena_init(&st->arena);
-        pw_buf_init(&st->body, PW_MAX_REQUEST_BODY);
+        pw_buf_init(&st->body, srv->max_body);
         *con_cls = st;
+        /* Refuse a declared oversize body before reading it (MHD then closes the connection
+         * instead of sending 100 Continue). */
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl) {
+            char *end;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (end != cl && n > srv->max_body) {
+                st->too_big = true;
+                struct pw_response resp;
+                pw_response_init(&resp);
+                too_big(&resp, url, srv->max_body);
+                enum MHD_Result ret = send_response(conn, &resp);
+                pw_response_release(&resp);
+                return ret;
+            }
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -242,10 +276,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     struct pw_response resp;
     pw_response_init(&resp);
+    req.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    req.cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
+    req.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+    req.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
     if (st->too_big) {
-        resp.status = 413;
-        pw_buf_addf(&resp.buf, "request body is too large (limit %zu bytes)\n",
-                    (size_t)PW_MAX_REQUEST_BODY);
+        too_big(&resp, url, srv->max_body);
     } else if (bad_params) {
         resp.status = 400;
         pw_buf_addf(&resp.buf, "too many or too long URL parameters (limit %d of %d bytes)\n",
@@ -304,7 +340,7 @@ static void open_url(const char *url)
 
 int pw_http_serve(const char *hostport, struct pw_profile **profiles, size_t n_profiles,
                   const char **names, const struct pw_config *cfg, bool open_browser,
-                  struct pw_err *err)
+                  const struct pw_http_options *opts, struct pw_err *err)
 {
     char host[256];
     int port;
@@ -312,6 +348,7 @@ int pw_http_serve(const char *hostport, struct pw_profile **profiles, size_t n_p
         return -1;
     struct server srv;
     srv.app = pw_app_new(cfg, host_is_local(host));
+    srv.max_body = opts && opts->max_body ? opts->max_body : PW_MAX_REQUEST_BODY;
     for (size_t i = 0; i < n_profiles; i++) {
         if (!profiles[i])
             continue;
@@ -319,6 +356,10 @@ int pw_http_serve(const char *hostport, struct pw_profile **profiles, size_t n_p
             pw_app_free(srv.app);
             return -1;
         }
+    }
+    if (opts && opts->setup && opts->setup(srv.app, opts->setup_ctx, err)) {
+        pw_app_free(srv.app);
+        return -1;
     }
     int family = AF_INET;
     int fd = listen_on(host, port, &family, err);

@@ -14,7 +14,9 @@
 #include "pprofweb/limits.h"
 #include "pprofweb/profile.h"
 #include "pprofweb/report.h"
+#include "pprofweb/share.h"
 #include "pprofweb/source.h"
+#include "pprofweb/store.h"
 
 struct options {
     struct pw_config cfg;
@@ -22,6 +24,8 @@ struct options {
     const char *cmd_arg; /* regexp of -peek / -list */
     const char *http;
     bool no_browser;
+    const char *store, *max_upload, *auth_token;
+    bool private_mode;
     const char *symbolize;
     const char *output;
     int seconds, timeout;
@@ -116,6 +120,13 @@ static const struct flag flags[] = {
     /* web server */
     {"http", F_STR, O(http), NULL, "Present interactive web UI at the specified http host:port"},
     {"no_browser", F_BOOL, O(no_browser), NULL, "Skip opening a browser for the web UI"},
+    {"store", F_STR, O(store), NULL, "Directory of stored profiles (default $PPROFWEB_STORE, "
+     "else ~/.local/share/pprofweb/profiles)"},
+    {"max_upload", F_STR, O(max_upload), NULL, "Largest upload or fetched profile (bytes, or "
+     "64MB, 1GB; default 256MB)"},
+    {"auth_token", F_STR, O(auth_token), NULL, "Token required for uploads and fetches "
+     "(default $PPROFWEB_AUTH_TOKEN)"},
+    {"private", F_BOOL, O(private_mode), NULL, "Require the token for reading too"},
 };
 
 static void usage(FILE *f)
@@ -260,6 +271,57 @@ static int parse_args(int argc, char **argv, struct options *o)
     return 0;
 }
 
+/* The web server's extras: the sharing routes, and the command line's profile under its id. */
+struct serve {
+    struct pw_share *share;
+    struct pw_profile *p;
+    const char *name;
+    char id[PW_STORE_ID_LEN + 1];
+};
+
+static int setup(struct pw_app *app, void *ctx, struct pw_err *err)
+{
+    struct serve *sv = ctx;
+    pw_share_attach(sv->share, app);
+    if (!sv->p)
+        return 0;
+    return pw_app_add_profile(app, sv->p, sv->name, sv->id[0] ? sv->id : NULL, NULL, err);
+}
+
+/* Serves the web UI: opens the store (a -store that cannot be opened is an error; the default
+ * one only a warning), keeps p in it, then runs the server. */
+static int serve(struct options *o, struct pw_profile *p, struct pw_store *store,
+                 const char *fetched_id, size_t max_upload, const char *token)
+{
+    struct pw_err err = {0};
+    struct serve sv = {.p = p, .name = o->n_sources ? o->sources[0] : NULL};
+    if (store && p &&
+        pw_share_keep_loaded(store, o->sources, o->n_sources, o->n_bases, p, fetched_id, sv.id,
+                             &err))
+        fprintf(stderr, "pprofweb: the profile is not in the store (%s): its link lasts only "
+                        "while this server runs\n", err.msg);
+    struct pw_share_options so = {.store = store,
+                                  .max_upload = max_upload,
+                                  .auth_token = token,
+                                  .private_mode = o->private_mode,
+                                  .fetch_timeout = o->timeout};
+    char host[256];
+    int port;
+    if (!token && pw_http_split_hostport(o->http, host, &port, &err) == 0 && *host &&
+        strcmp(host, "localhost") && strcmp(host, "127.0.0.1") && strcmp(host, "::1"))
+        fprintf(stderr, "pprofweb: no -auth_token: anyone who reaches %s can upload profiles "
+                        "and make this server fetch URLs\n", o->http);
+    sv.share = pw_share_new(&so);
+    struct pw_http_options ho = {.max_body = max_upload, .setup = setup, .setup_ctx = &sv};
+    int rc = pw_http_serve(o->http, NULL, 0, NULL, &o->cfg, !o->no_browser, &ho, &err);
+    pw_share_free(sv.share);
+    if (rc) {
+        fprintf(stderr, "pprofweb: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -276,6 +338,28 @@ int main(int argc, char **argv)
 
     struct pw_err err = {0};
     struct pw_profile *p = NULL;
+    struct pw_store *store = NULL;
+    char fetched_id[PW_STORE_ID_LEN + 1] = "";
+    size_t max_upload = PW_MAX_REQUEST_BODY;
+    const char *token = o.auth_token ? o.auth_token : getenv("PPROFWEB_AUTH_TOKEN");
+    if (token && !*token)
+        token = NULL;
+    if (o.http) {
+        if (o.max_upload && pw_parse_size(o.max_upload, &max_upload, &err))
+            return bad_flag("-max_upload: %s", err.msg);
+        if (o.private_mode && (!token || !*token))
+            return bad_flag("%s", "-private needs -auth_token (or $PPROFWEB_AUTH_TOKEN)");
+        store = pw_store_open(o.store, &err);
+        if (!store && o.store) {
+            fprintf(stderr, "pprofweb: %s\n", err.msg);
+            return 1;
+        }
+        if (store)
+            pw_store_set_symbolize(store, o.symbolize);
+        if (!store)
+            fprintf(stderr, "pprofweb: %s: uploads are off and links last only while this "
+                            "server runs\n", err.msg);
+    }
     if (o.n_sources) {
         struct pw_source_options so = {
             .sources = o.sources,
@@ -287,6 +371,8 @@ int main(int argc, char **argv)
             .symbolize = o.symbolize,
             .seconds = o.seconds,
             .timeout = o.timeout,
+            .store = store,
+            .stored_id = fetched_id,
         };
         struct pw_buf warn;
         pw_buf_init(&warn, 0);
@@ -295,19 +381,16 @@ int main(int argc, char **argv)
         pw_buf_release(&warn);
         if (!p) {
             fprintf(stderr, "%s\n", err.msg);
+            pw_store_free(store);
             return 1;
         }
     }
 
     if (o.http) {
-        const char *name = o.n_sources ? o.sources[0] : NULL;
-        rc = pw_http_serve(o.http, p ? &p : NULL, p ? 1 : 0, &name, &o.cfg, !o.no_browser, &err);
+        rc = serve(&o, p, store, fetched_id, max_upload, token);
         pw_profile_free(p);
-        if (rc) {
-            fprintf(stderr, "pprofweb: %s\n", err.msg);
-            return 1;
-        }
-        return 0;
+        pw_store_free(store);
+        return rc;
     }
 
     struct pw_buf out, warn;

@@ -39,7 +39,10 @@ struct pw_app {
     struct app_profile *profiles;
     size_t n_profiles, cap_profiles;
     pw_profile_loader loader;
+    pw_profile_release release;
     void *loader_ctx;
+    pw_route_hook hook;
+    void *hook_ctx;
     struct pw_cache *cache;
     pthread_t warm_thread;
     bool warming;          /* warm_thread was started and not joined */
@@ -193,17 +196,26 @@ int pw_app_add_profile(struct pw_app *app, const struct pw_profile *p, const cha
     return rc;
 }
 
-void pw_app_set_loader(struct pw_app *app, pw_profile_loader loader, void *ctx)
+void pw_app_set_loader(struct pw_app *app, pw_profile_loader loader, pw_profile_release release,
+                       void *ctx)
 {
     app->loader = loader;
+    app->release = release;
     app->loader_ctx = ctx;
 }
 
+void pw_app_set_hook(struct pw_app *app, pw_route_hook hook, void *ctx)
+{
+    app->hook = hook;
+    app->hook_ctx = ctx;
+}
+
 /* The profile a request addresses: id NULL is the default one. Copies id and name out so the
- * table can grow while the request runs. */
+ * table can grow while the request runs. A profile from the loader is recorded in *borrowed,
+ * released when the request is answered. */
 static const struct pw_profile *lookup(struct pw_app *app, const char *id, char *id_out,
                                        const char **name, struct pw_arena *arena,
-                                       struct pw_err *err)
+                                       const struct pw_profile **borrowed, struct pw_err *err)
 {
     const struct pw_profile *p = NULL;
     pthread_mutex_lock(&app->mu);
@@ -222,10 +234,9 @@ static const struct pw_profile *lookup(struct pw_app *app, const char *id, char 
                        "or open one by id under /p/ID/"), NULL;
     if (app->loader) {
         const char *nm = NULL;
-        p = app->loader(app->loader_ctx, id, &nm, err);
+        p = app->loader(app->loader_ctx, id, arena, &nm, err);
         if (p) {
-            struct pw_err ignored;
-            pw_app_add_profile(app, p, nm, id, NULL, &ignored);
+            *borrowed = p;
             snprintf(id_out, PW_MAX_ID_LEN + 1, "%s", id);
             *name = pw_arena_strdup(arena, nm ? nm : "");
         }
@@ -326,6 +337,7 @@ struct ctx {
     const char *id;   /* from /p/ID, or NULL */
     const char *rest; /* "/top", "/", ... */
     char prefix[PW_MAX_ID_LEN + 8]; /* "" or "/p/ID" */
+    const struct pw_profile *borrowed; /* from the loader, released after the response */
 };
 
 /* Applies the URL's settings and resolves the profile. */
@@ -337,7 +349,7 @@ static const struct pw_profile *prepare(struct ctx *c, struct pw_view_args *a,
     if (pw_query_apply(cfg, &c->req->params, err))
         return NULL;
     const char *name = NULL;
-    const struct pw_profile *p = lookup(c->app, c->id, id_buf, &name, c->req->arena, err);
+    const struct pw_profile *p = lookup(c->app, c->id, id_buf, &name, c->req->arena, &c->borrowed, err);
     if (!p)
         return NULL;
     memset(a, 0, sizeof(*a));
@@ -607,19 +619,21 @@ static bool under(const char *path, const char *section, const char **rest)
     return true;
 }
 
-void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_response *r)
+static void dispatch(struct ctx *c, const struct pw_request *req, struct pw_response *r)
 {
+    struct pw_app *app = c->app;
     const char *path = req->path ? req->path : "/";
     bool api = strncmp(path, "/api/", 5) == 0 || strstr(path, "/api/") != NULL;
     if (app->local_only && !req->client_is_local) {
         respond_error(r, api, 403, "permission denied");
         return;
     }
+    if (app->hook && app->hook(app->hook_ctx, req, r))
+        return;
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
         respond_error(r, api, 405, "method not allowed");
         return;
     }
-    struct ctx c = {.app = app, .req = req};
     if (strncmp(path, "/static/", 8) == 0) {
         serve_static(path + 8, r);
         return;
@@ -637,34 +651,42 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
             respond_error(r, api, 404, "bad profile id in the URL");
             return;
         }
-        c.id = idc;
-        snprintf(c.prefix, sizeof(c.prefix), "/p/%s", idc);
+        c->id = idc;
+        snprintf(c->prefix, sizeof(c->prefix), "/p/%s", idc);
         path = id + n;
         if (!*path || strcmp(path, "/") == 0) {
-            redirect(r, req, pw_arena_printf(req->arena, "%s/ui/", c.prefix));
+            redirect(r, req, pw_arena_printf(req->arena, "%s/ui/", c->prefix));
             return;
         }
     }
     const char *rest;
     if (strcmp(path, "/download") == 0) {
-        serve_download(&c, r);
+        serve_download(c, r);
         return;
     }
     if (under(path, "/ui", &rest)) {
         if (!*rest) {
-            redirect(r, req, pw_arena_printf(req->arena, "%s/ui/", c.prefix));
+            redirect(r, req, pw_arena_printf(req->arena, "%s/ui/", c->prefix));
             return;
         }
-        c.rest = rest;
-        serve_ui(&c, r);
+        c->rest = rest;
+        serve_ui(c, r);
         return;
     }
     if (under(path, "/api", &rest)) {
-        c.rest = rest;
-        serve_api(&c, r);
+        c->rest = rest;
+        serve_api(c, r);
         return;
     }
     respond_error(r, api, 404, "not found");
+}
+
+void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_response *r)
+{
+    struct ctx c = {.app = app, .req = req};
+    dispatch(&c, req, r);
+    if (c.borrowed && app->release)
+        app->release(app->loader_ctx, c.borrowed);
 }
 
 /* Computes the default profile's views with the server's settings into the cache, so the first

@@ -39,6 +39,8 @@ static struct pw_profile *load_one(const struct pw_source_options *o, const char
                 struct pw_err serr = {0};
                 if (pw_store_put(o->store, data, len, url, id, &serr))
                     fprintf(stderr, "could not keep %s in the store: %s\n", url, serr.msg);
+                else if (o->stored_id)
+                    snprintf(o->stored_id, PW_STORE_ID_LEN + 1, "%s", id);
             }
             free(data);
         }
@@ -137,6 +139,12 @@ struct pw_profile *pw_source_load(const struct pw_source_options *o, struct pw_b
 struct pw_profile *pw_source_prepare_bytes(const unsigned char *data, size_t len,
                                            struct pw_err *err)
 {
+    return pw_source_prepare_bytes_mode(data, len, NULL, err);
+}
+
+struct pw_profile *pw_source_prepare_bytes_mode(const unsigned char *data, size_t len,
+                                                const char *symbolize, struct pw_err *err)
+{
     struct pw_profile *p = pw_decode(data, len, err);
     if (!p)
         return NULL;
@@ -145,7 +153,7 @@ struct pw_profile *pw_source_prepare_bytes(const unsigned char *data, size_t len
     if (!pw_scale_profiles(&p, 1, err))
         merged = pw_profile_merge(&p, 1, err);
     pw_profile_free(p);
-    if (merged && finish(merged, NULL, err)) {
+    if (merged && finish(merged, symbolize, err)) {
         pw_profile_free(merged);
         return NULL;
     }

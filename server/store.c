@@ -35,6 +35,7 @@ struct cached {
 
 struct pw_store {
     char *dir;
+    char *symbolize; /* -symbolize mode for decoding, or NULL */
     pthread_mutex_t mu;
     struct cached *cache;
     size_t n_cache, cap_cache;
@@ -108,8 +109,22 @@ void pw_store_free(struct pw_store *s)
         pw_profile_free(s->cache[i].p);
     free(s->cache);
     pthread_mutex_destroy(&s->mu);
+    free(s->symbolize);
     free(s->dir);
     free(s);
+}
+
+void pw_store_set_symbolize(struct pw_store *s, const char *mode)
+{
+    free(s->symbolize);
+    s->symbolize = NULL;
+    if (mode && *mode && !(s->symbolize = strdup(mode)))
+        abort();
+}
+
+const char *pw_store_symbolize(const struct pw_store *s)
+{
+    return s->symbolize;
 }
 
 const char *pw_store_dir(const struct pw_store *s)
@@ -208,30 +223,31 @@ static struct cached *cache_find(struct pw_store *s, const char *id)
     return NULL;
 }
 
-int pw_store_put(struct pw_store *s, const unsigned char *data, size_t len, const char *name,
-                 char *id_out, struct pw_err *err)
+static void content_id(const unsigned char *data, size_t len, char *id)
 {
     unsigned char sum[32];
     pw_sha256(data, len, sum);
-    char id[PW_STORE_ID_LEN + 1];
     for (int i = 0; i < PW_STORE_ID_LEN / 2; i++)
         snprintf(id + 2 * i, 3, "%02x", sum[i]);
-    snprintf(id_out, PW_STORE_ID_LEN + 1, "%s", id);
+}
 
+static bool stored(const struct pw_store *s, const char *id)
+{
     char meta_path[4200], data_path[4200];
     path_of(s, id, "meta", meta_path, sizeof(meta_path));
     path_of(s, id, "prof", data_path, sizeof(data_path));
-    if (access(meta_path, F_OK) == 0 && access(data_path, F_OK) == 0)
-        return 0; /* the same bytes are stored already */
+    return access(meta_path, F_OK) == 0 && access(data_path, F_OK) == 0;
+}
 
-    /* Validate completely before anything is written. */
-    struct pw_profile *p = pw_source_prepare_bytes(data, len, err);
-    if (!p)
+/* Writes the data, then the .meta that makes it visible. */
+static int write_entry(struct pw_store *s, const char *id, const unsigned char *data, size_t len,
+                       const char *name, const struct pw_profile *p, struct pw_err *err)
+{
+    char meta_path[4200], data_path[4200];
+    path_of(s, id, "meta", meta_path, sizeof(meta_path));
+    path_of(s, id, "prof", data_path, sizeof(data_path));
+    if (write_atomic(s, data_path, data, len, err))
         return -1;
-    if (write_atomic(s, data_path, data, len, err)) {
-        pw_profile_free(p);
-        return -1;
-    }
     struct pw_buf meta;
     pw_buf_init(&meta, 1 << 16);
     char clean[256];
@@ -245,7 +261,23 @@ int pw_store_put(struct pw_store *s, const unsigned char *data, size_t len, cons
                 (long long)time(NULL), len);
     int rc = write_atomic(s, meta_path, meta.data, meta.len, err);
     pw_buf_release(&meta);
-    if (rc) {
+    return rc;
+}
+
+int pw_store_put(struct pw_store *s, const unsigned char *data, size_t len, const char *name,
+                 char *id_out, struct pw_err *err)
+{
+    char id[PW_STORE_ID_LEN + 1];
+    content_id(data, len, id);
+    snprintf(id_out, PW_STORE_ID_LEN + 1, "%s", id);
+    if (stored(s, id))
+        return 0; /* the same bytes are stored already */
+
+    /* Validate completely before anything is written. */
+    struct pw_profile *p = pw_source_prepare_bytes_mode(data, len, s->symbolize, err);
+    if (!p)
+        return -1;
+    if (write_entry(s, id, data, len, name, p, err)) {
         pw_profile_free(p);
         return -1;
     }
@@ -256,6 +288,18 @@ int pw_store_put(struct pw_store *s, const unsigned char *data, size_t len, cons
         cache_insert(s, id, p, 0);
     pthread_mutex_unlock(&s->mu);
     return 0;
+}
+
+int pw_store_put_valid(struct pw_store *s, const unsigned char *data, size_t len,
+                       const char *name, const struct pw_profile *p, char *id_out,
+                       struct pw_err *err)
+{
+    char id[PW_STORE_ID_LEN + 1];
+    content_id(data, len, id);
+    snprintf(id_out, PW_STORE_ID_LEN + 1, "%s", id);
+    if (stored(s, id))
+        return 0;
+    return write_entry(s, id, data, len, name, p, err);
 }
 
 int pw_store_read(struct pw_store *s, const char *id, unsigned char **data, size_t *len,
@@ -295,7 +339,7 @@ const struct pw_profile *pw_store_acquire(struct pw_store *s, const char *id, st
     size_t len;
     if (pw_store_read(s, id, &data, &len, err))
         return NULL;
-    struct pw_profile *p = pw_source_prepare_bytes(data, len, err);
+    struct pw_profile *p = pw_source_prepare_bytes_mode(data, len, s->symbolize, err);
     free(data);
     if (!p) {
         pw_err_prefix(err, "stored profile %s: ", id);

@@ -4,6 +4,8 @@
 set -u
 cd "$(dirname "$0")/.."
 total_pass=0 total_fail=0 status=0
+# Servers the tests start without -store keep uploads in a scratch store, not the user's.
+PPROFWEB_STORE=$(mktemp -d); export PPROFWEB_STORE; trap 'rm -rf "$PPROFWEB_STORE"' EXIT
 run_suite() {
     local name=$1; shift
     echo "=== $name"
@@ -25,6 +27,7 @@ run_suite conformance tests/conformance/run.sh
 run_suite golden env PPROFWEB_CORPUS=testdata tests/conformance/run.sh
 [ -x tests/http/run.sh ] && run_suite http tests/http/run.sh
 [ -x tests/http/graph.sh ] && run_suite graph-http tests/http/graph.sh
+[ -x tests/http/store.sh ] && run_suite store-http tests/http/store.sh
 [ -x tests/browser/run.sh ] && run_suite browser tests/browser/run.sh
 echo "all suites: $total_pass passed, $total_fail failed"
 exit $status

@@ -429,24 +429,28 @@ async function loadModule(view) {
   }
 }
 
-// The start page: no profile was given. Lists the profiles the server holds.
-async function renderStart(content, err) {
-  clear(content);
-  content.append(el('p', {className: 'empty'}, err));
-  try {
-    const list = await fetch('/api/profiles').then((r) => r.json());
-    if (list.profiles && list.profiles.length) {
-      const ul = el('ul');
-      for (const p of list.profiles) {
-        ul.append(el('li', null, el('a', {href: `/p/${p.id}/ui/top`}, p.name || p.id)));
-      }
-      content.append(ul);
-    }
-  } catch (e) { /* nothing more to show */ }
+// The start page (start.js): /start, or /ui/ when no profile was given.
+async function renderStart(content) {
+  document.body.classList.add('start');
+  document.title = 'pprofweb — Profiles';
+  document.getElementById('title').textContent = '';
+  showError('');
+  setLegend([]);
+  const mod = await loadModule('start');
+  if (!mod) {
+    showError('The start page is missing from this build.');
+    return;
+  }
+  await mod.render({container: content});
 }
 
 export async function render() {
   const seq = ++state.renderSeq;
+  document.body.classList.remove('start');
+  if (location.pathname === '/start') {
+    renderStart(document.getElementById('content'));
+    return;
+  }
   parseLocation();
   closeMenus();
   hideRowMenu();
@@ -470,8 +474,7 @@ export async function render() {
     fillSampleMenu();
     setLegend([]);
     if (/no profile loaded/.test(e.message)) {
-      showError('');
-      renderStart(content, e.message);
+      renderStart(content);
     } else {
       showError(e.message);
       clear(content);

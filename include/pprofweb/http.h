@@ -16,15 +16,28 @@
 /* Seconds an idle connection is kept. */
 #define PW_HTTP_TIMEOUT 120
 
+struct pw_app;
+
+/* What a caller adds to the server. */
+struct pw_http_options {
+    /* Request bodies past it are 413, refused from Content-Length before they are read when
+     * the client sends one; 0 means PW_MAX_REQUEST_BODY. */
+    size_t max_body;
+    /* Called once the app exists and holds the profiles, before it serves: sets a loader, a
+     * hook, more profiles. A failure stops the server before it listens. */
+    int (*setup)(struct pw_app *app, void *ctx, struct pw_err *err);
+    void *setup_ctx;
+};
+
 /* Serves the web UI on hostport ("[host]:port") until SIGINT/SIGTERM. profiles[0] is the default
  * profile (may be NULL when none was given); cfg holds the initial view settings. An empty host
  * binds localhost and refuses non-local clients with 403, as pprof does; an empty or 0 port picks
- * a free one. Prints "Serving web UI on http://HOST:PORT" to stdout once listening, and opens a
+ * a free one. opts may be NULL. Prints "Serving web UI on http://HOST:PORT" to stdout once listening, and opens a
  * browser when open_browser. Returns 0 after a clean shutdown, -1 with err when the address is
  * bad or cannot be bound. */
 int pw_http_serve(const char *hostport, struct pw_profile **profiles, size_t n_profiles,
                   const char **names, const struct pw_config *cfg, bool open_browser,
-                  struct pw_err *err);
+                  const struct pw_http_options *opts, struct pw_err *err);
 
 /* Splits "[host]:port", "host:port", ":port" into host (may be "") and port (-1 when empty).
  * host_out has room for 256 bytes. */

@@ -34,6 +34,8 @@ struct pw_request {
     size_t body_len;
     const char *content_type; /* of the body, or NULL */
     bool client_is_local;     /* the peer is a loopback address */
+    /* Request headers the sharing routes read (share.h), or NULL when absent. */
+    const char *authorization, *cookie, *origin, *host;
     struct pw_arena *arena;   /* per-request memory, released after the response is sent */
 };
 
@@ -43,6 +45,7 @@ struct pw_response {
     const char *content_disposition; /* NULL or a string in the request arena */
     const char *location;            /* redirect target (request arena), or NULL */
     const char *cache_control;       /* static string, or NULL */
+    const char *set_cookie;          /* Set-Cookie value (request arena), or NULL */
     bool is_page;                    /* HTML page: send the Content-Security-Policy */
     /* The body: either borrowed static data (data != NULL) or the owned buffer buf. */
     const unsigned char *data;
@@ -68,11 +71,21 @@ void pw_app_free(struct pw_app *app);
 int pw_app_add_profile(struct pw_app *app, const struct pw_profile *p, const char *name,
                        const char *id, char *id_out, struct pw_err *err);
 
-/* Optional source of profiles not added in advance (the store): returns a profile the loader keeps
- * alive for the app's lifetime, or NULL with err (PW_ENOTFOUND for an unknown id). */
+/* Optional source of profiles not added in advance (the store): returns a profile borrowed until
+ * release(ctx, p), which pw_route calls once the response is built, or NULL with err
+ * (PW_ENOTFOUND for an unknown id). *name is the profile's name, allocated in arena. */
 typedef const struct pw_profile *(*pw_profile_loader)(void *ctx, const char *id,
-                                                      const char **name, struct pw_err *err);
-void pw_app_set_loader(struct pw_app *app, pw_profile_loader loader, void *ctx);
+                                                      struct pw_arena *arena, const char **name,
+                                                      struct pw_err *err);
+typedef void (*pw_profile_release)(void *ctx, const struct pw_profile *p);
+void pw_app_set_loader(struct pw_app *app, pw_profile_loader loader, pw_profile_release release,
+                       void *ctx);
+
+/* Optional handler called first for every request (after the local-only check, before the
+ * method check): answers the routes it owns (uploads, the start page, authentication) into resp
+ * and returns true, or returns false to let the route table answer. */
+typedef bool (*pw_route_hook)(void *ctx, const struct pw_request *req, struct pw_response *resp);
+void pw_app_set_hook(struct pw_app *app, pw_route_hook hook, void *ctx);
 
 /* Starts computing the default profile's main views (with the initial settings) in the
  * background, so that the first page load is served from the cache. pw_app_free() waits for it. */

@@ -25,6 +25,7 @@ struct pw_source_options {
     const char *symbolize;  /* -symbolize's value; NULL or "" is pprof's default */
     int seconds, timeout;   /* for URLs */
     struct pw_store *store; /* fetched URLs are kept here when not NULL */
+    char *stored_id;        /* if not NULL: the store id of the last URL kept (25 bytes) */
 };
 
 /* Loads, merges and prepares o's sources. A source that fails is reported on warn (one line,
@@ -37,5 +38,8 @@ struct pw_profile *pw_source_load(const struct pw_source_options *o, struct pw_b
  * symbolization. */
 struct pw_profile *pw_source_prepare_bytes(const unsigned char *data, size_t len,
                                            struct pw_err *err);
+/* The same with a -symbolize mode (NULL or "": pprof's default). */
+struct pw_profile *pw_source_prepare_bytes_mode(const unsigned char *data, size_t len,
+                                                const char *symbolize, struct pw_err *err);
 
 #endif

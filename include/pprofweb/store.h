@@ -34,6 +34,10 @@ struct pw_store_entry {
  * $PPROFWEB_STORE, else $XDG_DATA_HOME/pprofweb/profiles, else ~/.local/share/pprofweb/profiles. */
 struct pw_store *pw_store_open(const char *dir, struct pw_err *err);
 void pw_store_free(struct pw_store *s);
+/* Sets the -symbolize mode stored profiles are prepared with (copied; NULL: pprof's default).
+ * Call before the store is shared. */
+void pw_store_set_symbolize(struct pw_store *s, const char *mode);
+const char *pw_store_symbolize(const struct pw_store *s);
 const char *pw_store_dir(const struct pw_store *s);
 
 /* Validates data as a profile (fully decoded first: PW_ECORRUPT/PW_ETOOBIG with the decoder's
@@ -42,6 +46,12 @@ const char *pw_store_dir(const struct pw_store *s);
  * for listings. The decoded profile is kept in the cache. */
 int pw_store_put(struct pw_store *s, const unsigned char *data, size_t len, const char *name,
                  char *id_out, struct pw_err *err);
+
+/* Stores data that the caller has already decoded into p (the same checks as pw_store_put; p
+ * gives the listing's type and time and stays the caller's). For profiles loaded at start. */
+int pw_store_put_valid(struct pw_store *s, const unsigned char *data, size_t len,
+                       const char *name, const struct pw_profile *p, char *id_out,
+                       struct pw_err *err);
 
 /* Borrows the decoded profile of id (loading it on first use). PW_ENOTFOUND for a malformed or
  * unknown id. Every successful acquire needs one pw_store_release. */
