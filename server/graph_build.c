@@ -447,8 +447,11 @@ static void build_graph(struct builder *b)
         if (!sample_weight(b->o, smp, &s))
             continue;
         gen++; /* at most one per sample: n_samples < 2^32 */
-        sample_labels(b, smp, &s, &tmp);
-        bool tags = s.has_labels || s.n_nums;
+        bool tags = false;
+        if (!b->o->nodes_only) {
+            sample_labels(b, smp, &s, &tmp);
+            tags = s.has_labels || s.n_nums;
+        }
         uint32_t parent = PW_NONE;
         bool residual = false;
         for (uint32_t i = smp->n_locs; i-- > 0;) {
@@ -468,7 +471,7 @@ static void build_graph(struct builder *b)
                     if (tags)
                         add_sample(b, g->all[n], &s, false, false, true);
                 }
-                if (parent != PW_NONE && n != parent) {
+                if (parent != PW_NONE && n != parent && !b->o->nodes_only) {
                     struct hot_node *hp = &hn[parent];
                     uint32_t e = hp->last_edge;
                     if (!e || he[e - 1].dest != n) {

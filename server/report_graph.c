@@ -105,7 +105,8 @@ static void format_tag(char *dst, size_t cap, int64_t value, const char *unit, v
 
 /* pprof's Report.newGraph: cleans file names, then builds the graph of the report's samples
  * (only "bytes" numeric labels, no diff-base label), restricted to kept when not NULL. */
-static struct pw_graph *new_graph(struct pw_report *r, const struct pw_node_set *kept)
+static struct pw_graph *new_graph(struct pw_report *r, const struct pw_node_set *kept,
+                                  bool nodes_only)
 {
     struct pw_profile *p = r->prof;
     const struct pw_report_options *o = &r->opt;
@@ -133,13 +134,14 @@ static struct pw_graph *new_graph(struct pw_report *r, const struct pw_node_set 
         .call_tree = o->call_tree && callgraph_format,
         .drop_negative = o->drop_negative,
         .kept_nodes = kept,
+        .nodes_only = nodes_only,
     };
     return pw_graph_new(p, &go);
 }
 
 struct pw_graph *pw_report_new_graph(struct pw_report *r)
 {
-    return new_graph(r, NULL);
+    return new_graph(r, NULL, false);
 }
 
 /* pprof's newTrimmedGraph: drops nodes under the node fraction, keeps the top nodecount nodes,
@@ -149,7 +151,9 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
     const struct pw_report_options *o = &r->opt;
     bool visual = o->format == PW_REPORT_DOT;
     bool call_tree = o->call_tree && visual;
-    struct pw_graph *g = new_graph(r, NULL);
+    /* Which nodes pass the node fraction needs only their values: edges and tags, the costly
+     * part on large profiles, are built once the kept nodes are known. */
+    struct pw_graph *g = new_graph(r, NULL, !call_tree);
     int64_t total_value, cum;
     pw_nodes_sum(g->nodes, g->n_nodes, &total_value, &cum);
     int64_t node_cutoff = abs64((int64_t)((double)total_value * o->nodefraction));
@@ -166,13 +170,15 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
             pw_node_ptr_set_release(&kept);
         } else {
             struct pw_node_set *kept = pw_graph_discard_low_frequency_nodes(g, node_cutoff);
-            if (pw_node_set_count(kept) != g->n_nodes) {
-                r->dropped_nodes = (int)(g->n_nodes - pw_node_set_count(kept));
-                pw_graph_free(g);
-                g = new_graph(r, kept);
-            }
+            bool dropped = pw_node_set_count(kept) != g->n_nodes;
+            r->dropped_nodes = dropped ? (int)(g->n_nodes - pw_node_set_count(kept)) : 0;
+            pw_graph_free(g);
+            g = new_graph(r, dropped ? kept : NULL, false);
             pw_node_set_free(kept);
         }
+    } else if (!call_tree) {
+        pw_graph_free(g);
+        g = new_graph(r, NULL, false);
     }
     r->orig_count = (int)g->n_nodes;
 
@@ -192,7 +198,7 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
             struct pw_node_set *kept = pw_graph_select_top_nodes(g, o->nodecount, visual);
             if (pw_node_set_count(kept) != g->n_nodes) {
                 pw_graph_free(g);
-                g = new_graph(r, kept);
+                g = new_graph(r, kept, false);
                 pw_graph_sort_nodes(g, o->cum_sort, visual);
             }
             pw_node_set_free(kept);

@@ -150,6 +150,9 @@ struct pw_graph_options {
     bool obj_names;      /* always keep the object file name */
     bool orig_fn_names;  /* keep system (mangled) names */
     bool call_tree;      /* build a tree instead of a graph */
+    /* Only the nodes' flat and cum: no edges and no tags (a graph built to choose which nodes
+     * to keep, then rebuilt). Ignored with call_tree. */
+    bool nodes_only;
     bool drop_negative;  /* drop nodes with negative values */
     const struct pw_node_set *kept_nodes; /* only nodes in this set; NULL for all */
 };
