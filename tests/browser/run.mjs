@@ -8,7 +8,6 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import {checker, launchBrowser, root, shots, startServer} from './lib.mjs';
 
-
 const t = checker();
 const check = t.check;
 

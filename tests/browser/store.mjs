@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import {checker, launchBrowser, root, shots, startServer} from './lib.mjs';
 
-
 const t = checker();
 const check = t.check;
 
