@@ -4,50 +4,19 @@
 // (matched share), pivots through the context menu, toggles the orientation, and saves
 // screenshots in build/screenshots/flame-*.png. Prints the time until the canvas was drawn.
 // Ends with "flame browser: N passed, N failed". Usage: node flame.mjs [profile]
-import {spawn, execFileSync} from 'node:child_process';
+import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
-import {chromium} from 'playwright-core';
+import {checker, launchBrowser, root, shots, startServer} from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'build/pprofweb');
-const shots = path.join(root, 'build/screenshots');
-fs.mkdirSync(shots, {recursive: true});
 let profile = process.argv[2] || path.join(root, 'build/M.cpu.pb.gz');
 if (!fs.existsSync(profile)) {
   execFileSync('python3', [path.join(root, '../shared/bench/genprof.py'), '--samples', '200000',
     '--functions', '20000', '-o', profile]);
 }
 
-let passed = 0, failed = 0;
-function check(cond, msg) {
-  if (cond) passed++;
-  else { failed++; console.log('FAIL: ' + msg); }
-}
-
-function startServer(args) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(bin, ['-http=127.0.0.1:0', '-no_browser', ...args], {cwd: root});
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('server did not start: ' + out)), 60000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/Serving web UI on (http:\/\/\S+)/);
-      if (m) { clearTimeout(timer); resolve({proc, url: m[1]}); }
-    });
-    proc.stderr.on('data', (d) => { out += d; });
-    proc.on('exit', () => reject(new Error('server exited: ' + out)));
-  });
-}
-
-function stopServer(s) {
-  return new Promise((resolve) => {
-    s.proc.removeAllListeners('exit');
-    s.proc.on('exit', (code) => resolve(code));
-    s.proc.kill('SIGTERM');
-  });
-}
+const t = checker();
+const check = t.check;
 
 // Finds a drawn box of at least minWidth pixels in the given row: page coordinates of its middle.
 async function findBox(page, row, minWidth) {
@@ -60,12 +29,8 @@ async function findBox(page, row, minWidth) {
 }
 
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const srv = await startServer([profile]);
+  const browser = await launchBrowser({disableQuic: false});
+  const srv = await startServer([profile], {timeout: 60000});
   const base = srv.url;
   try {
     const page = await browser.newPage({viewport: {width: 1400, height: 900}});
@@ -141,15 +106,9 @@ async function main() {
     await page.screenshot({path: path.join(shots, 'flame-bottomup.png')});
     check(errors.length === 0, 'no page errors: ' + errors.join('; '));
   } finally {
-    check(await stopServer(srv) === 0, 'server exits 0');
+    check(await srv.stop() === 0, 'server exits 0');
   }
   await browser.close();
 }
 
-main().catch((e) => {
-  failed++;
-  console.log('FAIL: ' + (e.stack || e));
-}).finally(() => {
-  console.log(`flame browser: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-});
+t.run('flame browser', main);

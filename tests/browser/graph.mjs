@@ -3,56 +3,18 @@
 // opens the row menu whose Focus puts f=... in the URL and redraws a smaller graph, back restores
 // it, the search highlights nodes, a diff keeps pprof's red/green, and HTML function names are
 // text. Saves build/screenshots/graph.png (and graph-focused.png, graph-diff.png).
-import {spawn} from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
-import {chromium} from 'playwright-core';
+import {checker, launchBrowser, shots, startServer} from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'build/pprofweb');
-const shots = path.join(root, 'build/screenshots');
-fs.mkdirSync(shots, {recursive: true});
-
-let passed = 0, failed = 0;
-function check(cond, msg) {
-  if (cond) passed++;
-  else { failed++; console.log('FAIL: ' + msg); }
-}
-
-function startServer(args) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(bin, ['-http=127.0.0.1:0', '-no_browser', ...args], {cwd: root});
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('server did not start: ' + out)), 10000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/Serving web UI on (http:\/\/\S+)/);
-      if (m) { clearTimeout(timer); resolve({proc, url: m[1]}); }
-    });
-    proc.stderr.on('data', (d) => { out += d; });
-    proc.on('exit', () => reject(new Error('server exited: ' + out)));
-  });
-}
-
-function stopServer(s) {
-  return new Promise((resolve) => {
-    s.proc.removeAllListeners('exit');
-    s.proc.on('exit', (code) => resolve(code));
-    s.proc.kill('SIGTERM');
-  });
-}
+const t = checker();
+const check = t.check;
 
 const transform = (page) => page.locator('#graph-svg g.pan-zoom').getAttribute('transform');
 const nodeNames = (page) => page.locator('#graph-svg g.node.fn').evaluateAll(
     (gs) => gs.map((g) => g.dataset.name));
 
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchBrowser();
   const srv = await startServer(['testdata/profiles/shop.cpu.pb.gz']);
   const base = srv.url;
   try {
@@ -159,7 +121,7 @@ async function main() {
     check(cspErrors.length === 0, 'no CSP violations: ' + cspErrors.join('; '));
     await page.close();
   } finally {
-    await stopServer(srv);
+    await srv.stop();
   }
 
   // A diff keeps pprof's colours: red outlines for growth, green for shrinkage.
@@ -177,15 +139,9 @@ async function main() {
     check(reds.length > 0 && greens.length > 0, `diff colours: ${reds.length} red, ${greens.length} green`);
     await page.screenshot({path: path.join(shots, 'graph-diff.png')});
   } finally {
-    await stopServer(srv3);
+    await srv3.stop();
   }
   await browser.close();
 }
 
-main().catch((e) => {
-  failed++;
-  console.log('FAIL: ' + (e.stack || e));
-}).finally(() => {
-  console.log(`graph browser: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-});
+t.run('graph browser', main);

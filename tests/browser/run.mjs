@@ -2,47 +2,14 @@
 // drives headless chromium with playwright-core: views, Sample menu, row menu focus, sorting,
 // search, Refine dialog, back/forward/reload, errors shown in place, Copy link, and a profile
 // whose function names are HTML (must render as text). Saves screenshots in build/screenshots/.
-import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import {fileURLToPath} from 'node:url';
-import {chromium} from 'playwright-core';
+import {checker, launchBrowser, root, shots, startServer} from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'build/pprofweb');
-const shots = path.join(root, 'build/screenshots');
-fs.mkdirSync(shots, {recursive: true});
-
-let passed = 0, failed = 0;
-function check(cond, msg) {
-  if (cond) passed++;
-  else { failed++; console.log('FAIL: ' + msg); }
-}
-
-function startServer(args) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(bin, ['-http=127.0.0.1:0', '-no_browser', ...args], {cwd: root});
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('server did not start: ' + out)), 10000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/Serving web UI on (http:\/\/\S+)/);
-      if (m) { clearTimeout(timer); resolve({proc, url: m[1]}); }
-    });
-    proc.stderr.on('data', (d) => { out += d; });
-    proc.on('exit', () => reject(new Error('server exited: ' + out)));
-  });
-}
-
-function stopServer(s) {
-  return new Promise((resolve) => {
-    s.proc.removeAllListeners('exit');
-    s.proc.on('exit', (code) => resolve(code));
-    s.proc.kill('SIGTERM');
-  });
-}
+const t = checker();
+const check = t.check;
 
 // --- a profile.proto whose names are HTML, encoded here (raw protobuf is accepted) ---
 function varint(n) {
@@ -80,12 +47,7 @@ function xssProfile() {
 }
 
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    // playwright starts chromium with a fresh temporary --user-data-dir of its own.
-  });
+  const browser = await launchBrowser();
   const srv = await startServer(['-source_path=testdata/shop', 'testdata/profiles/shop.cpu.pb.gz']);
   const base = srv.url;
   try {
@@ -235,7 +197,7 @@ async function main() {
     check(pageErrors.length === 0, 'no page errors: ' + pageErrors.join('; '));
     await ctx.close();
   } finally {
-    check(await stopServer(srv) === 0, 'server exits 0 on SIGTERM');
+    check(await srv.stop() === 0, 'server exits 0 on SIGTERM');
   }
 
   // HTML in function names is text.
@@ -261,7 +223,7 @@ async function main() {
     check(await page.evaluate(() => window.__xss === undefined), 'no script ran');
     await page.screenshot({path: path.join(shots, 'xss.png')});
   } finally {
-    await stopServer(srv2);
+    await srv2.stop();
     fs.rmSync(xssFile, {force: true});
   }
   // A long table (the corpus's large CPU profile untrimmed, when the corpus is beside the
@@ -283,7 +245,7 @@ async function main() {
       check(true, 'scrolled to the last row');
       await page.screenshot({path: path.join(shots, 'top-long.png')});
     } finally {
-      await stopServer(srv4);
+      await srv4.stop();
     }
   }
 
@@ -302,15 +264,9 @@ async function main() {
     check(red === 'rgb(192, 28, 40)', 'growth is red: ' + red);
     await page.screenshot({path: path.join(shots, 'diff.png')});
   } finally {
-    await stopServer(srv3);
+    await srv3.stop();
   }
   await browser.close();
 }
 
-main().catch((e) => {
-  failed++;
-  console.log('FAIL: ' + (e.stack || e));
-}).finally(() => {
-  console.log(`browser: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-});
+t.run('browser', main);

@@ -3,46 +3,13 @@
 // are uploaded and appear in the stored list; a profile whose names are HTML is listed and viewed
 // as text; opening a stored profile shows its numbers; the header's Profiles link of a normal
 // view leads back here. Screenshot: build/screenshots/start.png.
-import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
-import {chromium} from 'playwright-core';
+import {checker, launchBrowser, root, shots, startServer} from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'build/pprofweb');
-const shots = path.join(root, 'build/screenshots');
-fs.mkdirSync(shots, {recursive: true});
-
-let passed = 0, failed = 0;
-function check(cond, msg) {
-  if (cond) passed++;
-  else { failed++; console.log('FAIL: ' + msg); }
-}
-
-function startServer(args) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(bin, ['-http=127.0.0.1:0', '-no_browser', ...args], {cwd: root});
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('server did not start: ' + out)), 10000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/Serving web UI on (http:\/\/\S+)/);
-      if (m) { clearTimeout(timer); resolve({proc, url: m[1]}); }
-    });
-    proc.stderr.on('data', (d) => { out += d; });
-    proc.on('exit', () => reject(new Error('server exited: ' + out)));
-  });
-}
-
-function stopServer(s) {
-  return new Promise((resolve) => {
-    s.proc.removeAllListeners('exit');
-    s.proc.on('exit', (code) => resolve(code));
-    s.proc.kill('SIGTERM');
-  });
-}
+const t = checker();
+const check = t.check;
 
 // A raw profile.proto whose function name is HTML (raw protobuf is accepted as uploaded). Its
 // brackets are unbalanced, so pprof's name simplification (which drops <...>) keeps it.
@@ -73,11 +40,7 @@ function xssProfile() {
 
 async function main() {
   const store = fs.mkdtempSync(path.join(os.tmpdir(), 'pprofweb-store-'));
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchBrowser();
   const srv = await startServer(['-store', store]);
   const base = srv.url;
   try {
@@ -168,7 +131,7 @@ async function main() {
 
     check(pageErrors.length === 0, 'page errors: ' + pageErrors.join('; '));
   } finally {
-    await stopServer(srv);
+    await srv.stop();
     await browser.close();
   }
 
@@ -180,15 +143,9 @@ async function main() {
     const r = await fetch(`${srv2.url}/p/${list.profiles[0].id}/api/meta`);
     check(r.status === 200, 'an old link works after a restart: ' + r.status);
   } finally {
-    await stopServer(srv2);
+    await srv2.stop();
     fs.rmSync(store, {recursive: true, force: true});
   }
 }
 
-main().catch((e) => {
-  failed++;
-  console.log('FAIL: ' + (e.stack || e));
-}).finally(() => {
-  console.log(`store browser: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-});
+t.run('store browser', main);

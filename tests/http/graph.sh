@@ -6,45 +6,7 @@
 # bad settings are 400 and unknown ids 404. Ends with "graph http: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
-BIN=${PPROFWEB_BIN:-build/pprofweb}
-TMP=$(mktemp -d)
-pass=0 fail=0
-SRV_PID=
-cleanup() {
-    [ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # check DESC CMD...: passes when CMD succeeds
-    local desc=$1; shift
-    if "$@"; then ok; else bad "$desc"; fi
-}
-
-start_server() {
-    "$BIN" -http=127.0.0.1:0 -no_browser "$@" > "$TMP/srv.out" 2> "$TMP/srv.err" &
-    SRV_PID=$!
-    for _ in $(seq 1 100); do
-        URL=$(sed -n 's/^Serving web UI on \(http:.*\)$/\1/p' "$TMP/srv.out")
-        [ -n "$URL" ] && return 0
-        kill -0 "$SRV_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "server did not start: $(cat "$TMP/srv.err")"
-    return 1
-}
-
-stop_server() {
-    kill -TERM "$SRV_PID"
-    local rc=0
-    wait "$SRV_PID" || rc=$?
-    SRV_PID=
-    return $rc
-}
-
-code() { curl -s -o "$TMP/body" -w '%{http_code}' "$URL$1"; }
+. tests/http/lib.sh "graph http"
 
 # same_graph QUERY CLI-FLAGS...: /api/graph?QUERY draws the graph of pprofweb -dot CLI-FLAGS.
 # GRAPHCHECK_FLAGS=--nolabels compares everything but the label text.
@@ -69,13 +31,9 @@ same_graph() {
 # json_field FILE EXPR: prints a Python expression over the document d.
 json_field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
-[ -x "$BIN" ] || { echo "build $BIN first (make)"; echo "graph http: 0 passed, 1 failed"; exit 1; }
-cp "$BIN" "$TMP/pprofweb"
-BIN=$TMP/pprofweb
-
 # --- the bundled CPU profile: every refinement against -dot ---
 PROFILE=testdata/profiles/shop.cpu.pb.gz
-start_server "$PROFILE" || { echo "graph http: $pass passed, $((fail + 1)) failed"; exit 1; }
+start_server "$PROFILE" || abort
 same_graph ""
 same_graph "f=main%5C.checksum" '-focus=main\.checksum'
 same_graph "i=runtime" -ignore=runtime
@@ -119,12 +77,6 @@ check "graph.css served" test "$(code /static/graph.css)" = 200
 check "graph.js writes no HTML" sh -c "! grep -Eq '\.(inner|outer)HTML|insertAdjacentHTML|document\.write' web/graph.js"
 
 # errors
-err_is() { # err_is STATUS PATH MESSAGE-REGEXP
-    local st
-    st=$(code "$2")
-    if [ "$st" = "$1" ] && grep -Eq "$3" "$TMP/body"; then ok; else
-        bad "$2: want $1 /$3/, got $st: $(head -c 200 "$TMP/body")"; fi
-}
 err_is 400 "/api/graph?f=(" 'parsing focus regexp'
 err_is 400 "/api/graph?h=a**" 'hide'
 err_is 400 "/api/graph?n=abc" 'nodecount'
@@ -147,7 +99,7 @@ check "-svg -output prints nothing" test ! -s "$TMP/stdout"
 # --- hostile names: text in the SVG, exact in the node table ---
 python3 tests/http/mkprof.py hostile "$TMP/hostile.pb.gz"
 PROFILE=$TMP/hostile.pb.gz
-start_server -symbolize=none "$PROFILE" || { echo "graph http: $pass passed, $((fail + 1)) failed"; exit 1; }
+start_server -symbolize=none "$PROFILE" || abort
 GRAPHCHECK_FLAGS=--nolabels same_graph "" -symbolize=none
 check "hostile labels are the names made safe" python3 -c 'import json,sys,xml.etree.ElementTree as ET
 d = json.load(open(sys.argv[1]))
@@ -162,7 +114,7 @@ stop_server > /dev/null
 
 # --- too many nodes to lay out: 413 with advice, and the server carries on ---
 python3 tests/http/mkprof.py wide 2100 "$TMP/wide.pb.gz"
-start_server "$TMP/wide.pb.gz" || { echo "graph http: $pass passed, $((fail + 1)) failed"; exit 1; }
+start_server "$TMP/wide.pb.gz" || abort
 err_is 413 "/api/graph?trim=f" 'lower the node count \(n\)'
 PROFILE=$TMP/wide.pb.gz
 same_graph "n=50" -nodecount=50
@@ -186,5 +138,4 @@ check "diff has red (growth) nodes" colours red
 check "diff has green (shrinkage) nodes" colours green
 stop_server > /dev/null
 
-echo "graph http: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

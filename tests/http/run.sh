@@ -6,47 +6,7 @@
 # Ends with "http: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
-BIN=${PPROFWEB_BIN:-build/pprofweb}
-TMP=$(mktemp -d)
-pass=0 fail=0
-SRV_PID=
-cleanup() {
-    [ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # check DESC CMD...: passes when CMD succeeds
-    local desc=$1; shift
-    if "$@"; then ok; else bad "$desc"; fi
-}
-
-# start_server OUTVAR ARGS...: starts pprofweb -http=127.0.0.1:0, waits for its URL.
-start_server() {
-    "$BIN" -http=127.0.0.1:0 -no_browser "$@" > "$TMP/srv.out" 2> "$TMP/srv.err" &
-    SRV_PID=$!
-    for _ in $(seq 1 100); do
-        URL=$(sed -n 's/^Serving web UI on \(http:.*\)$/\1/p' "$TMP/srv.out")
-        [ -n "$URL" ] && return 0
-        kill -0 "$SRV_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "server did not start: $(cat "$TMP/srv.err")"
-    return 1
-}
-
-stop_server() {
-    kill -TERM "$SRV_PID"
-    local rc=0
-    wait "$SRV_PID" || rc=$?
-    SRV_PID=
-    return $rc
-}
-
-# code PATH: prints the HTTP status of GET URL/PATH.
-code() { curl -s -o "$TMP/body" -w '%{http_code}' "$URL$1"; }
+. tests/http/lib.sh http
 
 # same_as_cli VIEW QUERY CLI-FLAGS...: the view's JSON, as text, equals the CLI report.
 same_as_cli() {
@@ -67,14 +27,9 @@ same_as_cli() {
     fi
 }
 
-[ -x "$BIN" ] || { echo "build $BIN first (make)"; echo "http: 0 passed, 1 failed"; exit 1; }
-# A private copy, so a rebuild while the tests run cannot swap the binary under them.
-cp "$BIN" "$TMP/pprofweb"
-BIN=$TMP/pprofweb
-
 # --- one CPU profile: every setting against the command line ---
 PROFILE=testdata/profiles/shop.cpu.pb.gz
-start_server "$PROFILE" || { echo "http: $pass passed, $((fail + 1)) failed"; exit 1; }
+start_server "$PROFILE" || abort
 check "prints the URL" grep -q '^Serving web UI on http://127.0.0.1:[0-9][0-9]*$' "$TMP/srv.out"
 
 same_as_cli top "" -top
@@ -128,12 +83,6 @@ curl -s -o "$TMP/dl2.pb.gz" "$URL/p/$ID/download?f=main%5C.checksum"
 check "refined download keeps only the focused samples" test "$("$BIN" -top "$TMP/dl2.pb.gz" | awk '/flat%/{on=1;next} on{print $1, $4, $6}')" = "$("$BIN" -top -focus='main\.checksum' "$PROFILE" | awk '/flat%/{on=1;next} on{print $1, $4, $6}')"
 
 # errors: status and a message
-err_is() { # err_is STATUS PATH MESSAGE-REGEXP
-    local st
-    st=$(code "$2")
-    if [ "$st" = "$1" ] && grep -Eq "$3" "$TMP/body"; then ok; else
-        bad "$2: want $1 /$3/, got $st: $(head -c 200 "$TMP/body")"; fi
-}
 err_is 400 "/api/top?si=nosuch" 'sample_index'
 err_is 400 "/api/top?f=(" 'parsing focus regexp'
 err_is 400 "/api/top?i=a**" 'ignore'
@@ -213,5 +162,4 @@ if [ -d "$CORPUS" ]; then
     done
 fi
 
-echo "http: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

@@ -7,45 +7,11 @@
 # Ends with "store http: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
-BIN=${PPROFWEB_BIN:-build/pprofweb}
-TMP=$(mktemp -d)
-pass=0 fail=0
-SRV_PID= WEB_PID=
-cleanup() {
-    [ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null
-    [ -n "$WEB_PID" ] && kill "$WEB_PID" 2>/dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # check DESC CMD...: passes when CMD succeeds
-    local desc=$1; shift
-    if "$@"; then ok; else bad "$desc"; fi
-}
-finish() { echo "store http: $pass passed, $fail failed"; [ "$fail" = 0 ]; exit; }
-
-# start_server ARGS...: starts pprofweb -http=127.0.0.1:0, waits for its URL.
-start_server() {
-    "$BIN" -http=127.0.0.1:0 -no_browser "$@" > "$TMP/srv.out" 2> "$TMP/srv.err" &
-    SRV_PID=$!
-    for _ in $(seq 1 100); do
-        URL=$(sed -n 's/^Serving web UI on \(http:.*\)$/\1/p' "$TMP/srv.out")
-        [ -n "$URL" ] && return 0
-        kill -0 "$SRV_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "server did not start: $(cat "$TMP/srv.err")"
-    return 1
-}
-stop_server() {
-    kill -TERM "$SRV_PID"
-    local rc=0
-    wait "$SRV_PID" || rc=$?
-    SRV_PID=
-    return $rc
-}
+. tests/http/lib.sh "store http"
+WEB_PID=
+stop_web() { [ -n "$WEB_PID" ] && kill "$WEB_PID" 2>/dev/null; }
+CLEANUP_HOOK=stop_web
+finish() { summary; exit; }
 
 # post PATH CURL-ARGS...: POSTs, leaves the body in $TMP/body, prints the status.
 post() { local p=$1; shift; curl -s -m 60 -o "$TMP/body" -w '%{http_code}' "$@" "$URL$p"; }
@@ -55,9 +21,6 @@ json() { python3 -c "import json,sys; d=json.load(open('$TMP/body')); print($1)"
 n_meta() { find "$STORE" -name '*.meta' | wc -l; }
 n_tmp() { find "$STORE" -name '.tmp*' | wc -l; }
 
-[ -x "$BIN" ] || { echo "build $BIN first (make)"; echo "store http: 0 passed, 1 failed"; exit 1; }
-cp "$BIN" "$TMP/pprofweb"
-BIN=$TMP/pprofweb
 STORE=$TMP/store
 CPU=testdata/profiles/shop.cpu.pb.gz
 HEAP=testdata/profiles/shop.heap-t0.pb.gz
