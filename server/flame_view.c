@@ -615,14 +615,7 @@ int pw_view_flame(const struct pw_view_args *a, struct pw_buf *out, struct pw_er
     struct pw_json j;
     pw_json_init(&j, out);
     pw_json_obj_begin(&j);
-    pw_json_kstr(&j, "view", "flamegraph");
-    pw_json_kstr(&j, "id", a->id);
-    pw_json_kstr(&j, "name", a->name);
-    struct pw_buf q;
-    pw_buf_init(&q, 1 << 20);
-    pw_query_format(a->cfg, NULL, &q);
-    pw_json_kstr(&j, "query", pw_buf_str(&q));
-    pw_buf_release(&q);
+    pw_view_json_common(&j, a, "flamegraph");
     int rc = pw_flame_write(t->f, &req, &j, err);
     pw_json_obj_end(&j);
     release_tree(t);

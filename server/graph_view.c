@@ -26,30 +26,6 @@ static void format_value(char *dst, size_t cap, int64_t value, void *ctx)
     snprintf(dst, cap, "%s", pw_report_format_value(ctx, value, tmp));
 }
 
-static void json_pct(struct pw_json *j, const char *key, int64_t v, int64_t total)
-{
-    char tmp[PW_PERCENT_MAX];
-    const char *s = pw_percentage(tmp, v, total);
-    while (*s == ' ')
-        s++;
-    pw_json_kstr(j, key, s);
-}
-
-static void json_warnings(struct pw_json *j, const struct pw_buf *warn)
-{
-    pw_json_key(j, "warnings");
-    pw_json_arr_begin(j);
-    const char *s = warn->data ? warn->data : "";
-    while (*s) {
-        const char *nl = strchr(s, '\n');
-        size_t n = nl ? (size_t)(nl - s) : strlen(s);
-        if (n)
-            pw_json_strn(j, s, n);
-        s += n + (nl ? 1 : 0);
-    }
-    pw_json_arr_end(j);
-}
-
 /* The node table: "N<i>" is the i-th node of the graph, as pw_compose_dot names them. */
 static void json_nodes(struct pw_json *j, struct pw_report *r, const struct pw_graph *g)
 {
@@ -68,10 +44,12 @@ static void json_nodes(struct pw_json *j, struct pw_report *r, const struct pw_g
             pw_json_kstr(j, "inline", it->inline_label);
         pw_json_kint(j, "flat", it->flat);
         pw_json_kstr(j, "flat_fmt", it->flat_fmt);
-        json_pct(j, "flat_pct", it->flat, r->total);
+        pw_json_key(j, "flat_pct");
+        pw_view_json_pct(j, it->flat, r->total);
         pw_json_kint(j, "cum", it->cum);
         pw_json_kstr(j, "cum_fmt", it->cum_fmt);
-        json_pct(j, "cum_pct", it->cum, r->total);
+        pw_json_key(j, "cum_pct");
+        pw_view_json_pct(j, it->cum, r->total);
         pw_json_obj_end(j);
     }
     pw_json_arr_end(j);
@@ -128,14 +106,7 @@ int pw_view_graph(const struct pw_view_args *a, struct pw_buf *out, struct pw_er
         struct pw_json j;
         pw_json_init(&j, out);
         pw_json_obj_begin(&j);
-        pw_json_kstr(&j, "view", "graph");
-        pw_json_kstr(&j, "id", a->id);
-        pw_json_kstr(&j, "name", a->name);
-        struct pw_buf q;
-        pw_buf_init(&q, 1 << 20);
-        pw_query_format(a->cfg, NULL, &q);
-        pw_json_kstr(&j, "query", pw_buf_str(&q));
-        pw_buf_release(&q);
+        pw_view_json_common(&j, a, "graph");
         /* pprof's legend lines (full headers, as in its graph), without the link line. */
         size_t n;
         const char **labels = pw_report_labels(r, true, &n);
@@ -150,7 +121,7 @@ int pw_view_graph(const struct pw_view_args *a, struct pw_buf *out, struct pw_er
         pw_json_kstr(&j, "total_fmt", pw_report_format_value(r, r->total, tmp));
         pw_json_kstr(&j, "sample_type", r->opt.sample_type);
         pw_json_kstr(&j, "unit", r->opt.output_unit);
-        json_warnings(&j, &warn);
+        pw_view_json_warnings(&j, &warn);
         json_nodes(&j, r, g);
         pw_json_kint(&j, "edges", info.edges);
         pw_json_kdouble(&j, "width", info.width_pt);

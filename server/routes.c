@@ -248,9 +248,10 @@ static const struct pw_profile *lookup(struct pw_app *app, const char *id, char 
 
 /* --- responses --- */
 
-static void respond_error(struct pw_response *r, bool json, int status, const char *msg)
+void pw_response_error(struct pw_response *r, bool json, int status, const char *msg)
 {
     r->status = status;
+    r->cache_control = "no-cache";
     pw_buf_reset(&r->buf);
     r->data = NULL;
     if (json) {
@@ -271,7 +272,7 @@ static void respond_error(struct pw_response *r, bool json, int status, const ch
 
 static void respond_err(struct pw_response *r, bool json, const struct pw_err *err)
 {
-    respond_error(r, json, pw_http_status(err->code), err->msg);
+    pw_response_error(r, json, pw_http_status(err->code), err->msg);
 }
 
 static const struct pw_asset *find_asset(const char *name)
@@ -366,7 +367,7 @@ static void serve_page(struct ctx *c, struct pw_response *r)
 {
     const struct pw_asset *page = find_asset("index.html");
     if (!page) {
-        respond_error(r, false, 500, "the page is missing from this build");
+        pw_response_error(r, false, 500, "the page is missing from this build");
         return;
     }
     r->content_type = "text/html; charset=utf-8";
@@ -460,7 +461,7 @@ static void serve_view(struct ctx *c, const struct view_route *v, struct pw_resp
     if (v->fn(&a, &r->buf, &err)) {
         respond_err(r, true, &err);
     } else if (r->buf.overflow) {
-        respond_error(r, true, 413, "the view is too large to send: narrow it with a filter");
+        pw_response_error(r, true, 413, "the view is too large to send: narrow it with a filter");
     } else {
         pw_buf_addc(&r->buf, '\n');
     }
@@ -545,7 +546,7 @@ static void serve_download(struct ctx *c, struct pw_response *r)
             free(data);
             status = r->buf.overflow ? 413 : 200;
             if (r->buf.overflow)
-                respond_error(r, false, 413, "the profile is too large to download");
+                pw_response_error(r, false, 413, "the profile is too large to download");
         } else {
             respond_err(r, false, &err);
             status = r->status;
@@ -578,7 +579,7 @@ static void serve_ui(struct ctx *c, struct pw_response *r)
             return;
         }
     }
-    respond_error(r, false, 404, "no such view");
+    pw_response_error(r, false, 404, "no such view");
 }
 
 static void serve_api(struct ctx *c, struct pw_response *r)
@@ -593,14 +594,14 @@ static void serve_api(struct ctx *c, struct pw_response *r)
             return;
         }
     }
-    respond_error(r, true, 404, "no such API route");
+    pw_response_error(r, true, 404, "no such API route");
 }
 
 static void serve_static(const char *name, struct pw_response *r)
 {
     const struct pw_asset *a = find_asset(name);
     if (!a || strchr(name, '/')) {
-        respond_error(r, false, 404, "no such file");
+        pw_response_error(r, false, 404, "no such file");
         return;
     }
     r->content_type = mime_type(name);
@@ -625,13 +626,13 @@ static void dispatch(struct ctx *c, const struct pw_request *req, struct pw_resp
     const char *path = req->path ? req->path : "/";
     bool api = strncmp(path, "/api/", 5) == 0 || strstr(path, "/api/") != NULL;
     if (app->local_only && !req->client_is_local) {
-        respond_error(r, api, 403, "permission denied");
+        pw_response_error(r, api, 403, "permission denied");
         return;
     }
     if (app->hook && app->hook(app->hook_ctx, req, r))
         return;
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-        respond_error(r, api, 405, "method not allowed");
+        pw_response_error(r, api, 405, "method not allowed");
         return;
     }
     if (strncmp(path, "/static/", 8) == 0) {
@@ -648,7 +649,7 @@ static void dispatch(struct ctx *c, const struct pw_request *req, struct pw_resp
         size_t n = slash ? (size_t)(slash - id) : strlen(id);
         char *idc = pw_arena_strndup(req->arena, id, n);
         if (!pw_id_valid(idc)) {
-            respond_error(r, api, 404, "bad profile id in the URL");
+            pw_response_error(r, api, 404, "bad profile id in the URL");
             return;
         }
         c->id = idc;
@@ -678,7 +679,7 @@ static void dispatch(struct ctx *c, const struct pw_request *req, struct pw_resp
         serve_api(c, r);
         return;
     }
-    respond_error(r, api, 404, "not found");
+    pw_response_error(r, api, 404, "not found");
 }
 
 void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_response *r)

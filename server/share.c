@@ -126,25 +126,9 @@ bool pw_same_origin(const char *origin, const char *host)
 
 /* --- responses --- */
 
-static void json_error(struct pw_response *r, int status, const char *msg)
-{
-    r->status = status;
-    r->content_type = "application/json";
-    r->cache_control = "no-cache";
-    r->data = NULL;
-    pw_buf_reset(&r->buf);
-    struct pw_json j;
-    pw_json_init(&j, &r->buf);
-    pw_json_obj_begin(&j);
-    pw_json_kstr(&j, "error", msg);
-    pw_json_kint(&j, "status", status);
-    pw_json_obj_end(&j);
-    pw_buf_addc(&r->buf, '\n');
-}
-
 static void err_response(struct pw_response *r, const struct pw_err *err)
 {
-    json_error(r, err->code == PW_EIO ? 502 : pw_http_status(err->code), err->msg);
+    pw_response_error(r, true, pw_http_status(err->code), err->msg);
 }
 
 static const struct pw_asset *asset(const char *name)
@@ -227,7 +211,7 @@ static void unauthorized(const struct pw_request *req, bool api, const char *why
                          struct pw_response *r)
 {
     if (api) {
-        json_error(r, 401, why);
+        pw_response_error(r, true, 401, why);
         return;
     }
     r->status = 401;
@@ -316,7 +300,7 @@ static void keep_all(struct pw_share *s, struct incoming *in, size_t n, struct p
 static void upload(struct pw_share *s, const struct pw_request *req, struct pw_response *r)
 {
     if (!req->body || req->body_len == 0) {
-        json_error(r, 400,
+        pw_response_error(r, true, 400,
                    "empty upload: send the profile as the request body "
                    "(curl --data-binary @FILE) or as multipart/form-data files");
         return;
@@ -342,7 +326,7 @@ static void upload(struct pw_share *s, const struct pw_request *req, struct pw_r
             n++;
         }
         if (!n) {
-            json_error(r, 400, "multipart upload without a file part (a part with a filename)");
+            pw_response_error(r, true, 400, "multipart upload without a file part (a part with a filename)");
             return;
         }
     } else {
@@ -365,7 +349,7 @@ static void fetch(struct pw_share *s, const struct pw_request *req, struct pw_re
     if (req->body_len && req->content_type &&
         !strncasecmp(req->content_type, "application/x-www-form-urlencoded", 33)) {
         if (memchr(req->body, 0, req->body_len)) {
-            json_error(r, 400, "form body contains a NUL byte");
+            pw_response_error(r, true, 400, "form body contains a NUL byte");
             return;
         }
         char *text = pw_arena_strndup(req->arena, (const char *)req->body, req->body_len);
@@ -384,14 +368,14 @@ static void fetch(struct pw_share *s, const struct pw_request *req, struct pw_re
         long v = strtol(secs, &end, 10);
         if (*end || v < 0 || v > PW_MAX_FETCH_SECONDS) {
             pw_params_release(&form);
-            json_error(r, 400, "seconds: want a whole number of seconds from 0 to 3600");
+            pw_response_error(r, true, 400, "seconds: want a whole number of seconds from 0 to 3600");
             return;
         }
         seconds = (int)v;
     }
     if (!url || !*url) {
         pw_params_release(&form);
-        json_error(r, 400,
+        pw_response_error(r, true, 400,
                    "fetch needs url= (a net/http/pprof endpoint such as "
                    "http://host:6060/debug/pprof/heap)");
         return;
@@ -399,7 +383,7 @@ static void fetch(struct pw_share *s, const struct pw_request *req, struct pw_re
     for (const char *p = url; *p; p++) {
         if ((unsigned char)*p <= ' ' || *p == 0x7f) {
             pw_params_release(&form);
-            json_error(r, 400, "url contains spaces or control characters");
+            pw_response_error(r, true, 400, "url contains spaces or control characters");
             return;
         }
     }
@@ -487,7 +471,7 @@ bool pw_share_route(struct pw_share *s, const struct pw_request *req, struct pw_
     if (!strcmp(path, "/start")) {
         const struct pw_asset *page = asset("index.html");
         if (!page || !get) {
-            json_error(r, page ? 405 : 500, page ? "method not allowed" : "no page in build");
+            pw_response_error(r, true, page ? 405 : 500, page ? "method not allowed" : "no page in build");
             return true;
         }
         r->content_type = "text/html; charset=utf-8";
@@ -501,18 +485,18 @@ bool pw_share_route(struct pw_share *s, const struct pw_request *req, struct pw_
         if (get)
             list(s, req, r);
         else
-            json_error(r, 405, "method not allowed");
+            pw_response_error(r, true, 405, "method not allowed");
         return true;
     }
     bool is_upload = !strcmp(path, "/api/upload"), is_fetch = !strcmp(path, "/api/fetch");
     if (!is_upload && !is_fetch)
         return false;
     if (!post) {
-        json_error(r, 405, is_upload ? "upload with POST" : "fetch with POST");
+        pw_response_error(r, true, 405, is_upload ? "upload with POST" : "fetch with POST");
         return true;
     }
     if (!pw_same_origin(req->origin, req->host)) {
-        json_error(r, 403, "cross-origin upload or fetch refused");
+        pw_response_error(r, true, 403, "cross-origin upload or fetch refused");
         return true;
     }
     if (!authorized(s, req)) {
@@ -523,7 +507,7 @@ bool pw_share_route(struct pw_share *s, const struct pw_request *req, struct pw_
         return true;
     }
     if (!s->o.store) {
-        json_error(r, 503,
+        pw_response_error(r, true, 503,
                    "this pprofweb has no profile store (see -store): uploads and "
                    "fetches are off");
         return true;

@@ -19,7 +19,7 @@
 #include "pprofweb/report.h"
 
 /* Writes a percentage as pprof formats it, without its padding. */
-static void json_pct(struct pw_json *j, int64_t v, int64_t total)
+void pw_view_json_pct(struct pw_json *j, int64_t v, int64_t total)
 {
     char tmp[PW_PERCENT_MAX];
     const char *s = pw_percentage(tmp, v, total);
@@ -38,7 +38,7 @@ static void json_lines(struct pw_json *j, const char *key, const char **lines, s
 }
 
 /* Warnings pprof prints on stderr, one per line, as an array. */
-static void json_warnings(struct pw_json *j, const struct pw_buf *warn)
+void pw_view_json_warnings(struct pw_json *j, const struct pw_buf *warn)
 {
     pw_json_key(j, "warnings");
     pw_json_arr_begin(j);
@@ -54,7 +54,7 @@ static void json_warnings(struct pw_json *j, const struct pw_buf *warn)
 }
 
 /* Fields every view document starts with. */
-static void json_common(struct pw_json *j, const struct pw_view_args *a, const char *view)
+void pw_view_json_common(struct pw_json *j, const struct pw_view_args *a, const char *view)
 {
     pw_json_kstr(j, "view", view);
     pw_json_kstr(j, "id", a->id);
@@ -169,7 +169,7 @@ int pw_view_meta(const struct pw_view_args *a, struct pw_buf *out, struct pw_err
     struct pw_json j;
     pw_json_init(&j, out);
     pw_json_obj_begin(&j);
-    json_common(&j, a, "meta");
+    pw_view_json_common(&j, a, "meta");
     struct pw_buf q;
     pw_buf_init(&q, 1 << 20);
     pw_query_format(a->base, NULL, &q);
@@ -262,9 +262,9 @@ int pw_view_top(const struct pw_view_args *a, struct pw_buf *out, struct pw_err 
     struct pw_json j;
     pw_json_init(&j, out);
     pw_json_obj_begin(&j);
-    json_common(&j, a, "top");
+    pw_view_json_common(&j, a, "top");
     json_report_header(&j, r);
-    json_warnings(&j, &warn);
+    pw_view_json_warnings(&j, &warn);
     pw_json_key(&j, "rows");
     pw_json_arr_begin(&j);
     int64_t sum = 0;
@@ -278,13 +278,13 @@ int pw_view_top(const struct pw_view_args *a, struct pw_buf *out, struct pw_err 
         pw_json_kint(&j, "flat", it->flat);
         pw_json_kstr(&j, "flat_fmt", it->flat_fmt);
         pw_json_key(&j, "flat_pct");
-        json_pct(&j, it->flat, r->total);
+        pw_view_json_pct(&j, it->flat, r->total);
         pw_json_key(&j, "sum_pct");
-        json_pct(&j, sum, r->total);
+        pw_view_json_pct(&j, sum, r->total);
         pw_json_kint(&j, "cum", it->cum);
         pw_json_kstr(&j, "cum_fmt", it->cum_fmt);
         pw_json_key(&j, "cum_pct");
-        json_pct(&j, it->cum, r->total);
+        pw_view_json_pct(&j, it->cum, r->total);
         pw_json_obj_end(&j);
     }
     pw_json_arr_end(&j);
@@ -314,7 +314,7 @@ static void json_edges(struct pw_json *j, struct pw_report *r, const char *key,
         pw_json_kint(j, "weight", e->weight);
         pw_json_kstr(j, "weight_fmt", pw_report_format_value(r, e->weight, v));
         pw_json_key(j, "pct");
-        json_pct(j, e->weight, cum);
+        pw_view_json_pct(j, e->weight, cum);
         if (e->is_inline)
             pw_json_kbool(j, "inline", true);
         pw_json_obj_end(j);
@@ -340,9 +340,9 @@ int pw_view_peek(const struct pw_view_args *a, struct pw_buf *out, struct pw_err
     struct pw_json j;
     pw_json_init(&j, out);
     pw_json_obj_begin(&j);
-    json_common(&j, a, "peek");
+    pw_view_json_common(&j, a, "peek");
     json_report_header(&j, r);
-    json_warnings(&j, &warn);
+    pw_view_json_warnings(&j, &warn);
     pw_json_key(&j, "entries");
     pw_json_arr_begin(&j);
     struct pw_edge **tmp = NULL;
@@ -362,13 +362,13 @@ int pw_view_peek(const struct pw_view_args *a, struct pw_buf *out, struct pw_err
         pw_json_kint(&j, "flat", flat);
         pw_json_kstr(&j, "flat_fmt", pw_report_format_value(r, flat, f));
         pw_json_key(&j, "flat_pct");
-        json_pct(&j, flat, r->total);
+        pw_view_json_pct(&j, flat, r->total);
         pw_json_key(&j, "sum_pct");
-        json_pct(&j, sum, r->total);
+        pw_view_json_pct(&j, sum, r->total);
         pw_json_kint(&j, "cum", cum);
         pw_json_kstr(&j, "cum_fmt", pw_report_format_value(r, cum, c));
         pw_json_key(&j, "cum_pct");
-        json_pct(&j, cum, r->total);
+        pw_view_json_pct(&j, cum, r->total);
         json_edges(&j, r, "callers", &n->in, tmp, cum, true);
         json_edges(&j, r, "callees", &n->out, tmp, cum, false);
         pw_json_obj_end(&j);
@@ -403,9 +403,9 @@ int pw_view_source(const struct pw_view_args *a, struct pw_buf *out, struct pw_e
         struct pw_json j;
         pw_json_init(&j, out);
         pw_json_obj_begin(&j);
-        json_common(&j, a, "source");
+        pw_view_json_common(&j, a, "source");
         json_report_header(&j, r);
-        json_warnings(&j, &warn);
+        pw_view_json_warnings(&j, &warn);
         pw_json_key(&j, "text");
         pw_json_strn(&j, text.data ? text.data : "", text.len);
         pw_json_obj_end(&j);

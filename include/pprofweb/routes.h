@@ -55,6 +55,9 @@ struct pw_response {
 
 void pw_response_init(struct pw_response *r);
 void pw_response_release(struct pw_response *r);
+/* Makes r an error response: status and msg, as JSON {"error", "status"} (json) or plain text.
+ * Drops any body r had. */
+void pw_response_error(struct pw_response *r, bool json, int status, const char *msg);
 /* The body to send (data or buf), and its length. */
 const void *pw_response_body(const struct pw_response *r, size_t *len);
 

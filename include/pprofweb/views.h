@@ -40,4 +40,13 @@ int pw_view_graph(const struct pw_view_args *a, struct pw_buf *out, struct pw_er
  * a view; used to answer a page request with 400 before its data is fetched. */
 int pw_view_check(const struct pw_view_args *a, struct pw_err *err);
 
+/* Pieces every view document shares (views_json.c), for the view modules. */
+struct pw_json;
+/* "view", "id", "name" and "query" (the effective settings), which every view starts with. */
+void pw_view_json_common(struct pw_json *j, const struct pw_view_args *a, const char *view);
+/* "warnings": what pprof prints on stderr (warn, one per line), as an array. */
+void pw_view_json_warnings(struct pw_json *j, const struct pw_buf *warn);
+/* A percentage as pprof formats it, without its padding, as a string value. */
+void pw_view_json_pct(struct pw_json *j, int64_t v, int64_t total);
+
 #endif
