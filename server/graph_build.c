@@ -140,8 +140,10 @@ static struct pw_node *new_node(struct builder *b, uint32_t info)
     struct pw_graph *g = b->g;
     struct pw_node *n = pw_arena_calloc(&g->arena, 1, sizeof *n);
     to_node_info(b, &b->infos.k[info], &n->info);
-    n->printable_name = pw_node_info_printable_name(&n->info, &g->arena);
-    n->sort_key = pw_node_info_sort_key(&n->info, &g->arena);
+    if (!b->o->values_only) {
+        n->printable_name = pw_node_info_printable_name(&n->info, &g->arena);
+        n->sort_key = pw_node_info_sort_key(&n->info, &g->arena);
+    }
     n->id = (uint32_t)g->n_all;
     PW_GROW(g->all, g->cap_all, g->n_all + 1);
     g->all[g->n_all++] = n;
@@ -426,6 +428,36 @@ struct hot_edge {
     bool residual, is_inline;
 };
 
+/* Set in a frame's node id when the graph keeps the edges into that node. */
+#define EDGES_IN (1u << 31)
+
+/* The node id of every location line (PW_NONE: not in the graph), with EDGES_IN as the build
+ * wants: on every node, on the nodes some location has as an inlined frame (not its last line),
+ * or on none. */
+static uint32_t *frame_nodes(struct builder *b)
+{
+    const struct pw_profile *p = b->p;
+    size_t total = b->loc_start[p->n_locations];
+    uint32_t *loc_id = pw_xmalloc((total ? total : 1) * sizeof *loc_id);
+    for (size_t i = 0; i < total; i++)
+        loc_id[i] = b->loc_nodes[i] ? b->loc_nodes[i]->id : PW_NONE;
+    if (b->o->edges == PW_EDGES_NONE)
+        return loc_id;
+    bool *edges_in = pw_xcalloc(b->g->n_all ? b->g->n_all : 1, sizeof *edges_in);
+    for (uint32_t l = 0; l < p->n_locations; l++) {
+        uint32_t start = b->loc_start[l], cnt = b->loc_start[l + 1] - start;
+        for (uint32_t ni = 0; ni < cnt; ni++)
+            if (loc_id[start + ni] != PW_NONE &&
+                (b->o->edges == PW_EDGES_ALL || ni != cnt - 1))
+                edges_in[loc_id[start + ni]] = true;
+    }
+    for (size_t i = 0; i < total; i++)
+        if (loc_id[i] != PW_NONE && edges_in[loc_id[i]])
+            loc_id[i] |= EDGES_IN;
+    free(edges_in);
+    return loc_id;
+}
+
 static void build_graph(struct builder *b)
 {
     const struct pw_profile *p = b->p;
@@ -434,10 +466,7 @@ static void build_graph(struct builder *b)
     struct pw_buf tmp;
     pw_buf_init(&tmp, 0);
     create_nodes(b);
-    size_t total = b->loc_start[p->n_locations];
-    uint32_t *loc_id = pw_xmalloc((total ? total : 1) * sizeof *loc_id);
-    for (size_t i = 0; i < total; i++)
-        loc_id[i] = b->loc_nodes[i] ? b->loc_nodes[i]->id : PW_NONE;
+    uint32_t *loc_id = frame_nodes(b);
     struct hot_node *hn = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof *hn);
     struct hot_edge *he = NULL;
     size_t cap_he = 0;
@@ -448,7 +477,7 @@ static void build_graph(struct builder *b)
             continue;
         gen++; /* at most one per sample: n_samples < 2^32 */
         bool tags = false;
-        if (!b->o->nodes_only) {
+        if (!b->o->no_tags) {
             sample_labels(b, smp, &s, &tmp);
             tags = s.has_labels || s.n_nums;
         }
@@ -463,6 +492,8 @@ static void build_graph(struct builder *b)
                     residual = true;
                     continue;
                 }
+                bool edges_in = n & EDGES_IN;
+                n &= ~EDGES_IN;
                 struct hot_node *h = &hn[n];
                 if (h->mark != gen) {
                     h->mark = gen;
@@ -471,7 +502,7 @@ static void build_graph(struct builder *b)
                     if (tags)
                         add_sample(b, g->all[n], &s, false, false, true);
                 }
-                if (parent != PW_NONE && n != parent && !b->o->nodes_only) {
+                if (parent != PW_NONE && n != parent && edges_in) {
                     struct hot_node *hp = &hn[parent];
                     uint32_t e = hp->last_edge;
                     if (!e || he[e - 1].dest != n) {

@@ -103,10 +103,19 @@ static void format_tag(char *dst, size_t cap, int64_t value, const char *unit, v
     pw_scaled_label(dst, cap, value, unit, r->opt.output_unit);
 }
 
+/* What of pprof's graph a report needs (see pw_graph_options). */
+struct graph_parts {
+    enum pw_graph_edges edges;
+    bool no_tags, values_only;
+};
+static const struct graph_parts ALL_PARTS = {PW_EDGES_ALL, false, false};
+static const struct graph_parts NODES_ONLY = {PW_EDGES_NONE, true, false};
+static const struct graph_parts VALUES_ONLY = {PW_EDGES_NONE, true, true};
+
 /* pprof's Report.newGraph: cleans file names, then builds the graph of the report's samples
  * (only "bytes" numeric labels, no diff-base label), restricted to kept when not NULL. */
 static struct pw_graph *new_graph(struct pw_report *r, const struct pw_node_set *kept,
-                                  bool nodes_only)
+                                  struct graph_parts parts)
 {
     struct pw_profile *p = r->prof;
     const struct pw_report_options *o = &r->opt;
@@ -134,14 +143,16 @@ static struct pw_graph *new_graph(struct pw_report *r, const struct pw_node_set 
         .call_tree = o->call_tree && callgraph_format,
         .drop_negative = o->drop_negative,
         .kept_nodes = kept,
-        .nodes_only = nodes_only,
+        .edges = parts.edges,
+        .no_tags = parts.no_tags,
+        .values_only = parts.values_only,
     };
     return pw_graph_new(p, &go);
 }
 
 struct pw_graph *pw_report_new_graph(struct pw_report *r)
 {
-    return new_graph(r, NULL, false);
+    return new_graph(r, NULL, NODES_ONLY);
 }
 
 /* pprof's newTrimmedGraph: drops nodes under the node fraction, keeps the top nodecount nodes,
@@ -152,8 +163,15 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
     bool visual = o->format == PW_REPORT_DOT;
     bool call_tree = o->call_tree && visual;
     /* Which nodes pass the node fraction needs only their values: edges and tags, the costly
-     * part on large profiles, are built once the kept nodes are known. */
-    struct pw_graph *g = new_graph(r, NULL, !call_tree);
+     * part on large profiles, are built once the kept nodes are known, and only where the
+     * report shows them: the text report needs only the edges that tell inlined calls, the
+     * tree (peek) no tags. */
+    struct graph_parts parts = ALL_PARTS;
+    if (o->format == PW_REPORT_TEXT)
+        parts = (struct graph_parts){PW_EDGES_INLINE, true, false};
+    else if (o->format == PW_REPORT_TREE)
+        parts = (struct graph_parts){PW_EDGES_ALL, true, false};
+    struct pw_graph *g = new_graph(r, NULL, call_tree ? ALL_PARTS : VALUES_ONLY);
     int64_t total_value, cum;
     pw_nodes_sum(g->nodes, g->n_nodes, &total_value, &cum);
     int64_t node_cutoff = abs64((int64_t)((double)total_value * o->nodefraction));
@@ -173,12 +191,12 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
             bool dropped = pw_node_set_count(kept) != g->n_nodes;
             r->dropped_nodes = dropped ? (int)(g->n_nodes - pw_node_set_count(kept)) : 0;
             pw_graph_free(g);
-            g = new_graph(r, dropped ? kept : NULL, false);
+            g = new_graph(r, dropped ? kept : NULL, parts);
             pw_node_set_free(kept);
         }
     } else if (!call_tree) {
         pw_graph_free(g);
-        g = new_graph(r, NULL, false);
+        g = new_graph(r, NULL, parts);
     }
     r->orig_count = (int)g->n_nodes;
 
@@ -198,7 +216,7 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
             struct pw_node_set *kept = pw_graph_select_top_nodes(g, o->nodecount, visual);
             if (pw_node_set_count(kept) != g->n_nodes) {
                 pw_graph_free(g);
-                g = new_graph(r, kept, false);
+                g = new_graph(r, kept, parts);
                 pw_graph_sort_nodes(g, o->cum_sort, visual);
             }
             pw_node_set_free(kept);

@@ -150,9 +150,14 @@ struct pw_graph_options {
     bool obj_names;      /* always keep the object file name */
     bool orig_fn_names;  /* keep system (mangled) names */
     bool call_tree;      /* build a tree instead of a graph */
-    /* Only the nodes' flat and cum: no edges and no tags (a graph built to choose which nodes
-     * to keep, then rebuilt). Ignored with call_tree. */
-    bool nodes_only;
+    /* What a graph holds beside the nodes' flat and cum, when not all of pprof's graph is
+     * needed (ignored with call_tree). Edges: PW_EDGES_ALL as pprof; PW_EDGES_INLINE only the
+     * edges into nodes that some location has as an inlined frame, enough for the text report's
+     * "(inline)" labels as the other nodes' edges are never inline; PW_EDGES_NONE. */
+    enum pw_graph_edges { PW_EDGES_ALL = 0, PW_EDGES_INLINE, PW_EDGES_NONE } edges;
+    bool no_tags;     /* no label or numeric tags */
+    bool values_only; /* nodes without printable names or sort keys: a graph built only to
+                       * choose which nodes to keep, then rebuilt */
     bool drop_negative;  /* drop nodes with negative values */
     const struct pw_node_set *kept_nodes; /* only nodes in this set; NULL for all */
 };

@@ -119,7 +119,8 @@ const char *pw_report_format_value(const struct pw_report *r, int64_t v, char ds
 struct pw_graph *pw_report_graph(struct pw_report *r);
 
 /* pprof's newGraph(nil): the untrimmed graph of the report, nodes in creation order, output
- * unit untouched. The caller frees it with pw_graph_free(). */
+ * unit untouched; its nodes only (no edges, no tags: what the source listing reads). The caller
+ * frees it with pw_graph_free(). */
 struct pw_graph *pw_report_new_graph(struct pw_report *r);
 
 /* Header lines (pprof's ProfileLabels and reportLabels). Each returns an arena array of n lines
