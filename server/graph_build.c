@@ -7,6 +7,7 @@
  * The graph owns everything it creates (arena plus arrays); strings of the profile are borrowed,
  * so the profile must outlive the graph. Go's map iteration order is random; here nodes, edges
  * and tags keep creation order, and every output that depends on order sorts first. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,21 +414,6 @@ static void add_edge_weight(struct pw_edge *e, int64_t dw, int64_t w, bool resid
         e->is_inline = false;
 }
 
-/* Per-node and per-edge values the sample loop touches, packed by id: the loop visits millions
- * of frames in random node order, and full node structs do not stay in cache. */
-struct hot_node {
-    int64_t cum, cum_div;
-    uint32_t mark;      /* generation of the last sample that counted this node */
-    uint32_t last_edge; /* id + 1 of the out-edge used last: stacks of consecutive samples share
-                         * most frames, so this usually saves the hash lookup */
-};
-
-struct hot_edge {
-    uint32_t dest, mark;
-    int64_t weight, weight_div;
-    bool residual, is_inline;
-};
-
 /* Set in a frame's node id when the graph keeps the edges into that node. */
 #define EDGES_IN (1u << 31)
 
@@ -458,26 +444,54 @@ static uint32_t *frame_nodes(struct builder *b)
     return loc_id;
 }
 
-static void build_graph(struct builder *b)
+/* Per-node and per-edge values the sample loop touches, packed by id: the loop visits millions
+ * of frames in random node order, and full node structs do not stay in cache. */
+struct hot_node {
+    int64_t cum, cum_div, flat, flat_div;
+    uint32_t mark;      /* generation of the last sample that counted this node */
+    uint32_t last_edge; /* index + 1 of the out-edge used last: stacks of consecutive samples
+                         * share most frames, so this usually saves the hash lookup */
+};
+
+struct hot_edge {
+    uint32_t src, dest, mark;
+    int64_t weight, weight_div;
+    bool residual, is_inline;
+};
+
+/* The sample loop over samples [from, to): node weights and edges found, in first-seen order.
+ * Large profiles run in two parts on two threads; as each part keeps its edges in first-seen
+ * order, adding the first part's edges and then the second's creates them in the order one
+ * loop would. Tags are added only by a single part (they share the graph's tables). */
+struct loop_part {
+    struct builder *b;
+    const uint32_t *loc_id;
+    size_t from, to;
+    bool tags;
+    struct hot_node *hn;
+    struct hot_edge *he;
+    size_t n_he, cap_he;
+    struct gx_u64map edge_map; /* parent << 32 | dest -> index + 1 in he */
+};
+
+static void *run_part(void *arg)
 {
+    struct loop_part *lp = arg;
+    struct builder *b = lp->b;
     const struct pw_profile *p = b->p;
-    struct pw_graph *g = b->g;
+    const uint32_t *loc_id = lp->loc_id;
+    struct hot_node *hn = lp->hn;
     struct sample_ctx s = {0};
     struct pw_buf tmp;
     pw_buf_init(&tmp, 0);
-    create_nodes(b);
-    uint32_t *loc_id = frame_nodes(b);
-    struct hot_node *hn = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof *hn);
-    struct hot_edge *he = NULL;
-    size_t cap_he = 0;
     uint32_t gen = 0;
-    for (size_t si = 0; si < p->n_samples; si++) {
+    for (size_t si = lp->from; si < lp->to; si++) {
         const struct pw_sample *smp = &p->samples[si];
         if (!sample_weight(b->o, smp, &s))
             continue;
         gen++; /* at most one per sample: n_samples < 2^32 */
         bool tags = false;
-        if (!b->o->no_tags) {
+        if (lp->tags) {
             sample_labels(b, smp, &s, &tmp);
             tags = s.has_labels || s.n_nums;
         }
@@ -500,26 +514,27 @@ static void build_graph(struct builder *b)
                     h->cum += s.w;
                     h->cum_div += s.dw;
                     if (tags)
-                        add_sample(b, g->all[n], &s, false, false, true);
+                        add_sample(b, b->g->all[n], &s, false, false, true);
                 }
                 if (parent != PW_NONE && n != parent && edges_in) {
                     struct hot_node *hp = &hn[parent];
                     uint32_t e = hp->last_edge;
-                    if (!e || he[e - 1].dest != n) {
-                        uint32_t *slot = gx_u64map_get(&b->pv->edge_map,
+                    if (!e || lp->he[e - 1].dest != n) {
+                        uint32_t *slot = gx_u64map_get(&lp->edge_map,
                                                        ((uint64_t)parent << 32) | n);
                         e = slot ? *slot : 0;
                     }
                     bool is_inline = ni != cnt - 1;
                     if (!e) {
-                        struct pw_edge *pe = pw_graph_add_to_edge(g, g->all[parent], g->all[n],
-                                                                  0, 0, residual, is_inline);
-                        PW_GROW(he, cap_he, g->n_edges);
-                        e = pe->id + 1;
-                        he[e - 1] = (struct hot_edge){
-                            .dest = n, .residual = residual, .is_inline = is_inline};
+                        PW_GROW(lp->he, lp->cap_he, lp->n_he + 1);
+                        lp->he[lp->n_he] = (struct hot_edge){
+                            .src = parent, .dest = n, .residual = residual,
+                            .is_inline = is_inline};
+                        gx_u64map_put(&lp->edge_map, ((uint64_t)parent << 32) | n,
+                                      (uint32_t)lp->n_he);
+                        e = (uint32_t)++lp->n_he;
                     }
-                    struct hot_edge *x = &he[e - 1];
+                    struct hot_edge *x = &lp->he[e - 1];
                     if (x->mark != gen) {
                         x->mark = gen;
                         x->weight += s.w;
@@ -533,24 +548,78 @@ static void build_graph(struct builder *b)
                 residual = false;
             }
         }
-        if (parent != PW_NONE && !residual)
-            add_sample(b, g->all[parent], &s, true, true, tags);
+        if (parent != PW_NONE && !residual) {
+            hn[parent].flat += s.w;
+            hn[parent].flat_div += s.dw;
+            if (tags)
+                add_sample(b, b->g->all[parent], &s, true, false, true);
+        }
     }
-    for (size_t i = 0; i < g->n_all; i++) {
-        g->all[i]->cum = hn[i].cum;
-        g->all[i]->cum_div = hn[i].cum_div;
-    }
-    for (size_t i = 0; i < g->n_edges; i++) {
-        g->edges[i]->weight = he[i].weight;
-        g->edges[i]->weight_div = he[i].weight_div;
-        g->edges[i]->residual = he[i].residual;
-        g->edges[i]->is_inline = he[i].is_inline;
-    }
-    free(he);
-    free(hn);
-    free(loc_id);
     free(s.nums);
     pw_buf_release(&tmp);
+    return NULL;
+}
+
+/* Below this many samples one thread does the loop. */
+#ifndef PARALLEL_MIN_SAMPLES
+#define PARALLEL_MIN_SAMPLES 20000
+#endif
+
+static bool has_labels(const struct pw_profile *p)
+{
+    for (size_t i = 0; i < p->n_samples; i++)
+        if (p->samples[i].n_labels)
+            return true;
+    return false;
+}
+
+static void build_graph(struct builder *b)
+{
+    const struct pw_profile *p = b->p;
+    struct pw_graph *g = b->g;
+    create_nodes(b);
+    uint32_t *loc_id = frame_nodes(b);
+    bool tags = !b->o->no_tags && has_labels(p);
+    size_t n_parts = !tags && p->n_samples >= PARALLEL_MIN_SAMPLES ? 2 : 1;
+    struct loop_part parts[2];
+    for (size_t i = 0; i < n_parts; i++)
+        parts[i] = (struct loop_part){
+            .b = b,
+            .loc_id = loc_id,
+            .from = p->n_samples * i / n_parts,
+            .to = p->n_samples * (i + 1) / n_parts,
+            .tags = tags,
+            .hn = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof(struct hot_node)),
+        };
+    pthread_t helper;
+    bool threaded = n_parts == 2 && pthread_create(&helper, NULL, run_part, &parts[1]) == 0;
+    run_part(&parts[0]);
+    if (threaded)
+        pthread_join(helper, NULL);
+    else if (n_parts == 2)
+        run_part(&parts[1]);
+    for (size_t i = 0; i < g->n_all; i++) {
+        struct pw_node *n = g->all[i];
+        for (size_t k = 0; k < n_parts; k++) {
+            const struct hot_node *h = &parts[k].hn[i];
+            n->cum += h->cum;
+            n->cum_div += h->cum_div;
+            n->flat += h->flat;
+            n->flat_div += h->flat_div;
+        }
+    }
+    for (size_t k = 0; k < n_parts; k++) {
+        struct loop_part *lp = &parts[k];
+        for (size_t i = 0; i < lp->n_he; i++) {
+            const struct hot_edge *x = &lp->he[i];
+            pw_graph_add_to_edge(g, g->all[x->src], g->all[x->dest], x->weight_div, x->weight,
+                                 x->residual, x->is_inline);
+        }
+        free(lp->hn);
+        free(lp->he);
+        gx_u64map_release(&lp->edge_map);
+    }
+    free(loc_id);
 }
 
 static void build_tree(struct builder *b)

@@ -1,6 +1,7 @@
 /* Unit tests for the graph (graph_build.c, graph_trim.c, graph_tables.c): flat/cum aggregation,
  * recursion counted once, inlined frames, line granularity, kept-node filtering with residual
  * edges, label tags, pprof's orders and trimming, and ShortenFunctionName. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "harness.h"
@@ -375,6 +376,62 @@ static void test_dot(void)
     pw_profile_free(p);
 }
 
+/* A profile large enough for the graph's two-thread sample loop: the same graph, node for node
+ * and edge for edge in creation order, as the one-thread loop (which a label forces, as tags are
+ * added by one thread only). */
+static void test_two_part_loop(void)
+{
+    struct pw_profile *p = pw_profile_new();
+    struct pw_value_type vt = {pw_intern_cstr(p, "cpu"), pw_intern_cstr(p, "nanoseconds")};
+    pw_set_sample_types(p, &vt, 1);
+    enum { N_FUNCS = 300, N_SAMPLES = 40000 };
+    for (int i = 0; i < N_FUNCS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "pkg.f%d", i);
+        add_func(p, name, "/src/f.go");
+        add_loc(p, 0x1000 + (uint64_t)i, 1, (uint32_t[]){(uint32_t)i}, (int64_t[]){i});
+    }
+    /* Stacks from a fixed pseudo-random walk; the second half of the samples reaches edges the
+     * first half never has. */
+    uint32_t seed = 1;
+    for (int s = 0; s < N_SAMPLES; s++) {
+        uint32_t locs[12];
+        int depth = 2 + s % 10;
+        uint32_t f = (uint32_t)(s % 7);
+        for (int d = depth; d-- > 0;) {
+            seed = seed * 1103515245u + 12345u;
+            locs[d] = f;
+            f = (f + 1 + (seed >> 16) % (s < N_SAMPLES / 2 ? 20 : 40)) % N_FUNCS;
+        }
+        add_sample(p, 1 + s % 5, depth, locs, s == N_SAMPLES - 1 ? "k" : NULL, "v");
+    }
+    struct pw_graph_options o = default_opts();
+    o.no_tags = true;
+    struct pw_graph *two = pw_graph_new(p, &o);
+    o.no_tags = false;
+    struct pw_graph *one = pw_graph_new(p, &o);
+    CHECK_INTEQ(two->n_nodes, one->n_nodes);
+    CHECK_INTEQ(two->n_edges, one->n_edges);
+    CHECK(two->n_edges > 1000, "%zu edges", two->n_edges);
+    int node_diffs = 0, edge_diffs = 0;
+    for (size_t i = 0; i < one->n_nodes && i < two->n_nodes; i++) {
+        const struct pw_node *a = one->nodes[i], *b = two->nodes[i];
+        node_diffs += strcmp(a->info.name, b->info.name) != 0 || a->flat != b->flat ||
+                      a->cum != b->cum || a->in.n != b->in.n || a->out.n != b->out.n;
+    }
+    for (size_t i = 0; i < one->n_edges && i < two->n_edges; i++) {
+        const struct pw_edge *a = one->edges[i], *b = two->edges[i];
+        edge_diffs += a->src->id != b->src->id || a->dest->id != b->dest->id ||
+                      a->weight != b->weight || a->residual != b->residual ||
+                      a->is_inline != b->is_inline;
+    }
+    CHECK_INTEQ(node_diffs, 0);
+    CHECK_INTEQ(edge_diffs, 0);
+    pw_graph_free(one);
+    pw_graph_free(two);
+    pw_profile_free(p);
+}
+
 int main(void)
 {
     test_dot_helpers();
@@ -386,5 +443,6 @@ int main(void)
     test_tags_sort();
     test_shorten();
     test_names();
+    test_two_part_loop();
     return harness_done();
 }
