@@ -1,6 +1,7 @@
 /* Unit tests for the graph (graph_build.c, graph_trim.c, graph_tables.c): flat/cum aggregation,
  * recursion counted once, inlined frames, line granularity, kept-node filtering with residual
- * edges, label tags, pprof's orders and trimming, and ShortenFunctionName. */
+ * edges, label tags, pprof's orders and trimming, ShortenFunctionName, and the two-thread
+ * sample loop. */
 #include <stdio.h>
 #include <stdlib.h>
 
