@@ -23,16 +23,12 @@ struct builder {
     struct gx_graph_priv *pv;
     const struct pw_profile *p;
     const struct pw_graph_options *o;
-    struct gx_infotab infos;
-    uint32_t *prof_str;   /* profile string -> graph string id + 1 */
-    uint32_t *clean_str;  /* profile file name -> cleaned graph string id + 1 */
-    uint8_t *info_kept;   /* per info: 0 unknown, 1 kept, 2 not kept */
-    size_t cap_info_kept;
+    const struct pw_graph_infos *li; /* o->infos, or own_li */
+    struct pw_graph_infos *own_li;
+    const uint32_t *loc_start;   /* li's: per location, first entry in loc_info / loc_nodes */
+    uint8_t *info_kept;          /* per info: 0 unknown, 1 kept, 2 not kept */
     struct pw_node **node_of_info; /* graph mode */
-    size_t cap_node_of_info;
     struct gx_u64map tree_map;   /* tree mode: (parent id + 1) << 32 | info -> node id */
-    uint32_t *loc_start;         /* per location: first entry in loc_info / loc_nodes */
-    uint32_t *loc_info;          /* info id per location line */
     struct pw_node **loc_nodes;  /* graph mode: node per location line */
     struct gx_u64map tag_class;  /* group << 32 | name -> class id */
     uint32_t n_classes;
@@ -50,70 +46,127 @@ struct num_tag {
     uint32_t class_id;
 };
 
-/* PW_GROW that zeroes the new elements. */
-static void grow_zero(void **arr, size_t *cap, size_t need, size_t elem)
-{
-    size_t old = *cap;
-    pw_grow(arr, cap, need, elem);
-    if (*cap > old)
-        memset((char *)*arr + old * elem, 0, (*cap - old) * elem);
-}
-#define GROW_ZERO(arr, cap, need) grow_zero((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+/* --- the NodeInfo of every location line --- */
 
-static uint32_t gstr(struct builder *b, pw_str s)
+struct pw_graph_infos {
+    const struct pw_profile *p;
+    bool obj_names, orig_fn_names; /* the options it was made for */
+    struct pw_arena arena;
+    struct gx_strtab strs; /* profile strings (borrowed) and cleaned file names */
+    struct gx_infotab infos;
+    uint32_t *fn_info;     /* per info: the info of its function (no address, no line) */
+    uint32_t *loc_start;   /* per location: first entry in loc_info; one more at the end */
+    uint32_t *loc_info;    /* info per location line */
+    uint32_t *prof_str;    /* while made: profile string -> string id + 1 */
+    uint32_t *clean_str;   /* while made: profile file name -> cleaned string id + 1 */
+};
+
+static uint32_t gstr(struct pw_graph_infos *li, pw_str s)
 {
-    if (!b->prof_str[s])
-        b->prof_str[s] = gx_strtab_intern(&b->pv->strs, pw_s(b->p, s), true, false) + 1;
-    return b->prof_str[s] - 1;
+    if (!li->prof_str[s])
+        li->prof_str[s] = gx_strtab_intern(&li->strs, pw_s(li->p, s), true, false) + 1;
+    return li->prof_str[s] - 1;
 }
 
-static uint32_t gstr_clean(struct builder *b, pw_str s)
+static uint32_t gstr_clean(struct pw_graph_infos *li, pw_str s)
 {
-    if (!b->clean_str[s]) {
-        const char *c = gx_go_clean(pw_s(b->p, s), &b->g->arena);
-        b->clean_str[s] = gx_strtab_intern(&b->pv->strs, c, true, false) + 1;
+    if (!li->clean_str[s]) {
+        const char *c = gx_go_clean(pw_s(li->p, s), &li->arena);
+        li->clean_str[s] = gx_strtab_intern(&li->strs, c, true, false) + 1;
     }
-    return b->clean_str[s] - 1;
-}
-
-static uint32_t empty_str(struct builder *b)
-{
-    return gx_strtab_intern(&b->pv->strs, "", true, false);
+    return li->clean_str[s] - 1;
 }
 
 /* pprof's nodeInfo, interned. */
-static uint32_t line_info(struct builder *b, const struct pw_location *l, const struct pw_line *ln)
+static uint32_t line_info(struct pw_graph_infos *li, const struct pw_location *l,
+                          const struct pw_line *ln)
 {
-    const struct pw_profile *p = b->p;
-    uint32_t objfile = empty_str(b);
+    const struct pw_profile *p = li->p;
+    uint32_t empty = gx_strtab_intern(&li->strs, "", true, false);
+    uint32_t objfile = empty;
     if (l->mapping != PW_NONE && p->mappings[l->mapping].file != 0)
-        objfile = gstr(b, p->mappings[l->mapping].file);
-    struct gx_info_key k = {.name = empty_str(b),
-                            .orig_name = empty_str(b),
-                            .file = empty_str(b),
-                            .objfile = empty_str(b),
-                            .address = l->address};
+        objfile = gstr(li, p->mappings[l->mapping].file);
+    struct gx_info_key k = {
+        .name = empty, .orig_name = empty, .file = empty, .objfile = empty,
+        .address = l->address};
     if (!ln || ln->function == PW_NONE) {
         k.objfile = objfile;
-        return gx_infotab_intern(&b->infos, &k, false);
+        return gx_infotab_intern(&li->infos, &k, false);
     }
     const struct pw_function *f = &p->functions[ln->function];
     k.lineno = ln->line;
-    k.name = gstr(b, f->name);
+    k.name = gstr(li, f->name);
     if (f->filename != 0)
-        k.file = gstr_clean(b, f->filename);
-    if (b->o->orig_fn_names)
-        k.orig_name = gstr(b, f->system_name);
-    if (b->o->obj_names || (f->name == 0 && (!b->o->orig_fn_names || f->system_name == 0))) {
+        k.file = gstr_clean(li, f->filename);
+    if (li->orig_fn_names)
+        k.orig_name = gstr(li, f->system_name);
+    if (li->obj_names || (f->name == 0 && (!li->orig_fn_names || f->system_name == 0))) {
         k.objfile = objfile;
         k.start_line = f->start_line;
     }
-    return gx_infotab_intern(&b->infos, &k, false);
+    return gx_infotab_intern(&li->infos, &k, false);
+}
+
+struct pw_graph_infos *pw_graph_infos_new(const struct pw_profile *p,
+                                          const struct pw_graph_options *o)
+{
+    struct pw_graph_infos *li = pw_xcalloc(1, sizeof *li);
+    li->p = p;
+    li->obj_names = o->obj_names;
+    li->orig_fn_names = o->orig_fn_names;
+    pw_arena_init(&li->arena);
+    gx_strtab_init(&li->strs, &li->arena);
+    li->prof_str = pw_xcalloc(p->n_strings ? p->n_strings : 1, sizeof *li->prof_str);
+    li->clean_str = pw_xcalloc(p->n_strings ? p->n_strings : 1, sizeof *li->clean_str);
+    li->loc_start = pw_xcalloc((size_t)p->n_locations + 1, sizeof *li->loc_start);
+    size_t total = 0;
+    for (uint32_t i = 0; i < p->n_locations; i++) {
+        li->loc_start[i] = (uint32_t)total;
+        total += p->locations[i].n_lines ? p->locations[i].n_lines : 1;
+    }
+    li->loc_start[p->n_locations] = (uint32_t)total;
+    li->loc_info = pw_xcalloc(total ? total : 1, sizeof *li->loc_info);
+    /* A location without lines has one empty line. */
+    for (uint32_t i = 0; i < p->n_locations; i++) {
+        const struct pw_location *l = &p->locations[i];
+        uint32_t *out = li->loc_info + li->loc_start[i];
+        if (!l->n_lines)
+            out[0] = line_info(li, l, NULL);
+        for (uint32_t j = 0; j < l->n_lines; j++)
+            out[j] = line_info(li, l, &l->lines[j]);
+    }
+    /* Function infos are interned at the end of the table, so one pass covers them too. */
+    size_t cap = 0;
+    for (uint32_t i = 0; i < li->infos.n; i++) {
+        struct gx_info_key k = li->infos.k[i];
+        k.address = 0;
+        k.lineno = 0;
+        uint32_t f = gx_infotab_intern(&li->infos, &k, false);
+        PW_GROW(li->fn_info, cap, (size_t)i + 1);
+        li->fn_info[i] = f;
+    }
+    free(li->prof_str);
+    free(li->clean_str);
+    li->prof_str = li->clean_str = NULL;
+    return li;
+}
+
+void pw_graph_infos_free(struct pw_graph_infos *li)
+{
+    if (!li)
+        return;
+    gx_infotab_release(&li->infos);
+    gx_strtab_release(&li->strs);
+    free(li->fn_info);
+    free(li->loc_start);
+    free(li->loc_info);
+    pw_arena_release(&li->arena);
+    free(li);
 }
 
 static void to_node_info(struct builder *b, const struct gx_info_key *k, struct pw_node_info *out)
 {
-    const char *const *s = b->pv->strs.s;
+    const char *const *s = b->li->strs.s;
     *out = (struct pw_node_info){.name = s[k->name],
                                  .orig_name = s[k->orig_name],
                                  .address = k->address,
@@ -127,10 +180,9 @@ static bool info_kept(struct builder *b, uint32_t info)
 {
     if (!b->o->kept_nodes)
         return true;
-    GROW_ZERO(b->info_kept, b->cap_info_kept, (size_t)info + 1);
     if (!b->info_kept[info]) {
         struct pw_node_info ni;
-        to_node_info(b, &b->infos.k[info], &ni);
+        to_node_info(b, &b->li->infos.k[info], &ni);
         b->info_kept[info] = pw_node_set_has(b->o->kept_nodes, &ni) ? 1 : 2;
     }
     return b->info_kept[info] == 1;
@@ -140,7 +192,7 @@ static struct pw_node *new_node(struct builder *b, uint32_t info)
 {
     struct pw_graph *g = b->g;
     struct pw_node *n = pw_arena_calloc(&g->arena, 1, sizeof *n);
-    to_node_info(b, &b->infos.k[info], &n->info);
+    to_node_info(b, &b->li->infos.k[info], &n->info);
     if (!b->o->values_only) {
         n->printable_name = pw_node_info_printable_name(&n->info, &g->arena);
         n->sort_key = pw_node_info_sort_key(&n->info, &g->arena);
@@ -151,30 +203,20 @@ static struct pw_node *new_node(struct builder *b, uint32_t info)
     return n;
 }
 
-static uint32_t function_info(struct builder *b, uint32_t info)
-{
-    struct gx_info_key k = b->infos.k[info];
-    k.address = 0;
-    k.lineno = 0;
-    return gx_infotab_intern(&b->infos, &k, false);
-}
-
 /* pprof's NodeMap.FindOrInsertNode on the graph's single map. */
 static struct pw_node *graph_node(struct builder *b, uint32_t info, bool check_kept)
 {
     if (check_kept && !info_kept(b, info))
         return NULL;
-    GROW_ZERO(b->node_of_info, b->cap_node_of_info, (size_t)info + 1);
     if (b->node_of_info[info])
         return b->node_of_info[info];
     struct pw_node *n = new_node(b, info);
     b->node_of_info[info] = n;
-    const struct gx_info_key *k = &b->infos.k[info];
-    if (k->address == 0 && k->lineno == 0) {
+    if (b->li->fn_info[info] == info) {
         n->function = n;
         return n;
     }
-    n->function = graph_node(b, function_info(b, info), false);
+    n->function = graph_node(b, b->li->fn_info[info], false);
     return n;
 }
 
@@ -190,45 +232,21 @@ static struct pw_node *tree_node(struct builder *b, struct pw_node *parent, uint
         return b->g->all[*slot - 1];
     struct pw_node *n = new_node(b, info);
     gx_u64map_put(&b->tree_map, key, n->id);
-    const struct gx_info_key *k = &b->infos.k[info];
-    if (k->address == 0 && k->lineno == 0) {
+    if (b->li->fn_info[info] == info) {
         n->function = n;
         return n;
     }
-    n->function = tree_node(b, parent, function_info(b, info), false);
+    n->function = tree_node(b, parent, b->li->fn_info[info], false);
     return n;
-}
-
-/* Interns the NodeInfo of every location line (a location without lines has one empty line). */
-static void location_infos(struct builder *b)
-{
-    const struct pw_profile *p = b->p;
-    b->loc_start = pw_xcalloc((size_t)p->n_locations + 1, sizeof *b->loc_start);
-    size_t total = 0;
-    for (uint32_t i = 0; i < p->n_locations; i++) {
-        b->loc_start[i] = (uint32_t)total;
-        total += p->locations[i].n_lines ? p->locations[i].n_lines : 1;
-    }
-    b->loc_start[p->n_locations] = (uint32_t)total;
-    b->loc_info = pw_xcalloc(total ? total : 1, sizeof *b->loc_info);
-    for (uint32_t i = 0; i < p->n_locations; i++) {
-        const struct pw_location *l = &p->locations[i];
-        uint32_t *out = b->loc_info + b->loc_start[i];
-        if (!l->n_lines)
-            out[0] = line_info(b, l, NULL);
-        for (uint32_t j = 0; j < l->n_lines; j++)
-            out[j] = line_info(b, l, &l->lines[j]);
-    }
 }
 
 /* pprof's CreateNodes (graph mode). */
 static void create_nodes(struct builder *b)
 {
-    location_infos(b);
     size_t total = b->loc_start[b->p->n_locations];
     b->loc_nodes = pw_xcalloc(total ? total : 1, sizeof *b->loc_nodes);
     for (size_t i = 0; i < total; i++)
-        b->loc_nodes[i] = graph_node(b, b->loc_info[i], true);
+        b->loc_nodes[i] = graph_node(b, b->li->loc_info[i], true);
 }
 
 /* --- tags --- */
@@ -340,7 +358,7 @@ static void sample_labels(struct builder *b, const struct pw_sample *smp, struct
     const struct pw_graph_options *o = b->o;
     s->has_labels = false;
     s->n_nums = 0;
-    s->labels = empty_str(b);
+    s->labels = gx_strtab_intern(&b->pv->strs, "", true, false);
     if (!smp->n_labels)
         return;
     const char **parts = pw_xcalloc(smp->n_labels, sizeof *parts);
@@ -628,7 +646,6 @@ static void build_tree(struct builder *b)
     struct sample_ctx s = {0};
     struct pw_buf tmp;
     pw_buf_init(&tmp, 0);
-    location_infos(b);
     for (size_t si = 0; si < p->n_samples; si++) {
         const struct pw_sample *smp = &p->samples[si];
         if (!sample_weight(b->o, smp, &s))
@@ -639,7 +656,7 @@ static void build_tree(struct builder *b)
             uint32_t loc = smp->locs[i];
             uint32_t start = b->loc_start[loc], cnt = b->loc_start[loc + 1] - start;
             for (uint32_t li = cnt; li-- > 0;) {
-                struct pw_node *n = tree_node(b, parent, b->loc_info[start + li], true);
+                struct pw_node *n = tree_node(b, parent, b->li->loc_info[start + li], true);
                 if (!n)
                     continue;
                 add_sample(b, n, &s, false, true, true);
@@ -688,20 +705,25 @@ static void builder_init(struct builder *b, struct pw_graph *g, const struct pw_
     b->pv = g->priv;
     b->p = p;
     b->o = o;
-    b->prof_str = pw_xcalloc(p->n_strings ? p->n_strings : 1, sizeof *b->prof_str);
-    b->clean_str = pw_xcalloc(p->n_strings ? p->n_strings : 1, sizeof *b->clean_str);
+    if (o->infos) {
+        b->li = o->infos;
+        if (b->li->p != p || b->li->obj_names != o->obj_names ||
+            b->li->orig_fn_names != o->orig_fn_names)
+            abort(); /* infos of another profile or other options: a caller's bug */
+    } else {
+        b->li = b->own_li = pw_graph_infos_new(p, o);
+    }
+    b->loc_start = b->li->loc_start;
+    b->info_kept = pw_xcalloc(b->li->infos.n + 1, sizeof *b->info_kept);
+    b->node_of_info = pw_xcalloc(b->li->infos.n + 1, sizeof *b->node_of_info);
 }
 
 static void builder_release(struct builder *b)
 {
-    gx_infotab_release(&b->infos);
-    free(b->prof_str);
-    free(b->clean_str);
+    pw_graph_infos_free(b->own_li);
     free(b->info_kept);
     free(b->node_of_info);
     gx_u64map_release(&b->tree_map);
-    free(b->loc_start);
-    free(b->loc_info);
     free(b->loc_nodes);
     gx_u64map_release(&b->tag_class);
     gx_u64map_release(&b->tag_map);

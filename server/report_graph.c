@@ -119,12 +119,15 @@ static struct pw_graph *new_graph(struct pw_report *r, const struct pw_node_set 
 {
     struct pw_profile *p = r->prof;
     const struct pw_report_options *o = &r->opt;
+    bool renamed = false;
     for (uint32_t i = 0; i < p->n_functions; i++) {
         struct pw_function *f = &p->functions[i];
         const char *name = pw_s(p, f->filename);
         const char *trimmed = pw_report_trim_path(name, o->trim_path, o->source_path);
-        if (trimmed != name)
+        if (trimmed != name) {
             f->filename = pw_intern_cstr(p, trimmed);
+            renamed = true;
+        }
     }
     const char *bytes_unit = NULL;
     for (size_t i = 0; i < o->n_num_label_units; i++)
@@ -147,6 +150,14 @@ static struct pw_graph *new_graph(struct pw_report *r, const struct pw_node_set 
         .no_tags = parts.no_tags,
         .values_only = parts.values_only,
     };
+    /* pprof trims the paths again for every graph; a path trimmed twice may change again. */
+    if (renamed) {
+        pw_graph_infos_free(r->graph_infos);
+        r->graph_infos = NULL;
+    }
+    if (!r->graph_infos)
+        r->graph_infos = pw_graph_infos_new(p, &go);
+    go.infos = r->graph_infos;
     return pw_graph_new(p, &go);
 }
 

@@ -295,6 +295,7 @@ void pw_report_free(struct pw_report *r)
         return;
     if (r->graph)
         pw_graph_free(r->graph);
+    pw_graph_infos_free(r->graph_infos);
     pw_regex_free(r->opt.symbol_rx);
     free(r->opt.active_filters);
     free(r->opt.num_label_units);

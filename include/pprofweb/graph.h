@@ -160,7 +160,18 @@ struct pw_graph_options {
                        * choose which nodes to keep, then rebuilt */
     bool drop_negative;  /* drop nodes with negative values */
     const struct pw_node_set *kept_nodes; /* only nodes in this set; NULL for all */
+    /* The profile's location infos made with these options (pw_graph_infos_new), shared by the
+     * graphs of one report; NULL: made for this graph alone. */
+    const struct pw_graph_infos *infos;
 };
+
+/* The NodeInfo of every location line of a profile, as graphs built with the same obj_names and
+ * orig_fn_names see them: a report builds its graph up to three times, and this part is the
+ * same each time. The profile must outlive it and it every graph built with it. */
+struct pw_graph_infos;
+struct pw_graph_infos *pw_graph_infos_new(const struct pw_profile *p,
+                                          const struct pw_graph_options *o);
+void pw_graph_infos_free(struct pw_graph_infos *li);
 
 /* pprof's Graph. nodes is the ordered node list; the graph owns every node ever created (also
  * those no longer listed). */

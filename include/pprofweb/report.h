@@ -26,6 +26,7 @@
 #include "pprofweb/profile.h"
 
 struct pw_graph;
+struct pw_graph_infos;
 struct pw_regex;
 
 /* pprof's report output formats (the subset pprofweb produces). */
@@ -81,8 +82,10 @@ struct pw_report {
     int64_t total;         /* pprof's computeTotal */
     struct pw_arena arena; /* strings handed out by the report */
 
-    /* The trimmed graph of graph-based formats, built by pw_report_graph(). */
+    /* The trimmed graph of graph-based formats, built by pw_report_graph(), and the location
+     * infos every graph of the report is built from. */
     struct pw_graph *graph;
+    struct pw_graph_infos *graph_infos;
     int orig_count, dropped_nodes, dropped_edges;
 };
 
