@@ -193,10 +193,8 @@ static struct pw_node *new_node(struct builder *b, uint32_t info)
     struct pw_graph *g = b->g;
     struct pw_node *n = pw_arena_calloc(&g->arena, 1, sizeof *n);
     to_node_info(b, &b->li->infos.k[info], &n->info);
-    if (!b->o->values_only) {
+    if (!b->o->values_only)
         n->printable_name = pw_node_info_printable_name(&n->info, &g->arena);
-        n->sort_key = pw_node_info_sort_key(&n->info, &g->arena);
-    }
     n->id = (uint32_t)g->n_all;
     PW_GROW(g->all, g->cap_all, g->n_all + 1);
     g->all[g->n_all++] = n;

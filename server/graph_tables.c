@@ -432,11 +432,74 @@ const char *pw_node_info_printable_name(const struct pw_node_info *info, struct 
     return s;
 }
 
-const char *pw_node_info_sort_key(const struct pw_node_info *i, struct pw_arena *arena)
+/* The characters of pprof's NodeInfo sort key, Go's "%v" of the struct: "{name orig_name address
+ * file start_line lineno objfile}", one at a time, so comparing two keys builds no string. */
+struct key_chars {
+    const char *part[15];
+    char num[3][24];
+    int n, i;
+    const char *at;
+};
+
+static const char *decimal(char *buf, size_t cap, uint64_t v, bool negative)
 {
-    return pw_arena_printf(arena, "{%s %s %" PRIu64 " %s %" PRId64 " %" PRId64 " %s}", i->name,
-                           i->orig_name, i->address, i->file, i->start_line, i->lineno,
-                           i->objfile);
+    char *p = buf + cap - 1;
+    *p = 0;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (negative)
+        *--p = '-';
+    return p;
+}
+
+static const char *signed_decimal(char *buf, size_t cap, int64_t v)
+{
+    return decimal(buf, cap, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
+}
+
+static void key_chars_init(struct key_chars *k, const struct pw_node_info *in)
+{
+    const char *parts[] = {
+        "{", in->name, " ", in->orig_name, " ",
+        decimal(k->num[0], sizeof k->num[0], in->address, false), " ", in->file, " ",
+        signed_decimal(k->num[1], sizeof k->num[1], in->start_line), " ",
+        signed_decimal(k->num[2], sizeof k->num[2], in->lineno), " ", in->objfile, "}"};
+    memcpy(k->part, parts, sizeof parts);
+    k->n = (int)(sizeof parts / sizeof *parts);
+    k->i = 0;
+    k->at = k->part[0];
+}
+
+static int key_next(struct key_chars *k)
+{
+    while (!*k->at) {
+        if (++k->i >= k->n)
+            return -1;
+        k->at = k->part[k->i];
+    }
+    return (unsigned char)*k->at++;
+}
+
+int pw_node_info_key_cmp(const struct pw_node_info *a, const struct pw_node_info *b)
+{
+    /* Both keys start with "{name": names that differ before either ends decide. */
+    size_t i = 0;
+    while (a->name[i] && a->name[i] == b->name[i])
+        i++;
+    if (a->name[i] && b->name[i])
+        return (unsigned char)a->name[i] < (unsigned char)b->name[i] ? -1 : 1;
+    struct key_chars x, y;
+    key_chars_init(&x, a);
+    key_chars_init(&y, b);
+    for (;;) {
+        int c = key_next(&x), d = key_next(&y);
+        if (c != d)
+            return c < d ? -1 : 1;
+        if (c < 0)
+            return 0;
+    }
 }
 
 /* --- ShortenFunctionName ---

@@ -60,7 +60,7 @@ struct scored {
 
 static int cmp_key(const struct pw_node *l, const struct pw_node *r)
 {
-    return strcmp(l->sort_key, r->sort_key);
+    return pw_node_info_key_cmp(&l->info, &r->info);
 }
 
 static bool less_flat_name(const void *a, const void *b, void *ctx)

@@ -280,7 +280,7 @@ static int cmp_node_name(const void *a, const void *b)
 {
     const struct pw_node *x = *(struct pw_node *const *)a, *y = *(struct pw_node *const *)b;
     int c = strcmp(x->info.name, y->info.name);
-    return c ? c : strcmp(x->sort_key, y->sort_key);
+    return c ? c : pw_node_info_key_cmp(&x->info, &y->info);
 }
 
 static int cmp_node_file(const void *a, const void *b)
@@ -291,7 +291,7 @@ static int cmp_node_file(const void *a, const void *b)
         return c;
     if (x->info.start_line != y->info.start_line)
         return x->info.start_line < y->info.start_line ? -1 : 1;
-    return strcmp(x->sort_key, y->sort_key);
+    return pw_node_info_key_cmp(&x->info, &y->info);
 }
 
 /* Prints one function: its nodes grouped by source file, files in pprof's FileOrder. */

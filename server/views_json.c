@@ -66,10 +66,13 @@ void pw_view_json_common(struct pw_json *j, const struct pw_view_args *a, const 
     pw_buf_release(&q);
 }
 
+/* The legend is pprof's report labels, or for the source listing its profile labels only (as
+ * pprof's source page: the listing has no trimmed graph to account for). */
 static void json_report_header(struct pw_json *j, struct pw_report *r)
 {
     size_t n;
-    const char **labels = pw_report_labels(r, false, &n);
+    const char **labels = r->opt.format == PW_REPORT_LIST ? pw_report_profile_labels(r, &n)
+                                                          : pw_report_labels(r, false, &n);
     json_lines(j, "legend", labels, n);
     char tmp[PW_VALUE_MAX];
     pw_json_kint(j, "total", r->total);

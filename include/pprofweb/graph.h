@@ -30,8 +30,9 @@ struct pw_node_info {
 void pw_node_info_name(const struct pw_node_info *info, const char *sep, struct pw_buf *out);
 /* pprof's PrintableName, allocated in arena. */
 const char *pw_node_info_printable_name(const struct pw_node_info *info, struct pw_arena *arena);
-/* fmt.Sprint(info), pprof's deterministic tie-break key, allocated in arena. */
-const char *pw_node_info_sort_key(const struct pw_node_info *info, struct pw_arena *arena);
+/* Compares fmt.Sprint(a) with fmt.Sprint(b), pprof's deterministic tie-break key, as strcmp
+ * would, without building the strings. */
+int pw_node_info_key_cmp(const struct pw_node_info *a, const struct pw_node_info *b);
 
 struct pw_node;
 
@@ -99,9 +100,8 @@ struct pw_node {
     struct pw_num_tag_group *numeric_tags;
     uint32_t n_numeric_tags, cap_numeric_tags;
 
-    /* Filled when the node is created: PrintableName and the tie-break key, used by sorting. */
+    /* pprof's PrintableName, filled when the node is created. */
     const char *printable_name;
-    const char *sort_key;
 };
 
 static inline int64_t pw_node_flat_value(const struct pw_node *n)
@@ -156,7 +156,7 @@ struct pw_graph_options {
      * "(inline)" labels as the other nodes' edges are never inline; PW_EDGES_NONE. */
     enum pw_graph_edges { PW_EDGES_ALL = 0, PW_EDGES_INLINE, PW_EDGES_NONE } edges;
     bool no_tags;     /* no label or numeric tags */
-    bool values_only; /* nodes without printable names or sort keys: a graph built only to
+    bool values_only; /* nodes without printable names: a graph built only to
                        * choose which nodes to keep, then rebuilt */
     bool drop_negative;  /* drop nodes with negative values */
     const struct pw_node_set *kept_nodes; /* only nodes in this set; NULL for all */
@@ -212,7 +212,7 @@ enum pw_node_order {
     PW_ORDER_ENTROPY,
 };
 /* pprof's Nodes.Sort. Ties that pprof leaves to its unstable sort keep creation order. Nodes
- * must have printable_name and sort_key set (graph nodes always do). */
+ * must have printable_name set (graph nodes always do). */
 void pw_nodes_sort(struct pw_node **nodes, size_t n, enum pw_node_order order);
 /* pprof's SortNodes: entropy when visual, else cum-name when cum, else flat-name. */
 void pw_graph_sort_nodes(struct pw_graph *g, bool cum, bool visual);

@@ -171,6 +171,9 @@ async function main() {
     await page.waitForSelector('.source-fn pre.source');
     const srcApi = await (await fetch(base + '/api/source?f=main%5C.checksum')).json();
     check(/ROUTINE =+ main\.checksum/.test(srcApi.text), 'source API lists main.checksum');
+    // As pprof's source page: the profile's labels, not a trimmed graph's "Showing nodes".
+    check(srcApi.legend.some((l) => l.startsWith('Type: ')) &&
+        !srcApi.legend.some((l) => l.startsWith('Showing nodes')), `source legend: ${srcApi.legend}`);
     check(await page.locator('.source-fn h3').count() === (srcApi.text.match(/ROUTINE/g) || []).length,
         'one block per function');
     const hot = await page.locator('pre.source span.hot4').allTextContents();

@@ -128,7 +128,6 @@ static void test_lines(void)
     CHECK_STREQ(a->function->info.name, "main.a");
     CHECK_INTEQ(a->function->info.lineno, 0);
     CHECK_STREQ(a->printable_name, "0000000000002000 main.a /src/main.go:20");
-    CHECK_STREQ(a->sort_key, "{main.a  8192 /src/main.go 0 20 }");
     struct pw_edge *e = edge(a22, c);
     CHECK(e && e->is_inline && e->weight == 2, "inlined call a:22 -> c is an inline edge");
     e = edge(m, a22);
@@ -377,6 +376,51 @@ static void test_dot(void)
     pw_profile_free(p);
 }
 
+static int sign(int v)
+{
+    return v < 0 ? -1 : v > 0;
+}
+
+/* pprof breaks ties by the string fmt.Sprint(NodeInfo); pw_node_info_key_cmp compares as strcmp
+ * on those strings would, for names that are prefixes of each other, separators inside names,
+ * negative and large numbers. */
+static void test_key_cmp(void)
+{
+    const struct pw_node_info infos[] = {
+        {.name = "a", .orig_name = "", .file = "", .objfile = ""},
+        {.name = "a b", .orig_name = "", .file = "", .objfile = ""},
+        {.name = "a", .orig_name = "b", .file = "", .objfile = ""},
+        {.name = "a", .orig_name = "", .address = 10, .file = "", .objfile = ""},
+        {.name = "a", .orig_name = "", .address = 9, .file = "", .objfile = ""},
+        {.name = "a", .orig_name = "", .address = UINT64_MAX, .file = "x.go", .objfile = ""},
+        {.name = "a", .orig_name = "", .file = "x.go", .start_line = -3, .objfile = ""},
+        {.name = "a", .orig_name = "", .file = "x.go", .start_line = 1, .objfile = ""},
+        {.name = "a", .orig_name = "", .file = "x.go", .start_line = 3, .lineno = 12,
+         .objfile = "/bin/a"},
+        {.name = "a", .orig_name = "", .file = "x.go", .start_line = 3, .lineno = 12,
+         .objfile = ""},
+        {.name = "", .orig_name = "", .address = 4096, .file = "", .objfile = "/bin/a"},
+        {.name = "a}", .orig_name = "", .file = "", .objfile = ""},
+        {.name = "\xc3\xa9", .orig_name = "", .file = "", .objfile = ""},
+    };
+    size_t n = sizeof infos / sizeof *infos;
+    int wrong = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            char x[256], y[256];
+            const struct pw_node_info *a = &infos[i], *b = &infos[j];
+            snprintf(x, sizeof x, "{%s %s %llu %s %lld %lld %s}", a->name, a->orig_name,
+                     (unsigned long long)a->address, a->file, (long long)a->start_line,
+                     (long long)a->lineno, a->objfile);
+            snprintf(y, sizeof y, "{%s %s %llu %s %lld %lld %s}", b->name, b->orig_name,
+                     (unsigned long long)b->address, b->file, (long long)b->start_line,
+                     (long long)b->lineno, b->objfile);
+            wrong += sign(pw_node_info_key_cmp(a, b)) != sign(strcmp(x, y));
+        }
+    }
+    CHECK_INTEQ(wrong, 0);
+}
+
 /* A profile large enough for the graph's two-thread sample loop: the same graph, node for node
  * and edge for edge in creation order, as the one-thread loop (which a label forces, as tags are
  * added by one thread only). */
@@ -445,5 +489,6 @@ int main(void)
     test_shorten();
     test_names();
     test_two_part_loop();
+    test_key_cmp();
     return harness_done();
 }
