@@ -23,8 +23,7 @@ struct builder {
     struct gx_graph_priv *pv;
     const struct pw_profile *p;
     const struct pw_graph_options *o;
-    const struct pw_graph_infos *li; /* o->infos, or own_li */
-    struct pw_graph_infos *own_li;
+    const struct pw_graph_infos *li; /* o->infos, or the graph's own */
     const uint32_t *loc_start;   /* li's: per location, first entry in loc_info / loc_nodes */
     uint8_t *info_kept;          /* per info: 0 unknown, 1 kept, 2 not kept */
     struct pw_node **node_of_info; /* graph mode */
@@ -709,7 +708,7 @@ static void builder_init(struct builder *b, struct pw_graph *g, const struct pw_
             b->li->orig_fn_names != o->orig_fn_names)
             abort(); /* infos of another profile or other options: a caller's bug */
     } else {
-        b->li = b->own_li = pw_graph_infos_new(p, o);
+        b->li = b->pv->own_infos = pw_graph_infos_new(p, o);
     }
     b->loc_start = b->li->loc_start;
     b->info_kept = pw_xcalloc(b->li->infos.n + 1, sizeof *b->info_kept);
@@ -718,7 +717,6 @@ static void builder_init(struct builder *b, struct pw_graph *g, const struct pw_
 
 static void builder_release(struct builder *b)
 {
-    pw_graph_infos_free(b->own_li);
     free(b->info_kept);
     free(b->node_of_info);
     gx_u64map_release(&b->tree_map);
@@ -783,6 +781,7 @@ void pw_graph_free(struct pw_graph *g)
     }
     gx_strtab_release(&pv->strs);
     gx_u64map_release(&pv->edge_map);
+    pw_graph_infos_free(pv->own_infos);
     free(pv);
     free(g->nodes);
     free(g->all);

@@ -161,15 +161,16 @@ static void *dup_array(const void *src, size_t n, size_t elem, size_t *cap)
     return d;
 }
 
-struct pw_profile *pw_profile_copy(const struct pw_profile *p)
+/* pw_profile_copy, or with borrow pw_profile_derive. */
+static struct pw_profile *copy(const struct pw_profile *p, bool borrow)
 {
     struct pw_profile *q = pw_xcalloc(1, sizeof(*q));
     pw_arena_init(&q->arena);
-    /* Strings: share nothing; copy the table and the interning index. */
+    /* Strings: copy the table and the interning index, and the bytes unless borrowed. */
     q->n_strings = p->n_strings;
     q->strings = dup_array(p->strings, p->n_strings, sizeof(*p->strings), &q->cap_strings);
     q->string_lens = dup_array(p->string_lens, p->n_strings, sizeof(*p->string_lens), NULL);
-    for (uint32_t i = 1; i < p->n_strings; i++)
+    for (uint32_t i = 1; i < p->n_strings && !borrow; i++)
         q->strings[i] = pw_arena_strndup(&q->arena, p->strings[i], p->string_lens[i]);
     q->intern_cap = p->intern_cap;
     q->intern_table = dup_array(p->intern_table, p->intern_cap, sizeof(*p->intern_table), NULL);
@@ -184,10 +185,12 @@ struct pw_profile *pw_profile_copy(const struct pw_profile *p)
     for (size_t i = 0; i < p->n_samples; i++) {
         const struct pw_sample *s = &p->samples[i];
         struct pw_sample *d = &q->samples[i];
-        d->values = pw_arena_alloc(&q->arena, sizeof(int64_t) * (nt ? nt : 1));
-        memcpy(d->values, s->values, sizeof(int64_t) * nt);
-        d->locs = pw_arena_alloc(&q->arena, sizeof(uint32_t) * (s->n_locs ? s->n_locs : 1));
-        memcpy(d->locs, s->locs, sizeof(uint32_t) * s->n_locs);
+        if (!borrow) {
+            d->values = pw_arena_alloc(&q->arena, sizeof(int64_t) * (nt ? nt : 1));
+            memcpy(d->values, s->values, sizeof(int64_t) * nt);
+            d->locs = pw_arena_alloc(&q->arena, sizeof(uint32_t) * (s->n_locs ? s->n_locs : 1));
+            memcpy(d->locs, s->locs, sizeof(uint32_t) * s->n_locs);
+        }
         /* pprof copies through its encoder: labels the wire format cannot tell from absent
          * (an empty string value, a numeric zero without unit) do not survive. */
         d->labels = NULL;
@@ -228,6 +231,16 @@ struct pw_profile *pw_profile_copy(const struct pw_profile *p)
     q->period = p->period;
     q->memstats = p->memstats ? pw_arena_strdup(&q->arena, p->memstats) : NULL;
     return q;
+}
+
+struct pw_profile *pw_profile_copy(const struct pw_profile *p)
+{
+    return copy(p, false);
+}
+
+struct pw_profile *pw_profile_derive(const struct pw_profile *p)
+{
+    return copy(p, true);
 }
 
 int pw_sample_index(const struct pw_profile *p, const char *name, uint32_t *index,

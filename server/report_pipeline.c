@@ -315,7 +315,7 @@ struct pw_report *pw_report_new(const struct pw_profile *src, const char *cmd, c
     }
     struct pw_report *r = pw_xcalloc(1, sizeof(*r));
     pw_arena_init(&r->arena);
-    r->prof = pw_profile_copy(src);
+    r->prof = pw_profile_derive(src);
     r->opt.format = (enum pw_report_format)format;
 
     identify_num_label_units(r, warn);

@@ -70,6 +70,7 @@ struct pw_node_set {
 
 struct gx_graph_priv {
     struct gx_strtab strs;
+    struct pw_graph_infos *own_infos; /* made for this graph: its nodes' strings are there */
     struct gx_u64map edge_map; /* src id << 32 | dest id -> edge index */
 };
 

@@ -121,6 +121,10 @@ void pw_profile_free(struct pw_profile *p);
 /* Deep copy (pprof's Profile.Copy, which goes through the encoder: labels with an empty string
  * value or a zero number without unit are dropped). */
 struct pw_profile *pw_profile_copy(const struct pw_profile *p);
+/* pw_profile_copy that borrows p's string bytes and samples' value and location arrays: for a
+ * report's working copy, whose transformations (filters, pruning, granularity) replace those
+ * arrays and never write into them. p must outlive the copy. */
+struct pw_profile *pw_profile_derive(const struct pw_profile *p);
 
 pw_str pw_intern(struct pw_profile *p, const char *s, size_t len);
 pw_str pw_intern_cstr(struct pw_profile *p, const char *s);

@@ -94,8 +94,9 @@ struct pw_report {
 int pw_report_format_of(const char *cmd);
 
 /* pprof's generateRawReport: builds the report of command cmd with argument arg (the peek/list
- * regexp, or NULL) on a copy of p with settings cfg. pprof's stderr warnings are appended to warn
- * (may be NULL), one per line. Returns NULL with err (PW_EINVAL for bad settings, e.g. an unknown
+ * regexp, or NULL) on a copy of p with settings cfg; the copy borrows from p (pw_profile_derive),
+ * so p must outlive the report. pprof's stderr warnings are appended to warn (may be NULL), one
+ * per line. Returns NULL with err (PW_EINVAL for bad settings, e.g. an unknown
  * sample index or a bad regexp). The caller frees the report with pw_report_free(). */
 struct pw_report *pw_report_new(const struct pw_profile *p, const char *cmd, const char *arg,
                                 const struct pw_config *cfg, struct pw_buf *warn,
