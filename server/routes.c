@@ -44,8 +44,13 @@ struct pw_app {
     pw_route_hook hook;
     void *hook_ctx;
     struct pw_cache *cache;
-    pthread_t warm_thread;
-    bool warming;          /* warm_thread was started and not joined */
+    pthread_t warm_threads[2];
+    struct warm_list {
+        struct pw_app *app;
+        const char *const *paths;
+        size_t n;
+    } warm_lists[2];
+    size_t n_warming;       /* warm_threads started and not joined */
     volatile bool stopping; /* pw_app_free was called: warm-up stops between views */
 };
 
@@ -121,8 +126,8 @@ void pw_app_free(struct pw_app *app)
     if (!app)
         return;
     app->stopping = true;
-    if (app->warming)
-        pthread_join(app->warm_thread, NULL);
+    for (size_t i = 0; i < app->n_warming; i++)
+        pthread_join(app->warm_threads[i], NULL);
     for (size_t i = 0; i < app->n_profiles; i++)
         free(app->profiles[i].name);
     free(app->profiles);
@@ -690,19 +695,20 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
         app->release(app->loader_ctx, c.borrowed);
 }
 
-/* Computes the default profile's views with the server's settings into the cache, so the first
- * page load finds them ready. */
+/* The default profile's views, computed with the server's settings into the cache at start so
+ * the first page load finds them ready: the graph first, as /ui/ shows it; the flame graph beside
+ * it on the other thread. */
 static void *warm(void *arg)
 {
-    struct pw_app *app = arg;
-    static const char *const paths[] = {"/api/meta", "/api/top", "/api/flamegraph", "/api/graph"};
-    for (size_t i = 0; i < sizeof(paths) / sizeof(*paths) && !app->stopping; i++) {
+    const struct warm_list *w = arg;
+    struct pw_app *app = w->app;
+    for (size_t i = 0; i < w->n && !app->stopping; i++) {
         struct pw_arena arena;
         pw_arena_init(&arena);
         struct pw_request req;
         memset(&req, 0, sizeof(req));
         req.method = "GET";
-        req.path = paths[i];
+        req.path = w->paths[i];
         req.client_is_local = true;
         req.arena = &arena;
         struct pw_response resp;
@@ -716,7 +722,14 @@ static void *warm(void *arg)
 
 void pw_app_warm(struct pw_app *app)
 {
-    if (app->warming || app->n_profiles == 0)
+    static const char *const first[] = {"/api/meta", "/api/graph", "/api/top"};
+    static const char *const second[] = {"/api/flamegraph"};
+    if (app->n_warming || app->n_profiles == 0)
         return;
-    app->warming = pthread_create(&app->warm_thread, NULL, warm, app) == 0;
+    app->warm_lists[0] = (struct warm_list){app, first, sizeof(first) / sizeof(*first)};
+    app->warm_lists[1] = (struct warm_list){app, second, sizeof(second) / sizeof(*second)};
+    for (size_t i = 0; i < 2; i++)
+        if (pthread_create(&app->warm_threads[app->n_warming], NULL, warm,
+                           &app->warm_lists[i]) == 0)
+            app->n_warming++;
 }
