@@ -87,6 +87,19 @@ void pw_filter_samples_by_name(struct pw_profile *p, const struct pw_regex *focu
                                const struct pw_regex *show, struct pw_name_matches *out)
 {
     struct pw_name_matches m = {0};
+    if (!focus && !ignore && !hide && !show) {
+        /* Every location is focused and none hidden: what remains of the filter is that a
+         * sample needs a location. */
+        m.focus = p->n_locations > 0;
+        size_t kept = 0;
+        for (size_t si = 0; si < p->n_samples; si++)
+            if (p->samples[si].n_locs)
+                p->samples[kept++] = p->samples[si];
+        p->n_samples = kept;
+        if (out)
+            *out = m;
+        return;
+    }
     unsigned char *state = pw_xcalloc(p->n_locations ? p->n_locations : 1, 1);
     bool *hidden = pw_xcalloc(p->n_locations ? p->n_locations : 1, sizeof(*hidden));
     bool any_hidden = false;
