@@ -141,3 +141,21 @@ void pw_arena_release(struct pw_arena *a)
     a->head = NULL;
     a->total = 0;
 }
+
+void pw_arena_reset(struct pw_arena *a)
+{
+    /* The head is the block small allocations come from; a large block is not worth keeping. */
+    struct pw_arena_block *keep = a->head && a->head->cap == BLOCK_SIZE ? a->head : NULL;
+    struct pw_arena_block *b = keep ? keep->next : a->head;
+    while (b) {
+        struct pw_arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    if (keep) {
+        keep->used = 0;
+        keep->next = NULL;
+    }
+    a->head = keep;
+    a->total = 0;
+}

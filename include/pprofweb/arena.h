@@ -22,6 +22,9 @@ char *pw_arena_strdup(struct pw_arena *a, const char *s);
 char *pw_arena_printf(struct pw_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void pw_arena_release(struct pw_arena *a);
+/* Forgets every allocation but keeps one ordinary block for reuse, so an arena used as scratch
+ * space for one small object after another costs no malloc per object. */
+void pw_arena_reset(struct pw_arena *a);
 
 /* malloc/realloc that abort on out-of-memory, for growable arrays whose size input cannot drive
  * past a limit. */
