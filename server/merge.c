@@ -3,7 +3,9 @@
  * are merged, ids are renumbered 1..n in first-seen order, and zero samples are dropped.
  * In: source profiles (not modified). Out: a new profile the caller frees.
  * Keys are serialised into bytes and hashed; each table is an open-addressing index into the
- * destination arrays, so merging is linear in the size of the inputs. */
+ * destination arrays, so merging is linear in the size of the inputs. Tables are sized from the
+ * sources up front and per-sample work uses scratch buffers in struct merger: no malloc per
+ * sample. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +46,13 @@ static uint64_t hash_key(const void *k, size_t n)
     return h ^ (h >> 32);
 }
 
-static void keymap_init(struct keymap *m)
+/* Sized for expected keys at half load, so merging one profile never rehashes. */
+static void keymap_init(struct keymap *m, size_t expected)
 {
     pw_arena_init(&m->arena);
     m->cap = 1024;
+    while (m->cap < expected * 2)
+        m->cap *= 2;
     m->n = 0;
     m->slots = pw_xcalloc(m->cap, sizeof(*m->slots));
 }
@@ -115,6 +120,26 @@ static uint32_t keymap_get_or_put(struct keymap *m, const void *key, size_t len,
     return value;
 }
 
+/* The sample table: 8-byte slots (the high half of the key's hash, the sample index + 1; 0 is
+ * empty) pointing into the destination samples, whose locations and labels are the key, so a
+ * million samples cost 16 MB of table and no second copy of their keys. It is sized once for
+ * every source sample at half load, and a merge never has more samples than its sources, so it
+ * never grows. */
+struct sample_table {
+    struct sample_slot {
+        uint32_t tag, index1;
+    } *slots;
+    size_t cap;
+};
+
+static void sample_table_init(struct sample_table *t, size_t n_samples)
+{
+    t->cap = 1024;
+    while (t->cap < n_samples * 2)
+        t->cap *= 2;
+    t->slots = pw_xcalloc(t->cap, sizeof(*t->slots));
+}
+
 struct merger {
     struct pw_profile *p;
     const struct pw_profile *src;
@@ -123,9 +148,14 @@ struct merger {
     uint32_t *func_by_src; /* src function -> dst function */
     uint32_t *map_by_src;  /* src mapping -> dst mapping */
     int64_t *map_offset;   /* src mapping -> address offset into the dst mapping */
-    struct keymap samples, locations, functions, mappings;
+    struct keymap locations, functions, mappings;
+    struct sample_table samples;
     struct pw_buf key;  /* location, function and mapping keys */
     struct pw_buf skey; /* the sample key, built while locations are mapped */
+    /* Scratch for one sample's labels: mapped (profile order), sorted (key order), and the sorted
+     * labels of a destination sample it is compared with. */
+    struct pw_label *labels, *sorted, *other;
+    size_t cap_labels, cap_sorted, cap_other;
 };
 
 static pw_str map_str(struct merger *m, pw_str s)
@@ -255,19 +285,55 @@ static int cmp_label(const void *a, const void *b)
     return x->key < y->key ? -1 : x->key > y->key;
 }
 
+/* Copies n labels into out in the key's canonical order: values of one key keep their order, as
+ * Go's label maps do (an insertion sort, stable; samples have a handful of labels). */
+static void sort_labels(struct pw_label *out, const struct pw_label *in, uint32_t n)
+{
+    memcpy(out, in, sizeof(*out) * n);
+    for (uint32_t i = 1; i < n; i++) {
+        struct pw_label t = out[i];
+        uint32_t j = i;
+        while (j > 0 && cmp_label(&out[j - 1], &t) > 0) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = t;
+    }
+}
+
 static void key_u32(struct pw_buf *b, uint32_t v)
 {
     pw_buf_add(b, &v, sizeof(v));
 }
 
+/* Whether destination sample ds has the key of the sample being mapped: its locations (locs)
+ * and its labels, m->sorted. Compares what the key bytes hold, field by field. */
+static bool same_key(struct merger *m, const struct pw_sample *ds, const uint32_t *locs,
+                     uint32_t n_locs, uint32_t n_labels)
+{
+    if (ds->n_locs != n_locs || ds->n_labels != n_labels ||
+        (n_locs && memcmp(ds->locs, locs, sizeof(*locs) * n_locs) != 0))
+        return false;
+    if (n_labels == 0)
+        return true;
+    PW_GROW(m->other, m->cap_other, n_labels);
+    sort_labels(m->other, ds->labels, n_labels);
+    for (uint32_t i = 0; i < n_labels; i++) {
+        const struct pw_label *a = &m->other[i], *b = &m->sorted[i];
+        if (a->is_num != b->is_num || a->key != b->key || a->unit != b->unit ||
+            (a->is_num ? a->num != b->num : a->str != b->str))
+            return false;
+    }
+    return true;
+}
+
 /* The sample key is the merged location indexes (u32; merged ids are index + 1, so the index is
- * as good), then the labels grouped by key in a canonical key order (values of one key keep their
- * order, as Go's label maps do). For a new sample the key is stored in the profile's arena and
- * its first part doubles as the sample's location array. */
+ * as good), then the labels grouped by key in a canonical key order. Only its hash is kept: the
+ * table compares a candidate with the destination sample's own locations and labels. */
 static void map_sample(struct merger *m, const struct pw_sample *ss)
 {
     struct pw_profile *p = m->p;
-    uint32_t nt = p->n_sample_types;
+    uint32_t nt = p->n_sample_types, nl = ss->n_labels;
     pw_buf_reset(&m->skey);
     /* Reserve room for the locations, then write them in place (the hot loop of merging). */
     pw_buf_pad(&m->skey, 0, sizeof(uint32_t) * ss->n_locs);
@@ -276,59 +342,50 @@ static void map_sample(struct merger *m, const struct pw_sample *ss)
     uint32_t *kl = (uint32_t *)m->skey.data;
     for (uint32_t i = 0; i < ss->n_locs; i++)
         kl[i] = map_location(m, ss->locs[i]);
-    struct pw_label *labels = NULL;
-    if (ss->n_labels) {
-        labels = pw_xmalloc(sizeof(*labels) * ss->n_labels);
-        for (uint32_t i = 0; i < ss->n_labels; i++) {
-            labels[i] = ss->labels[i];
-            labels[i].key = map_str(m, ss->labels[i].key);
-            labels[i].str = map_str(m, ss->labels[i].str);
-            labels[i].unit = map_str(m, ss->labels[i].unit);
+    if (nl) {
+        PW_GROW(m->labels, m->cap_labels, nl);
+        PW_GROW(m->sorted, m->cap_sorted, nl);
+        for (uint32_t i = 0; i < nl; i++) {
+            m->labels[i] = ss->labels[i];
+            m->labels[i].key = map_str(m, ss->labels[i].key);
+            m->labels[i].str = map_str(m, ss->labels[i].str);
+            m->labels[i].unit = map_str(m, ss->labels[i].unit);
         }
-        struct pw_label *sorted = pw_xmalloc(sizeof(*sorted) * ss->n_labels);
-        memcpy(sorted, labels, sizeof(*sorted) * ss->n_labels);
-        /* Insertion sort keeps values of one key in order (stable). */
-        for (uint32_t i = 1; i < ss->n_labels; i++) {
-            struct pw_label t = sorted[i];
-            uint32_t j = i;
-            while (j > 0 && cmp_label(&sorted[j - 1], &t) > 0) {
-                sorted[j] = sorted[j - 1];
-                j--;
-            }
-            sorted[j] = t;
-        }
+        sort_labels(m->sorted, m->labels, nl);
         key_u32(&m->skey, PW_NONE); /* separates locations from labels */
-        for (uint32_t i = 0; i < ss->n_labels; i++) {
-            key_u32(&m->skey, sorted[i].is_num);
-            key_u32(&m->skey, sorted[i].key);
-            key_u64(&m->skey, sorted[i].is_num ? (uint64_t)sorted[i].num : sorted[i].str);
-            key_u32(&m->skey, sorted[i].unit);
+        for (uint32_t i = 0; i < nl; i++) {
+            const struct pw_label *l = &m->sorted[i];
+            key_u32(&m->skey, l->is_num);
+            key_u32(&m->skey, l->key);
+            key_u64(&m->skey, l->is_num ? (uint64_t)l->num : l->str);
+            key_u32(&m->skey, l->unit);
         }
-        free(sorted);
     }
+    const uint32_t *locs = (const uint32_t *)m->skey.data; /* the adds may have moved it */
     uint64_t h = hash_key(m->skey.data, m->skey.len);
-    bool found;
-    size_t slot = keymap_find(&m->samples, m->skey.data, m->skey.len, h, &found);
-    if (found) {
-        struct pw_sample *ds = &p->samples[m->samples.slots[slot].value];
-        for (uint32_t i = 0; i < nt; i++)
-            ds->values[i] += ss->values[i];
-        free(labels);
-        return;
+    uint32_t tag = (uint32_t)(h >> 32);
+    struct sample_table *t = &m->samples;
+    size_t j = h & (t->cap - 1);
+    for (; t->slots[j].index1; j = (j + 1) & (t->cap - 1)) {
+        struct pw_sample *ds = &p->samples[t->slots[j].index1 - 1];
+        if (t->slots[j].tag == tag && same_key(m, ds, locs, ss->n_locs, nl)) {
+            for (uint32_t i = 0; i < nt; i++)
+                ds->values[i] += ss->values[i];
+            return;
+        }
     }
-    void *stored = pw_arena_alloc(&p->arena, m->skey.len ? m->skey.len : 1);
-    memcpy(stored, m->skey.data, m->skey.len);
-    keymap_insert(&m->samples, slot, h, stored, m->skey.len, (uint32_t)p->n_samples);
+    t->slots[j] = (struct sample_slot){tag, (uint32_t)p->n_samples + 1};
     struct pw_sample *ds = pw_add_sample(p);
     ds->values = pw_arena_alloc(&p->arena, sizeof(int64_t) * (nt ? nt : 1));
     memcpy(ds->values, ss->values, sizeof(int64_t) * nt);
-    ds->locs = stored;
+    ds->locs = pw_arena_alloc(&p->arena, sizeof(uint32_t) * (ss->n_locs ? ss->n_locs : 1));
+    if (ss->n_locs)
+        memcpy(ds->locs, locs, sizeof(uint32_t) * ss->n_locs);
     ds->n_locs = ss->n_locs;
-    if (labels) {
-        ds->labels = pw_arena_alloc(&p->arena, sizeof(*labels) * ss->n_labels);
-        memcpy(ds->labels, labels, sizeof(*labels) * ss->n_labels);
-        ds->n_labels = ss->n_labels;
-        free(labels);
+    if (nl) {
+        ds->labels = pw_arena_alloc(&p->arena, sizeof(*ds->labels) * nl);
+        memcpy(ds->labels, m->labels, sizeof(*ds->labels) * nl);
+        ds->n_labels = nl;
     }
 }
 
@@ -410,15 +467,17 @@ struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, st
     m.p = combine_headers(srcs, n, err);
     if (!m.p)
         return NULL;
-    keymap_init(&m.samples);
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += srcs[i]->n_samples;
-    while (m.samples.cap < total * 2)
-        keymap_grow(&m.samples);
-    keymap_init(&m.locations);
-    keymap_init(&m.functions);
-    keymap_init(&m.mappings);
+    size_t n_samples = 0, n_locations = 0, n_functions = 0, n_mappings = 0;
+    for (size_t i = 0; i < n; i++) {
+        n_samples += srcs[i]->n_samples;
+        n_locations += srcs[i]->n_locations;
+        n_functions += srcs[i]->n_functions;
+        n_mappings += srcs[i]->n_mappings;
+    }
+    sample_table_init(&m.samples, n_samples);
+    keymap_init(&m.locations, n_locations);
+    keymap_init(&m.functions, n_functions);
+    keymap_init(&m.mappings, n_mappings);
     pw_buf_init(&m.key, 0);
     pw_buf_init(&m.skey, 0);
     for (size_t i = 0; i < n; i++) {
@@ -441,7 +500,10 @@ struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, st
         free(m.map_by_src);
         free(m.map_offset);
     }
-    keymap_release(&m.samples);
+    free(m.samples.slots);
+    free(m.labels);
+    free(m.sorted);
+    free(m.other);
     keymap_release(&m.locations);
     keymap_release(&m.functions);
     keymap_release(&m.mappings);
