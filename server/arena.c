@@ -159,3 +159,23 @@ void pw_arena_reset(struct pw_arena *a)
     a->head = keep;
     a->total = 0;
 }
+
+void pw_arena_take(struct pw_arena *a, struct pw_arena *from)
+{
+    struct pw_arena_block *first = from->head;
+    if (!first)
+        return;
+    struct pw_arena_block *last = first;
+    while (last->next)
+        last = last->next;
+    /* Behind a's head, which stays the block small allocations come from. */
+    if (a->head) {
+        last->next = a->head->next;
+        a->head->next = first;
+    } else {
+        a->head = first;
+    }
+    a->total += from->total;
+    from->head = NULL;
+    from->total = 0;
+}

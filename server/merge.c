@@ -156,6 +156,9 @@ struct merger {
      * labels of a destination sample it is compared with. */
     struct pw_label *labels, *sorted, *other;
     size_t cap_labels, cap_sorted, cap_other;
+    /* The one source is consumed: its samples array and per-sample arrays, rewritten with merged
+     * indexes, become the result's instead of being copied, and its arena joins the result's. */
+    bool reuse;
 };
 
 static pw_str map_str(struct merger *m, pw_str s)
@@ -330,7 +333,7 @@ static bool same_key(struct merger *m, const struct pw_sample *ds, const uint32_
 /* The sample key is the merged location indexes (u32; merged ids are index + 1, so the index is
  * as good), then the labels grouped by key in a canonical key order. Only its hash is kept: the
  * table compares a candidate with the destination sample's own locations and labels. */
-static void map_sample(struct merger *m, const struct pw_sample *ss)
+static void map_sample(struct merger *m, struct pw_sample *ss)
 {
     struct pw_profile *p = m->p;
     uint32_t nt = p->n_sample_types, nl = ss->n_labels;
@@ -376,14 +379,21 @@ static void map_sample(struct merger *m, const struct pw_sample *ss)
     }
     t->slots[j] = (struct sample_slot){tag, (uint32_t)p->n_samples + 1};
     struct pw_sample *ds = pw_add_sample(p);
-    ds->values = pw_arena_alloc(&p->arena, sizeof(int64_t) * (nt ? nt : 1));
-    memcpy(ds->values, ss->values, sizeof(int64_t) * nt);
-    ds->locs = pw_arena_alloc(&p->arena, sizeof(uint32_t) * (ss->n_locs ? ss->n_locs : 1));
+    if (m->reuse) {
+        ds->values = ss->values;
+        ds->locs = ss->locs;
+        ds->labels = nl ? ss->labels : NULL;
+    } else {
+        ds->values = pw_arena_alloc(&p->arena, sizeof(int64_t) * (nt ? nt : 1));
+        memcpy(ds->values, ss->values, sizeof(int64_t) * nt);
+        ds->locs = pw_arena_alloc(&p->arena, sizeof(uint32_t) * (ss->n_locs ? ss->n_locs : 1));
+        if (nl)
+            ds->labels = pw_arena_alloc(&p->arena, sizeof(*ds->labels) * nl);
+    }
     if (ss->n_locs)
         memcpy(ds->locs, locs, sizeof(uint32_t) * ss->n_locs);
     ds->n_locs = ss->n_locs;
     if (nl) {
-        ds->labels = pw_arena_alloc(&p->arena, sizeof(*ds->labels) * nl);
         memcpy(ds->labels, m->labels, sizeof(*ds->labels) * nl);
         ds->n_labels = nl;
     }
@@ -456,7 +466,8 @@ static uint32_t *fill_none(size_t n)
     return a;
 }
 
-struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, struct pw_err *err)
+static struct pw_profile *merge(struct pw_profile *const *srcs, size_t n, bool consume,
+                                struct pw_err *err)
 {
     if (n == 0) {
         pw_fail(err, PW_EINVAL, "no profiles to merge");
@@ -467,6 +478,8 @@ struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, st
     m.p = combine_headers(srcs, n, err);
     if (!m.p)
         return NULL;
+    /* With several sources, duplicates are common and a compact copy keeps memory down. */
+    m.reuse = consume && n == 1;
     size_t n_samples = 0, n_locations = 0, n_functions = 0, n_mappings = 0;
     for (size_t i = 0; i < n; i++) {
         n_samples += srcs[i]->n_samples;
@@ -481,7 +494,7 @@ struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, st
     pw_buf_init(&m.key, 0);
     pw_buf_init(&m.skey, 0);
     for (size_t i = 0; i < n; i++) {
-        const struct pw_profile *src = srcs[i];
+        struct pw_profile *src = srcs[i];
         m.src = src;
         m.strmap = fill_none(src->n_strings);
         m.strmap[0] = 0;
@@ -491,14 +504,28 @@ struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, st
         m.map_offset = pw_xcalloc(src->n_mappings + 1, sizeof(int64_t));
         if (m.p->n_mappings == 0 && src->n_mappings > 0)
             map_mapping(&m, 0);
-        for (size_t j = 0; j < src->n_samples; j++)
-            if (!is_zero_sample(src, &src->samples[j]))
-                map_sample(&m, &src->samples[j]);
+        struct pw_sample *samples = src->samples;
+        size_t n_src = src->n_samples;
+        if (m.reuse) {
+            /* The samples array too: merged sample k is written when source sample j >= k has
+             * been read (into s), so the merge compacts the array in place. */
+            m.p->samples = samples;
+            m.p->cap_samples = src->cap_samples;
+            src->samples = NULL;
+            src->n_samples = src->cap_samples = 0;
+        }
+        for (size_t j = 0; j < n_src; j++) {
+            struct pw_sample s = samples[j];
+            if (!is_zero_sample(src, &s))
+                map_sample(&m, &s);
+        }
         free(m.strmap);
         free(m.loc_by_src);
         free(m.func_by_src);
         free(m.map_by_src);
         free(m.map_offset);
+        if (m.reuse)
+            pw_arena_take(&m.p->arena, &src->arena);
     }
     free(m.samples.slots);
     free(m.labels);
@@ -513,12 +540,26 @@ struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, st
      * them, as pprof does. */
     for (size_t j = 0; j < m.p->n_samples; j++) {
         if (is_zero_sample(m.p, &m.p->samples[j])) {
-            struct pw_profile *again = pw_profile_merge(&m.p, 1, err);
-            pw_profile_free(m.p);
-            return again;
+            return pw_profile_merge_consume(&m.p, 1, err);
         }
     }
     return m.p;
+}
+
+struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, struct pw_err *err)
+{
+    return merge(srcs, n, false, err);
+}
+
+struct pw_profile *pw_profile_merge_consume(struct pw_profile **srcs, size_t n,
+                                            struct pw_err *err)
+{
+    struct pw_profile *p = merge(srcs, n, true, err);
+    for (size_t i = 0; i < n; i++) {
+        pw_profile_free(srcs[i]);
+        srcs[i] = NULL;
+    }
+    return p;
 }
 
 struct pw_profile *pw_profile_compact(const struct pw_profile *p)

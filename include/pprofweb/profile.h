@@ -160,6 +160,12 @@ struct pw_buf;
 void pw_profile_format_raw(const struct pw_profile *p, struct pw_buf *out);
 /* pprof's Merge: a new profile merging srcs (compatible sample types, scaled units already). */
 struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, struct pw_err *err);
+/* The same Merge, taking the sources: they are freed (also on failure) and set to NULL. A single
+ * source's per-sample arrays are rewritten in place and kept by the result rather than copied,
+ * which halves the memory of loading a profile (no producer shares arrays between samples;
+ * scaling in place already relies on that). */
+struct pw_profile *pw_profile_merge_consume(struct pw_profile **srcs, size_t n,
+                                            struct pw_err *err);
 /* pprof's Compact: Merge of one profile. */
 struct pw_profile *pw_profile_compact(const struct pw_profile *p);
 /* pprof's Scale / ScaleN. */
