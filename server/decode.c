@@ -91,29 +91,16 @@ int pw_gunzip(const unsigned char *data, size_t len, size_t max, unsigned char *
     return 0;
 }
 
-struct pw_profile *pw_decode(const unsigned char *data, size_t len, struct pw_err *err)
+/* Decodes raw (gunzipped) bytes: profile.proto, else the legacy formats. */
+static struct pw_profile *decode_raw(const unsigned char *data, size_t len, struct pw_err *err)
 {
-    if (len > PW_MAX_INPUT) {
-        pw_fail(err, PW_ETOOBIG, "profile is %zu MB (limit %zu MB)", len >> 20,
-                PW_MAX_INPUT >> 20);
-        return NULL;
-    }
-    unsigned char *raw = NULL;
-    size_t raw_len = 0;
-    if (pw_gunzip(data, len, PW_MAX_DECOMPRESSED, &raw, &raw_len, err))
-        return NULL;
-    if (raw) {
-        data = raw;
-        len = raw_len;
-    }
-    struct pw_profile *p = NULL;
     if (len == 0) {
         pw_fail(err, PW_ECORRUPT, "parsing profile: empty input file");
-        goto out;
+        return NULL;
     }
     bool not_proto;
     char why[200] = "";
-    p = pw_decode_proto(data, len, &not_proto, why, sizeof(why), err);
+    struct pw_profile *p = pw_decode_proto(data, len, &not_proto, why, sizeof(why), err);
     if (!p && not_proto) {
         struct pw_err lerr = {0};
         p = pw_legacy_parse(data, len, &lerr);
@@ -133,9 +120,40 @@ struct pw_profile *pw_decode(const unsigned char *data, size_t len, struct pw_er
         pw_profile_free(p);
         p = NULL;
     }
-out:
-    free(raw);
     return p;
+}
+
+/* Decodes data, freeing it (when owned) as soon as it is gunzipped: the compressed bytes, the
+ * raw bytes and the model need not all be in memory at once. */
+static struct pw_profile *decode(const unsigned char *data, size_t len, unsigned char *owned,
+                                 struct pw_err *err)
+{
+    if (len > PW_MAX_INPUT) {
+        free(owned);
+        pw_fail(err, PW_ETOOBIG, "profile is %zu MB (limit %zu MB)", len >> 20,
+                PW_MAX_INPUT >> 20);
+        return NULL;
+    }
+    unsigned char *raw = NULL;
+    size_t raw_len = 0;
+    if (pw_gunzip(data, len, PW_MAX_DECOMPRESSED, &raw, &raw_len, err)) {
+        free(owned);
+        return NULL;
+    }
+    if (raw) {
+        free(owned);
+        owned = raw;
+        data = raw;
+        len = raw_len;
+    }
+    struct pw_profile *p = decode_raw(data, len, err);
+    free(owned);
+    return p;
+}
+
+struct pw_profile *pw_decode(const unsigned char *data, size_t len, struct pw_err *err)
+{
+    return decode(data, len, NULL, err);
 }
 
 int pw_read_file(const char *path, size_t max, unsigned char **data, size_t *len,
@@ -186,8 +204,7 @@ struct pw_profile *pw_decode_file(const char *path, struct pw_err *err)
     size_t len;
     if (pw_read_file(path, PW_MAX_INPUT, &data, &len, err))
         return NULL;
-    struct pw_profile *p = pw_decode(data, len, err);
-    free(data);
+    struct pw_profile *p = decode(data, len, data, err); /* frees data */
     if (!p)
         pw_err_prefix(err, "%s: ", path);
     return p;
