@@ -150,12 +150,18 @@ struct merger {
     int64_t *map_offset;   /* src mapping -> address offset into the dst mapping */
     struct keymap locations, functions, mappings;
     struct sample_table samples;
-    struct pw_buf key;  /* location, function and mapping keys */
-    struct pw_buf skey; /* the sample key, built while locations are mapped */
-    /* Scratch for one sample's labels: mapped (profile order), sorted (key order), and the sorted
-     * labels of a destination sample it is compared with. */
-    struct pw_label *labels, *sorted, *other;
-    size_t cap_labels, cap_sorted, cap_other;
+    struct pw_buf key; /* location, function and mapping keys */
+    /* Samples go through two stages, so that the table slot of one is fetched from memory while
+     * the key of the next is built: a million-sample table is mostly cache misses. */
+    struct pending {
+        struct pw_sample s;  /* the source sample */
+        struct pw_buf key;   /* its key, built while locations are mapped */
+        uint64_t hash;       /* of key */
+        struct pw_label *labels, *sorted; /* mapped (profile order), sorted (key order) */
+        size_t cap_labels, cap_sorted;
+    } pending[2];
+    struct pw_label *other; /* the sorted labels of a destination sample compared with */
+    size_t cap_other;
     /* The one source is consumed: its samples array and per-sample arrays, rewritten with merged
      * indexes, become the result's instead of being copied, and its arena joins the result's. */
     bool reuse;
@@ -309,11 +315,12 @@ static void key_u32(struct pw_buf *b, uint32_t v)
     pw_buf_add(b, &v, sizeof(v));
 }
 
-/* Whether destination sample ds has the key of the sample being mapped: its locations (locs)
- * and its labels, m->sorted. Compares what the key bytes hold, field by field. */
-static bool same_key(struct merger *m, const struct pw_sample *ds, const uint32_t *locs,
-                     uint32_t n_locs, uint32_t n_labels)
+/* Whether destination sample ds has the key of pending sample ps: its merged locations (locs)
+ * and its labels. Compares what the key bytes hold, field by field. */
+static bool same_key(struct merger *m, const struct pw_sample *ds, const struct pending *ps,
+                     const uint32_t *locs)
 {
+    uint32_t n_locs = ps->s.n_locs, n_labels = ps->s.n_labels;
     if (ds->n_locs != n_locs || ds->n_labels != n_labels ||
         (n_locs && memcmp(ds->locs, locs, sizeof(*locs) * n_locs) != 0))
         return false;
@@ -322,7 +329,7 @@ static bool same_key(struct merger *m, const struct pw_sample *ds, const uint32_
     PW_GROW(m->other, m->cap_other, n_labels);
     sort_labels(m->other, ds->labels, n_labels);
     for (uint32_t i = 0; i < n_labels; i++) {
-        const struct pw_label *a = &m->other[i], *b = &m->sorted[i];
+        const struct pw_label *a = &m->other[i], *b = &ps->sorted[i];
         if (a->is_num != b->is_num || a->key != b->key || a->unit != b->unit ||
             (a->is_num ? a->num != b->num : a->str != b->str))
             return false;
@@ -332,46 +339,57 @@ static bool same_key(struct merger *m, const struct pw_sample *ds, const uint32_
 
 /* The sample key is the merged location indexes (u32; merged ids are index + 1, so the index is
  * as good), then the labels grouped by key in a canonical key order. Only its hash is kept: the
- * table compares a candidate with the destination sample's own locations and labels. */
-static void map_sample(struct merger *m, struct pw_sample *ss)
+ * table compares a candidate with the destination sample's own locations and labels.
+ * Stage one: maps the locations and labels of ss, builds its key and starts fetching its slot. */
+static void key_sample(struct merger *m, struct pending *ps, const struct pw_sample *ss)
 {
-    struct pw_profile *p = m->p;
-    uint32_t nt = p->n_sample_types, nl = ss->n_labels;
-    pw_buf_reset(&m->skey);
+    uint32_t nl = ss->n_labels;
+    ps->s = *ss;
+    struct pw_buf *key = &ps->key;
+    pw_buf_reset(key);
     /* Reserve room for the locations, then write them in place (the hot loop of merging). */
-    pw_buf_pad(&m->skey, 0, sizeof(uint32_t) * ss->n_locs);
-    if (m->skey.overflow)
+    pw_buf_pad(key, 0, sizeof(uint32_t) * ss->n_locs);
+    if (key->overflow)
         abort(); /* stack depth is capped at decode: cannot happen */
-    uint32_t *kl = (uint32_t *)m->skey.data;
+    uint32_t *kl = (uint32_t *)key->data;
     for (uint32_t i = 0; i < ss->n_locs; i++)
         kl[i] = map_location(m, ss->locs[i]);
     if (nl) {
-        PW_GROW(m->labels, m->cap_labels, nl);
-        PW_GROW(m->sorted, m->cap_sorted, nl);
+        PW_GROW(ps->labels, ps->cap_labels, nl);
+        PW_GROW(ps->sorted, ps->cap_sorted, nl);
         for (uint32_t i = 0; i < nl; i++) {
-            m->labels[i] = ss->labels[i];
-            m->labels[i].key = map_str(m, ss->labels[i].key);
-            m->labels[i].str = map_str(m, ss->labels[i].str);
-            m->labels[i].unit = map_str(m, ss->labels[i].unit);
+            ps->labels[i] = ss->labels[i];
+            ps->labels[i].key = map_str(m, ss->labels[i].key);
+            ps->labels[i].str = map_str(m, ss->labels[i].str);
+            ps->labels[i].unit = map_str(m, ss->labels[i].unit);
         }
-        sort_labels(m->sorted, m->labels, nl);
-        key_u32(&m->skey, PW_NONE); /* separates locations from labels */
+        sort_labels(ps->sorted, ps->labels, nl);
+        key_u32(key, PW_NONE); /* separates locations from labels */
         for (uint32_t i = 0; i < nl; i++) {
-            const struct pw_label *l = &m->sorted[i];
-            key_u32(&m->skey, l->is_num);
-            key_u32(&m->skey, l->key);
-            key_u64(&m->skey, l->is_num ? (uint64_t)l->num : l->str);
-            key_u32(&m->skey, l->unit);
+            const struct pw_label *l = &ps->sorted[i];
+            key_u32(key, l->is_num);
+            key_u32(key, l->key);
+            key_u64(key, l->is_num ? (uint64_t)l->num : l->str);
+            key_u32(key, l->unit);
         }
     }
-    const uint32_t *locs = (const uint32_t *)m->skey.data; /* the adds may have moved it */
-    uint64_t h = hash_key(m->skey.data, m->skey.len);
-    uint32_t tag = (uint32_t)(h >> 32);
+    ps->hash = hash_key(key->data, key->len);
+    __builtin_prefetch(&m->samples.slots[ps->hash & (m->samples.cap - 1)]);
+}
+
+/* Stage two: adds the values of ps to the destination sample with its key, or adds a new one. */
+static void add_sample(struct merger *m, struct pending *ps)
+{
+    struct pw_profile *p = m->p;
+    struct pw_sample *ss = &ps->s;
+    uint32_t nt = p->n_sample_types, nl = ss->n_labels;
+    const uint32_t *locs = (const uint32_t *)ps->key.data;
+    uint32_t tag = (uint32_t)(ps->hash >> 32);
     struct sample_table *t = &m->samples;
-    size_t j = h & (t->cap - 1);
+    size_t j = ps->hash & (t->cap - 1);
     for (; t->slots[j].index1; j = (j + 1) & (t->cap - 1)) {
         struct pw_sample *ds = &p->samples[t->slots[j].index1 - 1];
-        if (t->slots[j].tag == tag && same_key(m, ds, locs, ss->n_locs, nl)) {
+        if (t->slots[j].tag == tag && same_key(m, ds, ps, locs)) {
             for (uint32_t i = 0; i < nt; i++)
                 ds->values[i] += ss->values[i];
             return;
@@ -394,7 +412,7 @@ static void map_sample(struct merger *m, struct pw_sample *ss)
         memcpy(ds->locs, locs, sizeof(uint32_t) * ss->n_locs);
     ds->n_locs = ss->n_locs;
     if (nl) {
-        memcpy(ds->labels, m->labels, sizeof(*ds->labels) * nl);
+        memcpy(ds->labels, ps->labels, sizeof(*ds->labels) * nl);
         ds->n_labels = nl;
     }
 }
@@ -492,7 +510,8 @@ static struct pw_profile *merge(struct pw_profile *const *srcs, size_t n, bool c
     keymap_init(&m.functions, n_functions);
     keymap_init(&m.mappings, n_mappings);
     pw_buf_init(&m.key, 0);
-    pw_buf_init(&m.skey, 0);
+    for (int i = 0; i < 2; i++)
+        pw_buf_init(&m.pending[i].key, 0);
     for (size_t i = 0; i < n; i++) {
         struct pw_profile *src = srcs[i];
         m.src = src;
@@ -514,11 +533,19 @@ static struct pw_profile *merge(struct pw_profile *const *srcs, size_t n, bool c
             src->samples = NULL;
             src->n_samples = src->cap_samples = 0;
         }
+        /* Sample j is keyed while sample j - 1 (the previous non-zero one) is added. */
+        struct pending *prev = NULL;
         for (size_t j = 0; j < n_src; j++) {
-            struct pw_sample s = samples[j];
-            if (!is_zero_sample(src, &s))
-                map_sample(&m, &s);
+            if (is_zero_sample(src, &samples[j]))
+                continue;
+            struct pending *cur = prev == &m.pending[0] ? &m.pending[1] : &m.pending[0];
+            key_sample(&m, cur, &samples[j]);
+            if (prev)
+                add_sample(&m, prev);
+            prev = cur;
         }
+        if (prev)
+            add_sample(&m, prev);
         free(m.strmap);
         free(m.loc_by_src);
         free(m.func_by_src);
@@ -528,14 +555,16 @@ static struct pw_profile *merge(struct pw_profile *const *srcs, size_t n, bool c
             pw_arena_take(&m.p->arena, &src->arena);
     }
     free(m.samples.slots);
-    free(m.labels);
-    free(m.sorted);
+    for (int i = 0; i < 2; i++) {
+        pw_buf_release(&m.pending[i].key);
+        free(m.pending[i].labels);
+        free(m.pending[i].sorted);
+    }
     free(m.other);
     keymap_release(&m.locations);
     keymap_release(&m.functions);
     keymap_release(&m.mappings);
     pw_buf_release(&m.key);
-    pw_buf_release(&m.skey);
     /* Values of merged samples may cancel out (a profile minus its base): merge again to drop
      * them, as pprof does. */
     for (size_t j = 0; j < m.p->n_samples; j++) {
