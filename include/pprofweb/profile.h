@@ -27,12 +27,13 @@ struct pw_value_type {
     pw_str unit; /* "nanoseconds", "bytes", "count", ... */
 };
 
+/* Fields ordered so that a label is 24 bytes, not 32: a profile may hold millions. */
 struct pw_label {
+    int64_t num; /* numeric value when is_num */
     pw_str key;
+    pw_str str;  /* string value when !is_num */
+    pw_str unit; /* numeric unit when is_num; 0 ("") when none */
     bool is_num;
-    pw_str str;   /* string value when !is_num */
-    int64_t num;  /* numeric value when is_num */
-    pw_str unit;  /* numeric unit when is_num; 0 ("") when none */
 };
 
 struct pw_sample {
