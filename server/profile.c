@@ -161,6 +161,25 @@ static void *dup_array(const void *src, size_t n, size_t elem, size_t *cap)
     return d;
 }
 
+/* pprof copies through its encoder: labels the wire format cannot tell from absent (an empty
+ * string value, a numeric zero without unit) do not survive. */
+static bool label_encoded(const struct pw_label *l)
+{
+    return l->is_num ? (l->num != 0 || l->unit != 0) : l->str != 0;
+}
+
+void pw_profile_drop_unencoded_labels(struct pw_profile *p)
+{
+    for (size_t i = 0; i < p->n_samples; i++) {
+        struct pw_sample *s = &p->samples[i];
+        uint32_t n = 0;
+        for (uint32_t j = 0; j < s->n_labels; j++)
+            if (label_encoded(&s->labels[j]))
+                s->labels[n++] = s->labels[j];
+        s->n_labels = n;
+    }
+}
+
 struct pw_profile *pw_profile_copy(const struct pw_profile *p)
 {
     struct pw_profile *q = pw_xcalloc(1, sizeof(*q));
@@ -188,17 +207,13 @@ struct pw_profile *pw_profile_copy(const struct pw_profile *p)
         memcpy(d->values, s->values, sizeof(int64_t) * nt);
         d->locs = pw_arena_alloc(&q->arena, sizeof(uint32_t) * (s->n_locs ? s->n_locs : 1));
         memcpy(d->locs, s->locs, sizeof(uint32_t) * s->n_locs);
-        /* pprof copies through its encoder: labels the wire format cannot tell from absent
-         * (an empty string value, a numeric zero without unit) do not survive. */
         d->labels = NULL;
         d->n_labels = 0;
         if (s->n_labels)
             d->labels = pw_arena_alloc(&q->arena, sizeof(*s->labels) * s->n_labels);
-        for (uint32_t j = 0; j < s->n_labels; j++) {
-            const struct pw_label *l = &s->labels[j];
-            if (l->is_num ? (l->num != 0 || l->unit != 0) : l->str != 0)
-                d->labels[d->n_labels++] = *l;
-        }
+        for (uint32_t j = 0; j < s->n_labels; j++)
+            if (label_encoded(&s->labels[j]))
+                d->labels[d->n_labels++] = s->labels[j];
     }
 
     q->n_mappings = p->n_mappings;

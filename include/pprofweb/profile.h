@@ -122,6 +122,9 @@ void pw_profile_free(struct pw_profile *p);
 /* Deep copy (pprof's Profile.Copy, which goes through the encoder: labels with an empty string
  * value or a zero number without unit are dropped). */
 struct pw_profile *pw_profile_copy(const struct pw_profile *p);
+/* What pw_profile_copy changes, done in place to a profile the caller would copy and then drop:
+ * the labels pprof's encoder loses are removed. */
+void pw_profile_drop_unencoded_labels(struct pw_profile *p);
 
 pw_str pw_intern(struct pw_profile *p, const char *s, size_t len);
 pw_str pw_intern_cstr(struct pw_profile *p, const char *s);
