@@ -14,15 +14,21 @@
 #include "pprofweb/profile.h"
 
 
-/* A hash set of byte-string keys, each mapped to a uint32 value. Keys live in an arena. */
+/* A hash map of byte-string keys to indexes 0, 1, 2, ... in insertion order, which are the
+ * indexes of the destination mappings, functions or locations. Slots are 8 bytes (the high half
+ * of the hash, index + 1; 0 is empty) and keys are stored once, in an arena, found by index: a
+ * new key, the common case, costs one slot read. */
 struct keymap {
     struct pw_arena arena;
-    struct slot {
-        uint64_t hash;
-        const unsigned char *key;
-        uint32_t len, value;
+    struct kslot {
+        uint32_t tag, index1;
     } *slots;
-    size_t cap, n;
+    struct kentry {
+        const unsigned char *key;
+        size_t len;
+        uint64_t hash;
+    } *entries; /* by index */
+    size_t cap, n, cap_entries;
 };
 
 /* Keys are mostly 64-bit words, so hash a word at a time. */
@@ -49,11 +55,11 @@ static uint64_t hash_key(const void *k, size_t n)
 /* Sized for expected keys at half load, so merging one profile never rehashes. */
 static void keymap_init(struct keymap *m, size_t expected)
 {
+    memset(m, 0, sizeof(*m));
     pw_arena_init(&m->arena);
     m->cap = 1024;
     while (m->cap < expected * 2)
         m->cap *= 2;
-    m->n = 0;
     m->slots = pw_xcalloc(m->cap, sizeof(*m->slots));
 }
 
@@ -61,17 +67,18 @@ static void keymap_release(struct keymap *m)
 {
     pw_arena_release(&m->arena);
     free(m->slots);
+    free(m->entries);
 }
 
 static void keymap_grow(struct keymap *m)
 {
     size_t cap = m->cap * 2;
-    struct slot *s = pw_xcalloc(cap, sizeof(*s));
+    struct kslot *s = pw_xcalloc(cap, sizeof(*s));
     for (size_t i = 0; i < m->cap; i++) {
-        if (!m->slots[i].key)
+        if (!m->slots[i].index1)
             continue;
-        size_t j = m->slots[i].hash & (cap - 1);
-        while (s[j].key)
+        size_t j = m->entries[m->slots[i].index1 - 1].hash & (cap - 1);
+        while (s[j].index1)
             j = (j + 1) & (cap - 1);
         s[j] = m->slots[i];
     }
@@ -80,44 +87,29 @@ static void keymap_grow(struct keymap *m)
     m->cap = cap;
 }
 
-/* Finds key: returns its slot; *found tells whether the slot holds key or is where it goes. */
-static size_t keymap_find(struct keymap *m, const void *key, size_t len, uint64_t h, bool *found)
+/* Returns the index of key, or adds key (copied) with index m->n and returns that; *found tells
+ * which. */
+static uint32_t keymap_get_or_put(struct keymap *m, const void *key, size_t len, bool *found)
 {
     if ((m->n + 1) * 2 > m->cap)
         keymap_grow(m);
+    uint64_t h = hash_key(key, len);
+    uint32_t tag = (uint32_t)(h >> 32);
     size_t j = h & (m->cap - 1);
-    while (m->slots[j].key) {
-        struct slot *s = &m->slots[j];
-        if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0) {
+    for (; m->slots[j].index1; j = (j + 1) & (m->cap - 1)) {
+        const struct kentry *e = &m->entries[m->slots[j].index1 - 1];
+        if (m->slots[j].tag == tag && e->len == len && memcmp(e->key, key, len) == 0) {
             *found = true;
-            return j;
+            return m->slots[j].index1 - 1;
         }
-        j = (j + 1) & (m->cap - 1);
     }
     *found = false;
-    return j;
-}
-
-/* Inserts at a slot keymap_find returned; stored (len bytes equal to the key) must outlive m. */
-static void keymap_insert(struct keymap *m, size_t slot, uint64_t h, const void *stored,
-                          size_t len, uint32_t value)
-{
-    m->slots[slot] = (struct slot){h, stored, (uint32_t)len, value};
-    m->n++;
-}
-
-/* Returns the value for key, or inserts value (copying the key) and returns it. */
-static uint32_t keymap_get_or_put(struct keymap *m, const void *key, size_t len, uint32_t value,
-                                  bool *found)
-{
-    uint64_t h = hash_key(key, len);
-    size_t j = keymap_find(m, key, len, h, found);
-    if (*found)
-        return m->slots[j].value;
     unsigned char *k = pw_arena_alloc(&m->arena, len ? len : 1);
     memcpy(k, key, len);
-    keymap_insert(m, j, h, k, len, value);
-    return value;
+    PW_GROW(m->entries, m->cap_entries, m->n + 1);
+    m->entries[m->n] = (struct kentry){k, len, h};
+    m->slots[j] = (struct kslot){tag, (uint32_t)m->n + 1};
+    return (uint32_t)m->n++;
 }
 
 /* The sample table: 8-byte slots (the high half of the key's hash, the sample index + 1; 0 is
@@ -201,8 +193,7 @@ static uint32_t map_mapping(struct merger *m, uint32_t src_idx)
     key_u64(&m->key, sm->offset);
     key_str(&m->key, m->src, sm->build_id ? sm->build_id : sm->file);
     bool found;
-    uint32_t idx = keymap_get_or_put(&m->mappings, m->key.data, m->key.len, m->p->n_mappings,
-                                     &found);
+    uint32_t idx = keymap_get_or_put(&m->mappings, m->key.data, m->key.len, &found);
     if (found) {
         m->map_offset[src_idx] = (int64_t)m->p->mappings[idx].start - (int64_t)sm->start;
     } else {
@@ -230,8 +221,7 @@ static uint32_t map_function(struct merger *m, uint32_t src_idx)
     key_str(&m->key, m->src, sf->system_name);
     key_str(&m->key, m->src, sf->filename);
     bool found;
-    uint32_t idx = keymap_get_or_put(&m->functions, m->key.data, m->key.len, m->p->n_functions,
-                                     &found);
+    uint32_t idx = keymap_get_or_put(&m->functions, m->key.data, m->key.len, &found);
     if (!found) {
         struct pw_function *df = pw_add_function(m->p);
         df->id = m->p->n_functions;
@@ -271,8 +261,7 @@ static uint32_t map_location(struct merger *m, uint32_t src_idx)
         key_u64(&m->key, (uint64_t)lines[i].line);
     }
     bool found;
-    uint32_t idx = keymap_get_or_put(&m->locations, m->key.data, m->key.len, m->p->n_locations,
-                                     &found);
+    uint32_t idx = keymap_get_or_put(&m->locations, m->key.data, m->key.len, &found);
     if (!found) {
         struct pw_location *dl = pw_add_location(m->p);
         dl->id = m->p->n_locations;
