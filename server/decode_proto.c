@@ -409,10 +409,8 @@ static int id_index_build(struct id_index *ix, const uint64_t *ids, uint32_t n, 
     return 0;
 }
 
-static uint32_t id_lookup(const struct id_index *ix, uint64_t id)
+static uint32_t id_lookup_sorted(const struct id_index *ix, uint64_t id)
 {
-    if (id < ix->n_direct)
-        return ix->direct[id] ? ix->direct[id] - 1 : PW_NONE;
     size_t lo = 0, hi = ix->n_sorted;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -422,6 +420,14 @@ static uint32_t id_lookup(const struct id_index *ix, uint64_t id)
             hi = mid;
     }
     return lo < ix->n_sorted && ix->sorted_ids[lo] == id ? ix->sorted_idx[lo] : PW_NONE;
+}
+
+/* Inline: every frame of every sample goes through here, and ids are nearly always small. */
+static inline uint32_t id_lookup(const struct id_index *ix, uint64_t id)
+{
+    if (id < ix->n_direct)
+        return ix->direct[id] ? ix->direct[id] - 1 : PW_NONE;
+    return id_lookup_sorted(ix, id);
 }
 
 static void id_index_release(struct id_index *ix)
