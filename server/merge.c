@@ -166,6 +166,17 @@ static pw_str map_str(struct merger *m, pw_str s)
     return m->strmap[s];
 }
 
+/* Empties b and makes room for n 64-bit words, returned for writing: keys are built by direct
+ * stores rather than an append (and its bounds check) per field. */
+static uint64_t *key_words(struct pw_buf *b, size_t n)
+{
+    pw_buf_reset(b);
+    pw_buf_pad(b, 0, sizeof(uint64_t) * n);
+    if (b->overflow)
+        abort(); /* lines per location are capped at decode: cannot happen */
+    return (uint64_t *)b->data;
+}
+
 static void key_u64(struct pw_buf *b, uint64_t v)
 {
     pw_buf_add(b, &v, sizeof(v));
@@ -252,13 +263,13 @@ static uint32_t map_location(struct merger *m, uint32_t src_idx)
         }
     }
     /* pprof's location key: address relative to the mapping, mapping id, lines, folded. */
-    pw_buf_reset(&m->key);
-    key_u64(&m->key, mi == PW_NONE ? addr : addr - m->p->mappings[mi].start);
-    key_u64(&m->key, mi == PW_NONE ? 0 : (uint64_t)mi + 1);
-    key_u64(&m->key, sl->is_folded);
+    uint64_t *w = key_words(&m->key, 3 + 2 * (size_t)sl->n_lines);
+    w[0] = mi == PW_NONE ? addr : addr - m->p->mappings[mi].start;
+    w[1] = mi == PW_NONE ? 0 : (uint64_t)mi + 1;
+    w[2] = sl->is_folded;
     for (uint32_t i = 0; i < sl->n_lines; i++) {
-        key_u64(&m->key, lines[i].function == PW_NONE ? 0 : (uint64_t)lines[i].function + 1);
-        key_u64(&m->key, (uint64_t)lines[i].line);
+        w[3 + 2 * i] = lines[i].function == PW_NONE ? 0 : (uint64_t)lines[i].function + 1;
+        w[4 + 2 * i] = (uint64_t)lines[i].line;
     }
     bool found;
     uint32_t idx = keymap_get_or_put(&m->locations, m->key.data, m->key.len, &found);
@@ -297,11 +308,6 @@ static void sort_labels(struct pw_label *out, const struct pw_label *in, uint32_
         }
         out[j] = t;
     }
-}
-
-static void key_u32(struct pw_buf *b, uint32_t v)
-{
-    pw_buf_add(b, &v, sizeof(v));
 }
 
 /* Whether destination sample ds has the key of pending sample ps: its merged locations (locs)
@@ -353,13 +359,23 @@ static void key_sample(struct merger *m, struct pending *ps, const struct pw_sam
             ps->labels[i].unit = map_str(m, ss->labels[i].unit);
         }
         sort_labels(ps->sorted, ps->labels, nl);
-        key_u32(key, PW_NONE); /* separates locations from labels */
-        for (uint32_t i = 0; i < nl; i++) {
+        /* A separator from the locations, then 20 bytes per label. */
+        size_t at = key->len;
+        pw_buf_pad(key, 0, sizeof(uint32_t) + 20 * (size_t)nl);
+        if (key->overflow)
+            abort(); /* labels per sample are capped at decode: cannot happen */
+        unsigned char *d = (unsigned char *)key->data + at;
+        uint32_t sep = PW_NONE;
+        memcpy(d, &sep, 4);
+        d += 4;
+        for (uint32_t i = 0; i < nl; i++, d += 20) {
             const struct pw_label *l = &ps->sorted[i];
-            key_u32(key, l->is_num);
-            key_u32(key, l->key);
-            key_u64(key, l->is_num ? (uint64_t)l->num : l->str);
-            key_u32(key, l->unit);
+            uint32_t is_num = l->is_num, k = l->key, unit = l->unit;
+            uint64_t v = l->is_num ? (uint64_t)l->num : l->str;
+            memcpy(d, &is_num, 4);
+            memcpy(d + 4, &k, 4);
+            memcpy(d + 8, &v, 8);
+            memcpy(d + 16, &unit, 4);
         }
     }
     ps->hash = hash_key(key->data, key->len);
