@@ -141,3 +141,41 @@ void pw_arena_release(struct pw_arena *a)
     a->head = NULL;
     a->total = 0;
 }
+
+void pw_arena_reset(struct pw_arena *a)
+{
+    /* The head is the block small allocations come from; a large block is not worth keeping. */
+    struct pw_arena_block *keep = a->head && a->head->cap == BLOCK_SIZE ? a->head : NULL;
+    struct pw_arena_block *b = keep ? keep->next : a->head;
+    while (b) {
+        struct pw_arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    if (keep) {
+        keep->used = 0;
+        keep->next = NULL;
+    }
+    a->head = keep;
+    a->total = 0;
+}
+
+void pw_arena_take(struct pw_arena *a, struct pw_arena *from)
+{
+    struct pw_arena_block *first = from->head;
+    if (!first)
+        return;
+    struct pw_arena_block *last = first;
+    while (last->next)
+        last = last->next;
+    /* Behind a's head, which stays the block small allocations come from. */
+    if (a->head) {
+        last->next = a->head->next;
+        a->head->next = first;
+    } else {
+        a->head = first;
+    }
+    a->total += from->total;
+    from->head = NULL;
+    from->total = 0;
+}

@@ -396,7 +396,7 @@ int main(int argc, char **argv)
     struct pw_buf out, warn;
     pw_buf_init(&out, 0);
     pw_buf_init(&warn, 0);
-    rc = pw_report_run(&out, &warn, p, o.cmd, o.cmd_arg, &o.cfg, &err);
+    rc = pw_report_run_consume(&out, &warn, p, o.cmd, o.cmd_arg, &o.cfg, &err); /* frees p */
     fwrite(pw_buf_str(&warn), 1, warn.len, stderr);
     if (rc) {
         fprintf(stderr, "%s\n", err.msg);
@@ -415,6 +415,5 @@ int main(int argc, char **argv)
     }
     pw_buf_release(&out);
     pw_buf_release(&warn);
-    pw_profile_free(p);
     return rc ? 1 : 0;
 }

@@ -3,7 +3,9 @@
  * are merged, ids are renumbered 1..n in first-seen order, and zero samples are dropped.
  * In: source profiles (not modified). Out: a new profile the caller frees.
  * Keys are serialised into bytes and hashed; each table is an open-addressing index into the
- * destination arrays, so merging is linear in the size of the inputs. */
+ * destination arrays, so merging is linear in the size of the inputs. Tables are sized from the
+ * sources up front and per-sample work uses scratch buffers in struct merger: no malloc per
+ * sample. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +14,21 @@
 #include "pprofweb/profile.h"
 
 
-/* A hash set of byte-string keys, each mapped to a uint32 value. Keys live in an arena. */
+/* A hash map of byte-string keys to indexes 0, 1, 2, ... in insertion order, which are the
+ * indexes of the destination mappings, functions or locations. Slots are 8 bytes (the high half
+ * of the hash, index + 1; 0 is empty) and keys are stored once, in an arena, found by index: a
+ * new key, the common case, costs one slot read. */
 struct keymap {
     struct pw_arena arena;
-    struct slot {
-        uint64_t hash;
-        const unsigned char *key;
-        uint32_t len, value;
+    struct kslot {
+        uint32_t tag, index1;
     } *slots;
-    size_t cap, n;
+    struct kentry {
+        const unsigned char *key;
+        size_t len;
+        uint64_t hash;
+    } *entries; /* by index */
+    size_t cap, n, cap_entries;
 };
 
 /* Keys are mostly 64-bit words, so hash a word at a time. */
@@ -44,11 +52,14 @@ static uint64_t hash_key(const void *k, size_t n)
     return h ^ (h >> 32);
 }
 
-static void keymap_init(struct keymap *m)
+/* Sized for expected keys at half load, so merging one profile never rehashes. */
+static void keymap_init(struct keymap *m, size_t expected)
 {
+    memset(m, 0, sizeof(*m));
     pw_arena_init(&m->arena);
     m->cap = 1024;
-    m->n = 0;
+    while (m->cap < expected * 2)
+        m->cap *= 2;
     m->slots = pw_xcalloc(m->cap, sizeof(*m->slots));
 }
 
@@ -56,17 +67,18 @@ static void keymap_release(struct keymap *m)
 {
     pw_arena_release(&m->arena);
     free(m->slots);
+    free(m->entries);
 }
 
 static void keymap_grow(struct keymap *m)
 {
     size_t cap = m->cap * 2;
-    struct slot *s = pw_xcalloc(cap, sizeof(*s));
+    struct kslot *s = pw_xcalloc(cap, sizeof(*s));
     for (size_t i = 0; i < m->cap; i++) {
-        if (!m->slots[i].key)
+        if (!m->slots[i].index1)
             continue;
-        size_t j = m->slots[i].hash & (cap - 1);
-        while (s[j].key)
+        size_t j = m->entries[m->slots[i].index1 - 1].hash & (cap - 1);
+        while (s[j].index1)
             j = (j + 1) & (cap - 1);
         s[j] = m->slots[i];
     }
@@ -75,44 +87,49 @@ static void keymap_grow(struct keymap *m)
     m->cap = cap;
 }
 
-/* Finds key: returns its slot; *found tells whether the slot holds key or is where it goes. */
-static size_t keymap_find(struct keymap *m, const void *key, size_t len, uint64_t h, bool *found)
+/* Returns the index of key, or adds key (copied) with index m->n and returns that; *found tells
+ * which. */
+static uint32_t keymap_get_or_put(struct keymap *m, const void *key, size_t len, bool *found)
 {
     if ((m->n + 1) * 2 > m->cap)
         keymap_grow(m);
+    uint64_t h = hash_key(key, len);
+    uint32_t tag = (uint32_t)(h >> 32);
     size_t j = h & (m->cap - 1);
-    while (m->slots[j].key) {
-        struct slot *s = &m->slots[j];
-        if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0) {
+    for (; m->slots[j].index1; j = (j + 1) & (m->cap - 1)) {
+        const struct kentry *e = &m->entries[m->slots[j].index1 - 1];
+        if (m->slots[j].tag == tag && e->len == len && memcmp(e->key, key, len) == 0) {
             *found = true;
-            return j;
+            return m->slots[j].index1 - 1;
         }
-        j = (j + 1) & (m->cap - 1);
     }
     *found = false;
-    return j;
-}
-
-/* Inserts at a slot keymap_find returned; stored (len bytes equal to the key) must outlive m. */
-static void keymap_insert(struct keymap *m, size_t slot, uint64_t h, const void *stored,
-                          size_t len, uint32_t value)
-{
-    m->slots[slot] = (struct slot){h, stored, (uint32_t)len, value};
-    m->n++;
-}
-
-/* Returns the value for key, or inserts value (copying the key) and returns it. */
-static uint32_t keymap_get_or_put(struct keymap *m, const void *key, size_t len, uint32_t value,
-                                  bool *found)
-{
-    uint64_t h = hash_key(key, len);
-    size_t j = keymap_find(m, key, len, h, found);
-    if (*found)
-        return m->slots[j].value;
     unsigned char *k = pw_arena_alloc(&m->arena, len ? len : 1);
     memcpy(k, key, len);
-    keymap_insert(m, j, h, k, len, value);
-    return value;
+    PW_GROW(m->entries, m->cap_entries, m->n + 1);
+    m->entries[m->n] = (struct kentry){k, len, h};
+    m->slots[j] = (struct kslot){tag, (uint32_t)m->n + 1};
+    return (uint32_t)m->n++;
+}
+
+/* The sample table: 8-byte slots (the high half of the key's hash, the sample index + 1; 0 is
+ * empty) pointing into the destination samples, whose locations and labels are the key, so a
+ * million samples cost 16 MB of table and no second copy of their keys. It is sized once for
+ * every source sample at half load, and a merge never has more samples than its sources, so it
+ * never grows. */
+struct sample_table {
+    struct sample_slot {
+        uint32_t tag, index1;
+    } *slots;
+    size_t cap;
+};
+
+static void sample_table_init(struct sample_table *t, size_t n_samples)
+{
+    t->cap = 1024;
+    while (t->cap < n_samples * 2)
+        t->cap *= 2;
+    t->slots = pw_xcalloc(t->cap, sizeof(*t->slots));
 }
 
 struct merger {
@@ -123,9 +140,23 @@ struct merger {
     uint32_t *func_by_src; /* src function -> dst function */
     uint32_t *map_by_src;  /* src mapping -> dst mapping */
     int64_t *map_offset;   /* src mapping -> address offset into the dst mapping */
-    struct keymap samples, locations, functions, mappings;
-    struct pw_buf key;  /* location, function and mapping keys */
-    struct pw_buf skey; /* the sample key, built while locations are mapped */
+    struct keymap locations, functions, mappings;
+    struct sample_table samples;
+    struct pw_buf key; /* location, function and mapping keys */
+    /* Samples go through two stages, so that the table slot of one is fetched from memory while
+     * the key of the next is built: a million-sample table is mostly cache misses. */
+    struct pending {
+        struct pw_sample s;  /* the source sample */
+        struct pw_buf key;   /* its key, built while locations are mapped */
+        uint64_t hash;       /* of key */
+        struct pw_label *labels, *sorted; /* mapped (profile order), sorted (key order) */
+        size_t cap_labels, cap_sorted;
+    } pending[2];
+    struct pw_label *other; /* the sorted labels of a destination sample compared with */
+    size_t cap_other;
+    /* The one source is consumed: its samples array and per-sample arrays, rewritten with merged
+     * indexes, become the result's instead of being copied, and its arena joins the result's. */
+    bool reuse;
 };
 
 static pw_str map_str(struct merger *m, pw_str s)
@@ -133,6 +164,17 @@ static pw_str map_str(struct merger *m, pw_str s)
     if (m->strmap[s] == PW_NONE)
         m->strmap[s] = pw_intern(m->p, m->src->strings[s], m->src->string_lens[s]);
     return m->strmap[s];
+}
+
+/* Empties b and makes room for n 64-bit words, returned for writing: keys are built by direct
+ * stores rather than an append (and its bounds check) per field. */
+static uint64_t *key_words(struct pw_buf *b, size_t n)
+{
+    pw_buf_reset(b);
+    pw_buf_pad(b, 0, sizeof(uint64_t) * n);
+    if (b->overflow)
+        abort(); /* lines per location are capped at decode: cannot happen */
+    return (uint64_t *)b->data;
 }
 
 static void key_u64(struct pw_buf *b, uint64_t v)
@@ -162,8 +204,7 @@ static uint32_t map_mapping(struct merger *m, uint32_t src_idx)
     key_u64(&m->key, sm->offset);
     key_str(&m->key, m->src, sm->build_id ? sm->build_id : sm->file);
     bool found;
-    uint32_t idx = keymap_get_or_put(&m->mappings, m->key.data, m->key.len, m->p->n_mappings,
-                                     &found);
+    uint32_t idx = keymap_get_or_put(&m->mappings, m->key.data, m->key.len, &found);
     if (found) {
         m->map_offset[src_idx] = (int64_t)m->p->mappings[idx].start - (int64_t)sm->start;
     } else {
@@ -191,8 +232,7 @@ static uint32_t map_function(struct merger *m, uint32_t src_idx)
     key_str(&m->key, m->src, sf->system_name);
     key_str(&m->key, m->src, sf->filename);
     bool found;
-    uint32_t idx = keymap_get_or_put(&m->functions, m->key.data, m->key.len, m->p->n_functions,
-                                     &found);
+    uint32_t idx = keymap_get_or_put(&m->functions, m->key.data, m->key.len, &found);
     if (!found) {
         struct pw_function *df = pw_add_function(m->p);
         df->id = m->p->n_functions;
@@ -223,17 +263,16 @@ static uint32_t map_location(struct merger *m, uint32_t src_idx)
         }
     }
     /* pprof's location key: address relative to the mapping, mapping id, lines, folded. */
-    pw_buf_reset(&m->key);
-    key_u64(&m->key, mi == PW_NONE ? addr : addr - m->p->mappings[mi].start);
-    key_u64(&m->key, mi == PW_NONE ? 0 : (uint64_t)mi + 1);
-    key_u64(&m->key, sl->is_folded);
+    uint64_t *w = key_words(&m->key, 3 + 2 * (size_t)sl->n_lines);
+    w[0] = mi == PW_NONE ? addr : addr - m->p->mappings[mi].start;
+    w[1] = mi == PW_NONE ? 0 : (uint64_t)mi + 1;
+    w[2] = sl->is_folded;
     for (uint32_t i = 0; i < sl->n_lines; i++) {
-        key_u64(&m->key, lines[i].function == PW_NONE ? 0 : (uint64_t)lines[i].function + 1);
-        key_u64(&m->key, (uint64_t)lines[i].line);
+        w[3 + 2 * i] = lines[i].function == PW_NONE ? 0 : (uint64_t)lines[i].function + 1;
+        w[4 + 2 * i] = (uint64_t)lines[i].line;
     }
     bool found;
-    uint32_t idx = keymap_get_or_put(&m->locations, m->key.data, m->key.len, m->p->n_locations,
-                                     &found);
+    uint32_t idx = keymap_get_or_put(&m->locations, m->key.data, m->key.len, &found);
     if (!found) {
         struct pw_location *dl = pw_add_location(m->p);
         dl->id = m->p->n_locations;
@@ -255,80 +294,131 @@ static int cmp_label(const void *a, const void *b)
     return x->key < y->key ? -1 : x->key > y->key;
 }
 
-static void key_u32(struct pw_buf *b, uint32_t v)
+/* Copies n labels into out in the key's canonical order: values of one key keep their order, as
+ * Go's label maps do (an insertion sort, stable; samples have a handful of labels). */
+static void sort_labels(struct pw_label *out, const struct pw_label *in, uint32_t n)
 {
-    pw_buf_add(b, &v, sizeof(v));
+    memcpy(out, in, sizeof(*out) * n);
+    for (uint32_t i = 1; i < n; i++) {
+        struct pw_label t = out[i];
+        uint32_t j = i;
+        while (j > 0 && cmp_label(&out[j - 1], &t) > 0) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = t;
+    }
+}
+
+/* Whether destination sample ds has the key of pending sample ps: its merged locations (locs)
+ * and its labels. Compares what the key bytes hold, field by field. */
+static bool same_key(struct merger *m, const struct pw_sample *ds, const struct pending *ps,
+                     const uint32_t *locs)
+{
+    uint32_t n_locs = ps->s.n_locs, n_labels = ps->s.n_labels;
+    if (ds->n_locs != n_locs || ds->n_labels != n_labels ||
+        (n_locs && memcmp(ds->locs, locs, sizeof(*locs) * n_locs) != 0))
+        return false;
+    if (n_labels == 0)
+        return true;
+    PW_GROW(m->other, m->cap_other, n_labels);
+    sort_labels(m->other, ds->labels, n_labels);
+    for (uint32_t i = 0; i < n_labels; i++) {
+        const struct pw_label *a = &m->other[i], *b = &ps->sorted[i];
+        if (a->is_num != b->is_num || a->key != b->key || a->unit != b->unit ||
+            (a->is_num ? a->num != b->num : a->str != b->str))
+            return false;
+    }
+    return true;
 }
 
 /* The sample key is the merged location indexes (u32; merged ids are index + 1, so the index is
- * as good), then the labels grouped by key in a canonical key order (values of one key keep their
- * order, as Go's label maps do). For a new sample the key is stored in the profile's arena and
- * its first part doubles as the sample's location array. */
-static void map_sample(struct merger *m, const struct pw_sample *ss)
+ * as good), then the labels grouped by key in a canonical key order. Only its hash is kept: the
+ * table compares a candidate with the destination sample's own locations and labels.
+ * Stage one: maps the locations and labels of ss, builds its key and starts fetching its slot. */
+static void key_sample(struct merger *m, struct pending *ps, const struct pw_sample *ss)
 {
-    struct pw_profile *p = m->p;
-    uint32_t nt = p->n_sample_types;
-    pw_buf_reset(&m->skey);
+    uint32_t nl = ss->n_labels;
+    ps->s = *ss;
+    struct pw_buf *key = &ps->key;
+    pw_buf_reset(key);
     /* Reserve room for the locations, then write them in place (the hot loop of merging). */
-    pw_buf_pad(&m->skey, 0, sizeof(uint32_t) * ss->n_locs);
-    if (m->skey.overflow)
+    pw_buf_pad(key, 0, sizeof(uint32_t) * ss->n_locs);
+    if (key->overflow)
         abort(); /* stack depth is capped at decode: cannot happen */
-    uint32_t *kl = (uint32_t *)m->skey.data;
+    uint32_t *kl = (uint32_t *)key->data;
     for (uint32_t i = 0; i < ss->n_locs; i++)
         kl[i] = map_location(m, ss->locs[i]);
-    struct pw_label *labels = NULL;
-    if (ss->n_labels) {
-        labels = pw_xmalloc(sizeof(*labels) * ss->n_labels);
-        for (uint32_t i = 0; i < ss->n_labels; i++) {
-            labels[i] = ss->labels[i];
-            labels[i].key = map_str(m, ss->labels[i].key);
-            labels[i].str = map_str(m, ss->labels[i].str);
-            labels[i].unit = map_str(m, ss->labels[i].unit);
+    if (nl) {
+        PW_GROW(ps->labels, ps->cap_labels, nl);
+        PW_GROW(ps->sorted, ps->cap_sorted, nl);
+        for (uint32_t i = 0; i < nl; i++) {
+            ps->labels[i] = ss->labels[i];
+            ps->labels[i].key = map_str(m, ss->labels[i].key);
+            ps->labels[i].str = map_str(m, ss->labels[i].str);
+            ps->labels[i].unit = map_str(m, ss->labels[i].unit);
         }
-        struct pw_label *sorted = pw_xmalloc(sizeof(*sorted) * ss->n_labels);
-        memcpy(sorted, labels, sizeof(*sorted) * ss->n_labels);
-        /* Insertion sort keeps values of one key in order (stable). */
-        for (uint32_t i = 1; i < ss->n_labels; i++) {
-            struct pw_label t = sorted[i];
-            uint32_t j = i;
-            while (j > 0 && cmp_label(&sorted[j - 1], &t) > 0) {
-                sorted[j] = sorted[j - 1];
-                j--;
-            }
-            sorted[j] = t;
+        sort_labels(ps->sorted, ps->labels, nl);
+        /* A separator from the locations, then 20 bytes per label. */
+        size_t at = key->len;
+        pw_buf_pad(key, 0, sizeof(uint32_t) + 20 * (size_t)nl);
+        if (key->overflow)
+            abort(); /* labels per sample are capped at decode: cannot happen */
+        unsigned char *d = (unsigned char *)key->data + at;
+        uint32_t sep = PW_NONE;
+        memcpy(d, &sep, 4);
+        d += 4;
+        for (uint32_t i = 0; i < nl; i++, d += 20) {
+            const struct pw_label *l = &ps->sorted[i];
+            uint32_t is_num = l->is_num, k = l->key, unit = l->unit;
+            uint64_t v = l->is_num ? (uint64_t)l->num : l->str;
+            memcpy(d, &is_num, 4);
+            memcpy(d + 4, &k, 4);
+            memcpy(d + 8, &v, 8);
+            memcpy(d + 16, &unit, 4);
         }
-        key_u32(&m->skey, PW_NONE); /* separates locations from labels */
-        for (uint32_t i = 0; i < ss->n_labels; i++) {
-            key_u32(&m->skey, sorted[i].is_num);
-            key_u32(&m->skey, sorted[i].key);
-            key_u64(&m->skey, sorted[i].is_num ? (uint64_t)sorted[i].num : sorted[i].str);
-            key_u32(&m->skey, sorted[i].unit);
-        }
-        free(sorted);
     }
-    uint64_t h = hash_key(m->skey.data, m->skey.len);
-    bool found;
-    size_t slot = keymap_find(&m->samples, m->skey.data, m->skey.len, h, &found);
-    if (found) {
-        struct pw_sample *ds = &p->samples[m->samples.slots[slot].value];
-        for (uint32_t i = 0; i < nt; i++)
-            ds->values[i] += ss->values[i];
-        free(labels);
-        return;
+    ps->hash = hash_key(key->data, key->len);
+    __builtin_prefetch(&m->samples.slots[ps->hash & (m->samples.cap - 1)]);
+}
+
+/* Stage two: adds the values of ps to the destination sample with its key, or adds a new one. */
+static void add_sample(struct merger *m, struct pending *ps)
+{
+    struct pw_profile *p = m->p;
+    struct pw_sample *ss = &ps->s;
+    uint32_t nt = p->n_sample_types, nl = ss->n_labels;
+    const uint32_t *locs = (const uint32_t *)ps->key.data;
+    uint32_t tag = (uint32_t)(ps->hash >> 32);
+    struct sample_table *t = &m->samples;
+    size_t j = ps->hash & (t->cap - 1);
+    for (; t->slots[j].index1; j = (j + 1) & (t->cap - 1)) {
+        struct pw_sample *ds = &p->samples[t->slots[j].index1 - 1];
+        if (t->slots[j].tag == tag && same_key(m, ds, ps, locs)) {
+            for (uint32_t i = 0; i < nt; i++)
+                ds->values[i] += ss->values[i];
+            return;
+        }
     }
-    void *stored = pw_arena_alloc(&p->arena, m->skey.len ? m->skey.len : 1);
-    memcpy(stored, m->skey.data, m->skey.len);
-    keymap_insert(&m->samples, slot, h, stored, m->skey.len, (uint32_t)p->n_samples);
+    t->slots[j] = (struct sample_slot){tag, (uint32_t)p->n_samples + 1};
     struct pw_sample *ds = pw_add_sample(p);
-    ds->values = pw_arena_alloc(&p->arena, sizeof(int64_t) * (nt ? nt : 1));
-    memcpy(ds->values, ss->values, sizeof(int64_t) * nt);
-    ds->locs = stored;
+    if (m->reuse) {
+        ds->values = ss->values;
+        ds->locs = ss->locs;
+        ds->labels = nl ? ss->labels : NULL;
+    } else {
+        ds->values = pw_arena_alloc(&p->arena, sizeof(int64_t) * (nt ? nt : 1));
+        memcpy(ds->values, ss->values, sizeof(int64_t) * nt);
+        ds->locs = pw_arena_alloc(&p->arena, sizeof(uint32_t) * (ss->n_locs ? ss->n_locs : 1));
+        if (nl)
+            ds->labels = pw_arena_alloc(&p->arena, sizeof(*ds->labels) * nl);
+    }
+    if (ss->n_locs)
+        memcpy(ds->locs, locs, sizeof(uint32_t) * ss->n_locs);
     ds->n_locs = ss->n_locs;
-    if (labels) {
-        ds->labels = pw_arena_alloc(&p->arena, sizeof(*labels) * ss->n_labels);
-        memcpy(ds->labels, labels, sizeof(*labels) * ss->n_labels);
-        ds->n_labels = ss->n_labels;
-        free(labels);
+    if (nl) {
+        memcpy(ds->labels, ps->labels, sizeof(*ds->labels) * nl);
+        ds->n_labels = nl;
     }
 }
 
@@ -399,7 +489,8 @@ static uint32_t *fill_none(size_t n)
     return a;
 }
 
-struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, struct pw_err *err)
+static struct pw_profile *merge(struct pw_profile *const *srcs, size_t n, bool consume,
+                                struct pw_err *err)
 {
     if (n == 0) {
         pw_fail(err, PW_EINVAL, "no profiles to merge");
@@ -410,19 +501,24 @@ struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, st
     m.p = combine_headers(srcs, n, err);
     if (!m.p)
         return NULL;
-    keymap_init(&m.samples);
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += srcs[i]->n_samples;
-    while (m.samples.cap < total * 2)
-        keymap_grow(&m.samples);
-    keymap_init(&m.locations);
-    keymap_init(&m.functions);
-    keymap_init(&m.mappings);
-    pw_buf_init(&m.key, 0);
-    pw_buf_init(&m.skey, 0);
+    /* With several sources, duplicates are common and a compact copy keeps memory down. */
+    m.reuse = consume && n == 1;
+    size_t n_samples = 0, n_locations = 0, n_functions = 0, n_mappings = 0;
     for (size_t i = 0; i < n; i++) {
-        const struct pw_profile *src = srcs[i];
+        n_samples += srcs[i]->n_samples;
+        n_locations += srcs[i]->n_locations;
+        n_functions += srcs[i]->n_functions;
+        n_mappings += srcs[i]->n_mappings;
+    }
+    sample_table_init(&m.samples, n_samples);
+    keymap_init(&m.locations, n_locations);
+    keymap_init(&m.functions, n_functions);
+    keymap_init(&m.mappings, n_mappings);
+    pw_buf_init(&m.key, 0);
+    for (int i = 0; i < 2; i++)
+        pw_buf_init(&m.pending[i].key, 0);
+    for (size_t i = 0; i < n; i++) {
+        struct pw_profile *src = srcs[i];
         m.src = src;
         m.strmap = fill_none(src->n_strings);
         m.strmap[0] = 0;
@@ -432,31 +528,72 @@ struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, st
         m.map_offset = pw_xcalloc(src->n_mappings + 1, sizeof(int64_t));
         if (m.p->n_mappings == 0 && src->n_mappings > 0)
             map_mapping(&m, 0);
-        for (size_t j = 0; j < src->n_samples; j++)
-            if (!is_zero_sample(src, &src->samples[j]))
-                map_sample(&m, &src->samples[j]);
+        struct pw_sample *samples = src->samples;
+        size_t n_src = src->n_samples;
+        if (m.reuse) {
+            /* The samples array too: merged sample k is written when source sample j >= k has
+             * been read (into s), so the merge compacts the array in place. */
+            m.p->samples = samples;
+            m.p->cap_samples = src->cap_samples;
+            src->samples = NULL;
+            src->n_samples = src->cap_samples = 0;
+        }
+        /* Sample j is keyed while sample j - 1 (the previous non-zero one) is added. */
+        struct pending *prev = NULL;
+        for (size_t j = 0; j < n_src; j++) {
+            if (is_zero_sample(src, &samples[j]))
+                continue;
+            struct pending *cur = prev == &m.pending[0] ? &m.pending[1] : &m.pending[0];
+            key_sample(&m, cur, &samples[j]);
+            if (prev)
+                add_sample(&m, prev);
+            prev = cur;
+        }
+        if (prev)
+            add_sample(&m, prev);
         free(m.strmap);
         free(m.loc_by_src);
         free(m.func_by_src);
         free(m.map_by_src);
         free(m.map_offset);
+        if (m.reuse)
+            pw_arena_take(&m.p->arena, &src->arena);
     }
-    keymap_release(&m.samples);
+    free(m.samples.slots);
+    for (int i = 0; i < 2; i++) {
+        pw_buf_release(&m.pending[i].key);
+        free(m.pending[i].labels);
+        free(m.pending[i].sorted);
+    }
+    free(m.other);
     keymap_release(&m.locations);
     keymap_release(&m.functions);
     keymap_release(&m.mappings);
     pw_buf_release(&m.key);
-    pw_buf_release(&m.skey);
     /* Values of merged samples may cancel out (a profile minus its base): merge again to drop
      * them, as pprof does. */
     for (size_t j = 0; j < m.p->n_samples; j++) {
         if (is_zero_sample(m.p, &m.p->samples[j])) {
-            struct pw_profile *again = pw_profile_merge(&m.p, 1, err);
-            pw_profile_free(m.p);
-            return again;
+            return pw_profile_merge_consume(&m.p, 1, err);
         }
     }
     return m.p;
+}
+
+struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, struct pw_err *err)
+{
+    return merge(srcs, n, false, err);
+}
+
+struct pw_profile *pw_profile_merge_consume(struct pw_profile **srcs, size_t n,
+                                            struct pw_err *err)
+{
+    struct pw_profile *p = merge(srcs, n, true, err);
+    for (size_t i = 0; i < n; i++) {
+        pw_profile_free(srcs[i]);
+        srcs[i] = NULL;
+    }
+    return p;
 }
 
 struct pw_profile *pw_profile_compact(const struct pw_profile *p)

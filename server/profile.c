@@ -161,6 +161,25 @@ static void *dup_array(const void *src, size_t n, size_t elem, size_t *cap)
     return d;
 }
 
+/* pprof copies through its encoder: labels the wire format cannot tell from absent (an empty
+ * string value, a numeric zero without unit) do not survive. */
+static bool label_encoded(const struct pw_label *l)
+{
+    return l->is_num ? (l->num != 0 || l->unit != 0) : l->str != 0;
+}
+
+void pw_profile_drop_unencoded_labels(struct pw_profile *p)
+{
+    for (size_t i = 0; i < p->n_samples; i++) {
+        struct pw_sample *s = &p->samples[i];
+        uint32_t n = 0;
+        for (uint32_t j = 0; j < s->n_labels; j++)
+            if (label_encoded(&s->labels[j]))
+                s->labels[n++] = s->labels[j];
+        s->n_labels = n;
+    }
+}
+
 /* pw_profile_copy, or with borrow pw_profile_derive. */
 static struct pw_profile *copy(const struct pw_profile *p, bool borrow)
 {
@@ -191,17 +210,18 @@ static struct pw_profile *copy(const struct pw_profile *p, bool borrow)
             d->locs = pw_arena_alloc(&q->arena, sizeof(uint32_t) * (s->n_locs ? s->n_locs : 1));
             memcpy(d->locs, s->locs, sizeof(uint32_t) * s->n_locs);
         }
-        /* pprof copies through its encoder: labels the wire format cannot tell from absent
-         * (an empty string value, a numeric zero without unit) do not survive. */
+        uint32_t n_encoded = 0;
+        for (uint32_t j = 0; j < s->n_labels; j++)
+            n_encoded += label_encoded(&s->labels[j]);
+        if (borrow && n_encoded == s->n_labels)
+            continue; /* the labels too are borrowed as they are */
         d->labels = NULL;
         d->n_labels = 0;
-        if (s->n_labels)
-            d->labels = pw_arena_alloc(&q->arena, sizeof(*s->labels) * s->n_labels);
-        for (uint32_t j = 0; j < s->n_labels; j++) {
-            const struct pw_label *l = &s->labels[j];
-            if (l->is_num ? (l->num != 0 || l->unit != 0) : l->str != 0)
-                d->labels[d->n_labels++] = *l;
-        }
+        if (n_encoded)
+            d->labels = pw_arena_alloc(&q->arena, sizeof(*s->labels) * n_encoded);
+        for (uint32_t j = 0; j < s->n_labels; j++)
+            if (label_encoded(&s->labels[j]))
+                d->labels[d->n_labels++] = s->labels[j];
     }
 
     q->n_mappings = p->n_mappings;

@@ -304,18 +304,22 @@ void pw_report_free(struct pw_report *r)
     free(r);
 }
 
-struct pw_report *pw_report_new(const struct pw_profile *src, const char *cmd, const char *arg,
-                                const struct pw_config *cfg_in, struct pw_buf *warn,
-                                struct pw_err *err)
+/* Builds the report on owned, which it takes (freed with the report, or on failure), or when
+ * owned is NULL on a copy of src. */
+static struct pw_report *report_new(const struct pw_profile *src, struct pw_profile *owned,
+                                    const char *cmd, const char *arg,
+                                    const struct pw_config *cfg_in, struct pw_buf *warn,
+                                    struct pw_err *err)
 {
     int format = pw_report_format_of(cmd);
     if (format < 0) {
+        pw_profile_free(owned);
         pw_fail(err, PW_EINVAL, "unknown report %s", cmd);
         return NULL;
     }
     struct pw_report *r = pw_xcalloc(1, sizeof(*r));
     pw_arena_init(&r->arena);
-    r->prof = pw_profile_derive(src);
+    r->prof = owned ? owned : pw_profile_derive(src);
     r->opt.format = (enum pw_report_format)format;
 
     identify_num_label_units(r, warn);
@@ -352,6 +356,21 @@ fail:
     return NULL;
 }
 
+struct pw_report *pw_report_new(const struct pw_profile *src, const char *cmd, const char *arg,
+                                const struct pw_config *cfg, struct pw_buf *warn,
+                                struct pw_err *err)
+{
+    return report_new(src, NULL, cmd, arg, cfg, warn, err);
+}
+
+struct pw_report *pw_report_new_consume(struct pw_profile *p, const char *cmd, const char *arg,
+                                        const struct pw_config *cfg, struct pw_buf *warn,
+                                        struct pw_err *err)
+{
+    pw_profile_drop_unencoded_labels(p); /* what the copy would have done */
+    return report_new(NULL, p, cmd, arg, cfg, warn, err);
+}
+
 int pw_report_generate(struct pw_report *r, struct pw_buf *out, struct pw_err *err)
 {
     switch (r->opt.format) {
@@ -381,12 +400,14 @@ int pw_report_generate(struct pw_report *r, struct pw_buf *out, struct pw_err *e
     return pw_fail(err, PW_EINVAL, "unexpected output format");
 }
 
-int pw_report_run(struct pw_buf *out, struct pw_buf *warn, const struct pw_profile *p,
-                  const char *cmd, const char *arg, const struct pw_config *cfg, struct pw_err *err)
+/* Runs the report of cmd on owned, or when NULL on a copy of src, as report_new. */
+static int run(struct pw_buf *out, struct pw_buf *warn, const struct pw_profile *src,
+               struct pw_profile *owned, const char *cmd, const char *arg,
+               const struct pw_config *cfg, struct pw_err *err)
 {
     /* -svg is -dot laid out by Graphviz, as pprof pipes -dot into `dot -Tsvg`. */
     bool svg = strcmp(cmd, "svg") == 0;
-    struct pw_report *r = pw_report_new(p, svg ? "dot" : cmd, arg, cfg, warn, err);
+    struct pw_report *r = report_new(src, owned, svg ? "dot" : cmd, arg, cfg, warn, err);
     if (!r)
         return -1;
     r->opt.restrict_sources = false; /* the CLI reads sources wherever pprof would */
@@ -405,4 +426,18 @@ int pw_report_run(struct pw_buf *out, struct pw_buf *warn, const struct pw_profi
     if (rc == 0 && out->overflow)
         return pw_fail(err, PW_ETOOBIG, "report larger than %zu bytes", out->max);
     return rc;
+}
+
+int pw_report_run(struct pw_buf *out, struct pw_buf *warn, const struct pw_profile *p,
+                  const char *cmd, const char *arg, const struct pw_config *cfg, struct pw_err *err)
+{
+    return run(out, warn, p, NULL, cmd, arg, cfg, err);
+}
+
+int pw_report_run_consume(struct pw_buf *out, struct pw_buf *warn, struct pw_profile *p,
+                          const char *cmd, const char *arg, const struct pw_config *cfg,
+                          struct pw_err *err)
+{
+    pw_profile_drop_unencoded_labels(p); /* what the copy would have done */
+    return run(out, warn, NULL, p, cmd, arg, cfg, err);
 }

@@ -72,7 +72,7 @@ static struct pw_profile *load_all(const struct pw_source_options *o, const char
     }
     *loaded = got;
     if (got && !pw_scale_profiles(ps, got, err))
-        out = pw_profile_merge(ps, got, err);
+        out = pw_profile_merge_consume(ps, got, err); /* frees ps[i] */
     for (size_t i = 0; i < got; i++)
         pw_profile_free(ps[i]);
     free(ps);
@@ -119,9 +119,9 @@ struct pw_profile *pw_source_load(const struct pw_source_options *o, struct pw_b
         struct pw_profile *pair[2] = {p, base};
         struct pw_profile *merged = NULL;
         if (!pw_scale_profiles(pair, 2, err))
-            merged = pw_profile_merge(pair, 2, err);
-        pw_profile_free(p);
-        pw_profile_free(base);
+            merged = pw_profile_merge_consume(pair, 2, err); /* frees p and base */
+        pw_profile_free(pair[0]);
+        pw_profile_free(pair[1]);
         if (!merged)
             return NULL;
         p = merged;
@@ -151,7 +151,7 @@ struct pw_profile *pw_source_prepare_bytes_mode(const unsigned char *data, size_
     pw_profile_ensure_mapping(p);
     struct pw_profile *merged = NULL;
     if (!pw_scale_profiles(&p, 1, err))
-        merged = pw_profile_merge(&p, 1, err);
+        merged = pw_profile_merge_consume(&p, 1, err); /* frees p */
     pw_profile_free(p);
     if (merged && finish(merged, symbolize, err)) {
         pw_profile_free(merged);

@@ -22,6 +22,12 @@ char *pw_arena_strdup(struct pw_arena *a, const char *s);
 char *pw_arena_printf(struct pw_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void pw_arena_release(struct pw_arena *a);
+/* Forgets every allocation but keeps one ordinary block for reuse, so an arena used as scratch
+ * space for one small object after another costs no malloc per object. */
+void pw_arena_reset(struct pw_arena *a);
+/* Moves every block of from into a, leaving from empty: what either handed out now lives as long
+ * as a does. */
+void pw_arena_take(struct pw_arena *a, struct pw_arena *from);
 
 /* malloc/realloc that abort on out-of-memory, for growable arrays whose size input cannot drive
  * past a limit. */

@@ -27,12 +27,13 @@ struct pw_value_type {
     pw_str unit; /* "nanoseconds", "bytes", "count", ... */
 };
 
+/* Fields ordered so that a label is 24 bytes, not 32: a profile may hold millions. */
 struct pw_label {
+    int64_t num; /* numeric value when is_num */
     pw_str key;
+    pw_str str;  /* string value when !is_num */
+    pw_str unit; /* numeric unit when is_num; 0 ("") when none */
     bool is_num;
-    pw_str str;   /* string value when !is_num */
-    int64_t num;  /* numeric value when is_num */
-    pw_str unit;  /* numeric unit when is_num; 0 ("") when none */
 };
 
 struct pw_sample {
@@ -121,10 +122,13 @@ void pw_profile_free(struct pw_profile *p);
 /* Deep copy (pprof's Profile.Copy, which goes through the encoder: labels with an empty string
  * value or a zero number without unit are dropped). */
 struct pw_profile *pw_profile_copy(const struct pw_profile *p);
-/* pw_profile_copy that borrows p's string bytes and samples' value and location arrays: for a
- * report's working copy, whose transformations (filters, pruning, granularity) replace those
- * arrays and never write into them. p must outlive the copy. */
+/* pw_profile_copy that borrows p's string bytes and samples' value, location and label arrays:
+ * for a report's working copy, whose transformations (filters, pruning, granularity) replace
+ * those arrays and never write into them. p must outlive the copy. */
 struct pw_profile *pw_profile_derive(const struct pw_profile *p);
+/* What pw_profile_copy changes, done in place to a profile the caller would copy and then drop:
+ * the labels pprof's encoder loses are removed. */
+void pw_profile_drop_unencoded_labels(struct pw_profile *p);
 
 pw_str pw_intern(struct pw_profile *p, const char *s, size_t len);
 pw_str pw_intern_cstr(struct pw_profile *p, const char *s);
@@ -164,6 +168,12 @@ struct pw_buf;
 void pw_profile_format_raw(const struct pw_profile *p, struct pw_buf *out);
 /* pprof's Merge: a new profile merging srcs (compatible sample types, scaled units already). */
 struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, struct pw_err *err);
+/* The same Merge, taking the sources: they are freed (also on failure) and set to NULL. A single
+ * source's per-sample arrays are rewritten in place and kept by the result rather than copied,
+ * which halves the memory of loading a profile (no producer shares arrays between samples;
+ * scaling in place already relies on that). */
+struct pw_profile *pw_profile_merge_consume(struct pw_profile **srcs, size_t n,
+                                            struct pw_err *err);
 /* pprof's Compact: Merge of one profile. */
 struct pw_profile *pw_profile_compact(const struct pw_profile *p);
 /* pprof's Scale / ScaleN. */
