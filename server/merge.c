@@ -1,7 +1,8 @@
 /* merge: pprof's profile.Merge and Compact. Several profiles with compatible sample types become
  * one new profile: identical mappings, functions, locations and samples (same stack and labels)
  * are merged, ids are renumbered 1..n in first-seen order, and zero samples are dropped.
- * In: source profiles (not modified). Out: a new profile the caller frees.
+ * In: source profiles, not modified (pw_profile_merge) or taken and freed, a single one's sample
+ * arrays reused (pw_profile_merge_consume). Out: a new profile the caller frees.
  * Keys are serialised into bytes and hashed; each table is an open-addressing index into the
  * destination arrays, so merging is linear in the size of the inputs. Tables are sized from the
  * sources up front and per-sample work uses scratch buffers in struct merger: no malloc per
@@ -146,9 +147,9 @@ struct merger {
     /* Samples go through two stages, so that the table slot of one is fetched from memory while
      * the key of the next is built: a million-sample table is mostly cache misses. */
     struct pending {
-        struct pw_sample s;  /* the source sample */
-        struct pw_buf key;   /* its key, built while locations are mapped */
-        uint64_t hash;       /* of key */
+        struct pw_sample s;               /* the source sample */
+        struct pw_buf key;                /* its key, built while locations are mapped */
+        uint64_t hash;                    /* of key */
         struct pw_label *labels, *sorted; /* mapped (profile order), sorted (key order) */
         size_t cap_labels, cap_sorted;
     } pending[2];
@@ -531,8 +532,8 @@ static struct pw_profile *merge(struct pw_profile *const *srcs, size_t n, bool c
         struct pw_sample *samples = src->samples;
         size_t n_src = src->n_samples;
         if (m.reuse) {
-            /* The samples array too: merged sample k is written when source sample j >= k has
-             * been read (into s), so the merge compacts the array in place. */
+            /* The samples array too: merged sample k is written only once source sample j >= k
+             * has been copied into a pending stage, so the merge compacts the array in place. */
             m.p->samples = samples;
             m.p->cap_samples = src->cap_samples;
             src->samples = NULL;
@@ -573,9 +574,8 @@ static struct pw_profile *merge(struct pw_profile *const *srcs, size_t n, bool c
     /* Values of merged samples may cancel out (a profile minus its base): merge again to drop
      * them, as pprof does. */
     for (size_t j = 0; j < m.p->n_samples; j++) {
-        if (is_zero_sample(m.p, &m.p->samples[j])) {
+        if (is_zero_sample(m.p, &m.p->samples[j]))
             return pw_profile_merge_consume(&m.p, 1, err);
-        }
     }
     return m.p;
 }
@@ -585,8 +585,7 @@ struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, st
     return merge(srcs, n, false, err);
 }
 
-struct pw_profile *pw_profile_merge_consume(struct pw_profile **srcs, size_t n,
-                                            struct pw_err *err)
+struct pw_profile *pw_profile_merge_consume(struct pw_profile **srcs, size_t n, struct pw_err *err)
 {
     struct pw_profile *p = merge(srcs, n, true, err);
     for (size_t i = 0; i < n; i++) {
