@@ -10,6 +10,7 @@
  * When protobuf-c rejects the bytes, a small wire-format walker finds where and why, so the user
  * reads "sample 12: truncated field" rather than "bad profile". protobuf-c stays in this file. */
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -552,11 +553,11 @@ static int build_locations(struct builder *b, const struct id_index *maps,
     return rc;
 }
 
+/* Builds sample i into s, its arrays from out. */
 static int build_sample(struct builder *b, const Perftools__Profiles__Sample *ms, size_t i,
-                        const struct id_index *locs)
+                        const struct id_index *locs, struct pw_sample *s, struct pw_arena *out)
 {
-    struct pw_profile *p = b->p;
-    uint32_t nt = p->n_sample_types;
+    uint32_t nt = b->p->n_sample_types;
     if (ms->n_value != nt)
         return pw_fail(b->err, PW_ECORRUPT,
                        "sample %zu: mismatch: sample has %zu values vs. %u types", i, ms->n_value,
@@ -567,11 +568,11 @@ static int build_sample(struct builder *b, const Perftools__Profiles__Sample *ms
     if (ms->n_label > PW_MAX_LABELS_PER_SAMPLE)
         return pw_fail(b->err, PW_ETOOBIG, "sample %zu: %zu labels (limit %d)", i, ms->n_label,
                        PW_MAX_LABELS_PER_SAMPLE);
-    struct pw_sample *s = pw_add_sample(p);
-    s->values = pw_arena_alloc(&p->arena, sizeof(int64_t) * (nt ? nt : 1));
+    memset(s, 0, sizeof(*s));
+    s->values = pw_arena_alloc(out, sizeof(int64_t) * (nt ? nt : 1));
     memcpy(s->values, ms->value, sizeof(int64_t) * nt);
     s->n_locs = (uint32_t)ms->n_location_id;
-    s->locs = pw_arena_alloc(&p->arena, sizeof(uint32_t) * (s->n_locs ? s->n_locs : 1));
+    s->locs = pw_arena_alloc(out, sizeof(uint32_t) * (s->n_locs ? s->n_locs : 1));
     for (size_t j = 0; j < ms->n_location_id; j++) {
         uint32_t l = id_lookup(locs, ms->location_id[j]);
         if (l == PW_NONE)
@@ -580,7 +581,7 @@ static int build_sample(struct builder *b, const Perftools__Profiles__Sample *ms
         s->locs[j] = l;
     }
     if (ms->n_label)
-        s->labels = pw_arena_alloc(&p->arena, sizeof(*s->labels) * ms->n_label);
+        s->labels = pw_arena_alloc(out, sizeof(*s->labels) * ms->n_label);
     for (size_t j = 0; j < ms->n_label; j++) {
         const Perftools__Profiles__Label *ml = ms->label[j];
         struct pw_label l = {0};
@@ -603,8 +604,47 @@ static int build_sample(struct builder *b, const Perftools__Profiles__Sample *ms
     return 0;
 }
 
-/* Samples come last, once every location is known; they are found by a second scan of the top
- * level, which costs less than remembering where each one was. */
+/* One thread's share of the samples: those from index from to index to, the first of which is
+ * the top-level field at pos. Its builder is the profile's with scratch space, allocator and
+ * error of its own; the samples' arrays come from out. */
+struct sample_part {
+    struct builder b;
+    const struct id_index *locs;
+    size_t pos, from, to;
+    struct pw_arena out;
+    struct pw_err err;
+    int rc;
+};
+
+static void *build_part(void *arg)
+{
+    struct sample_part *sp = arg;
+    struct builder *b = &sp->b;
+    const struct toplevel *t = b->top;
+    size_t pos = sp->pos, i = sp->from;
+    struct field f;
+    while (i < sp->to && next_field(t->data, t->len, &pos, &f) == 1) {
+        if (f.number != F_SAMPLE || !is_table(&f))
+            continue;
+        struct span s = {(uint32_t)f.value, (uint32_t)(f.end - f.value)};
+        const uint8_t *d = next_message(b, s);
+        const Perftools__Profiles__Sample *ms =
+            perftools__profiles__sample__unpack(&b->alloc, s.len, d);
+        if (!ms || build_sample(b, ms, i, sp->locs, &b->p->samples[i], &sp->out)) {
+            sp->rc = ms ? -1 : bad_wire(b);
+            return NULL;
+        }
+        i++;
+    }
+    return NULL;
+}
+
+/* Below this many samples one thread builds them. */
+#define PARALLEL_MIN_SAMPLES 20000
+
+/* Samples come last, once every location is known; they are found by scanning the top level
+ * again, which costs less than remembering where each one was. Large profiles build them on two
+ * threads, each half of them; the first error in sample order is the one reported. */
 static int build_samples(struct builder *b, const struct id_index *locs)
 {
     const struct toplevel *t = b->top;
@@ -613,21 +653,49 @@ static int build_samples(struct builder *b, const struct id_index *locs)
         return pw_fail(b->err, PW_ECORRUPT, "missing sample type information");
     p->samples = pw_xmalloc(sizeof(*p->samples) * (t->n_samples ? t->n_samples : 1));
     p->cap_samples = t->n_samples;
-    size_t pos = 0, i = 0;
-    struct field f;
-    while (next_field(t->data, t->len, &pos, &f) == 1) {
-        if (f.number != F_SAMPLE || !is_table(&f))
-            continue;
-        struct span s = {(uint32_t)f.value, (uint32_t)(f.end - f.value)};
-        const uint8_t *d = next_message(b, s);
-        const Perftools__Profiles__Sample *ms =
-            perftools__profiles__sample__unpack(&b->alloc, s.len, d);
-        if (!ms)
-            return bad_wire(b);
-        if (build_sample(b, ms, i++, locs))
-            return -1;
+    size_t n_parts = t->n_samples >= PARALLEL_MIN_SAMPLES ? 2 : 1;
+    struct sample_part parts[2];
+    size_t pos = 0, seen = 0;
+    for (size_t k = 0; k < n_parts; k++) {
+        size_t from = t->n_samples * k / n_parts;
+        /* The position of sample from: found by skipping fields. */
+        struct field f;
+        size_t at = pos;
+        while (seen < from && next_field(t->data, t->len, &at, &f) == 1)
+            if (f.number == F_SAMPLE && is_table(&f))
+                seen++;
+        pos = at;
+        struct sample_part *sp = &parts[k];
+        *sp = (struct sample_part){.b = *b, .locs = locs, .pos = pos, .from = from,
+                                   .to = t->n_samples * (k + 1) / n_parts};
+        sp->b.err = &sp->err;
+        sp->b.bad_wire = false;
+        pw_arena_init(&sp->b.scratch);
+        sp->b.alloc = (ProtobufCAllocator){arena_alloc, arena_free, &sp->b.scratch};
+        pw_arena_init(&sp->out);
     }
-    return 0;
+    pthread_t helper;
+    bool threaded = n_parts == 2 && pthread_create(&helper, NULL, build_part, &parts[1]) == 0;
+    build_part(&parts[0]);
+    if (threaded)
+        pthread_join(helper, NULL);
+    else if (n_parts == 2)
+        build_part(&parts[1]);
+    int rc = 0;
+    for (size_t k = 0; k < n_parts; k++) {
+        struct sample_part *sp = &parts[k];
+        if (!rc && sp->rc) {
+            rc = -1;
+            b->bad_wire = sp->b.bad_wire;
+            *b->err = sp->err;
+        }
+        pw_arena_take(&p->arena, &sp->out);
+        pw_arena_release(&sp->out);
+        pw_arena_release(&sp->b.scratch);
+    }
+    if (!rc)
+        p->n_samples = t->n_samples;
+    return rc;
 }
 
 static int build_strings(struct builder *b)

@@ -72,6 +72,62 @@ static void check_rejected(const char *what, const unsigned char *data, size_t l
     pw_profile_free(p);
 }
 
+/* A profile.proto of n samples of value 1 at location 1, except that the samples at the
+ * indexes in bad_loc name location 7 (which does not exist) and the one at bad_wire has a
+ * location list longer than the sample: enough samples for the two-thread sample decoding. */
+static unsigned char *many_samples(size_t n, const size_t *bad_loc, size_t n_bad, size_t bad_wire,
+                                   size_t *len)
+{
+    unsigned char *d = malloc(n * 7 + 16), *w = d;
+    *w++ = 0x0a; /* sample_type {} */
+    *w++ = 0x00;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t loc = 1;
+        for (size_t k = 0; k < n_bad; k++)
+            if (bad_loc[k] == i)
+                loc = 7;
+        const uint8_t sample[] = {0x12, 0x05, 0x0a, i == bad_wire ? 0x05 : 0x01, loc, 0x10, 0x01};
+        memcpy(w, sample, sizeof sample);
+        w += sizeof sample;
+    }
+    const uint8_t rest[] = {0x22, 0x02, 0x08, 0x01, /* location {id: 1} */ 0x32, 0x00};
+    memcpy(w, rest, sizeof rest);
+    w += sizeof rest;
+    *len = (size_t)(w - d);
+    return d;
+}
+
+static void check_many_samples(void)
+{
+    size_t len, n = 30000;
+    unsigned char *d = many_samples(n, NULL, 0, SIZE_MAX, &len);
+    struct pw_err err = {0};
+    struct pw_profile *p = pw_decode(d, len, &err);
+    CHECK(p != NULL, "many samples: %s", err.msg);
+    if (p) {
+        CHECK_INTEQ(p->n_samples, n);
+        size_t wrong = 0;
+        for (size_t i = 0; i < p->n_samples; i++)
+            wrong += p->samples[i].n_locs != 1 || p->samples[i].locs[0] != 0 ||
+                     p->samples[i].values[0] != 1;
+        CHECK_INTEQ(wrong, 0);
+    }
+    pw_profile_free(p);
+    free(d);
+    /* The first bad sample in file order is the one named, in either half. */
+    d = many_samples(n, (size_t[]){25000}, 1, SIZE_MAX, &len);
+    check_rejected("bad sample in the second half", d, len,
+                   "sample 25000: location id 7 not in profile");
+    free(d);
+    d = many_samples(n, (size_t[]){100, 25000}, 2, SIZE_MAX, &len);
+    check_rejected("bad samples in both halves", d, len, "sample 100: location id 7");
+    free(d);
+    /* A sample protobuf-c rejects makes the bytes no profile.proto, whatever comes first. */
+    d = many_samples(n, (size_t[]){100}, 1, 25000, &len);
+    check_rejected("wire error after a bad sample", d, len, "not profile.proto: sample 25000");
+    free(d);
+}
+
 int main(void)
 {
     static const char *const protos[] = {
@@ -112,6 +168,7 @@ int main(void)
                                                0x32, 0x00};
     check_rejected("value count", bad_values, sizeof(bad_values), "2 values vs. 1 types");
     check_rejected("empty", (const unsigned char *)"", 0, "empty input");
+    check_many_samples();
 
     /* Truncated gzip. */
     unsigned char *gz;
