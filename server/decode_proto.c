@@ -10,7 +10,6 @@
  * When protobuf-c rejects the bytes, a small wire-format walker finds where and why, so the user
  * reads "sample 12: truncated field" rather than "bad profile". protobuf-c stays in this file. */
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "pprofweb/buf.h"
 #include "pprofweb/decode_internal.h"
 #include "pprofweb/limits.h"
+#include "pprofweb/parallel.h"
 
 /* --- wire-format walker, for error messages only --- */
 
@@ -639,9 +639,6 @@ static void *build_part(void *arg)
     return NULL;
 }
 
-/* Below this many samples one thread builds them. */
-#define PARALLEL_MIN_SAMPLES 20000
-
 /* Samples come last, once every location is known; they are found by scanning the top level
  * again, which costs less than remembering where each one was. Large profiles build them on two
  * threads, each half of them; the first error in sample order is the one reported. */
@@ -653,8 +650,8 @@ static int build_samples(struct builder *b, const struct id_index *locs)
         return pw_fail(b->err, PW_ECORRUPT, "missing sample type information");
     p->samples = pw_xmalloc(sizeof(*p->samples) * (t->n_samples ? t->n_samples : 1));
     p->cap_samples = t->n_samples;
-    size_t n_parts = t->n_samples >= PARALLEL_MIN_SAMPLES ? 2 : 1;
-    struct sample_part parts[2];
+    size_t n_parts = pw_parallel_parts(t->n_samples);
+    struct sample_part parts[PW_PARALLEL_MAX_PARTS];
     size_t pos = 0, seen = 0;
     for (size_t k = 0; k < n_parts; k++) {
         size_t from = t->n_samples * k / n_parts;
@@ -674,13 +671,7 @@ static int build_samples(struct builder *b, const struct id_index *locs)
         sp->b.alloc = (ProtobufCAllocator){arena_alloc, arena_free, &sp->b.scratch};
         pw_arena_init(&sp->out);
     }
-    pthread_t helper;
-    bool threaded = n_parts == 2 && pthread_create(&helper, NULL, build_part, &parts[1]) == 0;
-    build_part(&parts[0]);
-    if (threaded)
-        pthread_join(helper, NULL);
-    else if (n_parts == 2)
-        build_part(&parts[1]);
+    pw_parallel_run(build_part, parts, sizeof *parts, n_parts);
     int rc = 0;
     for (size_t k = 0; k < n_parts; k++) {
         struct sample_part *sp = &parts[k];

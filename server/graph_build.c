@@ -7,7 +7,6 @@
  * The graph owns everything it creates (arena plus arrays); strings of the profile are borrowed,
  * so the profile must outlive the graph. Go's map iteration order is random; here nodes, edges
  * and tags keep creation order, and every output that depends on order sorts first. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "pprofweb/buf.h"
 #include "pprofweb/graph.h"
 #include "pprofweb/graph_internal.h"
+#include "pprofweb/parallel.h"
 #include "pprofweb/profile.h"
 
 /* Build-time state. */
@@ -575,11 +575,6 @@ static void *run_part(void *arg)
     return NULL;
 }
 
-/* Below this many samples one thread does the loop. */
-#ifndef PARALLEL_MIN_SAMPLES
-#define PARALLEL_MIN_SAMPLES 20000
-#endif
-
 static bool has_labels(const struct pw_profile *p)
 {
     for (size_t i = 0; i < p->n_samples; i++)
@@ -595,8 +590,8 @@ static void build_graph(struct builder *b)
     create_nodes(b);
     uint32_t *loc_id = frame_nodes(b);
     bool tags = !b->o->no_tags && has_labels(p);
-    size_t n_parts = !tags && p->n_samples >= PARALLEL_MIN_SAMPLES ? 2 : 1;
-    struct loop_part parts[2];
+    size_t n_parts = tags ? 1 : pw_parallel_parts(p->n_samples);
+    struct loop_part parts[PW_PARALLEL_MAX_PARTS];
     for (size_t i = 0; i < n_parts; i++)
         parts[i] = (struct loop_part){
             .b = b,
@@ -606,13 +601,7 @@ static void build_graph(struct builder *b)
             .tags = tags,
             .hn = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof(struct hot_node)),
         };
-    pthread_t helper;
-    bool threaded = n_parts == 2 && pthread_create(&helper, NULL, run_part, &parts[1]) == 0;
-    run_part(&parts[0]);
-    if (threaded)
-        pthread_join(helper, NULL);
-    else if (n_parts == 2)
-        run_part(&parts[1]);
+    pw_parallel_run(run_part, parts, sizeof *parts, n_parts);
     for (size_t i = 0; i < g->n_all; i++) {
         struct pw_node *n = g->all[i];
         for (size_t k = 0; k < n_parts; k++) {
