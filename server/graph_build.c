@@ -27,6 +27,7 @@ struct builder {
     const uint32_t *loc_start;   /* li's: per location, first entry in loc_info / loc_nodes */
     uint8_t *info_kept;          /* per info: 0 unknown, 1 kept, 2 not kept */
     struct pw_node **node_of_info; /* graph mode */
+    const char **name_of_info;     /* PrintableName per info, once made */
     struct gx_u64map tree_map;   /* tree mode: (parent id + 1) << 32 | info -> node id */
     struct pw_node **loc_nodes;  /* graph mode: node per location line */
     struct gx_u64map tag_class;  /* group << 32 | name -> class id */
@@ -192,8 +193,10 @@ static struct pw_node *new_node(struct builder *b, uint32_t info)
     struct pw_graph *g = b->g;
     struct pw_node *n = pw_arena_calloc(&g->arena, 1, sizeof *n);
     to_node_info(b, &b->li->infos.k[info], &n->info);
-    if (!b->o->values_only)
-        n->printable_name = pw_node_info_printable_name(&n->info, &g->arena);
+    /* A tree has many nodes per info: they share the name. */
+    if (!b->o->values_only && !b->name_of_info[info])
+        b->name_of_info[info] = pw_node_info_printable_name(&n->info, &g->arena);
+    n->printable_name = b->name_of_info[info];
     n->id = (uint32_t)g->n_all;
     PW_GROW(g->all, g->cap_all, g->n_all + 1);
     g->all[g->n_all++] = n;
@@ -646,7 +649,10 @@ static void build_tree(struct builder *b)
                 if (!n)
                     continue;
                 add_sample(b, n, &s, false, true, true);
-                if (parent)
+                /* A tree node is reached from one parent only: its one in-edge is that call. */
+                if (parent && n->in.n)
+                    add_edge_weight(n->in.v[0], s.dw, s.w, false, li != cnt - 1);
+                else if (parent)
                     pw_graph_add_to_edge(b->g, parent, n, s.dw, s.w, false, li != cnt - 1);
                 parent = n;
             }
@@ -702,12 +708,14 @@ static void builder_init(struct builder *b, struct pw_graph *g, const struct pw_
     b->loc_start = b->li->loc_start;
     b->info_kept = pw_xcalloc(b->li->infos.n + 1, sizeof *b->info_kept);
     b->node_of_info = pw_xcalloc(b->li->infos.n + 1, sizeof *b->node_of_info);
+    b->name_of_info = pw_xcalloc(b->li->infos.n + 1, sizeof *b->name_of_info);
 }
 
 static void builder_release(struct builder *b)
 {
     free(b->info_kept);
     free(b->node_of_info);
+    free(b->name_of_info);
     gx_u64map_release(&b->tree_map);
     free(b->loc_nodes);
     gx_u64map_release(&b->tag_class);
