@@ -14,6 +14,7 @@
 #include "pprofweb/buf.h"
 #include "pprofweb/graph.h"
 #include "pprofweb/graph_internal.h"
+#include "pprofweb/limits.h"
 #include "pprofweb/parallel.h"
 #include "pprofweb/profile.h"
 
@@ -632,6 +633,7 @@ static void build_graph(struct builder *b)
 static void build_tree(struct builder *b)
 {
     const struct pw_profile *p = b->p;
+    size_t max_nodes = b->o->max_tree_nodes ? b->o->max_tree_nodes : PW_MAX_TREE_NODES;
     struct sample_ctx s = {0};
     struct pw_buf tmp;
     pw_buf_init(&tmp, 0);
@@ -639,6 +641,12 @@ static void build_tree(struct builder *b)
         const struct pw_sample *smp = &p->samples[si];
         if (!sample_weight(b->o, smp, &s))
             continue;
+        /* Checked between samples: one sample adds at most two nodes per frame it has, which
+         * the input's size bounds. */
+        if (b->g->n_all > max_nodes) {
+            b->g->too_large = true;
+            break;
+        }
         sample_labels(b, smp, &s, &tmp);
         struct pw_node *parent = NULL;
         for (uint32_t i = smp->n_locs; i-- > 0;) {

@@ -97,6 +97,11 @@ int pw_view_graph(const struct pw_view_args *a, struct pw_buf *out, struct pw_er
         pw_buf_release(&warn);
         return -1;
     }
+    if (pw_report_graph_check(r, err)) {
+        pw_report_free(r);
+        pw_buf_release(&warn);
+        return -1;
+    }
     struct pw_graph *g = pw_report_graph(r);
     struct pw_buf svg;
     pw_buf_init(&svg, 0);

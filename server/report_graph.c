@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "pprofweb/graph.h"
+#include "pprofweb/limits.h"
 #include "pprofweb/measurement.h"
 
 static int64_t abs64(int64_t v)
@@ -183,6 +184,8 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
     else if (o->format == PW_REPORT_TREE)
         parts = (struct graph_parts){PW_EDGES_ALL, true, false};
     struct pw_graph *g = new_graph(r, NULL, call_tree ? ALL_PARTS : VALUES_ONLY);
+    if (g->too_large)
+        return g; /* refused by pw_report_graph_check: trimming it would be wasted */
     int64_t total_value, cum;
     pw_nodes_sum(g->nodes, g->n_nodes, &total_value, &cum);
     int64_t node_cutoff = abs64((int64_t)((double)total_value * o->nodefraction));
@@ -269,6 +272,16 @@ static void select_output_unit(struct pw_report *r, const struct pw_graph *g)
     if (strcmp(min_unit, max_unit) != 0 && min_value * 100 < max_value)
         pw_scale(100 * min_value, o->sample_unit, "minimum", &unit);
     o->output_unit = *unit ? pw_arena_strdup(&r->arena, unit) : o->sample_unit;
+}
+
+int pw_report_graph_check(struct pw_report *r, struct pw_err *err)
+{
+    if (!pw_report_graph(r)->too_large)
+        return 0;
+    return pw_fail(err, PW_ETOOBIG,
+                   "the call tree has more than %zu calling contexts (limit); narrow it with "
+                   "focus, hide or a coarser granularity, or leave call_tree off",
+                   (size_t)PW_MAX_TREE_NODES);
 }
 
 struct pw_graph *pw_report_graph(struct pw_report *r)

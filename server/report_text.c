@@ -224,7 +224,8 @@ static void dot_format_value(char *dst, size_t cap, int64_t value, void *ctx)
 /* pprof's GetDOT + printDOT. */
 int pw_report_print_dot(struct pw_report *r, struct pw_buf *out, struct pw_err *err)
 {
-    (void)err;
+    if (pw_report_graph_check(r, err))
+        return -1;
     struct pw_graph *g = pw_report_graph(r);
     size_t n_labels;
     const char **labels = pw_report_labels(r, true, &n_labels);

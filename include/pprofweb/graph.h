@@ -150,6 +150,7 @@ struct pw_graph_options {
     bool obj_names;      /* always keep the object file name */
     bool orig_fn_names;  /* keep system (mangled) names */
     bool call_tree;      /* build a tree instead of a graph */
+    size_t max_tree_nodes; /* a tree stops (too_large) beyond this; 0: PW_MAX_TREE_NODES */
     /* What a graph holds beside the nodes' flat and cum, when not all of pprof's graph is
      * needed (ignored with call_tree). Edges: PW_EDGES_ALL as pprof; PW_EDGES_INLINE only the
      * edges into nodes that some location has as an inlined frame, enough for the text report's
@@ -184,6 +185,8 @@ struct pw_graph {
     size_t n_all, cap_all;
     struct pw_edge **edges; /* every edge created */
     size_t n_edges, cap_edges;
+    /* A call tree that reached PW_MAX_TREE_NODES nodes: building stopped, values are partial. */
+    bool too_large;
     void *priv; /* internal state (string and lookup tables) */
 };
 

@@ -33,6 +33,9 @@
 /* DOT text handed to Graphviz. pprof's 80-node graph is ~40 kB; trim=false graphs of real
  * profiles run to a few MB. Parsing is linear, so this only bounds memory. */
 #define PW_MAX_LAYOUT_INPUT ((size_t)16 << 20)
+/* Nodes of a call tree (-call_tree, calltree=t): one per calling context, about 2.6 M and 1.3 GB
+ * for a profile of 200 000 samples; beyond this the tree is refused rather than built. */
+#define PW_MAX_TREE_NODES ((size_t)4 << 20)
 /* Nodes and edges Graphviz lays out. dot's ranking and crossing minimisation grow much faster
  * than linearly (a few thousand nodes take tens of seconds), and layouts run one at a time, so a
  * graph past these would stall every other graph request. Lower the node count (n) instead. */

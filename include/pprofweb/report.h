@@ -130,6 +130,9 @@ const char *pw_report_format_value(const struct pw_report *r, int64_t v, char ds
 /* pprof's newTrimmedGraph + selectOutputUnit: builds (once) the trimmed, sorted graph of the
  * report and resolves the output unit. The graph is owned by the report. */
 struct pw_graph *pw_report_graph(struct pw_report *r);
+/* Builds the graph and fails (PW_ETOOBIG) when it is a call tree too large to build
+ * (PW_MAX_TREE_NODES): what graph-drawing reports check before using it. */
+int pw_report_graph_check(struct pw_report *r, struct pw_err *err);
 
 /* pprof's newGraph(nil): the untrimmed graph of the report, nodes in creation order, output
  * unit untouched; its nodes only (no edges, no tags: what the source listing reads). The caller

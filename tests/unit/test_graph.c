@@ -238,6 +238,24 @@ static void test_tree(void)
     pw_profile_free(p);
 }
 
+/* A call tree stops at max_tree_nodes (PW_MAX_TREE_NODES by default) and says so. */
+static void test_tree_limit(void)
+{
+    struct pw_profile *p = sample_profile();
+    struct pw_graph_options o = default_opts();
+    o.call_tree = true;
+    struct pw_graph *g = pw_graph_new(p, &o);
+    CHECK(!g->too_large, "the small tree is whole");
+    pw_graph_free(g);
+    o.max_tree_nodes = 2;
+    g = pw_graph_new(p, &o);
+    CHECK(g->too_large, "a tree past its limit is too large");
+    CHECK(g->n_all <= 2 + 2 * 3, "building stopped after the sample that passed the limit: %zu",
+          g->n_all);
+    pw_graph_free(g);
+    pw_profile_free(p);
+}
+
 static void test_redundant_edges(void)
 {
     struct pw_profile *p = sample_profile();
@@ -484,6 +502,7 @@ int main(void)
     test_lines();
     test_functions();
     test_tree();
+    test_tree_limit();
     test_redundant_edges();
     test_tags_sort();
     test_shorten();
