@@ -87,19 +87,6 @@ void pw_filter_samples_by_name(struct pw_profile *p, const struct pw_regex *focu
                                const struct pw_regex *show, struct pw_name_matches *out)
 {
     struct pw_name_matches m = {0};
-    if (!focus && !ignore && !hide && !show) {
-        /* Every location is focused and none hidden: what remains of the filter is that a
-         * sample needs a location. */
-        m.focus = p->n_locations > 0;
-        size_t kept = 0;
-        for (size_t si = 0; si < p->n_samples; si++)
-            if (p->samples[si].n_locs)
-                p->samples[kept++] = p->samples[si];
-        p->n_samples = kept;
-        if (out)
-            *out = m;
-        return;
-    }
     unsigned char *state = pw_xcalloc(p->n_locations ? p->n_locations : 1, 1);
     bool *hidden = pw_xcalloc(p->n_locations ? p->n_locations : 1, sizeof(*hidden));
     bool any_hidden = false;
@@ -133,10 +120,13 @@ void pw_filter_samples_by_name(struct pw_profile *p, const struct pw_regex *focu
         }
     }
 
+    /* With neither focus nor ignore every location is focused: a sample needs only one,
+     * which spares reading every stack. */
+    bool all_focused = !focus && !ignore;
     size_t kept = 0;
     for (size_t si = 0; si < p->n_samples; si++) {
         struct pw_sample *s = &p->samples[si];
-        if (!focused_and_not_ignored(s, state))
+        if (all_focused ? s->n_locs == 0 : !focused_and_not_ignored(s, state))
             continue;
         if (any_hidden) {
             uint32_t n = 0;
