@@ -305,7 +305,7 @@ void pw_report_free(struct pw_report *r)
 }
 
 /* Builds the report on owned, which it takes (freed with the report, or on failure), or when
- * owned is NULL on a copy of src. */
+ * owned is NULL on a copy of src. What the copy would do to owned is done in place. */
 static struct pw_report *report_new(const struct pw_profile *src, struct pw_profile *owned,
                                     const char *cmd, const char *arg,
                                     const struct pw_config *cfg_in, struct pw_buf *warn,
@@ -319,6 +319,8 @@ static struct pw_report *report_new(const struct pw_profile *src, struct pw_prof
     }
     struct pw_report *r = pw_xcalloc(1, sizeof(*r));
     pw_arena_init(&r->arena);
+    if (owned)
+        pw_profile_drop_unencoded_labels(owned);
     r->prof = owned ? owned : pw_profile_derive(src);
     r->opt.format = (enum pw_report_format)format;
 
@@ -361,14 +363,6 @@ struct pw_report *pw_report_new(const struct pw_profile *src, const char *cmd, c
                                 struct pw_err *err)
 {
     return report_new(src, NULL, cmd, arg, cfg, warn, err);
-}
-
-struct pw_report *pw_report_new_consume(struct pw_profile *p, const char *cmd, const char *arg,
-                                        const struct pw_config *cfg, struct pw_buf *warn,
-                                        struct pw_err *err)
-{
-    pw_profile_drop_unencoded_labels(p); /* what the copy would have done */
-    return report_new(NULL, p, cmd, arg, cfg, warn, err);
 }
 
 int pw_report_generate(struct pw_report *r, struct pw_buf *out, struct pw_err *err)
@@ -438,6 +432,5 @@ int pw_report_run_consume(struct pw_buf *out, struct pw_buf *warn, struct pw_pro
                           const char *cmd, const char *arg, const struct pw_config *cfg,
                           struct pw_err *err)
 {
-    pw_profile_drop_unencoded_labels(p); /* what the copy would have done */
     return run(out, warn, NULL, p, cmd, arg, cfg, err);
 }

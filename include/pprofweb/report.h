@@ -101,11 +101,6 @@ int pw_report_format_of(const char *cmd);
 struct pw_report *pw_report_new(const struct pw_profile *p, const char *cmd, const char *arg,
                                 const struct pw_config *cfg, struct pw_buf *warn,
                                 struct pw_err *err);
-/* The same report built on p itself, which the report takes (freed with it, or on failure):
- * for a caller that would drop p anyway, this saves copying every sample. */
-struct pw_report *pw_report_new_consume(struct pw_profile *p, const char *cmd, const char *arg,
-                                        const struct pw_config *cfg, struct pw_buf *warn,
-                                        struct pw_err *err);
 void pw_report_free(struct pw_report *r);
 
 /* pprof's report.Generate: appends the report in its text format to out. Returns -1 with err
@@ -116,7 +111,8 @@ int pw_report_generate(struct pw_report *r, struct pw_buf *out, struct pw_err *e
 int pw_report_run(struct pw_buf *out, struct pw_buf *warn, const struct pw_profile *p,
                   const char *cmd, const char *arg, const struct pw_config *cfg,
                   struct pw_err *err);
-/* The same, taking p (freed before returning), as pw_report_new_consume. */
+/* The same on p itself, which it takes and frees before returning: for a caller that would drop
+ * p anyway, this saves copying every sample. */
 int pw_report_run_consume(struct pw_buf *out, struct pw_buf *warn, struct pw_profile *p,
                           const char *cmd, const char *arg, const struct pw_config *cfg,
                           struct pw_err *err);
