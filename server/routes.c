@@ -32,6 +32,9 @@ struct app_profile {
     const struct pw_profile *p;
 };
 
+/* Views warmed at start: one list per thread (see pw_app_warm). */
+#define N_WARM_LISTS 2
+
 struct pw_app {
     struct pw_config base;
     bool local_only;
@@ -44,12 +47,12 @@ struct pw_app {
     pw_route_hook hook;
     void *hook_ctx;
     struct pw_cache *cache;
-    pthread_t warm_threads[2];
+    pthread_t warm_threads[N_WARM_LISTS];
     struct warm_list {
         struct pw_app *app;
         const char *const *paths;
         size_t n;
-    } warm_lists[2];
+    } warm_lists[N_WARM_LISTS];
     size_t n_warming;       /* warm_threads started and not joined */
     volatile bool stopping; /* pw_app_free was called: warm-up stops between views */
 };
@@ -728,7 +731,7 @@ void pw_app_warm(struct pw_app *app)
         return;
     app->warm_lists[0] = (struct warm_list){app, first, sizeof(first) / sizeof(*first)};
     app->warm_lists[1] = (struct warm_list){app, second, sizeof(second) / sizeof(*second)};
-    for (size_t i = 0; i < 2; i++)
+    for (size_t i = 0; i < N_WARM_LISTS; i++)
         if (pthread_create(&app->warm_threads[app->n_warming], NULL, warm,
                            &app->warm_lists[i]) == 0)
             app->n_warming++;
