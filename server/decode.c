@@ -10,6 +10,7 @@
 #include "pprofweb/decode.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,86 +22,195 @@
 
 /* --- gzip --- */
 
-int pw_gunzip(const unsigned char *data, size_t len, size_t max, unsigned char **out,
-              size_t *out_len, struct pw_err *err)
+/* One inflation of a gzip input (every member) into buf. A streamed one has a fixed buffer,
+ * since the reader holds pointers into it, and publishes its progress a chunk at a time. */
+struct gunzip {
+    const unsigned char *in;
+    size_t in_len;
+    unsigned char *buf;
+    size_t cap, n, max;
+    struct pw_stream *stream; /* NULL: not streamed, buf grows up to max */
+    int code;                 /* the failure: PW_ECORRUPT, PW_ETOOBIG, PW_EIO, or 0 */
+    char msg[128];
+};
+
+/* Output published to a stream's reader at a time. */
+#define STREAM_CHUNK ((size_t)256 << 10)
+
+static void publish(struct gunzip *g, bool done)
 {
-    *out = NULL;
-    *out_len = 0;
-    if (len < 2 || data[0] != 0x1f || data[1] != 0x8b)
-        return 0;
+    if (!g->stream)
+        return;
+    pthread_mutex_lock(&g->stream->mu);
+    g->stream->avail = g->n;
+    g->stream->done = done;
+    pthread_cond_broadcast(&g->stream->cond);
+    pthread_mutex_unlock(&g->stream->mu);
+}
+
+static int gunzip_fail(struct gunzip *g, int code, const char *msg)
+{
+    g->code = code;
+    snprintf(g->msg, sizeof(g->msg), "%s", msg);
+    return -1;
+}
+
+static int gunzip_run(struct gunzip *g)
+{
     z_stream zs;
     memset(&zs, 0, sizeof(zs));
     if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
-        return pw_fail(err, PW_EIO, "decompressing profile: zlib initialisation failed");
-    size_t cap = len * 4 < (1u << 20) ? (1u << 20) : len * 4;
-    if (cap > max)
-        cap = max;
-    unsigned char *buf = pw_xmalloc(cap);
-    size_t n = 0;
-    zs.next_in = (unsigned char *)data;
+        return gunzip_fail(g, PW_EIO, "zlib initialisation failed");
+    size_t consumed = 0, published = 0;
     int rc = Z_OK;
-    size_t consumed = 0;
     for (;;) {
-        size_t in_left = len - consumed;
-        zs.next_in = (unsigned char *)data + consumed;
+        size_t in_left = g->in_len - consumed;
+        zs.next_in = (unsigned char *)g->in + consumed;
         zs.avail_in = in_left > UINT32_MAX ? UINT32_MAX : (uInt)in_left;
-        if (n == cap) {
-            if (cap >= max) {
+        if (g->n == g->cap) {
+            if (g->cap >= g->max || g->stream) {
                 inflateEnd(&zs);
-                free(buf);
-                return pw_fail(err, PW_ETOOBIG,
-                               "decompressing profile: more than %zu MB uncompressed (limit)",
-                               max >> 20);
+                char msg[80];
+                snprintf(msg, sizeof(msg), "more than %zu MB uncompressed (limit)", g->max >> 20);
+                return gunzip_fail(g, PW_ETOOBIG, msg);
             }
-            cap = cap > max / 2 ? max : cap * 2;
-            buf = pw_xrealloc(buf, cap);
+            g->cap = g->cap > g->max / 2 ? g->max : g->cap * 2;
+            g->buf = pw_xrealloc(g->buf, g->cap);
         }
-        size_t room = cap - n;
-        zs.next_out = buf + n;
+        size_t room = g->cap - g->n;
+        if (g->stream && room > STREAM_CHUNK)
+            room = STREAM_CHUNK;
+        zs.next_out = g->buf + g->n;
         zs.avail_out = room > UINT32_MAX ? UINT32_MAX : (uInt)room;
         uInt avail_in_before = zs.avail_in;
         uInt avail_out_before = zs.avail_out;
         rc = inflate(&zs, Z_NO_FLUSH);
         consumed += avail_in_before - zs.avail_in;
-        n += avail_out_before - zs.avail_out;
+        g->n += avail_out_before - zs.avail_out;
+        if (g->n - published >= STREAM_CHUNK) {
+            publish(g, false);
+            published = g->n;
+        }
         if (rc == Z_STREAM_END) {
             /* Another gzip member may follow, as Go's reader accepts. */
-            if (consumed + 2 <= len && data[consumed] == 0x1f && data[consumed + 1] == 0x8b) {
+            if (consumed + 2 <= g->in_len && g->in[consumed] == 0x1f &&
+                g->in[consumed + 1] == 0x8b) {
                 inflateReset(&zs);
                 continue;
             }
             break;
         }
-        if (rc == Z_BUF_ERROR && zs.avail_in == 0 && consumed == len) {
+        if (rc == Z_BUF_ERROR && zs.avail_in == 0 && consumed == g->in_len) {
             inflateEnd(&zs);
-            free(buf);
-            return pw_fail(err, PW_ECORRUPT, "decompressing profile: unexpected EOF");
+            return gunzip_fail(g, PW_ECORRUPT, "unexpected EOF");
         }
         if (rc != Z_OK && rc != Z_BUF_ERROR) {
-            const char *why = zs.msg ? zs.msg : "corrupt data";
-            char msg[128];
-            snprintf(msg, sizeof(msg), "%s", why);
+            int r = gunzip_fail(g, PW_ECORRUPT, zs.msg ? zs.msg : "corrupt data");
             inflateEnd(&zs);
-            free(buf);
-            return pw_fail(err, PW_ECORRUPT, "decompressing profile: %s", msg);
+            return r;
         }
     }
     inflateEnd(&zs);
-    *out = buf;
-    *out_len = n;
+    return 0;
+}
+
+static bool is_gzip(const unsigned char *data, size_t len)
+{
+    return len >= 2 && data[0] == 0x1f && data[1] == 0x8b;
+}
+
+int pw_gunzip(const unsigned char *data, size_t len, size_t max, unsigned char **out,
+              size_t *out_len, struct pw_err *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (!is_gzip(data, len))
+        return 0;
+    struct gunzip g = {.in = data, .in_len = len, .max = max};
+    g.cap = len * 4 < (1u << 20) ? (1u << 20) : len * 4;
+    if (g.cap > max)
+        g.cap = max;
+    g.buf = pw_xmalloc(g.cap);
+    if (gunzip_run(&g)) {
+        free(g.buf);
+        return pw_fail(err, g.code, "decompressing profile: %s", g.msg);
+    }
+    *out = g.buf;
+    *out_len = g.n;
+    return 0;
+}
+
+size_t pw_stream_wait(struct pw_stream *s, size_t have, bool *done)
+{
+    pthread_mutex_lock(&s->mu);
+    while (s->avail <= have && !s->done)
+        pthread_cond_wait(&s->cond, &s->mu);
+    size_t avail = s->avail;
+    *done = s->done;
+    pthread_mutex_unlock(&s->mu);
+    return avail;
+}
+
+static void *inflate_thread(void *arg)
+{
+    struct gunzip *g = arg;
+    gunzip_run(g); /* a failure is in g->code, for the caller */
+    publish(g, true);
+    return NULL;
+}
+
+/* Inflates a gzip input on a second thread while this one unpacks its samples (*early, or NULL
+ * when they could not be). Returns -1, having inflated nothing, when the input is not the
+ * ordinary case: small, several members (the size in the trailer is the last one's), an
+ * implausible size, or a failure, which pw_gunzip then reports. */
+static int gunzip_streamed(const unsigned char *data, size_t len, size_t max,
+                           unsigned char **out, size_t *out_len, struct pw_early_samples **early)
+{
+    *early = NULL;
+    if (!is_gzip(data, len) || len < PW_GUNZIP_STREAM_MIN)
+        return -1;
+    /* ISIZE: the uncompressed size of the last member, modulo 2^32. */
+    size_t size = (size_t)data[len - 4] | (size_t)data[len - 3] << 8 |
+                  (size_t)data[len - 2] << 16 | (size_t)data[len - 1] << 24;
+    if (size < len / 2 || size >= max || size / 64 > len)
+        return -1;
+    struct pw_stream st = {.mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+    /* One byte more than the output, so that a member's end is read without a full buffer. */
+    struct gunzip g = {.in = data, .in_len = len, .max = max, .cap = size + 1, .stream = &st};
+    g.buf = pw_xmalloc(g.cap);
+    st.data = g.buf;
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, inflate_thread, &g) != 0) {
+        free(g.buf);
+        return -1;
+    }
+    *early = pw_proto_early_samples(&st);
+    pthread_join(thread, NULL);
+    pthread_mutex_destroy(&st.mu);
+    pthread_cond_destroy(&st.cond);
+    if (g.code) {
+        pw_early_samples_free(*early);
+        *early = NULL;
+        free(g.buf);
+        return -1;
+    }
+    *out = g.buf;
+    *out_len = g.n;
     return 0;
 }
 
 /* Decodes raw (gunzipped) bytes: profile.proto, else the legacy formats. */
-static struct pw_profile *decode_raw(const unsigned char *data, size_t len, struct pw_err *err)
+static struct pw_profile *decode_raw(const unsigned char *data, size_t len,
+                                     struct pw_early_samples *early, struct pw_err *err)
 {
     if (len == 0) {
+        pw_early_samples_free(early);
         pw_fail(err, PW_ECORRUPT, "parsing profile: empty input file");
         return NULL;
     }
     bool not_proto;
     char why[200] = "";
-    struct pw_profile *p = pw_decode_proto(data, len, &not_proto, why, sizeof(why), err);
+    struct pw_profile *p = pw_decode_proto(data, len, early, &not_proto, why, sizeof(why), err);
     if (!p && not_proto) {
         struct pw_err lerr = {0};
         p = pw_legacy_parse(data, len, &lerr);
@@ -136,7 +246,9 @@ static struct pw_profile *decode(const unsigned char *data, size_t len, unsigned
     }
     unsigned char *raw = NULL;
     size_t raw_len = 0;
-    if (pw_gunzip(data, len, PW_MAX_DECOMPRESSED, &raw, &raw_len, err)) {
+    struct pw_early_samples *early = NULL;
+    if (gunzip_streamed(data, len, PW_MAX_DECOMPRESSED, &raw, &raw_len, &early) &&
+        pw_gunzip(data, len, PW_MAX_DECOMPRESSED, &raw, &raw_len, err)) {
         free(owned);
         return NULL;
     }
@@ -146,7 +258,7 @@ static struct pw_profile *decode(const unsigned char *data, size_t len, unsigned
         data = raw;
         len = raw_len;
     }
-    struct pw_profile *p = decode_raw(data, len, err);
+    struct pw_profile *p = decode_raw(data, len, early, err);
     free(owned);
     return p;
 }

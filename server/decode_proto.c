@@ -303,6 +303,7 @@ struct builder {
     struct pw_arena scratch; /* one sub-message at a time */
     ProtobufCAllocator alloc;
     bool bad_wire; /* protobuf-c rejected a sub-message: not a profile.proto */
+    struct pw_early_samples *early; /* or NULL */
     struct pw_err *err;
 };
 
@@ -553,54 +554,237 @@ static int build_locations(struct builder *b, const struct id_index *maps,
     return rc;
 }
 
+/* The checks on a sample's shape, made before anything is read from it. */
+static int check_sample(struct builder *b, size_t i, size_t n_value, size_t n_locs,
+                        size_t n_labels)
+{
+    uint32_t nt = b->p->n_sample_types;
+    if (n_value != nt)
+        return pw_fail(b->err, PW_ECORRUPT,
+                       "sample %zu: mismatch: sample has %zu values vs. %u types", i, n_value, nt);
+    if (n_locs > PW_MAX_STACK_DEPTH)
+        return pw_fail(b->err, PW_ETOOBIG, "sample %zu: stack of %zu frames (limit %d)", i,
+                       n_locs, PW_MAX_STACK_DEPTH);
+    if (n_labels > PW_MAX_LABELS_PER_SAMPLE)
+        return pw_fail(b->err, PW_ETOOBIG, "sample %zu: %zu labels (limit %d)", i, n_labels,
+                       PW_MAX_LABELS_PER_SAMPLE);
+    return 0;
+}
+
+static int sample_loc(struct builder *b, const struct id_index *locs, size_t i, uint64_t id,
+                      uint32_t *out)
+{
+    *out = id_lookup(locs, id);
+    if (*out == PW_NONE)
+        return pw_fail(b->err, PW_ECORRUPT, "sample %zu: location id %llu not in profile", i,
+                       (unsigned long long)id);
+    return 0;
+}
+
+/* A label of sample i from its string indexes, as pprof reads it: a string value wins; a
+ * numeric label needs a value or a unit. Returns 1 with *l set, 0 for a label that is neither,
+ * -1 on an error. */
+static int sample_label(struct builder *b, size_t i, int64_t key, int64_t str, int64_t num,
+                        int64_t unit, struct pw_label *l)
+{
+    *l = (struct pw_label){0};
+    if (str_at(b, key, &l->key, "sample", i))
+        return -1;
+    if (str != 0)
+        return str_at(b, str, &l->str, "sample", i) ? -1 : 1;
+    if (num == 0 && unit == 0)
+        return 0;
+    l->is_num = true;
+    l->num = num;
+    return str_at(b, unit, &l->unit, "sample", i) ? -1 : 1;
+}
+
 /* Builds sample i into s, its arrays from out. */
 static int build_sample(struct builder *b, const Perftools__Profiles__Sample *ms, size_t i,
                         const struct id_index *locs, struct pw_sample *s, struct pw_arena *out)
 {
     uint32_t nt = b->p->n_sample_types;
-    if (ms->n_value != nt)
-        return pw_fail(b->err, PW_ECORRUPT,
-                       "sample %zu: mismatch: sample has %zu values vs. %u types", i, ms->n_value,
-                       nt);
-    if (ms->n_location_id > PW_MAX_STACK_DEPTH)
-        return pw_fail(b->err, PW_ETOOBIG, "sample %zu: stack of %zu frames (limit %d)", i,
-                       ms->n_location_id, PW_MAX_STACK_DEPTH);
-    if (ms->n_label > PW_MAX_LABELS_PER_SAMPLE)
-        return pw_fail(b->err, PW_ETOOBIG, "sample %zu: %zu labels (limit %d)", i, ms->n_label,
-                       PW_MAX_LABELS_PER_SAMPLE);
+    if (check_sample(b, i, ms->n_value, ms->n_location_id, ms->n_label))
+        return -1;
     memset(s, 0, sizeof(*s));
     s->values = pw_arena_alloc(out, sizeof(int64_t) * (nt ? nt : 1));
     memcpy(s->values, ms->value, sizeof(int64_t) * nt);
     s->n_locs = (uint32_t)ms->n_location_id;
     s->locs = pw_arena_alloc(out, sizeof(uint32_t) * (s->n_locs ? s->n_locs : 1));
-    for (size_t j = 0; j < ms->n_location_id; j++) {
-        uint32_t l = id_lookup(locs, ms->location_id[j]);
-        if (l == PW_NONE)
-            return pw_fail(b->err, PW_ECORRUPT, "sample %zu: location id %llu not in profile", i,
-                           (unsigned long long)ms->location_id[j]);
-        s->locs[j] = l;
-    }
+    for (size_t j = 0; j < ms->n_location_id; j++)
+        if (sample_loc(b, locs, i, ms->location_id[j], &s->locs[j]))
+            return -1;
     if (ms->n_label)
         s->labels = pw_arena_alloc(out, sizeof(*s->labels) * ms->n_label);
     for (size_t j = 0; j < ms->n_label; j++) {
         const Perftools__Profiles__Label *ml = ms->label[j];
-        struct pw_label l = {0};
-        if (str_at(b, ml->key, &l.key, "sample", i))
+        int rc = sample_label(b, i, ml->key, ml->str, ml->num, ml->num_unit,
+                              &s->labels[s->n_labels]);
+        if (rc < 0)
             return -1;
-        /* As pprof: a string value wins; a numeric label needs a value or a unit. */
-        if (ml->str != 0) {
-            if (str_at(b, ml->str, &l.str, "sample", i))
-                return -1;
-        } else if (ml->num != 0 || ml->num_unit != 0) {
-            l.is_num = true;
-            l.num = ml->num;
-            if (str_at(b, ml->num_unit, &l.unit, "sample", i))
-                return -1;
-        } else {
+        s->n_labels += (uint32_t)rc;
+    }
+    return 0;
+}
+
+/* --- samples unpacked while the bytes arrive --- */
+
+/* Go writes a profile's samples first, so most of the unpacking can overlap inflating the rest.
+ * Until the string table and the locations are known, a sample keeps what its bytes say: value
+ * count, location ids (32 bits) and label string indexes (32 bits, in key, str and unit). */
+struct pw_early_samples {
+    struct pw_sample *samples;
+    uint32_t *n_values;
+    size_t n, cap;
+    struct pw_arena arena; /* the samples' arrays */
+};
+
+void pw_early_samples_free(struct pw_early_samples *e)
+{
+    if (!e)
+        return;
+    free(e->samples);
+    free(e->n_values);
+    pw_arena_release(&e->arena);
+    free(e);
+}
+
+static bool fits_index(int64_t v)
+{
+    return v >= 0 && v < (int64_t)UINT32_MAX;
+}
+
+/* Keeps ms as it is; false when it is not the ordinary case. */
+static bool early_add(struct pw_early_samples *e, const Perftools__Profiles__Sample *ms)
+{
+    if (ms->n_location_id > PW_MAX_STACK_DEPTH || ms->n_label > PW_MAX_LABELS_PER_SAMPLE ||
+        ms->n_value > UINT32_MAX)
+        return false;
+    if (e->n == e->cap) {
+        PW_GROW(e->samples, e->cap, e->n + 1);
+        e->n_values = pw_xrealloc(e->n_values, sizeof(*e->n_values) * e->cap);
+    }
+    struct pw_sample *s = &e->samples[e->n];
+    memset(s, 0, sizeof(*s));
+    s->values = pw_arena_alloc(&e->arena, sizeof(int64_t) * (ms->n_value ? ms->n_value : 1));
+    memcpy(s->values, ms->value, sizeof(int64_t) * ms->n_value);
+    s->n_locs = (uint32_t)ms->n_location_id;
+    s->locs = pw_arena_alloc(&e->arena, sizeof(uint32_t) * (s->n_locs ? s->n_locs : 1));
+    for (size_t j = 0; j < ms->n_location_id; j++) {
+        if (ms->location_id[j] >= UINT32_MAX)
+            return false;
+        s->locs[j] = (uint32_t)ms->location_id[j];
+    }
+    if (ms->n_label)
+        s->labels = pw_arena_alloc(&e->arena, sizeof(*s->labels) * ms->n_label);
+    for (size_t j = 0; j < ms->n_label; j++) {
+        const Perftools__Profiles__Label *ml = ms->label[j];
+        if (!fits_index(ml->key) || !fits_index(ml->str) || !fits_index(ml->num_unit))
+            return false;
+        s->labels[j] = (struct pw_label){.key = (pw_str)ml->key, .str = (pw_str)ml->str,
+                                         .unit = (pw_str)ml->num_unit, .num = ml->num};
+    }
+    s->n_labels = (uint32_t)ms->n_label;
+    e->n_values[e->n++] = (uint32_t)ms->n_value;
+    return true;
+}
+
+struct pw_early_samples *pw_proto_early_samples(struct pw_stream *st)
+{
+    struct pw_early_samples *e = pw_xcalloc(1, sizeof(*e));
+    pw_arena_init(&e->arena);
+    struct pw_arena scratch;
+    pw_arena_init(&scratch);
+    ProtobufCAllocator alloc = {arena_alloc, arena_free, &scratch};
+    size_t pos = 0, avail = 0;
+    bool done = false, ok;
+    for (;;) {
+        struct field f;
+        int rc = next_field(st->data, avail, &pos, &f);
+        if (rc == 1) {
+            if (f.number != F_SAMPLE || !is_table(&f))
+                continue;
+            pw_arena_reset(&scratch);
+            const Perftools__Profiles__Sample *ms = perftools__profiles__sample__unpack(
+                &alloc, f.end - f.value, st->data + f.value);
+            if (!ms || !early_add(e, ms)) {
+                ok = false;
+                break;
+            }
             continue;
         }
-        s->labels[s->n_labels++] = l;
+        if (done) {
+            ok = rc == 0;
+            break;
+        }
+        avail = pw_stream_wait(st, avail, &done);
     }
+    pw_arena_release(&scratch);
+    if (!ok) {
+        pw_early_samples_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+/* Checks and resolves early samples [from, to) as build_sample would build them. */
+struct resolve_part {
+    struct builder b;
+    const struct id_index *locs;
+    size_t from, to;
+    struct pw_err err;
+    int rc;
+};
+
+static void *resolve_part(void *arg)
+{
+    struct resolve_part *rp = arg;
+    struct builder *b = &rp->b;
+    const struct pw_early_samples *e = b->early;
+    for (size_t i = rp->from; i < rp->to && !rp->rc; i++) {
+        struct pw_sample *s = &e->samples[i];
+        if (check_sample(b, i, e->n_values[i], s->n_locs, s->n_labels)) {
+            rp->rc = -1;
+            break;
+        }
+        for (uint32_t j = 0; j < s->n_locs && !rp->rc; j++)
+            rp->rc = sample_loc(b, rp->locs, i, s->locs[j], &s->locs[j]);
+        uint32_t kept = 0;
+        for (uint32_t j = 0; j < s->n_labels && !rp->rc; j++) {
+            const struct pw_label raw = s->labels[j];
+            int rc = sample_label(b, i, raw.key, raw.str, raw.num, raw.unit, &s->labels[kept]);
+            if (rc < 0)
+                rp->rc = -1;
+            kept += (uint32_t)(rc > 0);
+        }
+        s->n_labels = kept;
+    }
+    return NULL;
+}
+
+/* Makes the early samples the profile's; -1 when one has an error, which build_samples then
+ * finds and reports as it would without them. */
+static int resolve_early(struct builder *b, const struct id_index *locs)
+{
+    struct pw_early_samples *e = b->early;
+    struct pw_profile *p = b->p;
+    size_t n_parts = pw_parallel_parts(e->n);
+    struct resolve_part parts[PW_PARALLEL_MAX_PARTS];
+    for (size_t k = 0; k < n_parts; k++) {
+        parts[k] = (struct resolve_part){.b = *b, .locs = locs, .from = e->n * k / n_parts,
+                                         .to = e->n * (k + 1) / n_parts};
+        parts[k].b.err = &parts[k].err;
+    }
+    pw_parallel_run(resolve_part, parts, sizeof *parts, n_parts);
+    for (size_t k = 0; k < n_parts; k++)
+        if (parts[k].rc)
+            return -1;
+    p->samples = e->samples;
+    p->cap_samples = e->cap;
+    p->n_samples = e->n;
+    e->samples = NULL;
+    e->n = e->cap = 0;
+    pw_arena_take(&p->arena, &e->arena);
     return 0;
 }
 
@@ -648,6 +832,8 @@ static int build_samples(struct builder *b, const struct id_index *locs)
     struct pw_profile *p = b->p;
     if (p->n_sample_types == 0 && t->n_samples)
         return pw_fail(b->err, PW_ECORRUPT, "missing sample type information");
+    if (b->early && b->early->n == t->n_samples && resolve_early(b, locs) == 0)
+        return 0;
     p->samples = pw_xmalloc(sizeof(*p->samples) * (t->n_samples ? t->n_samples : 1));
     p->cap_samples = t->n_samples;
     size_t n_parts = pw_parallel_parts(t->n_samples);
@@ -762,8 +948,9 @@ static int build_profile(struct builder *b)
     return rc;
 }
 
-struct pw_profile *pw_decode_proto(const unsigned char *data, size_t len, bool *not_proto,
-                                   char *why, size_t why_len, struct pw_err *err)
+struct pw_profile *pw_decode_proto(const unsigned char *data, size_t len,
+                                   struct pw_early_samples *early, bool *not_proto, char *why,
+                                   size_t why_len, struct pw_err *err)
 {
     *not_proto = false;
     struct toplevel top;
@@ -779,7 +966,8 @@ struct pw_profile *pw_decode_proto(const unsigned char *data, size_t len, bool *
     if (m) {
         /* Errors go to a local pw_err until the bytes are known to be a profile.proto. */
         struct pw_err berr = {0};
-        struct builder b = {.p = pw_profile_new(), .m = m, .top = &top, .err = &berr};
+        struct builder b = {
+            .p = pw_profile_new(), .m = m, .top = &top, .early = early, .err = &berr};
         pw_arena_init(&b.scratch);
         b.alloc = (ProtobufCAllocator){arena_alloc, arena_free, &b.scratch};
         int rc = build_profile(&b);
@@ -795,6 +983,7 @@ struct pw_profile *pw_decode_proto(const unsigned char *data, size_t len, bool *
     }
     toplevel_release(&top);
     pw_arena_release(&tmp);
+    pw_early_samples_free(early);
     if (!wire_ok) {
         struct walker w = {data, data + len, data};
         if (walk(&w, MSG_PROFILE, 0, why, why_len) == 0)

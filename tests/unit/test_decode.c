@@ -8,6 +8,7 @@
 #include "harness.h"
 #include "pprofweb/buf.h"
 #include "pprofweb/decode.h"
+#include "pprofweb/decode_internal.h"
 #include "pprofweb/profile.h"
 
 #define CORPUS "../shared/corpus/"
@@ -128,6 +129,206 @@ static void check_many_samples(void)
     free(d);
 }
 
+
+/* --- large gzip inputs, inflated while their samples are unpacked --- */
+
+static void pb_varint(struct pw_buf *b, uint64_t v)
+{
+    do {
+        unsigned char c = (unsigned char)(v & 0x7f);
+        v >>= 7;
+        pw_buf_addc(b, (char)(c | (v ? 0x80 : 0)));
+    } while (v);
+}
+
+static void pb_field(struct pw_buf *b, unsigned field, uint64_t v)
+{
+    pb_varint(b, (uint64_t)field << 3);
+    pb_varint(b, v);
+}
+
+static void pb_bytes(struct pw_buf *b, unsigned field, const struct pw_buf *m)
+{
+    pb_varint(b, (uint64_t)field << 3 | 2);
+    pb_varint(b, m->len);
+    pw_buf_add(b, m->data, m->len);
+}
+
+/* What one of the large test profiles gets wrong, at sample index at. */
+enum flaw { FLAW_NONE, FLAW_LOCATION, FLAW_LABEL, FLAW_VALUES, FLAW_WIRE, FLAW_HUGE_ID };
+
+/* A profile.proto in Go's field order (samples first, strings last) of n samples with random
+ * values, which compress badly, stacks of up to 12 of 600 locations, some inlined, and string
+ * and numeric labels on some samples. */
+static void large_profile(struct pw_buf *out, size_t n, enum flaw flaw, size_t at)
+{
+    enum { N_FUNCS = 150, N_LOCS = 600 };
+    /* Strings: "", samples, count, bytes, key, val, file.go, then the function names. */
+    const unsigned S_SAMPLES = 1, S_COUNT = 2, S_BYTES = 3, S_KEY = 4, S_VAL = 5, S_FILE = 6,
+                   S_FN = 7;
+    uint64_t loc_base = flaw == FLAW_HUGE_ID ? (uint64_t)1 << 40 : 0;
+    uint64_t x = 88172645463325252ull;
+    struct pw_buf m, sub;
+    pw_buf_init(&m, 0);
+    pw_buf_init(&sub, 0);
+    pb_field(&m, 1, S_SAMPLES);
+    pb_field(&m, 2, S_COUNT);
+    pb_bytes(out, 1, &m);
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        pw_buf_reset(&m);
+        pw_buf_reset(&sub);
+        size_t depth = 1 + x % 12;
+        for (size_t d = 0; d < depth; d++)
+            pb_varint(&sub, loc_base + 1 + (x >> (d * 5)) % N_LOCS);
+        if (flaw == FLAW_LOCATION && i == at)
+            pb_varint(&sub, N_LOCS + 7);
+        pb_bytes(&m, 1, &sub);
+        pw_buf_reset(&sub);
+        pb_varint(&sub, x >> 2);
+        if (flaw == FLAW_VALUES && i == at)
+            pb_varint(&sub, 1);
+        pb_bytes(&m, 2, &sub);
+        if (x % 3 == 0 || (flaw == FLAW_LABEL && i == at)) {
+            pw_buf_reset(&sub);
+            pb_field(&sub, 1, S_KEY);
+            pb_field(&sub, 2, flaw == FLAW_LABEL && i == at ? 999999 : S_VAL);
+            pb_bytes(&m, 3, &sub);
+            pw_buf_reset(&sub);
+            pb_field(&sub, 1, S_BYTES);
+            pb_field(&sub, 3, x % 4096);
+            pb_bytes(&m, 3, &sub);
+        }
+        if (flaw == FLAW_WIRE && i == at)
+            pw_buf_adds(&m, "\x0a\x09"); /* a field longer than the sample */
+        pb_bytes(out, 2, &m);
+    }
+    pw_buf_reset(&m);
+    pb_field(&m, 1, 1);
+    pb_field(&m, 3, 1 << 20);
+    pb_bytes(out, 3, &m);
+    for (unsigned l = 1; l <= N_LOCS; l++) {
+        pw_buf_reset(&m);
+        pb_field(&m, 1, loc_base + l);
+        pb_field(&m, 2, 1);
+        pb_field(&m, 3, 0x1000 + l * 16);
+        for (unsigned k = 0; k < 1 + (l % 5 == 0); k++) {
+            pw_buf_reset(&sub);
+            pb_field(&sub, 1, 1 + (l + k * 7) % N_FUNCS);
+            pb_field(&sub, 2, l % 97 + 1);
+            pb_bytes(&m, 4, &sub);
+        }
+        pb_bytes(out, 4, &m);
+    }
+    for (unsigned f = 1; f <= N_FUNCS; f++) {
+        pw_buf_reset(&m);
+        pb_field(&m, 1, f);
+        pb_field(&m, 2, S_FN + f - 1);
+        pb_field(&m, 4, S_FILE);
+        pb_bytes(out, 5, &m);
+    }
+    static const char *const fixed[] = {"", "samples", "count", "bytes", "key", "val", "file.go"};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+        pw_buf_reset(&m);
+        pw_buf_adds(&m, fixed[i]);
+        pb_bytes(out, 6, &m);
+    }
+    for (unsigned f = 1; f <= N_FUNCS; f++) {
+        pw_buf_reset(&m);
+        pw_buf_addf(&m, "main.fn%u", f);
+        pb_bytes(out, 6, &m);
+    }
+    pw_buf_release(&m);
+    pw_buf_release(&sub);
+}
+
+/* Appends data gzipped, as one member. */
+static void gzip_member(struct pw_buf *out, const unsigned char *data, size_t len)
+{
+    uLongf cap = compressBound(len) + 64;
+    unsigned char *comp = malloc(cap);
+    z_stream zs = {0};
+    deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+    zs.next_in = (unsigned char *)data;
+    zs.avail_in = (uInt)len;
+    zs.next_out = comp;
+    zs.avail_out = (uInt)cap;
+    deflate(&zs, Z_FINISH);
+    pw_buf_add(out, comp, zs.total_out);
+    deflateEnd(&zs);
+    free(comp);
+}
+
+/* pprof's -raw dump of data decoded, or the error. */
+static char *decoded(const unsigned char *data, size_t len)
+{
+    struct pw_err err = {0};
+    struct pw_profile *p = pw_decode(data, len, &err);
+    struct pw_buf out;
+    pw_buf_init(&out, 0);
+    if (p)
+        pw_profile_format_raw(p, &out);
+    else
+        pw_buf_addf(&out, "error: %s", err.msg);
+    pw_profile_free(p);
+    char *s = strdup(pw_buf_str(&out));
+    pw_buf_release(&out);
+    return s;
+}
+
+/* A gzip input large enough to be inflated on a thread while its samples are unpacked decodes
+ * to what its raw bytes decode to, and fails with the same message. */
+static void check_streamed(const char *what, enum flaw flaw, size_t at, bool two_members,
+                           const char *want)
+{
+    struct pw_buf raw, gz;
+    pw_buf_init(&raw, 0);
+    pw_buf_init(&gz, 0);
+    size_t n = 120000;
+    large_profile(&raw, n, flaw, at);
+    if (two_members) {
+        gzip_member(&gz, (const unsigned char *)raw.data, raw.len / 2);
+        gzip_member(&gz, (const unsigned char *)raw.data + raw.len / 2, raw.len - raw.len / 2);
+    } else {
+        gzip_member(&gz, (const unsigned char *)raw.data, raw.len);
+    }
+    CHECK(gz.len >= PW_GUNZIP_STREAM_MIN, "%s: %zu bytes gzipped, too few to stream", what,
+          gz.len);
+    char *from_raw = decoded((const unsigned char *)raw.data, raw.len);
+    char *from_gz = decoded((const unsigned char *)gz.data, gz.len);
+    CHECK(strstr(from_raw, want) != NULL, "%s: \"%.200s\" lacks \"%s\"", what, from_raw, want);
+    size_t i = 0;
+    while (from_raw[i] && from_raw[i] == from_gz[i])
+        i++;
+    CHECK(strcmp(from_raw, from_gz) == 0, "%s: gzipped differs at byte %zu: \"%.80s\" vs \"%.80s\"",
+          what, i, from_gz + i, from_raw + i);
+    if (flaw == FLAW_NONE && !two_members) {
+        free(from_gz);
+        from_gz = decoded((const unsigned char *)gz.data, gz.len - 9);
+        CHECK(strstr(from_gz, "decompressing profile: unexpected EOF") != NULL,
+              "%s, truncated: %.200s", what, from_gz);
+    }
+    free(from_raw);
+    free(from_gz);
+    pw_buf_release(&raw);
+    pw_buf_release(&gz);
+}
+
+static void check_streamed_all(void)
+{
+    check_streamed("large gzip", FLAW_NONE, 0, false, "Samples:\nsamples/count\n");
+    check_streamed("two gzip members", FLAW_NONE, 0, true, "Samples:\nsamples/count\n");
+    check_streamed("location ids past 32 bits", FLAW_HUGE_ID, 0, false, "Locations\n");
+    check_streamed("late unknown location", FLAW_LOCATION, 119990, false,
+                   "sample 119990: location id 607 not in profile");
+    check_streamed("label string index", FLAW_LABEL, 70000, false,
+                   "sample 70000: string index 999999 out of range");
+    check_streamed("value count", FLAW_VALUES, 3, false,
+                   "sample 3: mismatch: sample has 2 values vs. 1 types");
+    check_streamed("sample protobuf-c rejects", FLAW_WIRE, 90000, false,
+                   "not profile.proto: sample 90000");
+}
+
 int main(void)
 {
     static const char *const protos[] = {
@@ -169,6 +370,7 @@ int main(void)
     check_rejected("value count", bad_values, sizeof(bad_values), "2 values vs. 1 types");
     check_rejected("empty", (const unsigned char *)"", 0, "empty input");
     check_many_samples();
+    check_streamed_all();
 
     /* Truncated gzip. */
     unsigned char *gz;
