@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "pprofweb/buf.h"
+#include "pprofweb/parallel.h"
 #include "pprofweb/profile.h"
 
 
@@ -133,6 +134,27 @@ static void sample_table_init(struct sample_table *t, size_t n_samples)
     t->slots = pw_xcalloc(t->cap, sizeof(*t->slots));
 }
 
+/* A sample's key: its merged location indexes (u32; merged ids are index + 1, so the index is
+ * as good), then its labels grouped by key in a canonical key order. Only the hash of the key
+ * bytes is kept: the table compares a candidate with the destination sample's own locations
+ * and labels. */
+struct sample_key {
+    uint64_t hash;
+    const uint32_t *locs;         /* merged locations: in key, or the sample's own */
+    const struct pw_label *labels; /* merged labels, in profile order: in mapped, or the own */
+    struct pw_label *sorted;       /* the labels in key order */
+    struct pw_buf key;
+    struct pw_label *mapped;
+    size_t cap_mapped, cap_sorted;
+};
+
+static void sample_key_release(struct sample_key *k)
+{
+    pw_buf_release(&k->key);
+    free(k->mapped);
+    free(k->sorted);
+}
+
 struct merger {
     struct pw_profile *p;
     const struct pw_profile *src;
@@ -144,15 +166,7 @@ struct merger {
     struct keymap locations, functions, mappings;
     struct sample_table samples;
     struct pw_buf key; /* location, function and mapping keys */
-    /* Samples go through two stages, so that the table slot of one is fetched from memory while
-     * the key of the next is built: a million-sample table is mostly cache misses. */
-    struct pending {
-        struct pw_sample s;               /* the source sample */
-        struct pw_buf key;                /* its key, built while locations are mapped */
-        uint64_t hash;                    /* of key */
-        struct pw_label *labels, *sorted; /* mapped (profile order), sorted (key order) */
-        size_t cap_labels, cap_sorted;
-    } pending[2];
+    struct sample_key sk[2]; /* copying: the sample added and the one keyed meanwhile */
     struct pw_label *other; /* the sorted labels of a destination sample compared with */
     size_t cap_other;
     /* The one source is consumed: its samples array and per-sample arrays, rewritten with merged
@@ -311,21 +325,20 @@ static void sort_labels(struct pw_label *out, const struct pw_label *in, uint32_
     }
 }
 
-/* Whether destination sample ds has the key of pending sample ps: its merged locations (locs)
- * and its labels. Compares what the key bytes hold, field by field. */
-static bool same_key(struct merger *m, const struct pw_sample *ds, const struct pending *ps,
-                     const uint32_t *locs)
+/* Whether destination sample ds has the key k of a sample with n_locs locations and n_labels
+ * labels. Compares what the key bytes hold, field by field. */
+static bool same_key(struct merger *m, const struct pw_sample *ds, const struct sample_key *k,
+                     uint32_t n_locs, uint32_t n_labels)
 {
-    uint32_t n_locs = ps->s.n_locs, n_labels = ps->s.n_labels;
     if (ds->n_locs != n_locs || ds->n_labels != n_labels ||
-        (n_locs && memcmp(ds->locs, locs, sizeof(*locs) * n_locs) != 0))
+        (n_locs && memcmp(ds->locs, k->locs, sizeof(*k->locs) * n_locs) != 0))
         return false;
     if (n_labels == 0)
         return true;
     PW_GROW(m->other, m->cap_other, n_labels);
     sort_labels(m->other, ds->labels, n_labels);
     for (uint32_t i = 0; i < n_labels; i++) {
-        const struct pw_label *a = &m->other[i], *b = &ps->sorted[i];
+        const struct pw_label *a = &m->other[i], *b = &k->sorted[i];
         if (a->is_num != b->is_num || a->key != b->key || a->unit != b->unit ||
             (a->is_num ? a->num != b->num : a->str != b->str))
             return false;
@@ -333,15 +346,20 @@ static bool same_key(struct merger *m, const struct pw_sample *ds, const struct 
     return true;
 }
 
-/* The sample key is the merged location indexes (u32; merged ids are index + 1, so the index is
- * as good), then the labels grouped by key in a canonical key order. Only its hash is kept: the
- * table compares a candidate with the destination sample's own locations and labels.
- * Stage one: maps the locations and labels of ss, builds its key and starts fetching its slot. */
-static void key_sample(struct merger *m, struct pending *ps, const struct pw_sample *ss)
+static void sort_key_labels(struct sample_key *k, uint32_t n)
+{
+    PW_GROW(k->sorted, k->cap_sorted, n);
+    sort_labels(k->sorted, k->labels, n);
+}
+
+/* Builds the key of source sample ss into k, mapping its locations and label strings: through
+ * map_location and map_str (which add what is new) when map is set, else by reading the tables,
+ * which hold all of ss's already. */
+static void build_key(struct merger *m, struct sample_key *k, const struct pw_sample *ss,
+                      bool map)
 {
     uint32_t nl = ss->n_labels;
-    ps->s = *ss;
-    struct pw_buf *key = &ps->key;
+    struct pw_buf *key = &k->key;
     pw_buf_reset(key);
     /* Reserve room for the locations, then write them in place (the hot loop of merging). */
     pw_buf_pad(key, 0, sizeof(uint32_t) * ss->n_locs);
@@ -349,17 +367,18 @@ static void key_sample(struct merger *m, struct pending *ps, const struct pw_sam
         abort(); /* stack depth is capped at decode: cannot happen */
     uint32_t *kl = (uint32_t *)key->data;
     for (uint32_t i = 0; i < ss->n_locs; i++)
-        kl[i] = map_location(m, ss->locs[i]);
+        kl[i] = map ? map_location(m, ss->locs[i]) : m->loc_by_src[ss->locs[i]];
     if (nl) {
-        PW_GROW(ps->labels, ps->cap_labels, nl);
-        PW_GROW(ps->sorted, ps->cap_sorted, nl);
+        PW_GROW(k->mapped, k->cap_mapped, nl);
         for (uint32_t i = 0; i < nl; i++) {
-            ps->labels[i] = ss->labels[i];
-            ps->labels[i].key = map_str(m, ss->labels[i].key);
-            ps->labels[i].str = map_str(m, ss->labels[i].str);
-            ps->labels[i].unit = map_str(m, ss->labels[i].unit);
+            const struct pw_label *l = &ss->labels[i];
+            k->mapped[i] = *l;
+            k->mapped[i].key = map ? map_str(m, l->key) : m->strmap[l->key];
+            k->mapped[i].str = map ? map_str(m, l->str) : m->strmap[l->str];
+            k->mapped[i].unit = map ? map_str(m, l->unit) : m->strmap[l->unit];
         }
-        sort_labels(ps->sorted, ps->labels, nl);
+        k->labels = k->mapped;
+        sort_key_labels(k, nl);
         /* A separator from the locations, then 20 bytes per label. */
         size_t at = key->len;
         pw_buf_pad(key, 0, sizeof(uint32_t) + 20 * (size_t)nl);
@@ -370,55 +389,55 @@ static void key_sample(struct merger *m, struct pending *ps, const struct pw_sam
         memcpy(d, &sep, 4);
         d += 4;
         for (uint32_t i = 0; i < nl; i++, d += 20) {
-            const struct pw_label *l = &ps->sorted[i];
-            uint32_t is_num = l->is_num, k = l->key, unit = l->unit;
+            const struct pw_label *l = &k->sorted[i];
+            uint32_t is_num = l->is_num, lk = l->key, unit = l->unit;
             uint64_t v = l->is_num ? (uint64_t)l->num : l->str;
             memcpy(d, &is_num, 4);
-            memcpy(d + 4, &k, 4);
+            memcpy(d + 4, &lk, 4);
             memcpy(d + 8, &v, 8);
             memcpy(d + 16, &unit, 4);
         }
     }
-    ps->hash = hash_key(key->data, key->len);
-    __builtin_prefetch(&m->samples.slots[ps->hash & (m->samples.cap - 1)]);
+    k->locs = (const uint32_t *)key->data;
+    k->hash = hash_key(key->data, key->len);
 }
 
-/* Stage two: adds the values of ps to the destination sample with its key, or adds a new one. */
-static void add_sample(struct merger *m, struct pending *ps)
+/* Adds the values of source sample ss, whose key is k, to the destination sample with that
+ * key, or adds a new destination sample. */
+static void add_sample(struct merger *m, const struct pw_sample *ss, const struct sample_key *k)
 {
     struct pw_profile *p = m->p;
-    struct pw_sample *ss = &ps->s;
     uint32_t nt = p->n_sample_types, nl = ss->n_labels;
-    const uint32_t *locs = (const uint32_t *)ps->key.data;
-    uint32_t tag = (uint32_t)(ps->hash >> 32);
+    uint32_t tag = (uint32_t)(k->hash >> 32);
     struct sample_table *t = &m->samples;
-    size_t j = ps->hash & (t->cap - 1);
+    size_t j = k->hash & (t->cap - 1);
     for (; t->slots[j].index1; j = (j + 1) & (t->cap - 1)) {
         struct pw_sample *ds = &p->samples[t->slots[j].index1 - 1];
-        if (t->slots[j].tag == tag && same_key(m, ds, ps, locs)) {
+        if (t->slots[j].tag == tag && same_key(m, ds, k, ss->n_locs, nl)) {
             for (uint32_t i = 0; i < nt; i++)
                 ds->values[i] += ss->values[i];
             return;
         }
     }
     t->slots[j] = (struct sample_slot){tag, (uint32_t)p->n_samples + 1};
+    struct pw_sample src = *ss; /* ds may be ss itself, when consumed */
     struct pw_sample *ds = pw_add_sample(p);
     if (m->reuse) {
-        ds->values = ss->values;
-        ds->locs = ss->locs;
-        ds->labels = nl ? ss->labels : NULL;
-    } else {
-        ds->values = pw_arena_alloc(&p->arena, sizeof(int64_t) * (nt ? nt : 1));
-        memcpy(ds->values, ss->values, sizeof(int64_t) * nt);
-        ds->locs = pw_arena_alloc(&p->arena, sizeof(uint32_t) * (ss->n_locs ? ss->n_locs : 1));
-        if (nl)
-            ds->labels = pw_arena_alloc(&p->arena, sizeof(*ds->labels) * nl);
+        /* Its arrays hold the merged locations and labels already (merge_in_place). */
+        *ds = src;
+        if (!nl)
+            ds->labels = NULL;
+        return;
     }
-    if (ss->n_locs)
-        memcpy(ds->locs, locs, sizeof(uint32_t) * ss->n_locs);
-    ds->n_locs = ss->n_locs;
+    ds->values = pw_arena_alloc(&p->arena, sizeof(int64_t) * (nt ? nt : 1));
+    memcpy(ds->values, src.values, sizeof(int64_t) * nt);
+    ds->locs = pw_arena_alloc(&p->arena, sizeof(uint32_t) * (src.n_locs ? src.n_locs : 1));
+    if (src.n_locs)
+        memcpy(ds->locs, k->locs, sizeof(uint32_t) * src.n_locs);
+    ds->n_locs = src.n_locs;
     if (nl) {
-        memcpy(ds->labels, ps->labels, sizeof(*ds->labels) * nl);
+        ds->labels = pw_arena_alloc(&p->arena, sizeof(*ds->labels) * nl);
+        memcpy(ds->labels, k->labels, sizeof(*ds->labels) * nl);
         ds->n_labels = nl;
     }
 }
@@ -429,6 +448,108 @@ static bool is_zero_sample(const struct pw_profile *p, const struct pw_sample *s
         if (s->values[i] != 0)
             return false;
     return true;
+}
+
+/* Copies the non-zero samples of the source. Sample j is keyed while sample j - 1 (the
+ * previous non-zero one) is added, so that the table slot of one is fetched from memory while
+ * the key of the next is built: a million-sample table is mostly cache misses. */
+static void merge_copy(struct merger *m, const struct pw_sample *samples, size_t n)
+{
+    struct sample_key *prev = NULL;
+    const struct pw_sample *prev_s = NULL;
+    for (size_t j = 0; j < n; j++) {
+        if (is_zero_sample(m->src, &samples[j]))
+            continue;
+        struct sample_key *cur = prev == &m->sk[0] ? &m->sk[1] : &m->sk[0];
+        build_key(m, cur, &samples[j], true);
+        __builtin_prefetch(&m->samples.slots[cur->hash & (m->samples.cap - 1)]);
+        if (prev)
+            add_sample(m, prev_s, prev);
+        prev = cur;
+        prev_s = &samples[j];
+    }
+    if (prev)
+        add_sample(m, prev_s, prev);
+}
+
+/* One thread's share of the keys of a consumed source's samples [from, to). */
+struct key_part {
+    struct merger *m;
+    struct pw_sample *samples;
+    uint64_t *hashes;
+    size_t from, to;
+    struct sample_key k;
+};
+
+static void *key_part(void *arg)
+{
+    struct key_part *kp = arg;
+    for (size_t j = kp->from; j < kp->to; j++) {
+        struct pw_sample *ss = &kp->samples[j];
+        kp->hashes[j] = 0;
+        if (is_zero_sample(kp->m->src, ss))
+            continue;
+        build_key(kp->m, &kp->k, ss, false);
+        if (ss->n_locs)
+            memcpy(ss->locs, kp->k.locs, sizeof(*ss->locs) * ss->n_locs);
+        if (ss->n_labels)
+            memcpy(ss->labels, kp->k.labels, sizeof(*ss->labels) * ss->n_labels);
+        kp->hashes[j] = kp->k.hash;
+    }
+    return NULL;
+}
+
+/* How many samples ahead merge_in_place fetches table slots. */
+#define SLOT_AHEAD 8
+
+/* Merges the samples of a consumed single source in its own arrays, in three passes so that
+ * the costly one runs on two threads. First, in sample order, every location and label string
+ * gets its merged id, in the order one pass would give them. Then, on two threads, each
+ * sample's key is hashed and its merged ids are written over its own. Last, in order, samples
+ * go into the table, whose slots are fetched well ahead since their hashes are known; merged
+ * sample k is written only once source sample j >= k has been read, which compacts the array
+ * in place. */
+static void merge_in_place(struct merger *m, struct pw_sample *samples, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        const struct pw_sample *ss = &samples[j];
+        if (is_zero_sample(m->src, ss))
+            continue;
+        for (uint32_t i = 0; i < ss->n_locs; i++)
+            map_location(m, ss->locs[i]);
+        for (uint32_t i = 0; i < ss->n_labels; i++) {
+            map_str(m, ss->labels[i].key);
+            map_str(m, ss->labels[i].str);
+            map_str(m, ss->labels[i].unit);
+        }
+    }
+    uint64_t *hashes = pw_xmalloc(sizeof(*hashes) * (n ? n : 1));
+    size_t n_parts = pw_parallel_parts(n);
+    struct key_part parts[PW_PARALLEL_MAX_PARTS];
+    for (size_t k = 0; k < n_parts; k++) {
+        parts[k] = (struct key_part){.m = m, .samples = samples, .hashes = hashes,
+                                     .from = n * k / n_parts, .to = n * (k + 1) / n_parts};
+        pw_buf_init(&parts[k].k.key, 0);
+    }
+    pw_parallel_run(key_part, parts, sizeof *parts, n_parts);
+    for (size_t k = 0; k < n_parts; k++)
+        sample_key_release(&parts[k].k);
+    struct sample_key *k = &m->sk[0];
+    size_t mask = m->samples.cap - 1;
+    for (size_t j = 0; j < n; j++) {
+        if (j + SLOT_AHEAD < n)
+            __builtin_prefetch(&m->samples.slots[hashes[j + SLOT_AHEAD] & mask]);
+        const struct pw_sample *ss = &samples[j];
+        if (is_zero_sample(m->src, ss))
+            continue;
+        k->locs = ss->locs;
+        k->labels = ss->labels;
+        if (ss->n_labels)
+            sort_key_labels(k, ss->n_labels);
+        k->hash = hashes[j];
+        add_sample(m, ss, k);
+    }
+    free(hashes);
 }
 
 /* pprof's combineHeaders. */
@@ -517,7 +638,7 @@ static struct pw_profile *merge(struct pw_profile *const *srcs, size_t n, bool c
     keymap_init(&m.mappings, n_mappings);
     pw_buf_init(&m.key, 0);
     for (int i = 0; i < 2; i++)
-        pw_buf_init(&m.pending[i].key, 0);
+        pw_buf_init(&m.sk[i].key, 0);
     for (size_t i = 0; i < n; i++) {
         struct pw_profile *src = srcs[i];
         m.src = src;
@@ -532,26 +653,15 @@ static struct pw_profile *merge(struct pw_profile *const *srcs, size_t n, bool c
         struct pw_sample *samples = src->samples;
         size_t n_src = src->n_samples;
         if (m.reuse) {
-            /* The samples array too: merged sample k is written only once source sample j >= k
-             * has been copied into a pending stage, so the merge compacts the array in place. */
+            /* The samples array too. */
             m.p->samples = samples;
             m.p->cap_samples = src->cap_samples;
             src->samples = NULL;
             src->n_samples = src->cap_samples = 0;
+            merge_in_place(&m, samples, n_src);
+        } else {
+            merge_copy(&m, samples, n_src);
         }
-        /* Sample j is keyed while sample j - 1 (the previous non-zero one) is added. */
-        struct pending *prev = NULL;
-        for (size_t j = 0; j < n_src; j++) {
-            if (is_zero_sample(src, &samples[j]))
-                continue;
-            struct pending *cur = prev == &m.pending[0] ? &m.pending[1] : &m.pending[0];
-            key_sample(&m, cur, &samples[j]);
-            if (prev)
-                add_sample(&m, prev);
-            prev = cur;
-        }
-        if (prev)
-            add_sample(&m, prev);
         free(m.strmap);
         free(m.loc_by_src);
         free(m.func_by_src);
@@ -561,11 +671,8 @@ static struct pw_profile *merge(struct pw_profile *const *srcs, size_t n, bool c
             pw_arena_take(&m.p->arena, &src->arena);
     }
     free(m.samples.slots);
-    for (int i = 0; i < 2; i++) {
-        pw_buf_release(&m.pending[i].key);
-        free(m.pending[i].labels);
-        free(m.pending[i].sorted);
-    }
+    for (int i = 0; i < 2; i++)
+        sample_key_release(&m.sk[i]);
     free(m.other);
     keymap_release(&m.locations);
     keymap_release(&m.functions);

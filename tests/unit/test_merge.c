@@ -1,0 +1,162 @@
+/* Unit tests for merge.c: merging a consumed single profile, in place and on two threads, gives
+ * exactly what the copying merge gives (pprof's Merge of one profile): the same mappings,
+ * functions, locations and samples, in the same order, with the same ids and string table, on
+ * a profile full of what Merge folds: identical mappings, functions, locations and samples,
+ * label orders, zero samples. And merging folds what it should. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "pprofweb/buf.h"
+#include "pprofweb/parallel.h"
+#include "pprofweb/profile.h"
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(uint64_t n)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return rnd_state % n;
+}
+
+enum { N_FUNCS = 40, N_LOCS = 300 };
+
+/* A profile of n samples over duplicated parts. */
+static struct pw_profile *folding_profile(size_t n)
+{
+    struct pw_profile *p = pw_profile_new();
+    struct pw_value_type types[2] = {
+        {pw_intern_cstr(p, "alloc_objects"), pw_intern_cstr(p, "count")},
+        {pw_intern_cstr(p, "alloc_space"), pw_intern_cstr(p, "bytes")}};
+    pw_set_sample_types(p, types, 2);
+    /* Mappings 0 and 1 are one to Merge (same file, size and offset), at other addresses. */
+    for (int i = 0; i < 3; i++) {
+        struct pw_mapping *m = pw_add_mapping(p);
+        m->id = (uint64_t)i + 1;
+        m->start = i == 1 ? 0x900000 : 0x400000 + (uint64_t)i * 0x100000;
+        m->limit = m->start + 0x80000;
+        m->file = pw_intern_cstr(p, i == 2 ? "/lib/other.so" : "/bin/app");
+    }
+    /* Functions k and k + N_FUNCS / 2 are alike for even k. */
+    for (int i = 0; i < N_FUNCS; i++) {
+        int k = i >= N_FUNCS / 2 && i % 2 == 0 ? i - N_FUNCS / 2 : i;
+        char name[32];
+        snprintf(name, sizeof name, "main.f%d", k);
+        struct pw_function *f = pw_add_function(p);
+        f->id = (uint64_t)i + 1;
+        f->name = f->system_name = pw_intern_cstr(p, name);
+        f->filename = pw_intern_cstr(p, k % 3 ? "main.go" : "util.go");
+        f->start_line = k;
+    }
+    /* Every fourth location repeats an earlier one's content, in mapping 1 for mapping 0. */
+    for (int i = 0; i < N_LOCS; i++) {
+        struct pw_location *l = pw_add_location(p);
+        l->id = (uint64_t)i + 1;
+        if (i >= 4 && i % 4 == 0) {
+            const struct pw_location *o = &p->locations[rnd((uint64_t)i)];
+            l->mapping = o->mapping;
+            l->address = o->address;
+            if (o->mapping == 0) {
+                l->mapping = 1;
+                l->address = o->address - p->mappings[0].start + p->mappings[1].start;
+            }
+            l->n_lines = o->n_lines;
+            l->lines = o->lines;
+            continue;
+        }
+        uint64_t m = rnd(4);
+        l->mapping = m == 3 ? PW_NONE : (uint32_t)m;
+        l->address = (m == 3 ? 0x10000 : p->mappings[m].start) + rnd(0x8000);
+        l->n_lines = (uint32_t)rnd(3);
+        l->is_folded = rnd(9) == 0;
+        l->lines = pw_arena_alloc(&p->arena, sizeof(*l->lines) * (l->n_lines + 1));
+        for (uint32_t j = 0; j < l->n_lines; j++) {
+            l->lines[j].function = (uint32_t)rnd(N_FUNCS);
+            l->lines[j].line = (int64_t)rnd(50);
+        }
+    }
+    static const char *const keys[] = {"handler", "worker", "phase"};
+    static const char *const vals[] = {"a", "b", "c"};
+    for (size_t i = 0; i < n; i++) {
+        struct pw_sample *s = pw_add_sample(p);
+        /* Every third sample repeats an earlier one's stack and labels, in another order. */
+        const struct pw_sample *o = i > 10 && i % 3 == 0 ? &p->samples[rnd(i)] : NULL;
+        s->values = pw_arena_alloc(&p->arena, 2 * sizeof(int64_t));
+        s->values[0] = rnd(7) == 0 ? 0 : (int64_t)rnd(100);
+        s->values[1] = s->values[0] ? (int64_t)rnd(1 << 20) - 1000 : 0;
+        s->n_locs = o ? o->n_locs : 1 + (uint32_t)rnd(20);
+        s->locs = pw_arena_alloc(&p->arena, sizeof(uint32_t) * s->n_locs);
+        for (uint32_t j = 0; j < s->n_locs; j++)
+            s->locs[j] = o ? o->locs[j] : (uint32_t)rnd(N_LOCS);
+        s->n_labels = o ? o->n_labels : (uint32_t)rnd(4);
+        s->labels = pw_arena_alloc(&p->arena, sizeof(*s->labels) * (s->n_labels + 1));
+        for (uint32_t j = 0; j < s->n_labels; j++) {
+            if (o) {
+                s->labels[j] = o->labels[s->n_labels - 1 - j];
+                continue;
+            }
+            struct pw_label *l = &s->labels[j];
+            *l = (struct pw_label){0};
+            l->key = pw_intern_cstr(p, keys[rnd(3)]);
+            if (rnd(3) == 0) {
+                l->is_num = true;
+                l->num = (int64_t)rnd(3) * 512;
+                l->unit = pw_intern_cstr(p, "bytes");
+            } else {
+                l->str = pw_intern_cstr(p, vals[rnd(3)]);
+            }
+        }
+    }
+    return p;
+}
+
+/* The -raw dump and the string table, in order. */
+static char *dump(const struct pw_profile *p)
+{
+    struct pw_buf out;
+    pw_buf_init(&out, 0);
+    pw_profile_format_raw(p, &out);
+    pw_buf_addf(&out, "strings:");
+    for (uint32_t i = 0; i < p->n_strings; i++)
+        pw_buf_addf(&out, " %s", p->strings[i]);
+    char *s = strdup(pw_buf_str(&out));
+    pw_buf_release(&out);
+    return s;
+}
+
+static void check_in_place(size_t n)
+{
+    struct pw_err err = {0};
+    struct pw_profile *p = folding_profile(n);
+    struct pw_profile *copied = pw_profile_merge(&p, 1, &err);
+    struct pw_profile *consumed = pw_profile_merge_consume(&p, 1, &err);
+    CHECK(copied && consumed && !p, "%zu samples: merged (%s)", n, err.msg);
+    if (copied && consumed) {
+        CHECK(copied->n_samples < n * 3 / 4, "%zu samples: only %zu folded", n,
+              n - copied->n_samples);
+        CHECK(copied->n_locations < N_LOCS && copied->n_functions < N_FUNCS &&
+                  copied->n_mappings == 2,
+              "%zu samples: %u locations, %u functions, %u mappings left", n,
+              copied->n_locations, copied->n_functions, copied->n_mappings);
+        char *a = dump(copied), *b = dump(consumed);
+        size_t i = 0;
+        while (a[i] && a[i] == b[i])
+            i++;
+        CHECK(strcmp(a, b) == 0, "%zu samples: in place differs at byte %zu: \"%.80s\" vs \"%.80s\"",
+              n, i, b + i, a + i);
+        free(a);
+        free(b);
+    }
+    pw_profile_free(copied);
+    pw_profile_free(consumed);
+}
+
+int main(void)
+{
+    check_in_place(500);
+    check_in_place(PW_PARALLEL_MIN_SAMPLES * 2); /* the keys on two threads */
+    return harness_done();
+}
