@@ -135,22 +135,23 @@ static void sample_table_init(struct sample_table *t, size_t n_samples)
 }
 
 /* A sample's key: its merged location indexes (u32; merged ids are index + 1, so the index is
- * as good), then its labels grouped by key in a canonical key order. Only the hash of the key
- * bytes is kept: the table compares a candidate with the destination sample's own locations
- * and labels. */
+ * as good), and its labels grouped by key in a canonical key order. Only its hash is kept: the
+ * table compares a candidate with the destination sample's own locations and labels. */
 struct sample_key {
     uint64_t hash;
-    const uint32_t *locs;         /* merged locations: in key, or the sample's own */
-    const struct pw_label *labels; /* merged labels, in profile order: in mapped, or the own */
+    const uint32_t *locs;          /* merged locations: mapped_locs, or the sample's own */
+    const struct pw_label *labels; /* merged labels, in profile order: mapped, or the own */
     struct pw_label *sorted;       /* the labels in key order */
-    struct pw_buf key;
+    struct pw_buf key;             /* the labels' bytes, hashed */
+    uint32_t *mapped_locs;
     struct pw_label *mapped;
-    size_t cap_mapped, cap_sorted;
+    size_t cap_mapped_locs, cap_mapped, cap_sorted;
 };
 
 static void sample_key_release(struct sample_key *k)
 {
     pw_buf_release(&k->key);
+    free(k->mapped_locs);
     free(k->mapped);
     free(k->sorted);
 }
@@ -161,6 +162,9 @@ struct merger {
     pw_str *strmap;        /* src string -> dst string, PW_NONE if not yet mapped */
     uint32_t *loc_by_src;  /* src location -> dst location */
     uint32_t *func_by_src; /* src function -> dst function */
+    /* Merging a single source in place: per src location and function, the first one in the
+     * source with its key (key_classes), which replaces the key tables; else NULL. */
+    uint32_t *loc_class, *func_class;
     uint32_t *map_by_src;  /* src mapping -> dst mapping */
     int64_t *map_offset;   /* src mapping -> address offset into the dst mapping */
     struct keymap locations, functions, mappings;
@@ -241,13 +245,21 @@ static uint32_t map_function(struct merger *m, uint32_t src_idx)
     if (m->func_by_src[src_idx] != PW_NONE)
         return m->func_by_src[src_idx];
     const struct pw_function *sf = &m->src->functions[src_idx];
-    pw_buf_reset(&m->key);
-    key_u64(&m->key, (uint64_t)sf->start_line);
-    key_str(&m->key, m->src, sf->name);
-    key_str(&m->key, m->src, sf->system_name);
-    key_str(&m->key, m->src, sf->filename);
     bool found;
-    uint32_t idx = keymap_get_or_put(&m->functions, m->key.data, m->key.len, &found);
+    uint32_t idx;
+    if (m->func_class) {
+        idx = m->func_by_src[m->func_class[src_idx]];
+        found = idx != PW_NONE;
+        idx = found ? idx : m->p->n_functions;
+        m->func_by_src[m->func_class[src_idx]] = idx;
+    } else {
+        pw_buf_reset(&m->key);
+        key_u64(&m->key, (uint64_t)sf->start_line);
+        key_str(&m->key, m->src, sf->name);
+        key_str(&m->key, m->src, sf->system_name);
+        key_str(&m->key, m->src, sf->filename);
+        idx = keymap_get_or_put(&m->functions, m->key.data, m->key.len, &found);
+    }
     if (!found) {
         struct pw_function *df = pw_add_function(m->p);
         df->id = m->p->n_functions;
@@ -277,17 +289,25 @@ static uint32_t map_location(struct merger *m, uint32_t src_idx)
             lines[i].line = sl->lines[i].line;
         }
     }
-    /* pprof's location key: address relative to the mapping, mapping id, lines, folded. */
-    uint64_t *w = key_words(&m->key, 3 + 2 * (size_t)sl->n_lines);
-    w[0] = mi == PW_NONE ? addr : addr - m->p->mappings[mi].start;
-    w[1] = mi == PW_NONE ? 0 : (uint64_t)mi + 1;
-    w[2] = sl->is_folded;
-    for (uint32_t i = 0; i < sl->n_lines; i++) {
-        w[3 + 2 * i] = lines[i].function == PW_NONE ? 0 : (uint64_t)lines[i].function + 1;
-        w[4 + 2 * i] = (uint64_t)lines[i].line;
-    }
     bool found;
-    uint32_t idx = keymap_get_or_put(&m->locations, m->key.data, m->key.len, &found);
+    uint32_t idx;
+    if (m->loc_class) {
+        idx = m->loc_by_src[m->loc_class[src_idx]];
+        found = idx != PW_NONE;
+        idx = found ? idx : m->p->n_locations;
+        m->loc_by_src[m->loc_class[src_idx]] = idx;
+    } else {
+        /* pprof's location key: address relative to the mapping, mapping id, lines, folded. */
+        uint64_t *w = key_words(&m->key, 3 + 2 * (size_t)sl->n_lines);
+        w[0] = mi == PW_NONE ? addr : addr - m->p->mappings[mi].start;
+        w[1] = mi == PW_NONE ? 0 : (uint64_t)mi + 1;
+        w[2] = sl->is_folded;
+        for (uint32_t i = 0; i < sl->n_lines; i++) {
+            w[3 + 2 * i] = lines[i].function == PW_NONE ? 0 : (uint64_t)lines[i].function + 1;
+            w[4 + 2 * i] = (uint64_t)lines[i].line;
+        }
+        idx = keymap_get_or_put(&m->locations, m->key.data, m->key.len, &found);
+    }
     if (!found) {
         struct pw_location *dl = pw_add_location(m->p);
         dl->id = m->p->n_locations;
@@ -352,54 +372,52 @@ static void sort_key_labels(struct sample_key *k, uint32_t n)
     sort_labels(k->sorted, k->labels, n);
 }
 
-/* Builds the key of source sample ss into k, mapping its locations and label strings: through
- * map_location and map_str (which add what is new) when map is set, else by reading the tables,
- * which hold all of ss's already. */
-static void build_key(struct merger *m, struct sample_key *k, const struct pw_sample *ss,
-                      bool map)
+/* Sets k's hash (and sorted labels) for a sample of merged locations locs and merged labels:
+ * the hash of the locations combined with that of the labels' 20-byte form in key order. */
+static void hash_sample_key(struct sample_key *k, const uint32_t *locs, uint32_t n_locs,
+                            const struct pw_label *labels, uint32_t n_labels)
 {
-    uint32_t nl = ss->n_labels;
+    k->locs = locs;
+    k->labels = labels;
+    k->hash = hash_key(locs, sizeof(*locs) * n_locs);
+    if (!n_labels)
+        return;
+    sort_key_labels(k, n_labels);
     struct pw_buf *key = &k->key;
     pw_buf_reset(key);
-    /* Reserve room for the locations, then write them in place (the hot loop of merging). */
-    pw_buf_pad(key, 0, sizeof(uint32_t) * ss->n_locs);
+    pw_buf_pad(key, 0, 20 * (size_t)n_labels);
     if (key->overflow)
-        abort(); /* stack depth is capped at decode: cannot happen */
-    uint32_t *kl = (uint32_t *)key->data;
-    for (uint32_t i = 0; i < ss->n_locs; i++)
-        kl[i] = map ? map_location(m, ss->locs[i]) : m->loc_by_src[ss->locs[i]];
-    if (nl) {
-        PW_GROW(k->mapped, k->cap_mapped, nl);
-        for (uint32_t i = 0; i < nl; i++) {
-            const struct pw_label *l = &ss->labels[i];
-            k->mapped[i] = *l;
-            k->mapped[i].key = map ? map_str(m, l->key) : m->strmap[l->key];
-            k->mapped[i].str = map ? map_str(m, l->str) : m->strmap[l->str];
-            k->mapped[i].unit = map ? map_str(m, l->unit) : m->strmap[l->unit];
-        }
-        k->labels = k->mapped;
-        sort_key_labels(k, nl);
-        /* A separator from the locations, then 20 bytes per label. */
-        size_t at = key->len;
-        pw_buf_pad(key, 0, sizeof(uint32_t) + 20 * (size_t)nl);
-        if (key->overflow)
-            abort(); /* labels per sample are capped at decode: cannot happen */
-        unsigned char *d = (unsigned char *)key->data + at;
-        uint32_t sep = PW_NONE;
-        memcpy(d, &sep, 4);
-        d += 4;
-        for (uint32_t i = 0; i < nl; i++, d += 20) {
-            const struct pw_label *l = &k->sorted[i];
-            uint32_t is_num = l->is_num, lk = l->key, unit = l->unit;
-            uint64_t v = l->is_num ? (uint64_t)l->num : l->str;
-            memcpy(d, &is_num, 4);
-            memcpy(d + 4, &lk, 4);
-            memcpy(d + 8, &v, 8);
-            memcpy(d + 16, &unit, 4);
-        }
+        abort(); /* labels per sample are capped at decode: cannot happen */
+    unsigned char *d = (unsigned char *)key->data;
+    for (uint32_t i = 0; i < n_labels; i++, d += 20) {
+        const struct pw_label *l = &k->sorted[i];
+        uint32_t is_num = l->is_num, lk = l->key, unit = l->unit;
+        uint64_t v = l->is_num ? (uint64_t)l->num : l->str;
+        memcpy(d, &is_num, 4);
+        memcpy(d + 4, &lk, 4);
+        memcpy(d + 8, &v, 8);
+        memcpy(d + 16, &unit, 4);
     }
-    k->locs = (const uint32_t *)key->data;
-    k->hash = hash_key(key->data, key->len);
+    k->hash ^= hash_key(key->data, key->len) * 0x9e3779b97f4a7c15ull;
+}
+
+/* Builds the key of source sample ss into k, mapping its locations and label strings through
+ * map_location and map_str (which add what is new). */
+static void build_key(struct merger *m, struct sample_key *k, const struct pw_sample *ss)
+{
+    uint32_t nl = ss->n_labels;
+    PW_GROW(k->mapped_locs, k->cap_mapped_locs, ss->n_locs);
+    for (uint32_t i = 0; i < ss->n_locs; i++)
+        k->mapped_locs[i] = map_location(m, ss->locs[i]);
+    PW_GROW(k->mapped, k->cap_mapped, nl);
+    for (uint32_t i = 0; i < nl; i++) {
+        const struct pw_label *l = &ss->labels[i];
+        k->mapped[i] = *l;
+        k->mapped[i].key = map_str(m, l->key);
+        k->mapped[i].str = map_str(m, l->str);
+        k->mapped[i].unit = map_str(m, l->unit);
+    }
+    hash_sample_key(k, k->mapped_locs, ss->n_locs, k->mapped, nl);
 }
 
 /* Adds the values of source sample ss, whose key is k, to the destination sample with that
@@ -461,7 +479,7 @@ static void merge_copy(struct merger *m, const struct pw_sample *samples, size_t
         if (is_zero_sample(m->src, &samples[j]))
             continue;
         struct sample_key *cur = prev == &m->sk[0] ? &m->sk[1] : &m->sk[0];
-        build_key(m, cur, &samples[j], true);
+        build_key(m, cur, &samples[j]);
         __builtin_prefetch(&m->samples.slots[cur->hash & (m->samples.cap - 1)]);
         if (prev)
             add_sample(m, prev_s, prev);
@@ -485,42 +503,138 @@ static void *key_part(void *arg)
 {
     struct key_part *kp = arg;
     for (size_t j = kp->from; j < kp->to; j++) {
-        struct pw_sample *ss = &kp->samples[j];
+        const struct pw_sample *ss = &kp->samples[j];
         kp->hashes[j] = 0;
         if (is_zero_sample(kp->m->src, ss))
             continue;
-        build_key(kp->m, &kp->k, ss, false);
-        if (ss->n_locs)
-            memcpy(ss->locs, kp->k.locs, sizeof(*ss->locs) * ss->n_locs);
-        if (ss->n_labels)
-            memcpy(ss->labels, kp->k.labels, sizeof(*ss->labels) * ss->n_labels);
+        hash_sample_key(&kp->k, ss->locs, ss->n_locs, ss->labels, ss->n_labels);
         kp->hashes[j] = kp->k.hash;
     }
     return NULL;
 }
 
-/* How many samples ahead merge_in_place fetches table slots. */
+/* How many keys ahead table slots are fetched, when hashes are known ahead. */
 #define SLOT_AHEAD 8
+
+/* The class of each of n keys: the index of the first key equal to it. Key i is keys from
+ * off[i] to off[i + 1]. Every hash is known before the first key is placed, so the table slots
+ * of later keys are fetched from memory while earlier ones are placed. */
+static uint32_t *key_classes(const struct pw_buf *keys, const size_t *off, size_t n)
+{
+    const unsigned char *k = (const unsigned char *)keys->data;
+    uint64_t *hashes = pw_xmalloc(sizeof(*hashes) * (n ? n : 1));
+    for (size_t i = 0; i < n; i++)
+        hashes[i] = hash_key(k + off[i], off[i + 1] - off[i]);
+    size_t cap = 1024;
+    while (cap < n * 2)
+        cap *= 2;
+    uint32_t *slots = pw_xcalloc(cap, sizeof(*slots)); /* index + 1; 0 is empty */
+    uint32_t *out = pw_xmalloc(sizeof(*out) * (n ? n : 1));
+    for (size_t i = 0; i < n; i++) {
+        if (i + SLOT_AHEAD < n)
+            __builtin_prefetch(&slots[hashes[i + SLOT_AHEAD] & (cap - 1)]);
+        size_t j = hashes[i] & (cap - 1), len = off[i + 1] - off[i];
+        for (; slots[j]; j = (j + 1) & (cap - 1)) {
+            size_t o = slots[j] - 1;
+            if (hashes[o] == hashes[i] && off[o + 1] - off[o] == len &&
+                memcmp(k + off[o], k + off[i], len) == 0)
+                break;
+        }
+        if (!slots[j])
+            slots[j] = (uint32_t)i + 1;
+        out[i] = slots[j] - 1;
+    }
+    free(slots);
+    free(hashes);
+    return out;
+}
+
+static void class_key_u64(struct pw_buf *keys, uint64_t v)
+{
+    pw_buf_add(keys, &v, sizeof(v));
+}
+
+/* The function and location classes of the source: the keys of map_function and map_location
+ * in the source's terms. Strings are interned (one id per content) and the ids of mappings and
+ * functions stand for their classes, so equal keys here are equal keys there. */
+static void source_classes(struct merger *m)
+{
+    const struct pw_profile *src = m->src;
+    struct pw_buf keys;
+    pw_buf_init(&keys, 0);
+    size_t n = src->n_mappings > src->n_functions ? src->n_mappings : src->n_functions;
+    n = n > src->n_locations ? n : src->n_locations;
+    size_t *off = pw_xmalloc(sizeof(*off) * (n + 1));
+    /* Mappings: the size rounded up to 4 KiB, the offset, and build id or else file. */
+    for (uint32_t i = 0; i < src->n_mappings; i++) {
+        const struct pw_mapping *sm = &src->mappings[i];
+        uint64_t size = sm->limit - sm->start;
+        size = size + 0x1000 - 1;
+        off[i] = keys.len;
+        class_key_u64(&keys, size - (size % 0x1000));
+        class_key_u64(&keys, sm->offset);
+        class_key_u64(&keys, sm->build_id ? sm->build_id : sm->file);
+    }
+    off[src->n_mappings] = keys.len;
+    uint32_t *map_class = key_classes(&keys, off, src->n_mappings);
+    pw_buf_reset(&keys);
+    for (uint32_t i = 0; i < src->n_functions; i++) {
+        const struct pw_function *sf = &src->functions[i];
+        off[i] = keys.len;
+        class_key_u64(&keys, (uint64_t)sf->start_line);
+        class_key_u64(&keys, sf->name);
+        class_key_u64(&keys, sf->system_name);
+        class_key_u64(&keys, sf->filename);
+    }
+    off[src->n_functions] = keys.len;
+    m->func_class = key_classes(&keys, off, src->n_functions);
+    pw_buf_reset(&keys);
+    for (uint32_t i = 0; i < src->n_locations; i++) {
+        const struct pw_location *sl = &src->locations[i];
+        off[i] = keys.len;
+        /* The address relative to the mapping, which is what map_location's key holds. */
+        class_key_u64(&keys, sl->mapping == PW_NONE
+                                 ? sl->address
+                                 : sl->address - src->mappings[sl->mapping].start);
+        class_key_u64(&keys, sl->mapping == PW_NONE ? 0 : (uint64_t)map_class[sl->mapping] + 1);
+        class_key_u64(&keys, sl->is_folded);
+        for (uint32_t j = 0; j < sl->n_lines; j++) {
+            uint32_t f = sl->lines[j].function;
+            class_key_u64(&keys, f == PW_NONE ? 0 : (uint64_t)m->func_class[f] + 1);
+            class_key_u64(&keys, (uint64_t)sl->lines[j].line);
+        }
+    }
+    off[src->n_locations] = keys.len;
+    m->loc_class = key_classes(&keys, off, src->n_locations);
+    free(map_class);
+    free(off);
+    pw_buf_release(&keys);
+}
 
 /* Merges the samples of a consumed single source in its own arrays, in three passes so that
  * the costly one runs on two threads. First, in sample order, every location and label string
- * gets its merged id, in the order one pass would give them. Then, on two threads, each
- * sample's key is hashed and its merged ids are written over its own. Last, in order, samples
+ * gets its merged id, in the order one pass would give them, written over the source's; which
+ * locations and functions are one is known beforehand (source_classes), so this pass reads no
+ * key table. Then, on two threads, each sample's key is hashed. Last, in order, samples
  * go into the table, whose slots are fetched well ahead since their hashes are known; merged
  * sample k is written only once source sample j >= k has been read, which compacts the array
  * in place. */
 static void merge_in_place(struct merger *m, struct pw_sample *samples, size_t n)
 {
+    source_classes(m);
     for (size_t j = 0; j < n; j++) {
-        const struct pw_sample *ss = &samples[j];
+        struct pw_sample *ss = &samples[j];
         if (is_zero_sample(m->src, ss))
             continue;
-        for (uint32_t i = 0; i < ss->n_locs; i++)
-            map_location(m, ss->locs[i]);
+        for (uint32_t i = 0; i < ss->n_locs; i++) {
+            uint32_t to = m->loc_by_src[ss->locs[i]];
+            ss->locs[i] = to != PW_NONE ? to : map_location(m, ss->locs[i]); /* most are: no call */
+        }
         for (uint32_t i = 0; i < ss->n_labels; i++) {
-            map_str(m, ss->labels[i].key);
-            map_str(m, ss->labels[i].str);
-            map_str(m, ss->labels[i].unit);
+            struct pw_label *l = &ss->labels[i];
+            l->key = map_str(m, l->key);
+            l->str = map_str(m, l->str);
+            l->unit = map_str(m, l->unit);
         }
     }
     uint64_t *hashes = pw_xmalloc(sizeof(*hashes) * (n ? n : 1));
@@ -550,6 +664,9 @@ static void merge_in_place(struct merger *m, struct pw_sample *samples, size_t n
         add_sample(m, ss, k);
     }
     free(hashes);
+    free(m->loc_class);
+    free(m->func_class);
+    m->loc_class = m->func_class = NULL;
 }
 
 /* pprof's combineHeaders. */
