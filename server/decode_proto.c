@@ -501,10 +501,10 @@ static int build_tables(struct builder *b, struct id_index *maps, struct id_inde
 }
 
 static int build_location(struct builder *b, const Perftools__Profiles__Location *ml,
-                          const struct id_index *maps, const struct id_index *funcs)
+                          const struct id_index *maps, const struct id_index *funcs,
+                          struct pw_location *pl, struct pw_arena *out)
 {
-    struct pw_profile *p = b->p;
-    struct pw_location *pl = pw_add_location(p);
+    memset(pl, 0, sizeof(*pl));
     pl->id = ml->id;
     pl->address = ml->address;
     pl->is_folded = ml->is_folded;
@@ -515,7 +515,7 @@ static int build_location(struct builder *b, const Perftools__Profiles__Location
                        (unsigned long long)ml->id, ml->n_line, PW_MAX_LINES_PER_LOCATION);
     pl->n_lines = (uint32_t)ml->n_line;
     if (ml->n_line)
-        pl->lines = pw_arena_alloc(&p->arena, sizeof(*pl->lines) * ml->n_line);
+        pl->lines = pw_arena_alloc(out, sizeof(*pl->lines) * ml->n_line);
     for (size_t j = 0; j < ml->n_line; j++) {
         uint64_t fid = ml->line[j]->function_id;
         uint32_t f = fid ? id_lookup(funcs, fid) : PW_NONE;
@@ -533,23 +533,75 @@ static int build_location(struct builder *b, const Perftools__Profiles__Location
     return 0;
 }
 
+/* One thread's share of the locations, [from, to): as sample_part. */
+struct location_part {
+    struct builder b;
+    const struct id_index *maps, *funcs;
+    uint64_t *ids;
+    size_t from, to;
+    struct pw_arena out;
+    struct pw_err err;
+    int rc;
+};
+
+static void *location_part(void *arg)
+{
+    struct location_part *lp = arg;
+    struct builder *b = &lp->b;
+    const struct toplevel *t = b->top;
+    for (size_t i = lp->from; i < lp->to; i++) {
+        const uint8_t *d = next_message(b, t->locations[i]);
+        const Perftools__Profiles__Location *ml =
+            perftools__profiles__location__unpack(&b->alloc, t->locations[i].len, d);
+        if (!ml || build_location(b, ml, lp->maps, lp->funcs, &b->p->locations[i], &lp->out)) {
+            lp->rc = ml ? -1 : bad_wire(b);
+            return NULL;
+        }
+        lp->ids[i] = ml->id;
+    }
+    return NULL;
+}
+
+/* Large profiles build their locations on two threads; the first error in file order is the
+ * one reported. */
 static int build_locations(struct builder *b, const struct id_index *maps,
                            const struct id_index *funcs, struct id_index *locs)
 {
     const struct toplevel *t = b->top;
+    struct pw_profile *p = b->p;
     uint64_t *ids = pw_xmalloc(sizeof(uint64_t) * (t->n_locations + 1));
-    for (size_t i = 0; i < t->n_locations; i++) {
-        const uint8_t *d = next_message(b, t->locations[i]);
-        const Perftools__Profiles__Location *ml =
-            perftools__profiles__location__unpack(&b->alloc, t->locations[i].len, d);
-        int rc = ml ? build_location(b, ml, maps, funcs) : bad_wire(b);
-        if (rc) {
-            free(ids);
-            return -1;
-        }
-        ids[i] = ml->id;
+    p->locations = pw_xmalloc(sizeof(*p->locations) * (t->n_locations + 1));
+    p->cap_locations = t->n_locations + 1;
+    size_t n_parts = pw_parallel_parts(t->n_locations);
+    struct location_part parts[PW_PARALLEL_MAX_PARTS];
+    for (size_t k = 0; k < n_parts; k++) {
+        struct location_part *lp = &parts[k];
+        *lp = (struct location_part){.b = *b, .maps = maps, .funcs = funcs, .ids = ids,
+                                     .from = t->n_locations * k / n_parts,
+                                     .to = t->n_locations * (k + 1) / n_parts};
+        lp->b.err = &lp->err;
+        lp->b.bad_wire = false;
+        pw_arena_init(&lp->b.scratch);
+        lp->b.alloc = (ProtobufCAllocator){arena_alloc, arena_free, &lp->b.scratch};
+        pw_arena_init(&lp->out);
     }
-    int rc = id_index_build(locs, ids, b->p->n_locations, "location", b->err);
+    pw_parallel_run(location_part, parts, sizeof *parts, n_parts);
+    int rc = 0;
+    for (size_t k = 0; k < n_parts; k++) {
+        struct location_part *lp = &parts[k];
+        if (!rc && lp->rc) {
+            rc = -1;
+            b->bad_wire = lp->b.bad_wire;
+            *b->err = lp->err;
+        }
+        pw_arena_take(&p->arena, &lp->out);
+        pw_arena_release(&lp->out);
+        pw_arena_release(&lp->b.scratch);
+    }
+    if (!rc) {
+        p->n_locations = (uint32_t)t->n_locations;
+        rc = id_index_build(locs, ids, p->n_locations, "location", b->err);
+    }
     free(ids);
     return rc;
 }

@@ -329,6 +329,69 @@ static void check_streamed_all(void)
                    "not profile.proto: sample 90000");
 }
 
+/* A profile.proto of one sample at location 1 and n locations, each with a line of function 1,
+ * except those at the indexes in bad, whose line names function 9 (which does not exist):
+ * enough locations for the two-thread location decoding. */
+static void many_locations(struct pw_buf *out, size_t n, const size_t *bad, size_t n_bad)
+{
+    struct pw_buf m, sub;
+    pw_buf_init(&m, 0);
+    pw_buf_init(&sub, 0);
+    pb_bytes(out, 1, &m); /* sample_type {} */
+    pb_varint(&sub, 1);
+    pb_bytes(&m, 1, &sub); /* location_id: [1] */
+    pb_bytes(&m, 2, &sub); /* value: [1] */
+    pb_bytes(out, 2, &m);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t f = 1;
+        for (size_t k = 0; k < n_bad; k++)
+            f = bad[k] == i ? 9 : f;
+        pw_buf_reset(&m);
+        pw_buf_reset(&sub);
+        pb_field(&m, 1, i + 1);
+        pb_field(&sub, 1, f);
+        pb_bytes(&m, 4, &sub);
+        pb_bytes(out, 4, &m);
+    }
+    pw_buf_reset(&m);
+    pb_field(&m, 1, 1);
+    pb_bytes(out, 5, &m); /* function {id: 1} */
+    pw_buf_reset(&m);
+    pb_bytes(out, 6, &m); /* string_table: [""] */
+    pw_buf_release(&m);
+    pw_buf_release(&sub);
+}
+
+static void check_many_locations(void)
+{
+    size_t n = 30000;
+    struct pw_buf d;
+    pw_buf_init(&d, 0);
+    many_locations(&d, n, NULL, 0);
+    struct pw_err err = {0};
+    struct pw_profile *p = pw_decode((const unsigned char *)d.data, d.len, &err);
+    CHECK(p != NULL, "many locations: %s", err.msg);
+    if (p) {
+        CHECK_INTEQ(p->n_locations, n);
+        size_t wrong = 0;
+        for (uint32_t i = 0; i < p->n_locations; i++)
+            wrong += p->locations[i].id != i + 1 || p->locations[i].n_lines != 1 ||
+                     p->locations[i].lines[0].function != 0;
+        CHECK_INTEQ(wrong, 0);
+    }
+    pw_profile_free(p);
+    /* The first bad location in file order is the one named, in either half. */
+    pw_buf_reset(&d);
+    many_locations(&d, n, (size_t[]){25000}, 1);
+    check_rejected("bad location in the second half", (const unsigned char *)d.data, d.len,
+                   "location id: 25001: line 0: function id 9 not in profile");
+    pw_buf_reset(&d);
+    many_locations(&d, n, (size_t[]){100, 25000}, 2);
+    check_rejected("bad locations in both halves", (const unsigned char *)d.data, d.len,
+                   "location id: 101: line 0: function id 9 not in profile");
+    pw_buf_release(&d);
+}
+
 int main(void)
 {
     static const char *const protos[] = {
@@ -370,6 +433,7 @@ int main(void)
     check_rejected("value count", bad_values, sizeof(bad_values), "2 values vs. 1 types");
     check_rejected("empty", (const unsigned char *)"", 0, "empty input");
     check_many_samples();
+    check_many_locations();
     check_streamed_all();
 
     /* Truncated gzip. */
