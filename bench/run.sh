@@ -2,7 +2,8 @@
 # make bench: generates the M and L benchmark profiles into build/ (once; never committed) and
 # times pprofweb beside `go tool pprof` (when Go is installed) on the same inputs: wall time and
 # peak memory (GNU time's maximum resident set size).
-#   BENCH_SKIP_L=1  skips the L profile;  BENCH_SKIP_GO=1 skips go tool pprof (17 s on M).
+#   BENCH_SKIP_L=1  skips the L profile;  BENCH_SKIP_GO=1 skips go tool pprof (17 s on M);
+#   BENCH_RUNS=N    runs each -top command N times (default 5).
 set -eu
 cd "$(dirname "$0")/.."
 gen=../shared/bench/genprof.py
@@ -12,14 +13,23 @@ if [ "${BENCH_SKIP_L:-0}" != 1 ] && [ ! -f $L ]; then
     echo "generating $L"; python3 $gen --samples 1000000 --functions 50000 --kind heap --labels -o $L
 fi
 
-# measure LABEL CMD...: prints wall seconds and peak RSS in MB.
+# measure LABEL CMD...: runs CMD $BENCH_RUNS times (default 5) and prints the median and the
+# fastest wall time and the largest peak RSS: single runs vary by a third on a shared machine.
 measure() {
     local label=$1; shift
-    local t0 t1 rss
-    t0=$(date +%s.%N)
-    rss=$( { /usr/bin/time -f '%M' "$@" > /dev/null 2> build/bench.err; } 2>&1; tail -n1 build/bench.err)
-    t1=$(date +%s.%N)
-    printf '%-40s %8.3f s %8.1f MB\n' "$label" "$(echo "$t1 - $t0" | bc)" "$(echo "$rss / 1024" | bc -l)"
+    local runs=${BENCH_RUNS:-5} t0 t1 rss max_rss=0 times=()
+    for _ in $(seq "$runs"); do
+        t0=$(date +%s.%N)
+        rss=$( { /usr/bin/time -f '%M' "$@" > /dev/null 2> build/bench.err; } 2>&1; tail -n1 build/bench.err)
+        t1=$(date +%s.%N)
+        times+=("$(echo "$t1 - $t0" | bc)")
+        [ "$rss" -gt "$max_rss" ] && max_rss=$rss
+    done
+    local sorted
+    sorted=$(printf '%s\n' "${times[@]}" | sort -g)
+    printf '%-40s %8.3f s median %8.3f s fastest %8.1f MB  (%d runs)\n' "$label" \
+        "$(echo "$sorted" | sed -n "$(( (runs + 1) / 2 ))p")" "$(echo "$sorted" | head -n1)" \
+        "$(echo "$max_rss / 1024" | bc -l)" "$runs"
 }
 
 [ -x /usr/bin/time ] || { echo "bench needs GNU time (apt-get install time)"; exit 1; }
