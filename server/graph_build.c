@@ -630,10 +630,117 @@ static void build_graph(struct builder *b)
     free(loc_id);
 }
 
+/* The calling contexts of a tree, light: a context is (its caller's context, an info), found by
+ * map, with the weights the tree node would get. */
+struct contexts {
+    struct gx_u64map map; /* (caller context + 1) << 32 | info -> context */
+    int64_t *cum, *flat;
+    size_t n, cap;
+};
+
+static uint32_t context_of(struct contexts *c, uint32_t caller, uint32_t info)
+{
+    uint64_t key = ((uint64_t)(caller == PW_NONE ? 0 : caller + 1) << 32) | info;
+    uint32_t *slot = gx_u64map_get(&c->map, key);
+    if (slot)
+        return *slot - 1;
+    if (c->n == c->cap) {
+        size_t cap = c->cap;
+        PW_GROW(c->cum, cap, c->n + 1);
+        c->flat = pw_xrealloc(c->flat, sizeof(*c->flat) * cap);
+        c->cap = cap;
+    }
+    c->cum[c->n] = c->flat[c->n] = 0;
+    gx_u64map_put(&c->map, key, (uint32_t)c->n);
+    return (uint32_t)c->n++;
+}
+
+/* For a tree built with tree_node_fraction: per sample, how many of its frames (location lines,
+ * root first) lie in contexts that are kept, or NULL when every context is to be built (a
+ * sample read weighs 0 or less, or the cutoff is 0) or when there are more than max_nodes
+ * contexts, which makes the tree too_large as the whole tree would be. Counts what is left out
+ * in g. */
+static uint32_t *kept_depths(struct builder *b, size_t max_nodes)
+{
+    const struct pw_profile *p = b->p;
+    struct sample_ctx s = {0};
+    uint64_t total = 0; /* the flat sum of the whole tree's nodes, as pw_nodes_sum adds it */
+    for (size_t si = 0; si < p->n_samples; si++) {
+        if (!sample_weight(b->o, &p->samples[si], &s))
+            continue;
+        /* With no weight (only a mean's divisor), nodes of no value would be made, which
+         * pprof's TrimTree leaves edges to: those are built in full too. */
+        if (s.w <= 0)
+            return NULL;
+        if (p->samples[si].n_locs)
+            total += (uint64_t)s.w;
+    }
+    int64_t cutoff = (int64_t)((double)(int64_t)total * b->o->tree_node_fraction);
+    cutoff = cutoff < 0 ? -cutoff : cutoff;
+    if (cutoff == 0)
+        return NULL;
+    /* Each frame's context, sample after sample; then each context's weights. */
+    struct contexts c = {0};
+    uint32_t *frames = NULL;
+    size_t n_frames = 0, cap_frames = 0;
+    uint32_t *depth = pw_xcalloc(p->n_samples ? p->n_samples : 1, sizeof *depth);
+    bool fits = true;
+    for (size_t si = 0; si < p->n_samples && fits; si++) {
+        const struct pw_sample *smp = &p->samples[si];
+        if (!sample_weight(b->o, smp, &s))
+            continue;
+        uint32_t ctx = PW_NONE;
+        for (uint32_t i = smp->n_locs; i-- > 0;) {
+            uint32_t loc = smp->locs[i];
+            uint32_t start = b->loc_start[loc], cnt = b->loc_start[loc + 1] - start;
+            for (uint32_t li = cnt; li-- > 0;) {
+                ctx = context_of(&c, ctx, b->li->loc_info[start + li]);
+                c.cum[ctx] += s.w;
+                PW_GROW(frames, cap_frames, n_frames + 1);
+                frames[n_frames++] = ctx;
+                depth[si]++;
+            }
+        }
+        if (ctx != PW_NONE)
+            c.flat[ctx] += s.w;
+        fits = c.n <= max_nodes;
+    }
+    if (fits) {
+        for (size_t i = 0; i < c.n; i++) {
+            if (c.cum[i] >= cutoff || (c.cum[i] == 0 && c.flat[i] == 0))
+                continue;
+            b->g->n_pruned++;
+            b->g->pruned_flat += c.flat[i];
+        }
+        /* Contexts nearer the root weigh at least as much: a sample's kept frames come first. */
+        size_t at = 0;
+        for (size_t si = 0; si < p->n_samples; si++) {
+            uint32_t d = depth[si], k = 0;
+            while (k < d && c.cum[frames[at + k]] >= cutoff)
+                k++;
+            at += d;
+            depth[si] = k;
+        }
+    }
+    gx_u64map_release(&c.map);
+    free(c.cum);
+    free(c.flat);
+    free(frames);
+    if (!fits) {
+        b->g->too_large = true;
+        free(depth);
+        return NULL;
+    }
+    return depth;
+}
+
 static void build_tree(struct builder *b)
 {
     const struct pw_profile *p = b->p;
     size_t max_nodes = b->o->max_tree_nodes ? b->o->max_tree_nodes : PW_MAX_TREE_NODES;
+    uint32_t *kept = b->o->tree_node_fraction > 0 ? kept_depths(b, max_nodes) : NULL;
+    if (b->g->too_large)
+        return;
     struct sample_ctx s = {0};
     struct pw_buf tmp;
     pw_buf_init(&tmp, 0);
@@ -649,10 +756,22 @@ static void build_tree(struct builder *b)
         }
         sample_labels(b, smp, &s, &tmp);
         struct pw_node *parent = NULL;
-        for (uint32_t i = smp->n_locs; i-- > 0;) {
+        uint32_t frames = kept ? kept[si] : UINT32_MAX;
+        bool leaf = true; /* the sample's last frame is built: it gets the flat weight */
+        for (uint32_t i = smp->n_locs; i-- > 0 && leaf;) {
             uint32_t loc = smp->locs[i];
             uint32_t start = b->loc_start[loc], cnt = b->loc_start[loc + 1] - start;
             for (uint32_t li = cnt; li-- > 0;) {
+                if (frames-- == 0) {
+                    /* The first frame left out: building its node would have made the node of
+                     * its function beside it, which may be kept and must come at this point in
+                     * creation order (the final tie-break). */
+                    uint32_t info = b->li->loc_info[start + li];
+                    if (b->li->fn_info[info] != info)
+                        tree_node(b, parent, b->li->fn_info[info], false);
+                    leaf = false;
+                    break;
+                }
                 struct pw_node *n = tree_node(b, parent, b->li->loc_info[start + li], true);
                 if (!n)
                     continue;
@@ -665,9 +784,10 @@ static void build_tree(struct builder *b)
                 parent = n;
             }
         }
-        if (parent)
+        if (parent && leaf)
             add_sample(b, parent, &s, true, true, true);
     }
+    free(kept);
     free(s.nums);
     pw_buf_release(&tmp);
 }

@@ -108,10 +108,12 @@ static void format_tag(char *dst, size_t cap, int64_t value, const char *unit, v
 struct graph_parts {
     enum pw_graph_edges edges;
     bool no_tags, values_only;
+    bool prune_tree; /* a call tree of only the contexts the node fraction keeps */
 };
-static const struct graph_parts ALL_PARTS = {PW_EDGES_ALL, false, false};
-static const struct graph_parts NODES_ONLY = {PW_EDGES_NONE, true, false};
-static const struct graph_parts VALUES_ONLY = {PW_EDGES_NONE, true, true};
+static const struct graph_parts ALL_PARTS = {PW_EDGES_ALL, false, false, false};
+static const struct graph_parts NODES_ONLY = {PW_EDGES_NONE, true, false, false};
+static const struct graph_parts VALUES_ONLY = {PW_EDGES_NONE, true, true, false};
+static const struct graph_parts PRUNED_TREE = {PW_EDGES_ALL, false, false, true};
 
 /* pprof's Report.newGraph: cleans file names, then builds the graph of the report's samples
  * (only "bytes" numeric labels, no diff-base label), restricted to kept when not NULL. */
@@ -150,6 +152,7 @@ static struct pw_graph *new_graph(struct pw_report *r, const struct pw_node_set 
         .edges = parts.edges,
         .no_tags = parts.no_tags,
         .values_only = parts.values_only,
+        .tree_node_fraction = parts.prune_tree ? o->nodefraction : 0,
     };
     /* pprof trims the paths again for every graph; a path trimmed twice may change again. */
     if (renamed) {
@@ -180,14 +183,17 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
      * tree (peek) no tags. */
     struct graph_parts parts = ALL_PARTS;
     if (o->format == PW_REPORT_TEXT)
-        parts = (struct graph_parts){PW_EDGES_INLINE, true, false};
+        parts = (struct graph_parts){PW_EDGES_INLINE, true, false, false};
     else if (o->format == PW_REPORT_TREE)
-        parts = (struct graph_parts){PW_EDGES_ALL, true, false};
-    struct pw_graph *g = new_graph(r, NULL, call_tree ? ALL_PARTS : VALUES_ONLY);
+        parts = (struct graph_parts){PW_EDGES_ALL, true, false, false};
+    struct pw_graph *g = new_graph(r, NULL, call_tree ? PRUNED_TREE : VALUES_ONLY);
     if (g->too_large)
         return g; /* refused by pw_report_graph_check: trimming it would be wasted */
     int64_t total_value, cum;
     pw_nodes_sum(g->nodes, g->n_nodes, &total_value, &cum);
+    /* A pruned tree: the whole tree's total and node count. */
+    total_value = (int64_t)((uint64_t)total_value + (uint64_t)g->pruned_flat);
+    size_t n_whole = g->n_nodes + g->n_pruned;
     int64_t node_cutoff = abs64((int64_t)((double)total_value * o->nodefraction));
     int64_t edge_cutoff = abs64((int64_t)((double)total_value * o->edgefraction));
     r->dropped_nodes = 0;
@@ -195,8 +201,8 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
         if (call_tree) {
             struct pw_node_ptr_set kept = {0};
             pw_graph_discard_low_frequency_node_ptrs(g, node_cutoff, &kept);
-            if (kept.count != g->n_nodes) {
-                r->dropped_nodes = (int)(g->n_nodes - kept.count);
+            if (kept.count != n_whole) {
+                r->dropped_nodes = (int)(n_whole - kept.count);
                 pw_graph_trim_tree(g, &kept);
             }
             pw_node_ptr_set_release(&kept);

@@ -151,6 +151,11 @@ struct pw_graph_options {
     bool orig_fn_names;  /* keep system (mangled) names */
     bool call_tree;      /* build a tree instead of a graph */
     size_t max_tree_nodes; /* a tree stops (too_large) beyond this; 0: PW_MAX_TREE_NODES */
+    /* call_tree: when every sample read weighs more than 0, so that no calling context weighs
+     * more than its caller's, build only the contexts whose cum reaches this fraction of the
+     * total, the ones pprof's DiscardLowFrequencyNodePtrs keeps; the others are counted in
+     * n_pruned and pruned_flat. 0: every context. */
+    double tree_node_fraction;
     /* What a graph holds beside the nodes' flat and cum, when not all of pprof's graph is
      * needed (ignored with call_tree). Edges: PW_EDGES_ALL as pprof; PW_EDGES_INLINE only the
      * edges into nodes that some location has as an inlined frame, enough for the text report's
@@ -187,6 +192,10 @@ struct pw_graph {
     size_t n_edges, cap_edges;
     /* A call tree that reached PW_MAX_TREE_NODES nodes: building stopped, values are partial. */
     bool too_large;
+    /* A call tree built with tree_node_fraction: the nodes with a value it left out, and their
+     * flat weight, so that counts and totals are those of the whole tree. */
+    size_t n_pruned;
+    int64_t pruned_flat;
     void *priv; /* internal state (string and lookup tables) */
 };
 

@@ -1,7 +1,7 @@
 /* Unit tests for the graph (graph_build.c, graph_trim.c, graph_tables.c): flat/cum aggregation,
  * recursion counted once, inlined frames, line granularity, kept-node filtering with residual
- * edges, label tags, pprof's orders and trimming, ShortenFunctionName, and the two-thread
- * sample loop. */
+ * edges, label tags, pprof's orders and trimming, ShortenFunctionName, the two-thread
+ * sample loop, and call trees built only where the node fraction keeps them. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -442,32 +442,11 @@ static void test_key_cmp(void)
 /* A profile large enough for the graph's two-thread sample loop: the same graph, node for node
  * and edge for edge in creation order, as the one-thread loop (which a label forces, as tags are
  * added by one thread only). */
+static struct pw_profile *walk_profile(void);
+
 static void test_two_part_loop(void)
 {
-    struct pw_profile *p = pw_profile_new();
-    struct pw_value_type vt = {pw_intern_cstr(p, "cpu"), pw_intern_cstr(p, "nanoseconds")};
-    pw_set_sample_types(p, &vt, 1);
-    enum { N_FUNCS = 300, N_SAMPLES = 40000 };
-    for (int i = 0; i < N_FUNCS; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "pkg.f%d", i);
-        add_func(p, name, "/src/f.go");
-        add_loc(p, 0x1000 + (uint64_t)i, 1, (uint32_t[]){(uint32_t)i}, (int64_t[]){i});
-    }
-    /* Stacks from a fixed pseudo-random walk; the second half of the samples reaches edges the
-     * first half never has. */
-    uint32_t seed = 1;
-    for (int s = 0; s < N_SAMPLES; s++) {
-        uint32_t locs[12];
-        int depth = 2 + s % 10;
-        uint32_t f = (uint32_t)(s % 7);
-        for (int d = depth; d-- > 0;) {
-            seed = seed * 1103515245u + 12345u;
-            locs[d] = f;
-            f = (f + 1 + (seed >> 16) % (s < N_SAMPLES / 2 ? 20 : 40)) % N_FUNCS;
-        }
-        add_sample(p, 1 + s % 5, depth, locs, s == N_SAMPLES - 1 ? "k" : NULL, "v");
-    }
+    struct pw_profile *p = walk_profile();
     struct pw_graph_options o = default_opts();
     o.no_tags = true;
     struct pw_graph *two = pw_graph_new(p, &o);
@@ -495,6 +474,90 @@ static void test_two_part_loop(void)
     pw_profile_free(p);
 }
 
+/* Trims a call tree as the report does: drops the contexts under fraction of the total. */
+static size_t trim_tree(struct pw_graph *g, double fraction, size_t *whole)
+{
+    int64_t flat, cum;
+    pw_nodes_sum(g->nodes, g->n_nodes, &flat, &cum);
+    int64_t cutoff = (int64_t)((double)(flat + g->pruned_flat) * fraction);
+    *whole = g->n_nodes + g->n_pruned;
+    struct pw_node_ptr_set kept = {0};
+    pw_graph_discard_low_frequency_node_ptrs(g, cutoff, &kept);
+    if (kept.count != *whole)
+        pw_graph_trim_tree(g, &kept);
+    pw_node_ptr_set_release(&kept);
+    return g->n_nodes;
+}
+
+/* A call tree built only where the node fraction keeps it is, once trimmed, the whole tree
+ * trimmed: the same nodes in the same creation order (the final tie-break), with the same
+ * weights and calls, and the same count of nodes dropped. Lines differ from their functions,
+ * so function nodes are made beside line nodes. */
+static void test_pruned_tree(void)
+{
+    struct pw_profile *p = walk_profile();
+    struct pw_graph_options o = default_opts();
+    o.call_tree = true;
+    struct pw_graph *whole = pw_graph_new(p, &o);
+    o.tree_node_fraction = 0.0005;
+    struct pw_graph *pruned = pw_graph_new(p, &o);
+    CHECK(pruned->n_all * 10 < whole->n_all, "pruned tree of %zu nodes, whole %zu",
+          pruned->n_all, whole->n_all);
+    size_t n_whole, n_pruned_whole;
+    size_t kept = trim_tree(whole, o.tree_node_fraction, &n_whole);
+    CHECK_INTEQ(trim_tree(pruned, o.tree_node_fraction, &n_pruned_whole), kept);
+    CHECK_INTEQ(n_pruned_whole, n_whole);
+    CHECK(kept > 50 && kept < n_whole, "%zu of %zu nodes kept", kept, n_whole);
+    int diffs = 0;
+    for (size_t i = 0; i < kept && i < pruned->n_nodes; i++) {
+        const struct pw_node *a = whole->nodes[i], *b = pruned->nodes[i];
+        const struct pw_edge *ai = a->in.n ? a->in.v[0] : NULL, *bi = b->in.n ? b->in.v[0] : NULL;
+        diffs += strcmp(a->printable_name, b->printable_name) != 0 || a->flat != b->flat ||
+                 a->cum != b->cum || a->in.n != b->in.n || a->out.n != b->out.n ||
+                 (ai && (ai->weight != bi->weight || ai->residual != bi->residual ||
+                         strcmp(ai->src->printable_name, bi->src->printable_name) != 0)) ||
+                 (i && (a->id > whole->nodes[i - 1]->id) != (b->id > pruned->nodes[i - 1]->id)) ||
+                 strcmp(a->function->printable_name, b->function->printable_name) != 0;
+    }
+    CHECK_INTEQ(diffs, 0);
+    pw_graph_free(whole);
+    pw_graph_free(pruned);
+    pw_profile_free(p);
+}
+
+/* A profile of random walks over 300 functions, each at a line of its own (location i) and at
+ * no line (location 300 + i, whose node is the function's: its line nodes make it too). */
+static struct pw_profile *walk_profile(void)
+{
+    struct pw_profile *p = pw_profile_new();
+    struct pw_value_type vt = {pw_intern_cstr(p, "cpu"), pw_intern_cstr(p, "nanoseconds")};
+    pw_set_sample_types(p, &vt, 1);
+    enum { N_FUNCS = 300, N_SAMPLES = 40000 };
+    for (int i = 0; i < N_FUNCS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "pkg.f%d", i);
+        add_func(p, name, "/src/f.go");
+        add_loc(p, 0, 1, (uint32_t[]){(uint32_t)i}, (int64_t[]){i + 1});
+    }
+    for (int i = 0; i < N_FUNCS; i++)
+        add_loc(p, 0, 1, (uint32_t[]){(uint32_t)i}, (int64_t[]){0});
+    /* Stacks from a fixed pseudo-random walk; the second half of the samples reaches edges the
+     * first half never has. */
+    uint32_t seed = 1;
+    for (int s = 0; s < N_SAMPLES; s++) {
+        uint32_t locs[12];
+        int depth = 2 + s % 10;
+        uint32_t f = (uint32_t)(s % 7);
+        for (int d = depth; d-- > 0;) {
+            seed = seed * 1103515245u + 12345u;
+            locs[d] = f + ((seed >> 8) % 4 != 0 ? N_FUNCS : 0);
+            f = (f + 1 + (seed >> 16) % (s < N_SAMPLES / 2 ? 20 : 40)) % N_FUNCS;
+        }
+        add_sample(p, 1 + s % 5, depth, locs, s == N_SAMPLES - 1 ? "k" : NULL, "v");
+    }
+    return p;
+}
+
 int main(void)
 {
     test_dot_helpers();
@@ -508,6 +571,7 @@ int main(void)
     test_shorten();
     test_names();
     test_two_part_loop();
+    test_pruned_tree();
     test_key_cmp();
     return harness_done();
 }
