@@ -533,28 +533,61 @@ static int build_location(struct builder *b, const Perftools__Profiles__Location
     return 0;
 }
 
-/* One thread's share of the locations, [from, to): as sample_part. */
-struct location_part {
+/* What a thread building a share of a table has of its own: the profile's builder with scratch
+ * space, allocator and error of its own, and an arena for the arrays it builds. */
+struct part {
     struct builder b;
-    const struct id_index *maps, *funcs;
-    uint64_t *ids;
-    size_t from, to;
     struct pw_arena out;
     struct pw_err err;
     int rc;
 };
 
+static void part_init(struct part *pt, const struct builder *b)
+{
+    memset(pt, 0, sizeof(*pt));
+    pt->b = *b;
+    pt->b.err = &pt->err;
+    pt->b.bad_wire = false;
+    pw_arena_init(&pt->b.scratch);
+    pt->b.alloc = (ProtobufCAllocator){arena_alloc, arena_free, &pt->b.scratch};
+    pw_arena_init(&pt->out);
+}
+
+/* Joins a part, in file order, into b: the first error (rc) is the one kept, and what it
+ * built joins the profile's arena. Returns the new rc. */
+static int part_join(struct builder *b, struct part *pt, int rc)
+{
+    if (!rc && pt->rc) {
+        rc = -1;
+        b->bad_wire = pt->b.bad_wire;
+        *b->err = pt->err;
+    }
+    pw_arena_take(&b->p->arena, &pt->out);
+    pw_arena_release(&pt->out);
+    pw_arena_release(&pt->b.scratch);
+    return rc;
+}
+
+/* One thread's share of the locations, [from, to). */
+struct location_part {
+    struct part pt;
+    const struct id_index *maps, *funcs;
+    uint64_t *ids;
+    size_t from, to;
+};
+
 static void *location_part(void *arg)
 {
     struct location_part *lp = arg;
-    struct builder *b = &lp->b;
+    struct builder *b = &lp->pt.b;
     const struct toplevel *t = b->top;
     for (size_t i = lp->from; i < lp->to; i++) {
         const uint8_t *d = next_message(b, t->locations[i]);
         const Perftools__Profiles__Location *ml =
             perftools__profiles__location__unpack(&b->alloc, t->locations[i].len, d);
-        if (!ml || build_location(b, ml, lp->maps, lp->funcs, &b->p->locations[i], &lp->out)) {
-            lp->rc = ml ? -1 : bad_wire(b);
+        if (!ml ||
+            build_location(b, ml, lp->maps, lp->funcs, &b->p->locations[i], &lp->pt.out)) {
+            lp->pt.rc = ml ? -1 : bad_wire(b);
             return NULL;
         }
         lp->ids[i] = ml->id;
@@ -576,28 +609,15 @@ static int build_locations(struct builder *b, const struct id_index *maps,
     struct location_part parts[PW_PARALLEL_MAX_PARTS];
     for (size_t k = 0; k < n_parts; k++) {
         struct location_part *lp = &parts[k];
-        *lp = (struct location_part){.b = *b, .maps = maps, .funcs = funcs, .ids = ids,
+        *lp = (struct location_part){.maps = maps, .funcs = funcs, .ids = ids,
                                      .from = t->n_locations * k / n_parts,
                                      .to = t->n_locations * (k + 1) / n_parts};
-        lp->b.err = &lp->err;
-        lp->b.bad_wire = false;
-        pw_arena_init(&lp->b.scratch);
-        lp->b.alloc = (ProtobufCAllocator){arena_alloc, arena_free, &lp->b.scratch};
-        pw_arena_init(&lp->out);
+        part_init(&lp->pt, b);
     }
     pw_parallel_run(location_part, parts, sizeof *parts, n_parts);
     int rc = 0;
-    for (size_t k = 0; k < n_parts; k++) {
-        struct location_part *lp = &parts[k];
-        if (!rc && lp->rc) {
-            rc = -1;
-            b->bad_wire = lp->b.bad_wire;
-            *b->err = lp->err;
-        }
-        pw_arena_take(&p->arena, &lp->out);
-        pw_arena_release(&lp->out);
-        pw_arena_release(&lp->b.scratch);
-    }
+    for (size_t k = 0; k < n_parts; k++)
+        rc = part_join(b, &parts[k].pt, rc);
     if (!rc) {
         p->n_locations = (uint32_t)t->n_locations;
         rc = id_index_build(locs, ids, p->n_locations, "location", b->err);
@@ -841,21 +861,17 @@ static int resolve_early(struct builder *b, const struct id_index *locs)
 }
 
 /* One thread's share of the samples: those from index from to index to, the first of which is
- * the top-level field at pos. Its builder is the profile's with scratch space, allocator and
- * error of its own; the samples' arrays come from out. */
+ * the top-level field at pos. */
 struct sample_part {
-    struct builder b;
+    struct part pt;
     const struct id_index *locs;
     size_t pos, from, to;
-    struct pw_arena out;
-    struct pw_err err;
-    int rc;
 };
 
 static void *build_part(void *arg)
 {
     struct sample_part *sp = arg;
-    struct builder *b = &sp->b;
+    struct builder *b = &sp->pt.b;
     const struct toplevel *t = b->top;
     size_t pos = sp->pos, i = sp->from;
     struct field f;
@@ -866,8 +882,8 @@ static void *build_part(void *arg)
         const uint8_t *d = next_message(b, s);
         const Perftools__Profiles__Sample *ms =
             perftools__profiles__sample__unpack(&b->alloc, s.len, d);
-        if (!ms || build_sample(b, ms, i, sp->locs, &b->p->samples[i], &sp->out)) {
-            sp->rc = ms ? -1 : bad_wire(b);
+        if (!ms || build_sample(b, ms, i, sp->locs, &b->p->samples[i], &sp->pt.out)) {
+            sp->pt.rc = ms ? -1 : bad_wire(b);
             return NULL;
         }
         i++;
@@ -901,27 +917,14 @@ static int build_samples(struct builder *b, const struct id_index *locs)
                 seen++;
         pos = at;
         struct sample_part *sp = &parts[k];
-        *sp = (struct sample_part){.b = *b, .locs = locs, .pos = pos, .from = from,
+        *sp = (struct sample_part){.locs = locs, .pos = pos, .from = from,
                                    .to = t->n_samples * (k + 1) / n_parts};
-        sp->b.err = &sp->err;
-        sp->b.bad_wire = false;
-        pw_arena_init(&sp->b.scratch);
-        sp->b.alloc = (ProtobufCAllocator){arena_alloc, arena_free, &sp->b.scratch};
-        pw_arena_init(&sp->out);
+        part_init(&sp->pt, b);
     }
     pw_parallel_run(build_part, parts, sizeof *parts, n_parts);
     int rc = 0;
-    for (size_t k = 0; k < n_parts; k++) {
-        struct sample_part *sp = &parts[k];
-        if (!rc && sp->rc) {
-            rc = -1;
-            b->bad_wire = sp->b.bad_wire;
-            *b->err = sp->err;
-        }
-        pw_arena_take(&p->arena, &sp->out);
-        pw_arena_release(&sp->out);
-        pw_arena_release(&sp->b.scratch);
-    }
+    for (size_t k = 0; k < n_parts; k++)
+        rc = part_join(b, &parts[k].pt, rc);
     if (!rc)
         p->n_samples = t->n_samples;
     return rc;

@@ -238,6 +238,16 @@ static uint32_t map_mapping(struct merger *m, uint32_t src_idx)
     return idx;
 }
 
+/* The merged index of the class whose first member is cls (by_src[cls], which the class's
+ * members share), or next, which it is given, when the class has none yet. */
+static uint32_t class_index(uint32_t *by_src, uint32_t cls, uint32_t next, bool *found)
+{
+    *found = by_src[cls] != PW_NONE;
+    if (!*found)
+        by_src[cls] = next;
+    return by_src[cls];
+}
+
 static uint32_t map_function(struct merger *m, uint32_t src_idx)
 {
     if (src_idx == PW_NONE)
@@ -248,10 +258,7 @@ static uint32_t map_function(struct merger *m, uint32_t src_idx)
     bool found;
     uint32_t idx;
     if (m->func_class) {
-        idx = m->func_by_src[m->func_class[src_idx]];
-        found = idx != PW_NONE;
-        idx = found ? idx : m->p->n_functions;
-        m->func_by_src[m->func_class[src_idx]] = idx;
+        idx = class_index(m->func_by_src, m->func_class[src_idx], m->p->n_functions, &found);
     } else {
         pw_buf_reset(&m->key);
         key_u64(&m->key, (uint64_t)sf->start_line);
@@ -292,10 +299,7 @@ static uint32_t map_location(struct merger *m, uint32_t src_idx)
     bool found;
     uint32_t idx;
     if (m->loc_class) {
-        idx = m->loc_by_src[m->loc_class[src_idx]];
-        found = idx != PW_NONE;
-        idx = found ? idx : m->p->n_locations;
-        m->loc_by_src[m->loc_class[src_idx]] = idx;
+        idx = class_index(m->loc_by_src, m->loc_class[src_idx], m->p->n_locations, &found);
     } else {
         /* pprof's location key: address relative to the mapping, mapping id, lines, folded. */
         uint64_t *w = key_words(&m->key, 3 + 2 * (size_t)sl->n_lines);
