@@ -234,6 +234,7 @@ struct toplevel {
     size_t n_strings, n_mappings, n_locations, n_functions, n_samples;
     size_t cap_strings, cap_mappings, cap_locations, cap_functions;
     struct pw_buf rest; /* every other top-level field, for protobuf-c */
+    const char *too_many; /* the table past PW_MAX_TABLE_ENTRIES, if one is */
 };
 
 static void push_span(struct span **a, size_t *n, size_t *cap, const struct field *f)
@@ -242,7 +243,8 @@ static void push_span(struct span **a, size_t *n, size_t *cap, const struct fiel
     (*a)[(*n)++] = (struct span){(uint32_t)f->value, (uint32_t)(f->end - f->value)};
 }
 
-/* Returns -1 when protobuf-c would reject the top level. */
+/* Returns -1 when protobuf-c would reject the top level, -2 when a table has more than
+ * PW_MAX_TABLE_ENTRIES entries (t->too_many names it). */
 static int scan_toplevel(struct toplevel *t, const unsigned char *data, size_t len)
 {
     memset(t, 0, sizeof(*t));
@@ -267,6 +269,16 @@ static int scan_toplevel(struct toplevel *t, const unsigned char *data, size_t l
             push_span(&t->functions, &t->n_functions, &t->cap_functions, &f);
         else
             push_span(&t->strings, &t->n_strings, &t->cap_strings, &f);
+        if (t->n_samples > PW_MAX_TABLE_ENTRIES || t->n_mappings > PW_MAX_TABLE_ENTRIES ||
+            t->n_locations > PW_MAX_TABLE_ENTRIES || t->n_functions > PW_MAX_TABLE_ENTRIES ||
+            t->n_strings > PW_MAX_TABLE_ENTRIES) {
+            t->too_many = f.number == F_SAMPLE     ? "samples"
+                          : f.number == F_MAPPING  ? "mappings"
+                          : f.number == F_LOCATION ? "locations"
+                          : f.number == F_FUNCTION ? "functions"
+                                                   : "strings";
+            return -2;
+        }
     }
     return rc;
 }
@@ -730,7 +742,7 @@ static bool fits_index(int64_t v)
 static bool early_add(struct pw_early_samples *e, const Perftools__Profiles__Sample *ms)
 {
     if (ms->n_location_id > PW_MAX_STACK_DEPTH || ms->n_label > PW_MAX_LABELS_PER_SAMPLE ||
-        ms->n_value > UINT32_MAX)
+        ms->n_value > UINT32_MAX || e->n == PW_MAX_TABLE_ENTRIES)
         return false;
     if (e->n == e->cap) {
         PW_GROW(e->samples, e->cap, e->n + 1);
@@ -1013,11 +1025,14 @@ struct pw_profile *pw_decode_proto(const unsigned char *data, size_t len,
     pw_arena_init(&tmp);
     ProtobufCAllocator alloc = {arena_alloc, arena_free, &tmp};
     Perftools__Profiles__Profile *m = NULL;
-    if (scan_toplevel(&top, data, len) == 0)
+    int scanned = scan_toplevel(&top, data, len);
+    if (scanned == 0)
         m = perftools__profiles__profile__unpack(&alloc, top.rest.len,
                                                  (const uint8_t *)top.rest.data);
     struct pw_profile *p = NULL;
-    bool wire_ok = m != NULL;
+    bool wire_ok = m != NULL || scanned == -2;
+    if (scanned == -2)
+        pw_fail(err, PW_ETOOBIG, "more than %zu %s (limit)", PW_MAX_TABLE_ENTRIES, top.too_many);
     if (m) {
         /* Errors go to a local pw_err until the bytes are known to be a profile.proto. */
         struct pw_err berr = {0};

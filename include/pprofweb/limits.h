@@ -17,6 +17,10 @@
 #define PW_MAX_LINES_PER_LOCATION 65536
 /* Labels on one sample. */
 #define PW_MAX_LABELS_PER_SAMPLE 65536
+/* Entries of one table of a profile.proto: samples, locations, functions, mappings or strings.
+ * L has 1 M samples; 16 M make a model of about 1 GB, where a 1 GiB profile of empty samples
+ * (two bytes each) would otherwise take some 20 GB. */
+#define PW_MAX_TABLE_ENTRIES ((size_t)1 << 24)
 /* Profiles merged from one command line. */
 #define PW_MAX_SOURCES 1024
 /* A response or report built in memory. */

@@ -9,6 +9,7 @@
 #include "pprofweb/buf.h"
 #include "pprofweb/decode.h"
 #include "pprofweb/decode_internal.h"
+#include "pprofweb/limits.h"
 #include "pprofweb/profile.h"
 
 #define CORPUS "../shared/corpus/"
@@ -392,6 +393,26 @@ static void check_many_locations(void)
     pw_buf_release(&d);
 }
 
+/* A table past PW_MAX_TABLE_ENTRIES is refused before its entries are built: two bytes of input
+ * must not become a sample of a model twenty times larger. */
+static void check_table_limit(const char *what, unsigned char field)
+{
+    size_t n = PW_MAX_TABLE_ENTRIES + 1, len = 2 + n * 2 + 2;
+    unsigned char *d = malloc(len);
+    d[0] = 0x0a; /* sample_type {} */
+    d[1] = 0x00;
+    for (size_t i = 0; i < n; i++) {
+        d[2 + 2 * i] = (unsigned char)(field << 3 | 2); /* an empty entry */
+        d[3 + 2 * i] = 0x00;
+    }
+    d[len - 2] = 0x32; /* string_table: [""] */
+    d[len - 1] = 0x00;
+    char want[80];
+    snprintf(want, sizeof want, "more than %zu %s (limit)", (size_t)PW_MAX_TABLE_ENTRIES, what);
+    check_rejected(what, d, len, want);
+    free(d);
+}
+
 int main(void)
 {
     static const char *const protos[] = {
@@ -434,6 +455,8 @@ int main(void)
     check_rejected("empty", (const unsigned char *)"", 0, "empty input");
     check_many_samples();
     check_many_locations();
+    check_table_limit("samples", 2);
+    check_table_limit("locations", 4);
     check_streamed_all();
 
     /* Truncated gzip. */
