@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "pprofweb/decode_internal.h"
@@ -275,7 +276,13 @@ int pw_read_file(const char *path, size_t max, unsigned char **data, size_t *len
     if (!f)
         return pw_fail(err, errno == ENOENT ? PW_ENOTFOUND : PW_EIO, "%s: %s", path,
                        strerror(errno));
+    /* A regular file is read into a buffer of its size at once (one byte more, to see that it
+     * ended); pipes and the like grow the buffer as they go. */
+    struct stat st;
     size_t cap = 1 << 16, n = 0;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size < max)
+        cap = (size_t)st.st_size + 1;
     unsigned char *buf = pw_xmalloc(cap);
     for (;;) {
         if (n == cap) {
