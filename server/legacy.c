@@ -439,6 +439,10 @@ static pw_str intern(struct pw_profile *p, struct lg_str s)
 
 static struct pw_profile *build(struct lg *g, struct pw_err *err)
 {
+    if (g->too_many) {
+        pw_fail(err, PW_ETOOBIG, "more than %zu %s (limit)", PW_MAX_TABLE_ENTRIES, g->too_many);
+        return NULL;
+    }
     struct pw_profile *p = pw_profile_new();
     struct pw_value_type types[4];
     for (uint32_t i = 0; i < g->n_types; i++) {
@@ -568,9 +572,10 @@ struct pw_profile *pw_legacy_parse(const unsigned char *data, size_t len, struct
             continue;
         }
         struct pw_profile *p = rc ? NULL : build(&g, err);
+        bool too_big = g.too_many != NULL;
         lg_release(&g);
         if (!p && err)
-            err->code = PW_ECORRUPT;
+            err->code = too_big ? PW_ETOOBIG : PW_ECORRUPT;
         return p;
     }
     pw_fail(err, PW_ECORRUPT, "unrecognized profile format");

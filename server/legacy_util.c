@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pprofweb/legacy.h"
+#include "pprofweb/limits.h"
 
 /* ---- struct lg ---- */
 
@@ -22,6 +23,7 @@ void lg_init(struct lg *g)
 void lg_release(struct lg *g)
 {
     pw_arena_release(&g->arena);
+    free(g->spare.locs);
     free(g->samples);
     free(g->locs);
     free(g->loc_order);
@@ -34,6 +36,15 @@ void lg_release(struct lg *g)
 
 struct lg_sample *lg_add_sample(struct lg *g, uint32_t n_locs)
 {
+    if (g->n_samples >= PW_MAX_TABLE_ENTRIES) {
+        g->too_many = "samples";
+        PW_GROW(g->spare.locs, g->cap_spare_locs, (size_t)n_locs + 1);
+        uint32_t *locs = g->spare.locs;
+        memset(&g->spare, 0, sizeof(g->spare));
+        g->spare.locs = locs;
+        g->spare.n_locs = n_locs;
+        return &g->spare;
+    }
     PW_GROW(g->samples, g->cap_samples, g->n_samples + 1);
     struct lg_sample *s = &g->samples[g->n_samples++];
     memset(s, 0, sizeof(*s));
@@ -44,6 +55,10 @@ struct lg_sample *lg_add_sample(struct lg *g, uint32_t n_locs)
 
 uint32_t lg_add_loc(struct lg *g, uint64_t addr)
 {
+    if (g->n_locs >= PW_MAX_TABLE_ENTRIES) {
+        g->too_many = "locations";
+        return 0; /* any: the profile will be refused */
+    }
     PW_GROW(g->locs, g->cap_locs, g->n_locs + 1);
     struct lg_loc *l = &g->locs[g->n_locs];
     l->addr = addr;

@@ -83,6 +83,11 @@ struct lg {
     const char *period_type[2];
     int64_t period, duration_nanos;
     const char *memstats; /* Go heap text: "# runtime.MemStats" to the end, or NULL */
+    /* The table past PW_MAX_TABLE_ENTRIES, if one is: parsing goes on with a spare entry, in
+     * bounded memory, and the profile is refused when built. */
+    const char *too_many;
+    struct lg_sample spare;
+    size_t cap_spare_locs;
 };
 
 void lg_init(struct lg *g);

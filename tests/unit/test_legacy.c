@@ -11,6 +11,7 @@
 #include "harness.h"
 #include "pprofweb/decode.h"
 #include "pprofweb/legacy.h"
+#include "pprofweb/limits.h"
 
 #define CORPUS "../shared/corpus/"
 
@@ -450,9 +451,27 @@ static void test_malformed(void)
     free(m.s);
 }
 
+/* A legacy profile of more samples than PW_MAX_TABLE_ENTRIES: the builder stops growing and
+ * marks the profile too large (a 300 MB heap text of 17 M lines is refused this way). */
+static void test_table_limit(void)
+{
+    struct lg g;
+    lg_init(&g);
+    for (size_t i = 0; i < PW_MAX_TABLE_ENTRIES; i++)
+        lg_add_sample(&g, 0)->n_v = 1;
+    CHECK(g.too_many == NULL, "too many after %zu samples", (size_t)PW_MAX_TABLE_ENTRIES);
+    struct lg_sample *s = lg_add_sample(&g, 3);
+    s->locs[2] = 7; /* the spare takes what a parser writes */
+    CHECK_INTEQ(g.n_samples, PW_MAX_TABLE_ENTRIES);
+    CHECK(g.too_many && strcmp(g.too_many, "samples") == 0, "too_many: %s",
+          g.too_many ? g.too_many : "(none)");
+    lg_release(&g);
+}
+
 int main(void)
 {
     test_corpus();
+    test_table_limit();
     test_corpus_details();
     test_regexp();
     test_numbers();
