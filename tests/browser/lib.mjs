@@ -75,3 +75,19 @@ export function checker() {
   };
   return t;
 }
+
+// --- protobuf wire format, enough to write test profiles (raw profile.proto is accepted) ---
+export function varint(n) {
+  const b = [];
+  let v = BigInt(n);
+  do {
+    let byte = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v) byte |= 0x80;
+    b.push(byte);
+  } while (v);
+  return b;
+}
+export const field = (num, wire, payload) => [...varint((num << 3) | wire), ...payload];
+export const vfield = (num, v) => field(num, 0, varint(v));
+export const bfield = (num, bytes) => field(num, 2, [...varint(bytes.length), ...bytes]);

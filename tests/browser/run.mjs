@@ -6,26 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import {checker, launchBrowser, root, shots, startServer} from './lib.mjs';
+import {bfield, checker, launchBrowser, root, shots, startServer, varint, vfield} from './lib.mjs';
 
 const t = checker();
 const check = t.check;
 
-// --- a profile.proto whose names are HTML, encoded here (raw protobuf is accepted) ---
-function varint(n) {
-  const b = [];
-  let v = BigInt(n);
-  do {
-    let byte = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v) byte |= 0x80;
-    b.push(byte);
-  } while (v);
-  return b;
-}
-const field = (num, wire, payload) => [...varint((num << 3) | wire), ...payload];
-const vfield = (num, v) => field(num, 0, varint(v));
-const bfield = (num, bytes) => field(num, 2, [...varint(bytes.length), ...bytes]);
+// --- a profile.proto whose names are HTML (raw protobuf is accepted) ---
 const utf8 = (s) => [...Buffer.from(s, 'utf8')];
 function xssProfile() {
   const strings = ['', 'samples', 'count', 'cpu', 'nanoseconds',

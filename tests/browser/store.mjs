@@ -6,27 +6,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {checker, launchBrowser, root, shots, startServer} from './lib.mjs';
+import {bfield, checker, launchBrowser, root, shots, startServer, varint, vfield} from './lib.mjs';
 
 const t = checker();
 const check = t.check;
 
 // A raw profile.proto whose function name is HTML (raw protobuf is accepted as uploaded). Its
 // brackets are unbalanced, so pprof's name simplification (which drops <...>) keeps it.
-function varint(n) {
-  const b = [];
-  let v = n;
-  do {
-    let byte = v & 0x7f;
-    v = Math.floor(v / 128);
-    if (v) byte |= 0x80;
-    b.push(byte);
-  } while (v);
-  return b;
-}
-const field = (num, wire, payload) => [...varint((num << 3) | wire), ...payload];
-const vfield = (num, v) => field(num, 0, varint(v));
-const bfield = (num, bytes) => field(num, 2, [...varint(bytes.length), ...bytes]);
 function xssProfile() {
   const strings = ['', 'samples', 'count', '"><svg onload=window.__xss=1 x=', 'main.go'];
   const p = [];
