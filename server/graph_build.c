@@ -630,29 +630,82 @@ static void build_graph(struct builder *b)
     free(loc_id);
 }
 
-/* The calling contexts of a tree, light: a context is (its caller's context, an info), found by
- * map, with the weights the tree node would get. */
+/* The calling contexts of a tree, light: a context is (its caller's context, an info), found in
+ * an open-addressing table sized once for every context there can be. With millions of
+ * contexts nearly every lookup misses the cache, and each frame's key needs the context of the
+ * frame before: the pass walks several samples at once, fetching each one's next slot while it
+ * serves the others, and keeps a context's cum in its slot, one miss a frame. */
 struct contexts {
-    struct gx_u64map map; /* (caller context + 1) << 32 | info -> context */
-    int64_t *cum, *flat;
-    size_t n, cap;
+    struct context_slot {
+        uint64_t key; /* (caller context + 1) << 32 | info */
+        int64_t cum;
+        uint32_t ctx1; /* context + 1; 0: empty */
+    } *slots;
+    size_t mask;
+    int64_t *flat; /* per context */
+    size_t n, max;
 };
 
-static uint32_t context_of(struct contexts *c, uint32_t caller, uint32_t info)
+static void contexts_init(struct contexts *c, size_t max)
 {
-    uint64_t key = ((uint64_t)(caller == PW_NONE ? 0 : caller + 1) << 32) | info;
-    uint32_t *slot = gx_u64map_get(&c->map, key);
-    if (slot)
-        return *slot - 1;
-    if (c->n == c->cap) {
-        size_t cap = c->cap;
-        PW_GROW(c->cum, cap, c->n + 1);
-        c->flat = pw_xrealloc(c->flat, sizeof(*c->flat) * cap);
-        c->cap = cap;
+    size_t cap = 1024;
+    while (cap < max + max / 3)
+        cap *= 2;
+    *c = (struct contexts){.slots = pw_xcalloc(cap, sizeof *c->slots), .mask = cap - 1,
+                           .flat = pw_xcalloc(max ? max : 1, sizeof *c->flat), .max = max};
+}
+
+static uint64_t context_key(uint32_t caller, uint32_t info)
+{
+    return ((uint64_t)(caller == PW_NONE ? 0 : caller + 1) << 32) | info;
+}
+
+static size_t context_home(const struct contexts *c, uint64_t key)
+{
+    uint64_t h = key * 0x9e3779b97f4a7c15ull;
+    return (h ^ (h >> 29)) & c->mask;
+}
+
+/* The slot of the context of key, added if new; NULL when there are max contexts already. */
+static struct context_slot *context_of(struct contexts *c, uint64_t key)
+{
+    for (size_t at = context_home(c, key);; at = (at + 1) & c->mask) {
+        struct context_slot *sl = &c->slots[at];
+        if (sl->ctx1 && sl->key == key)
+            return sl;
+        if (!sl->ctx1) {
+            if (c->n == c->max)
+                return NULL;
+            sl->key = key;
+            sl->ctx1 = (uint32_t)++c->n;
+            return sl;
+        }
     }
-    c->cum[c->n] = c->flat[c->n] = 0;
-    gx_u64map_put(&c->map, key, (uint32_t)c->n);
-    return (uint32_t)c->n++;
+}
+
+/* One sample being walked by the trie pass: which frame it is at, root first. */
+struct lane {
+    const struct pw_sample *smp;
+    size_t si, out; /* the sample; where its next frame's context goes in frames */
+    int64_t w;
+    uint32_t i, li, start, cnt; /* location i (counting down), line li of its cnt from start */
+    uint32_t ctx;                /* the context reached */
+    uint64_t key;                /* of the next frame */
+};
+
+/* Moves the lane to its sample's next frame; false at the end. */
+static bool lane_next(const struct builder *b, struct lane *l)
+{
+    while (l->li == 0) {
+        if (l->i == 0)
+            return false;
+        l->i--;
+        uint32_t loc = l->smp->locs[l->i];
+        l->start = b->loc_start[loc];
+        l->cnt = l->li = b->loc_start[loc + 1] - l->start;
+    }
+    l->li--;
+    return true;
 }
 
 /* For a tree built with tree_node_fraction: per sample, how many of its frames (location lines,
@@ -679,51 +732,92 @@ static uint32_t *kept_depths(struct builder *b, size_t max_nodes)
     cutoff = cutoff < 0 ? -cutoff : cutoff;
     if (cutoff == 0)
         return NULL;
-    /* Each frame's context, sample after sample; then each context's weights. */
-    struct contexts c = {0};
-    uint32_t *frames = NULL;
-    size_t n_frames = 0, cap_frames = 0;
+    /* Each frame's context, in frames sample after sample; then each context's weights. There
+     * are at most as many contexts as frames, and one past max_nodes is too many. */
     uint32_t *depth = pw_xcalloc(p->n_samples ? p->n_samples : 1, sizeof *depth);
-    bool fits = true;
-    for (size_t si = 0; si < p->n_samples && fits; si++) {
+    size_t n_frames = 0;
+    for (size_t si = 0; si < p->n_samples; si++) {
         const struct pw_sample *smp = &p->samples[si];
         if (!sample_weight(b->o, smp, &s))
             continue;
-        uint32_t ctx = PW_NONE;
-        for (uint32_t i = smp->n_locs; i-- > 0;) {
-            uint32_t loc = smp->locs[i];
-            uint32_t start = b->loc_start[loc], cnt = b->loc_start[loc + 1] - start;
-            for (uint32_t li = cnt; li-- > 0;) {
-                ctx = context_of(&c, ctx, b->li->loc_info[start + li]);
-                c.cum[ctx] += s.w;
-                PW_GROW(frames, cap_frames, n_frames + 1);
-                frames[n_frames++] = ctx;
-                depth[si]++;
+        for (uint32_t i = 0; i < smp->n_locs; i++)
+            depth[si] += b->loc_start[smp->locs[i] + 1] - b->loc_start[smp->locs[i]];
+        n_frames += depth[si];
+    }
+    struct contexts c;
+    contexts_init(&c, n_frames < max_nodes ? n_frames : max_nodes + 1);
+    uint32_t *frames = pw_xmalloc(sizeof *frames * (n_frames ? n_frames : 1));
+    enum { LANES = 8 };
+    struct lane lanes[LANES];
+    size_t n_lanes = 0, next = 0, out = 0;
+    bool fits = true;
+    while (fits) {
+        /* Fill the lanes with the next samples that have frames. */
+        while (n_lanes < LANES && next < p->n_samples) {
+            size_t si = next++;
+            if (!depth[si])
+                continue;
+            struct lane *l = &lanes[n_lanes++];
+            *l = (struct lane){.smp = &p->samples[si], .si = si, .out = out,
+                               .i = p->samples[si].n_locs, .ctx = PW_NONE};
+            sample_weight(b->o, l->smp, &s);
+            l->w = s.w;
+            out += depth[si];
+            lane_next(b, l);
+            l->key = context_key(PW_NONE, b->li->loc_info[l->start + l->li]);
+            __builtin_prefetch(&c.slots[context_home(&c, l->key)]);
+        }
+        if (!n_lanes)
+            break;
+        for (size_t k = 0; k < n_lanes && fits;) {
+            struct lane *l = &lanes[k];
+            struct context_slot *sl = context_of(&c, l->key);
+            fits = sl && c.n <= max_nodes;
+            if (!fits)
+                break;
+            sl->cum += l->w;
+            l->ctx = sl->ctx1 - 1;
+            frames[l->out++] = l->ctx;
+            if (lane_next(b, l)) {
+                l->key = context_key(l->ctx, b->li->loc_info[l->start + l->li]);
+                __builtin_prefetch(&c.slots[context_home(&c, l->key)]);
+                k++;
+            } else {
+                c.flat[l->ctx] += l->w;
+                *l = lanes[--n_lanes]; /* the lane is free; its place takes the last */
             }
         }
-        if (ctx != PW_NONE)
-            c.flat[ctx] += s.w;
-        fits = c.n <= max_nodes;
     }
     if (fits) {
-        for (size_t i = 0; i < c.n; i++) {
-            if (c.cum[i] >= cutoff || (c.cum[i] == 0 && c.flat[i] == 0))
+        /* Which contexts are kept, by context. Every sample weighs more than 0, so every
+         * context has a value: the others are all counted, and hold the flat weight the kept
+         * ones do not. */
+        uint64_t *kept = pw_xcalloc(c.n / 64 + 1, sizeof *kept);
+        size_t n_kept = 0;
+        uint64_t kept_flat = 0;
+        for (size_t i = 0; i <= c.mask; i++) {
+            const struct context_slot *sl = &c.slots[i];
+            if (!sl->ctx1 || sl->cum < cutoff)
                 continue;
-            b->g->n_pruned++;
-            b->g->pruned_flat += c.flat[i];
+            uint32_t ctx = sl->ctx1 - 1;
+            kept[ctx / 64] |= (uint64_t)1 << (ctx % 64);
+            n_kept++;
+            kept_flat += (uint64_t)c.flat[ctx];
         }
+        b->g->n_pruned = c.n - n_kept;
+        b->g->pruned_flat = (int64_t)(total - kept_flat);
         /* Contexts nearer the root weigh at least as much: a sample's kept frames come first. */
         size_t at = 0;
         for (size_t si = 0; si < p->n_samples; si++) {
             uint32_t d = depth[si], k = 0;
-            while (k < d && c.cum[frames[at + k]] >= cutoff)
+            while (k < d && (kept[frames[at + k] / 64] >> (frames[at + k] % 64) & 1))
                 k++;
             at += d;
             depth[si] = k;
         }
+        free(kept);
     }
-    gx_u64map_release(&c.map);
-    free(c.cum);
+    free(c.slots);
     free(c.flat);
     free(frames);
     if (!fits) {
