@@ -686,7 +686,7 @@ static struct context_slot *context_of(struct contexts *c, uint64_t key)
 /* One sample being walked by the trie pass: which frame it is at, root first. */
 struct lane {
     const struct pw_sample *smp;
-    size_t si, out; /* the sample; where its next frame's context goes in frames */
+    size_t out; /* where its next frame's context goes in frames */
     int64_t w;
     uint32_t i, li, start, cnt; /* location i (counting down), line li of its cnt from start */
     uint32_t ctx;                /* the context reached */
@@ -758,7 +758,7 @@ static uint32_t *kept_depths(struct builder *b, size_t max_nodes)
             if (!depth[si])
                 continue;
             struct lane *l = &lanes[n_lanes++];
-            *l = (struct lane){.smp = &p->samples[si], .si = si, .out = out,
+            *l = (struct lane){.smp = &p->samples[si], .out = out,
                                .i = p->samples[si].n_locs, .ctx = PW_NONE};
             sample_weight(b->o, l->smp, &s);
             l->w = s.w;
