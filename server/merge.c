@@ -207,6 +207,13 @@ static void key_str(struct pw_buf *b, const struct pw_profile *p, pw_str s)
     pw_buf_add(b, p->strings[s], p->string_lens[s]);
 }
 
+/* The size in pprof's mapping key: rounded up to 4 KiB. */
+static uint64_t mapping_key_size(const struct pw_mapping *sm)
+{
+    uint64_t size = sm->limit - sm->start + 0x1000 - 1;
+    return size - (size % 0x1000);
+}
+
 static uint32_t map_mapping(struct merger *m, uint32_t src_idx)
 {
     if (src_idx == PW_NONE)
@@ -215,11 +222,8 @@ static uint32_t map_mapping(struct merger *m, uint32_t src_idx)
         return m->map_by_src[src_idx];
     const struct pw_mapping *sm = &m->src->mappings[src_idx];
     /* pprof's mapping key: size rounded up to 4 KiB, offset, and build id or else file name. */
-    uint64_t size = sm->limit - sm->start;
-    size = size + 0x1000 - 1;
-    size = size - (size % 0x1000);
     pw_buf_reset(&m->key);
-    key_u64(&m->key, size);
+    key_u64(&m->key, mapping_key_size(sm));
     key_u64(&m->key, sm->offset);
     key_str(&m->key, m->src, sm->build_id ? sm->build_id : sm->file);
     bool found;
@@ -553,11 +557,6 @@ static uint32_t *key_classes(const struct pw_buf *keys, const size_t *off, size_
     return out;
 }
 
-static void class_key_u64(struct pw_buf *keys, uint64_t v)
-{
-    pw_buf_add(keys, &v, sizeof(v));
-}
-
 /* The function and location classes of the source: the keys of map_function and map_location
  * in the source's terms. Strings are interned (one id per content) and the ids of mappings and
  * functions stand for their classes, so equal keys here are equal keys there. */
@@ -572,12 +571,10 @@ static void source_classes(struct merger *m)
     /* Mappings: the size rounded up to 4 KiB, the offset, and build id or else file. */
     for (uint32_t i = 0; i < src->n_mappings; i++) {
         const struct pw_mapping *sm = &src->mappings[i];
-        uint64_t size = sm->limit - sm->start;
-        size = size + 0x1000 - 1;
         off[i] = keys.len;
-        class_key_u64(&keys, size - (size % 0x1000));
-        class_key_u64(&keys, sm->offset);
-        class_key_u64(&keys, sm->build_id ? sm->build_id : sm->file);
+        key_u64(&keys, mapping_key_size(sm));
+        key_u64(&keys, sm->offset);
+        key_u64(&keys, sm->build_id ? sm->build_id : sm->file);
     }
     off[src->n_mappings] = keys.len;
     uint32_t *map_class = key_classes(&keys, off, src->n_mappings);
@@ -585,10 +582,10 @@ static void source_classes(struct merger *m)
     for (uint32_t i = 0; i < src->n_functions; i++) {
         const struct pw_function *sf = &src->functions[i];
         off[i] = keys.len;
-        class_key_u64(&keys, (uint64_t)sf->start_line);
-        class_key_u64(&keys, sf->name);
-        class_key_u64(&keys, sf->system_name);
-        class_key_u64(&keys, sf->filename);
+        key_u64(&keys, (uint64_t)sf->start_line);
+        key_u64(&keys, sf->name);
+        key_u64(&keys, sf->system_name);
+        key_u64(&keys, sf->filename);
     }
     off[src->n_functions] = keys.len;
     m->func_class = key_classes(&keys, off, src->n_functions);
@@ -597,15 +594,15 @@ static void source_classes(struct merger *m)
         const struct pw_location *sl = &src->locations[i];
         off[i] = keys.len;
         /* The address relative to the mapping, which is what map_location's key holds. */
-        class_key_u64(&keys, sl->mapping == PW_NONE
+        key_u64(&keys, sl->mapping == PW_NONE
                                  ? sl->address
                                  : sl->address - src->mappings[sl->mapping].start);
-        class_key_u64(&keys, sl->mapping == PW_NONE ? 0 : (uint64_t)map_class[sl->mapping] + 1);
-        class_key_u64(&keys, sl->is_folded);
+        key_u64(&keys, sl->mapping == PW_NONE ? 0 : (uint64_t)map_class[sl->mapping] + 1);
+        key_u64(&keys, sl->is_folded);
         for (uint32_t j = 0; j < sl->n_lines; j++) {
             uint32_t f = sl->lines[j].function;
-            class_key_u64(&keys, f == PW_NONE ? 0 : (uint64_t)m->func_class[f] + 1);
-            class_key_u64(&keys, (uint64_t)sl->lines[j].line);
+            key_u64(&keys, f == PW_NONE ? 0 : (uint64_t)m->func_class[f] + 1);
+            key_u64(&keys, (uint64_t)sl->lines[j].line);
         }
     }
     off[src->n_locations] = keys.len;
