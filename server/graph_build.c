@@ -717,33 +717,35 @@ static uint32_t *kept_depths(struct builder *b, size_t max_nodes)
 {
     const struct pw_profile *p = b->p;
     struct sample_ctx s = {0};
-    uint64_t total = 0; /* the flat sum of the whole tree's nodes, as pw_nodes_sum adds it */
-    for (size_t si = 0; si < p->n_samples; si++) {
-        if (!sample_weight(b->o, &p->samples[si], &s))
-            continue;
-        /* With no weight (only a mean's divisor), nodes of no value would be made, which
-         * pprof's TrimTree leaves edges to: those are built in full too. */
-        if (s.w <= 0)
-            return NULL;
-        if (p->samples[si].n_locs)
-            total += (uint64_t)s.w;
-    }
-    int64_t cutoff = (int64_t)((double)(int64_t)total * b->o->tree_node_fraction);
-    cutoff = cutoff < 0 ? -cutoff : cutoff;
-    if (cutoff == 0)
-        return NULL;
-    /* Each frame's context, in frames sample after sample; then each context's weights. There
-     * are at most as many contexts as frames, and one past max_nodes is too many. */
+    /* The flat sum of the whole tree's nodes, as pw_nodes_sum adds it, and each sample's frames
+     * (0 for a sample the tree does not read). */
+    uint64_t total = 0;
     uint32_t *depth = pw_xcalloc(p->n_samples ? p->n_samples : 1, sizeof *depth);
     size_t n_frames = 0;
     for (size_t si = 0; si < p->n_samples; si++) {
         const struct pw_sample *smp = &p->samples[si];
         if (!sample_weight(b->o, smp, &s))
             continue;
+        /* With no weight (only a mean's divisor), nodes of no value would be made, which
+         * pprof's TrimTree leaves edges to: those are built in full too. */
+        if (s.w <= 0) {
+            free(depth);
+            return NULL;
+        }
+        if (smp->n_locs)
+            total += (uint64_t)s.w;
         for (uint32_t i = 0; i < smp->n_locs; i++)
             depth[si] += b->loc_start[smp->locs[i] + 1] - b->loc_start[smp->locs[i]];
         n_frames += depth[si];
     }
+    int64_t cutoff = (int64_t)((double)(int64_t)total * b->o->tree_node_fraction);
+    cutoff = cutoff < 0 ? -cutoff : cutoff;
+    if (cutoff == 0) {
+        free(depth);
+        return NULL;
+    }
+    /* Each frame's context, in frames sample after sample; then each context's weights. There
+     * are at most as many contexts as frames, and one past max_nodes is too many. */
     struct contexts c;
     contexts_init(&c, n_frames < max_nodes ? n_frames : max_nodes + 1);
     uint32_t *frames = pw_xmalloc(sizeof *frames * (n_frames ? n_frames : 1));
