@@ -114,6 +114,8 @@ static const struct graph_parts ALL_PARTS = {PW_EDGES_ALL, false, false, false};
 static const struct graph_parts NODES_ONLY = {PW_EDGES_NONE, true, false, false};
 static const struct graph_parts VALUES_ONLY = {PW_EDGES_NONE, true, true, false};
 static const struct graph_parts PRUNED_TREE = {PW_EDGES_ALL, false, false, true};
+static const struct graph_parts TEXT_PARTS = {PW_EDGES_INLINE, true, false, false};
+static const struct graph_parts TREE_PARTS = {PW_EDGES_ALL, true, false, false};
 
 /* pprof's Report.newGraph: cleans file names, then builds the graph of the report's samples
  * (only "bytes" numeric labels, no diff-base label), restricted to kept when not NULL. */
@@ -183,9 +185,9 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
      * tree (peek) no tags. */
     struct graph_parts parts = ALL_PARTS;
     if (o->format == PW_REPORT_TEXT)
-        parts = (struct graph_parts){PW_EDGES_INLINE, true, false, false};
+        parts = TEXT_PARTS;
     else if (o->format == PW_REPORT_TREE)
-        parts = (struct graph_parts){PW_EDGES_ALL, true, false, false};
+        parts = TREE_PARTS;
     struct pw_graph *g = new_graph(r, NULL, call_tree ? PRUNED_TREE : VALUES_ONLY);
     if (g->too_large)
         return g; /* refused by pw_report_graph_check: trimming it would be wasted */
