@@ -190,7 +190,8 @@ struct pw_graph {
     size_t n_all, cap_all;
     struct pw_edge **edges; /* every edge created */
     size_t n_edges, cap_edges;
-    /* A call tree that reached PW_MAX_TREE_NODES nodes: building stopped, values are partial. */
+    /* A call tree of more than max_tree_nodes (PW_MAX_TREE_NODES) nodes or calling contexts:
+     * building stopped, values are partial or absent. */
     bool too_large;
     /* A call tree built with tree_node_fraction: the nodes with a value it left out, and their
      * flat weight, so that counts and totals are those of the whole tree. */
