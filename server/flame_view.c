@@ -607,6 +607,10 @@ int pw_view_flame(const struct pw_view_args *a, struct pw_buf *out, struct pw_er
     pw_query_format(&cfg, NULL, &key);
     pw_buf_adds(&key, "\np=");
     pw_buf_adds(&key, pivot ? pivot : "");
+    /* The tree depends on which comparison built the profile: name it (norm is in the
+     * settings above). */
+    if (a->cmp)
+        pw_buf_addf(&key, "\nid=%s %s=%s", a->id, a->cmp->kind, a->cmp->id);
     struct cached_tree *t = get_tree(a->p, pw_buf_str(&key), &cfg, pivot, err);
     pw_buf_release(&key);
     if (!t)

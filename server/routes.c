@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "pprofweb/assets.h"
+#include "pprofweb/compare.h"
 #include "pprofweb/encode.h"
 #include "pprofweb/flame.h"
 #include "pprofweb/json.h"
@@ -47,6 +48,7 @@ struct pw_app {
     pw_route_hook hook;
     void *hook_ctx;
     struct pw_cache *cache;
+    struct pw_compare *compare; /* profiles compared with a base (base=ID, diff_base=ID) */
     pthread_t warm_threads[N_WARM_LISTS];
     struct warm_list {
         struct pw_app *app;
@@ -121,6 +123,7 @@ struct pw_app *pw_app_new(const struct pw_config *base, bool local_only)
     app->local_only = local_only;
     pthread_mutex_init(&app->mu, NULL);
     app->cache = pw_cache_new(PW_VIEW_CACHE_BYTES);
+    app->compare = pw_compare_new();
     return app;
 }
 
@@ -135,6 +138,7 @@ void pw_app_free(struct pw_app *app)
         free(app->profiles[i].name);
     free(app->profiles);
     pw_cache_free(app->cache);
+    pw_compare_free(app->compare);
     pthread_mutex_destroy(&app->mu);
     free(app);
 }
@@ -347,7 +351,39 @@ struct ctx {
     const char *rest; /* "/top", "/", ... */
     char prefix[PW_MAX_ID_LEN + 8]; /* "" or "/p/ID" */
     const struct pw_profile *borrowed; /* from the loader, released after the response */
+    const struct pw_profile *borrowed_base; /* the same for a base profile */
+    struct pw_compared *compared;      /* the comparison asked for, released likewise */
+    struct pw_view_compare cmp;
 };
+
+/* base=ID / diff_base=ID (with norm): the view's profile becomes the comparison, built once per
+ * (id, base id, kind, norm) by compare.c. Nothing is applied unless all of it succeeds. */
+static int apply_compare(struct ctx *c, struct pw_view_args *a, const struct pw_config *cfg,
+                         struct pw_err *err)
+{
+    struct pw_compare_spec spec;
+    if (pw_compare_parse(&c->req->params, cfg->normalize, &spec, err))
+        return -1;
+    if (spec.kind == PW_COMPARE_NONE)
+        return 0;
+    const char *kind = pw_compare_kind_name(spec.kind);
+    if (!pw_id_valid(spec.base_id))
+        return pw_fail(err, PW_ENOTFOUND, "%s: unknown profile id %.80s", kind, spec.base_id);
+    char *base_id = pw_arena_alloc(c->req->arena, PW_MAX_ID_LEN + 1);
+    const char *base_name = NULL;
+    const struct pw_profile *base = lookup(c->app, spec.base_id, base_id, &base_name,
+                                           c->req->arena, &c->borrowed_base, err);
+    if (!base)
+        return pw_err_prefix(err, "%s: ", kind);
+    c->compared = pw_compare_get(c->app->compare, a->id, a->p, base_id, base, &spec, err);
+    if (!c->compared)
+        return -1;
+    c->cmp = (struct pw_view_compare){.kind = kind, .id = base_id, .name = base_name,
+                                      .base = base, .orig = a->p, .normalize = spec.normalize};
+    a->cmp = &c->cmp;
+    a->p = pw_compared_profile(c->compared);
+    return 0;
+}
 
 /* Applies the URL's settings and resolves the profile. */
 static const struct pw_profile *prepare(struct ctx *c, struct pw_view_args *a,
@@ -368,7 +404,9 @@ static const struct pw_profile *prepare(struct ctx *c, struct pw_view_args *a,
     a->cfg = cfg;
     a->base = &c->app->base;
     a->params = &c->req->params;
-    return p;
+    if (apply_compare(c, a, cfg, err))
+        return NULL;
+    return a->p;
 }
 
 static void serve_page(struct ctx *c, struct pw_response *r)
@@ -495,6 +533,7 @@ static void serve_profiles(struct ctx *c, struct pw_response *r)
         pw_json_kstr(&j, "name", ap->name);
         pw_json_kbool(&j, "default", i == 0);
         pw_json_kint(&j, "samples", (int64_t)ap->p->n_samples);
+        pw_json_kint(&j, "time_nanos", ap->p->time_nanos);
         pw_json_key(&j, "sample_types");
         pw_json_arr_begin(&j);
         for (uint32_t k = 0; k < ap->p->n_sample_types; k++)
@@ -539,6 +578,8 @@ static void serve_download(struct ctx *c, struct pw_response *r)
     pw_buf_adds(&key, "\ndownload\n");
     if (refined)
         pw_query_format(&cfg, NULL, &key);
+    if (a.cmp)
+        pw_buf_addf(&key, "\n%s=%s norm=%d", a.cmp->kind, a.cmp->id, a.cmp->normalize);
     int status = 0;
     if (!pw_cache_get_or_claim(c->app->cache, pw_buf_str(&key), &status, &r->buf)) {
         struct pw_report *rep = NULL;
@@ -694,8 +735,11 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
 {
     struct ctx c = {.app = app, .req = req};
     dispatch(&c, req, r);
+    pw_compare_release(app->compare, c.compared);
     if (c.borrowed && app->release)
         app->release(app->loader_ctx, c.borrowed);
+    if (c.borrowed_base && app->release)
+        app->release(app->loader_ctx, c.borrowed_base);
 }
 
 /* The default profile's views, computed with the server's settings into the cache at start so

@@ -79,15 +79,33 @@ static struct pw_profile *load_all(const struct pw_source_options *o, const char
     return out;
 }
 
-/* What pprof does to the merged profile: symbolize (here: demangle), drop_frames/keep_frames,
- * forget URL mapping files, check. */
-static int finish(struct pw_profile *p, const char *symbolize, struct pw_err *err)
+int pw_source_finish(struct pw_profile *p, const char *symbolize, struct pw_err *err)
 {
     if (pw_symbolize(p, symbolize ? symbolize : "", err) ||
         pw_profile_remove_uninteresting(p, err))
         return -1;
     pw_profile_unsource_mappings(p);
     return pw_profile_check_valid(p, err);
+}
+
+struct pw_profile *pw_source_combine(struct pw_profile *p, struct pw_profile *base,
+                                     bool diff_base, bool normalize, struct pw_err *err)
+{
+    if (diff_base)
+        pw_profile_set_label(base, "pprof::base", "true");
+    if (normalize && pw_profile_normalize(p, base, err)) {
+        pw_profile_free(p);
+        pw_profile_free(base);
+        return NULL;
+    }
+    pw_profile_scale(base, -1);
+    struct pw_profile *pair[2] = {p, base};
+    struct pw_profile *merged = NULL;
+    if (!pw_scale_profiles(pair, 2, err))
+        merged = pw_profile_merge_consume(pair, 2, err); /* frees p and base */
+    pw_profile_free(pair[0]);
+    pw_profile_free(pair[1]);
+    return merged;
 }
 
 struct pw_profile *pw_source_load(const struct pw_source_options *o, struct pw_buf *warn,
@@ -108,28 +126,14 @@ struct pw_profile *pw_source_load(const struct pw_source_options *o, struct pw_b
             pw_profile_free(p);
             return NULL;
         }
-        if (o->diff_base)
-            pw_profile_set_label(base, "pprof::base", "true");
-        if (o->normalize && pw_profile_normalize(p, base, err)) {
-            pw_profile_free(p);
-            pw_profile_free(base);
+        p = pw_source_combine(p, base, o->diff_base, o->normalize, err); /* frees p, base */
+        if (!p)
             return NULL;
-        }
-        pw_profile_scale(base, -1);
-        struct pw_profile *pair[2] = {p, base};
-        struct pw_profile *merged = NULL;
-        if (!pw_scale_profiles(pair, 2, err))
-            merged = pw_profile_merge_consume(pair, 2, err); /* frees p and base */
-        pw_profile_free(pair[0]);
-        pw_profile_free(pair[1]);
-        if (!merged)
-            return NULL;
-        p = merged;
     }
     if (warn && n_src + n_base != o->n_sources + o->n_bases)
         pw_buf_addf(warn, "Fetched %zu source profiles out of %zu\n", n_src + n_base,
                     o->n_sources + o->n_bases);
-    if (finish(p, o->symbolize, err)) {
+    if (pw_source_finish(p, o->symbolize, err)) {
         pw_profile_free(p);
         return NULL;
     }
@@ -153,7 +157,7 @@ struct pw_profile *pw_source_prepare_bytes_mode(const unsigned char *data, size_
     if (!pw_scale_profiles(&p, 1, err))
         merged = pw_profile_merge_consume(&p, 1, err); /* frees p */
     pw_profile_free(p);
-    if (merged && finish(merged, symbolize, err)) {
+    if (merged && pw_source_finish(merged, symbolize, err)) {
         pw_profile_free(merged);
         return NULL;
     }

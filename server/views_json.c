@@ -53,6 +53,26 @@ void pw_view_json_warnings(struct pw_json *j, const struct pw_buf *warn)
     pw_json_arr_end(j);
 }
 
+/* "compare": what the view compares, for the page's words ("heap 14:05 minus heap 13:05"). */
+static void json_compare(struct pw_json *j, const struct pw_view_compare *c)
+{
+    char t[96];
+    pw_json_key(j, "compare");
+    pw_json_obj_begin(j);
+    pw_json_kstr(j, "kind", c->kind);
+    pw_json_kbool(j, "normalize", c->normalize);
+    pw_json_kint(j, "time_nanos", c->orig->time_nanos);
+    pw_json_key(j, "base");
+    pw_json_obj_begin(j);
+    pw_json_kstr(j, "id", c->id);
+    pw_json_kstr(j, "name", c->name);
+    pw_json_kint(j, "time_nanos", c->base->time_nanos);
+    pw_go_time_string(c->base->time_nanos, t, sizeof(t));
+    pw_json_kstr(j, "time", c->base->time_nanos ? t : "");
+    pw_json_obj_end(j);
+    pw_json_obj_end(j);
+}
+
 /* Fields every view document starts with. */
 void pw_view_json_common(struct pw_json *j, const struct pw_view_args *a, const char *view)
 {
@@ -64,6 +84,8 @@ void pw_view_json_common(struct pw_json *j, const struct pw_view_args *a, const 
     pw_query_format(a->cfg, NULL, &q);
     pw_json_kstr(j, "query", pw_buf_str(&q));
     pw_buf_release(&q);
+    if (a->cmp)
+        json_compare(j, a->cmp);
 }
 
 /* The legend is pprof's report labels, or for the source listing its profile labels only (as

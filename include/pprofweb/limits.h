@@ -46,4 +46,8 @@
 #define PW_MAX_LAYOUT_NODES 2000
 #define PW_MAX_LAYOUT_EDGES 8000
 
+/* Compared profiles (base=/diff_base= in a URL) kept in memory: each is about as large as the two
+ * profiles it combines, and a comparison is usually looked at through several views in a row. */
+#define PW_MAX_COMPARED 4
+
 #endif

@@ -34,6 +34,17 @@ struct pw_source_options {
 struct pw_profile *pw_source_load(const struct pw_source_options *o, struct pw_buf *warn,
                                   struct pw_err *err);
 
+/* pprof's -base / -diff_base step on merged, not yet finished profiles: base labelled
+ * pprof::base=true (diff_base), p scaled to base's totals (normalize), base negated and merged
+ * into p. Consumes p and base (freed, also on failure); the result is the caller's, to finish
+ * with pw_source_finish. The web server's comparisons (compare.h) go through it too. */
+struct pw_profile *pw_source_combine(struct pw_profile *p, struct pw_profile *base,
+                                     bool diff_base, bool normalize, struct pw_err *err);
+/* What pprof does to the merged profile before any report: symbolize (here: demangle, per
+ * -symbolize's value; NULL is pprof's default), drop_frames/keep_frames, forget URL mapping
+ * files, check. */
+int pw_source_finish(struct pw_profile *p, const char *symbolize, struct pw_err *err);
+
 /* Decodes and prepares one profile from bytes (an upload or a stored file) with pprof's default
  * symbolization. */
 struct pw_profile *pw_source_prepare_bytes(const unsigned char *data, size_t len,

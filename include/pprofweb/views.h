@@ -11,6 +11,16 @@
 #include "pprofweb/profile.h"
 #include "pprofweb/query.h"
 
+/* A comparison (base=ID or diff_base=ID in the URL): the view's profile is then the compared
+ * one, built as pprof's -base / -diff_base build it. */
+struct pw_view_compare {
+    const char *kind;              /* "base" or "diff_base" */
+    const char *id, *name;         /* the base profile's id and name */
+    const struct pw_profile *base; /* the base profile as held (not negated) */
+    const struct pw_profile *orig; /* the compared profile as held, before the comparison */
+    bool normalize;                /* norm=t: pprof's -normalize */
+};
+
 struct pw_view_args {
     const struct pw_profile *p;
     const char *id;                 /* the profile's id */
@@ -18,6 +28,7 @@ struct pw_view_args {
     const struct pw_config *cfg;    /* the server's settings with the URL's applied */
     const struct pw_config *base;   /* the server's initial settings (command-line flags) */
     const struct pw_params *params; /* the URL parameters (for view-specific ones) */
+    const struct pw_view_compare *cmp; /* NULL unless the URL compares with a base */
 };
 
 typedef int (*pw_view_fn)(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err);
