@@ -273,6 +273,27 @@ int pw_view_meta(const struct pw_view_args *a, struct pw_buf *out, struct pw_err
 
 /* --- top --- */
 
+/* A comparison's row: flat and cum of the base and of the new profile (the row's flat and cum
+ * are the change), formatted as the report formats values. */
+static void json_base_new(struct pw_json *j, struct pw_report *r,
+                          const struct pw_compare_rows *cmp, const struct pw_text_item *it)
+{
+    int64_t flat, cum;
+    char tmp[PW_VALUE_MAX];
+    pw_compare_rows_base(cmp, it, &flat, &cum);
+    const struct {
+        const char *key, *fmt_key;
+        int64_t v;
+    } vals[] = {{"base_flat", "base_flat_fmt", flat},
+                {"base_cum", "base_cum_fmt", cum},
+                {"new_flat", "new_flat_fmt", it->flat + flat},
+                {"new_cum", "new_cum_fmt", it->cum + cum}};
+    for (size_t i = 0; i < 4; i++) {
+        pw_json_kint(j, vals[i].key, vals[i].v);
+        pw_json_kstr(j, vals[i].fmt_key, pw_report_format_value(r, vals[i].v, tmp));
+    }
+}
+
 int pw_view_top(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err)
 {
     struct pw_buf warn;
@@ -284,6 +305,7 @@ int pw_view_top(const struct pw_view_args *a, struct pw_buf *out, struct pw_err 
     }
     size_t n;
     struct pw_text_item *items = pw_report_text_items(r, &n);
+    struct pw_compare_rows *cmp = pw_compare_rows_new(a);
     struct pw_json j;
     pw_json_init(&j, out);
     pw_json_obj_begin(&j);
@@ -310,10 +332,13 @@ int pw_view_top(const struct pw_view_args *a, struct pw_buf *out, struct pw_err 
         pw_json_kstr(&j, "cum_fmt", it->cum_fmt);
         pw_json_key(&j, "cum_pct");
         pw_view_json_pct(&j, it->cum, r->total);
+        if (cmp)
+            json_base_new(&j, r, cmp, it);
         pw_json_obj_end(&j);
     }
     pw_json_arr_end(&j);
     pw_json_obj_end(&j);
+    pw_compare_rows_free(cmp);
     pw_report_free(r);
     pw_buf_release(&warn);
     return 0;

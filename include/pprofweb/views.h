@@ -51,6 +51,15 @@ int pw_view_graph(const struct pw_view_args *a, struct pw_buf *out, struct pw_er
  * a view; used to answer a page request with 400 before its data is fetched. */
 int pw_view_check(const struct pw_view_args *a, struct pw_err *err);
 
+/* The base values of a comparison's top rows (compare_view.c): NULL without a comparison, with
+ * mean=t, or when the base profile cannot take the settings. Rows absent from the base are 0. */
+struct pw_compare_rows;
+struct pw_text_item;
+struct pw_compare_rows *pw_compare_rows_new(const struct pw_view_args *a);
+void pw_compare_rows_base(const struct pw_compare_rows *t, const struct pw_text_item *row,
+                          int64_t *flat, int64_t *cum);
+void pw_compare_rows_free(struct pw_compare_rows *t);
+
 /* Pieces every view document shares (views_json.c), for the view modules. */
 struct pw_json;
 /* "view", "id", "name" and "query" (the effective settings), which every view starts with. */
