@@ -13,6 +13,7 @@
 // viewURL(view, params), setLegend(lines), openRowMenu(name, mouseEvent) (the focus/ignore/
 // hide/show/peek/source/flame menu), select(name), isCurrent() (false once the user moved on).
 import {el, clear, exactRegexp, peekRegexp, searchRegexp, toast} from '/static/util.js';
+import * as compare from '/static/compare.js';
 
 // View name -> path below /ui/ (pprof's routes).
 const VIEW_PATHS = {graph: '', top: 'top', flamegraph: 'flamegraph', peek: 'peek', source: 'source'};
@@ -470,6 +471,7 @@ export async function render() {
   } catch (e) {
     if (seq !== state.renderSeq) return;
     state.meta = null;
+    compare.update(null);
     setTitle();
     fillSampleMenu();
     setLegend([]);
@@ -483,6 +485,7 @@ export async function render() {
   }
   if (seq !== state.renderSeq) return;
   state.base = new URLSearchParams(state.meta.base_query);
+  compare.update(state.meta);
   setTitle();
   fillSampleMenu();
   markOptions();
@@ -532,6 +535,8 @@ function main() {
   setupRowMenu();
   setupSearch();
   setupCopyLink();
+  compare.setup({navigate, withParams, view: () => state.view, params: () => state.params,
+    meta: () => state.meta});
   window.addEventListener('popstate', render);
   render();
 }

@@ -3,14 +3,20 @@
 // as rows of numbers in preorder, with boxes too narrow to see already merged into one "other"
 // box per parent. Zooming into a box asks the server for that subtree (node=SEQ.DEPTH in the URL,
 // so back/forward, Escape and the breadcrumbs step out again). Pivot (p=REGEXP, "Show callers"):
-// the pivot's callers are stacked above it and its callees below. Diffs: a box is as wide as the
-// growth plus the shrinkage beneath it, with a red (growth) or green (shrinkage) strip as long as
-// the net change. Profile strings reach the page only through canvas text and textContent.
+// the pivot's callers are stacked above it and its callees below. Diffs (a profile with a base,
+// base= or diff_base=) are drawn in one of two models, chosen with dm= in the URL:
+//   pprof (default): a box is as wide as base plus new beneath it (|base| + |new|), and the part
+//     of it the net change makes up is red for growth, green for shrinkage;
+//   new (dm=new): the new profile's shape (width = new value), each box coloured by its change,
+//     deeper for larger changes; frames that vanished keep their base width, hatched.
+// dc=rel colours by the change relative to the base value instead of the share of the total;
+// dt=N leaves changes under N percent uncoloured (noise). Profile strings reach the page only
+// through canvas text and textContent.
 import {el, clear, exactRegexp, peekRegexp} from '/static/util.js';
 
 const ROW = 18;          // box height in CSS pixels
 const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-const CLIENT_PARAMS = ['q', 'by', 'bu'];  // page-only parameters, not sent to the API
+const CLIENT_PARAMS = ['q', 'by', 'bu', 'dm', 'dc', 'dt'];  // page-only parameters, not sent to the API
 
 let view = null;         // the current view state (see render)
 let keyHandlerInstalled = false;
@@ -85,15 +91,39 @@ function decodeBoxes(nodes, fields) {
     }
     boxes.push(b);
   }
-  // Children from their parent's left edge, in the server's order.
+  return boxes;
+}
+
+// Base and new value of a diff's box: with diff_base the profile keeps the two apart, so growth
+// is new and shrinkage base; with base= samples of one stack are netted first, as pprof does.
+function baseNew(b) {
+  return {base: (b.w - b.cum) / 2, now: (b.w + b.cum) / 2};
+}
+
+// Places boxes: lw is the drawn width (w, or in the new-shape model the new value, at least the
+// children's widths, and the base value for a frame that vanished), x the left edge from the
+// root's, children in the server's order.
+function place(boxes, newShape) {
+  for (const b of boxes) {
+    const {base, now} = baseNew(b);
+    b.lw = b.w;
+    b.gone = b.id >= 0 && now <= 0 && base > 0;
+  }
+  if (newShape) {
+    for (let i = boxes.length - 1; i >= 0; i--) {
+      const b = boxes[i];
+      const {base, now} = baseNew(b);
+      const kids = b.kids.reduce((a, c) => a + c.lw, 0);
+      b.lw = Math.max(b.gone ? base : now, kids);
+    }
+  }
   for (const b of boxes) {
     let x = b.x;
     for (const c of b.kids) {
       c.x = x;
-      x += c.w;
+      x += c.lw;
     }
   }
-  return boxes;
 }
 
 function decode(data) {
@@ -106,6 +136,29 @@ function decode(data) {
   const boxes = decodeBoxes(data.nodes, data.fields);
   const callers = data.callers ? decodeBoxes(data.callers.nodes, data.fields) : null;
   return {frames, boxes, callers};
+}
+
+// The diff settings of the URL: model, change measure and noise threshold (percent).
+function diffSettings(params) {
+  const dt = parseFloat(params.get('dt'));
+  return {newShape: params.get('dm') === 'new', relative: params.get('dc') === 'rel',
+    threshold: Number.isFinite(dt) && dt >= 0 ? dt : 0};
+}
+
+// A diff box's change in percent: of the base value (relative) or of the total.
+function changePct(v, b) {
+  const {base} = baseNew(b);
+  if (v.diffSet.relative) return base > 0 ? 100 * b.cum / base : (b.cum ? Infinity : 0);
+  return v.data.total ? 100 * Math.abs(b.cum) / v.data.total * Math.sign(b.cum) : 0;
+}
+
+// Red for growth, green for shrinkage, deeper for larger changes; null under the threshold.
+function changeColor(v, b) {
+  const p = changePct(v, b);
+  if (!p || Math.abs(p) < v.diffSet.threshold) return null;
+  const t = Math.min(1, Math.log10(1 + Math.abs(p)) / 2);
+  const light = 88 - 40 * t;
+  return p > 0 ? `hsl(0,75%,${light}%)` : `hsl(150,55%,${light}%)`;
 }
 
 // --- colours ---
@@ -197,14 +250,14 @@ function draw(v) {
   ctx.clearRect(0, 0, width, height);
   ctx.font = FONT;
   ctx.textBaseline = 'middle';
-  const rootW = v.dec.boxes[0].w || 1;
+  const rootW = v.dec.boxes[0].lw || 1;
   const scale = width / rootW;
   v.scale = scale;
   v.byRow = Array.from({length: rows}, () => []);
   const diff = v.data.diff;
   for (const it of items) {
     const b = it.box;
-    const x = b.x * scale, w = b.w * scale, y = it.row * ROW;
+    const x = b.x * scale, w = b.lw * scale, y = it.row * ROW;
     if (w < 0.3) continue;
     v.byRow[it.row].push(it);
     const f = frameOf(v, b);
@@ -212,18 +265,28 @@ function draw(v) {
     let fill;
     if (b.id < 0) fill = '#d7d7d7';
     else if (!f) fill = '#c9ccd3';
+    else if (diff && v.diffSet.newShape) fill = changeColor(v, b) || '#e6e6e6';
     else if (diff) fill = '#e6e6e6';
     else fill = packageColor(f.pkg);
     if (matched) fill = '#c38fff';
     ctx.fillStyle = fill;
     ctx.fillRect(x, y, Math.max(w - 0.5, 0.5), ROW - 1);
-    if (diff && b.w > 0 && b.id >= 0) {
-      // The net change as a strip: red for growth, green for shrinkage.
+    if (diff && !v.diffSet.newShape && b.w > 0 && b.id >= 0 && !matched && changeColor(v, b)) {
+      // pprof's model: the part of the box the net change makes up, red for growth, green for
+      // shrinkage.
       const frac = Math.min(Math.abs(b.cum) / b.w, 1);
-      if (frac > 0) {
-        ctx.fillStyle = b.cum > 0 ? 'rgba(214,40,40,0.85)' : 'rgba(38,162,105,0.85)';
-        ctx.fillRect(x, y + ROW - 6, Math.max(w * frac - 0.5, 0.5), 5);
+      ctx.fillStyle = b.cum > 0 ? 'rgba(214,40,40,0.8)' : 'rgba(38,162,105,0.8)';
+      ctx.fillRect(x, y, Math.max(w * frac - 0.5, 0.5), ROW - 1);
+    }
+    if (diff && v.diffSet.newShape && b.gone && w > 4) {
+      // Vanished from the new profile: hatched over the base width.
+      ctx.strokeStyle = 'rgba(38,122,85,0.9)';
+      ctx.beginPath();
+      for (let hx = x + 2; hx < x + w - 1; hx += 5) {
+        ctx.moveTo(hx, y + ROW - 2);
+        ctx.lineTo(Math.min(hx + 4, x + w - 1), y + 2);
       }
+      ctx.stroke();
     }
     if (b.id < 0 && w > 4) {
       ctx.strokeStyle = '#aaa';
@@ -267,7 +330,7 @@ function hit(v, e) {
   const list = v.byRow && v.byRow[row];
   if (!list) return null;
   for (const it of list) {
-    const bx = it.box.x * v.scale, bw = it.box.w * v.scale;
+    const bx = it.box.x * v.scale, bw = it.box.lw * v.scale;
     if (x >= bx && x < bx + bw) return it;
   }
   return null;
@@ -293,13 +356,18 @@ function showTip(v, it, e) {
   if (it.tree === 'callers') tip.append(el('div', {className: 'flame-tip-note'}, 'caller of the pivot'));
   const rows = [];
   if (d.diff) {
-    const pos = (b.w + b.cum) / 2, neg = (b.w - b.cum) / 2;
+    const {base, now} = baseNew(b);
     const change = (b.cum >= 0 ? '+' : '') + formatValue(b.cum, d);
-    if (d.diff_base) {
-      rows.push(['value', `${formatValue(neg, d)} → ${formatValue(pos, d)} (${change})`]);
-    } else {
-      rows.push(['change', `+${formatValue(pos, d)} / -${formatValue(neg, d)} (net ${change})`]);
-    }
+    const rel = base > 0 ? `${b.cum >= 0 ? '+' : ''}${(100 * b.cum / base).toFixed(1)}%` :
+      (b.cum > 0 ? 'new' : '—');
+    // With base= the samples of one stack are netted before the tree is built (pprof's -base),
+    // so the two sides are the shrinkage and growth of the stacks beneath the box.
+    const netted = !d.diff_base;
+    rows.push([netted ? 'shrinkage' : 'base', formatValue(base, d)]);
+    rows.push([netted ? 'growth' : 'new', formatValue(now, d)]);
+    rows.push(['change', change]);
+    rows.push(['change %', netted ? '—' : rel]);
+    if (b.gone) rows.push(['', 'gone from the new profile']);
   }
   if (it.tree !== 'callers' && b.id >= 0) rows.push(['flat', `${formatValue(b.flat, d)} (${pct(b.flat, d.total)})`]);
   rows.push(['cum', `${formatValue(b.cum, d)} (${pct(b.cum, d.total)} of total)`]);
@@ -428,12 +496,39 @@ function installKeys() {
   });
 }
 
-function diffLegend() {
-  return el('div', {className: 'flame-diff-legend'},
+function diffLegend(v) {
+  const set = v.diffSet;
+  const widths = set.newShape ?
+    'Widths: the new profile (frames that vanished keep their base width, hatched). Colour: the change, deeper for larger changes.' :
+    'Widths: base plus new beneath each frame (|base| + |new|, pprof\'s model). Coloured part: the net change.';
+  const measure = set.relative ? 'relative to the frame\'s base value' : 'as a share of the total';
+  const noise = set.threshold ? ` Changes under ${set.threshold}% (${measure}) are left grey.` :
+    ` Change measured ${measure}.`;
+  return el('div', {className: 'flame-diff-legend', id: 'flame-diff-legend'},
       el('span', {className: 'swatch grow'}), 'growth',
       el('span', {className: 'swatch shrink'}), 'shrinkage',
-      el('span', {className: 'note'},
-          ' Box width: growth plus shrinkage beneath it; strip length: the net change.'));
+      el('span', {className: 'note'}, ' ' + widths + noise));
+}
+
+// The diff controls: model, change measure, noise threshold; each writes the URL.
+function diffControls(v) {
+  const ctx = v.ctx, set = v.diffSet;
+  const go = (changes) => ctx.navigate('flamegraph', ctx.withParams(changes, ctx.params), true);
+  const model = el('select', {id: 'flame-diff-model', title: 'How widths and colours show the change',
+    onchange: () => go({dm: model.value === 'new' ? 'new' : null})},
+  el('option', {value: 'pprof'}, 'Width: base + new (pprof)'),
+  el('option', {value: 'new'}, 'Width: new, coloured by change'));
+  model.value = set.newShape ? 'new' : 'pprof';
+  const measure = el('select', {id: 'flame-diff-measure', title: 'Colour by absolute or relative change',
+    onchange: () => go({dc: measure.value === 'rel' ? 'rel' : null})},
+  el('option', {value: 'abs'}, 'Absolute change'),
+  el('option', {value: 'rel'}, 'Relative change'));
+  measure.value = set.relative ? 'rel' : 'abs';
+  const thr = el('input', {type: 'number', id: 'flame-diff-threshold', min: '0', max: '1000', step: '0.5',
+    value: String(set.threshold), title: 'Leave changes under this many percent uncoloured',
+    onchange: () => go({dt: parseFloat(thr.value) > 0 ? thr.value : null})});
+  return el('span', {className: 'flame-diff-controls'}, model, measure,
+      el('label', null, 'noise < ', thr, '%'));
 }
 
 // --- view entry points (app.js) ---
@@ -459,13 +554,18 @@ export async function render(ctx) {
   const data = await ctx.api('flamegraph', requestParams(ctx));
   if (!ctx.isCurrent()) return;
   ctx.setLegend(data.legend);
-  const v = {ctx, data, dec: decode(data), bottomUp: ctx.params.get('bu') === '1', matches: null};
+  const v = {ctx, data, dec: decode(data), bottomUp: ctx.params.get('bu') === '1', matches: null,
+    diffSet: diffSettings(ctx.params)};
+  const newShape = data.diff && v.diffSet.newShape;
+  place(v.dec.boxes, newShape);
+  if (v.dec.callers) place(v.dec.callers, newShape);
 
   const toolbar = el('div', {className: 'flame-toolbar'});
   toolbar.append(breadcrumbs(v));
   const spacer = el('span', {className: 'spacer'});
   const status = el('span', {className: 'flame-status', id: 'flame-status'});
   toolbar.append(spacer, status);
+  if (data.diff) toolbar.append(diffControls(v));
   if (data.pivot) {
     toolbar.append(el('button', {type: 'button', className: 'flame-unpivot', title: 'Back to the whole tree',
       onclick: () => ctx.navigate('flamegraph', ctx.withParams({p: null, node: null}, ctx.params))},
@@ -488,7 +588,7 @@ export async function render(ctx) {
 
   clear(container);
   container.append(toolbar);
-  if (data.diff) container.append(diffLegend());
+  if (data.diff) container.append(diffLegend(v));
   container.append(wrap, tip, menu);
   if (data.warnings && data.warnings.length) {
     container.append(el('div', {className: 'flame-warnings'}, data.warnings.join('\n')));

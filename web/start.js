@@ -101,14 +101,25 @@ export async function render(ctx) {
 
   const listBody = el('tbody');
   const list = el('table', {id: 'stored', className: 'stored'},
-      el('thead', null, el('tr', null, el('th', null, 'Name'), el('th', null, 'Type'),
+      el('thead', null, el('tr', null, el('th', {className: 'pick'}, ''), el('th', null, 'Name'), el('th', null, 'Type'),
           el('th', null, 'Time'), el('th', null, 'Stored'), el('th', {className: 'num'}, 'Size'),
           el('th', null, 'Open'))),
       listBody);
   const listNote = el('p', {className: 'empty', id: 'stored-empty'});
+  // Two rows ticked offer a comparison: the later profile with the earlier as its diff base.
+  const compareBox = el('div', {className: 'start-compare', id: 'start-compare', hidden: true});
+  const picked = new Map();
+  const showCompare = () => {
+    clear(compareBox);
+    compareBox.hidden = picked.size !== 2;
+    if (picked.size !== 2) return;
+    const [a, b] = [...picked.values()].sort((x, y) => (x.time_nanos || 0) - (y.time_nanos || 0));
+    compareBox.append(el('a', {href: `${viewLink(b.id, 'flamegraph')}?diff_base=${encodeURIComponent(a.id)}`,
+      id: 'start-compare-link', className: 'open'}, `Compare ${b.name || b.id} with ${a.name || a.id}`));
+  };
 
   page.append(el('h1', null, 'Open a profile'), drop, progress, status, results, tokenBox, urlForm,
-      el('h2', null, 'Stored profiles'), list, listNote);
+      el('h2', null, 'Stored profiles'), compareBox, list, listNote);
 
   function say(msg, bad) {
     status.textContent = msg;
@@ -199,10 +210,18 @@ export async function render(ctx) {
       urlForm.hidden = true;
       say('This server has no profile store (-store), so it cannot take uploads.', true);
       const mem = await fetch('/api/profiles').then((r) => r.json()).catch(() => ({profiles: []}));
-      rows = (mem.profiles || []).map((p) => ({id: p.id, name: p.name, type: p.sample_types.join(',')}));
+      rows = (mem.profiles || []).map((p) => ({id: p.id, name: p.name, type: p.sample_types.join(','),
+        time_nanos: p.time_nanos}));
     }
     for (const p of rows) {
-      listBody.append(el('tr', {dataset: {id: p.id}},
+      const tick = el('input', {type: 'checkbox', className: 'pick', 'aria-label': 'Select to compare'});
+      tick.checked = picked.has(p.id);
+      tick.addEventListener('change', () => {
+        if (tick.checked) picked.set(p.id, p);
+        else picked.delete(p.id);
+        showCompare();
+      });
+      listBody.append(el('tr', {dataset: {id: p.id}}, el('td', {className: 'pick'}, tick),
           el('td', {className: 'name'}, el('a', {href: viewLink(p.id, 'flamegraph'), title: p.id}, p.name || p.id)),
           el('td', {className: 'type'}, (p.type || '').split(',').join(', ')),
           el('td', null, fmtTime((p.time_nanos || 0) / 1e6) || '—'),

@@ -1,6 +1,8 @@
 // top: the top table (pprof's /ui/top): flat, flat%, sum%, cum, cum%, name, for every node.
 // Clicking flat or cum headers re-sorts on the server (pprof's sort=cum); clicking the name
 // header sorts by name here (by=name in the URL). Clicking a row opens the row menu.
+// A comparison (base= or diff_base=) adds base, new, change and change % columns in front, for
+// flat (or cum with sort=cum); by=change and by=changepct sort by them, largest first.
 import {el, clear, signClass} from '/static/util.js';
 
 const VIRTUAL_MIN = 500;  // rows drawn all at once up to this many
@@ -20,18 +22,32 @@ export async function render(ctx) {
       (!ctx.params.has('sort') && /(^|&)sort=cum/.test(ctx.meta.base_query));
   let items = data.rows;
   if (byName) items = [...items].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Comparison columns: of flat, or of cum when sorted by cum.
+  const cmp = data.compare && items.length && 'base_flat' in items[0];
+  const m = sortCum ? 'cum' : 'flat';
+  const by = ctx.params.get('by');
+  const changePct = (it) => (it['base_' + m] ? 100 * it[m] / Math.abs(it['base_' + m]) :
+    (it[m] ? Infinity * Math.sign(it[m]) : 0));
+  if (cmp && by === 'change') items = [...items].sort((a, b) => Math.abs(b[m]) - Math.abs(a[m]));
+  if (cmp && by === 'changepct') items = [...items].sort((a, b) => Math.abs(changePct(b)) - Math.abs(changePct(a)));
 
   const sortBy = (key) => () => {
-    if (key === 'name') ctx.navigate('top', ctx.withParams({by: 'name'}, ctx.params));
+    if (key === 'name' || key === 'change' || key === 'changepct') ctx.navigate('top', ctx.withParams({by: key}, ctx.params));
     else ctx.navigate('top', ctx.withParams({sort: key === 'cum' ? 'cum' : null, by: null}));
   };
   const th = (label, key, cls) => el('th', {className: cls, onclick: sortBy(key),
     title: `Sort by ${key}`}, label);
-  const head = el('tr', null,
-      th('flat', 'flat', !byName && !sortCum ? 'sorted' : null),
+  const cmpHead = cmp ? [
+    el('th', {title: `The base profile's ${m}`}, `base ${m}`),
+    el('th', {title: `The new profile's ${m}`}, `new ${m}`),
+    th('change', 'change', 'change' + (by === 'change' ? ' sorted' : '')),
+    th('change %', 'changepct', 'change' + (by === 'changepct' ? ' sorted' : ''))] : [];
+  const plain = !byName && !(cmp && (by === 'change' || by === 'changepct'));
+  const head = el('tr', null, ...cmpHead,
+      th('flat', 'flat', plain && !sortCum ? 'sorted' : null),
       th('flat%', 'flat', null),
       th('sum%', 'flat', null),
-      th('cum', 'cum', !byName && sortCum ? 'sorted' : null),
+      th('cum', 'cum', plain && sortCum ? 'sorted' : null),
       th('cum%', 'cum', null),
       th('name', 'name', 'name' + (byName ? ' sorted' : '')));
   const tbody = el('tbody');
@@ -45,9 +61,16 @@ export async function render(ctx) {
       tr.append(td);
       return td;
     };
+    if (cmp) {
+      cell(it[`base_${m}_fmt`]);
+      cell(it[`new_${m}_fmt`]);
+      cell((it[m] > 0 ? '+' : '') + it[`${m}_fmt`], signClass(it[m], true));
+      const p = changePct(it);
+      cell(!isFinite(p) ? (p > 0 ? 'new' : '') : `${p > 0 ? '+' : ''}${p.toFixed(1)}%`, signClass(it[m], true));
+    }
     cell(it.flat_fmt, signClass(it.flat, diff));
     cell(it.flat_pct);
-    cell(byName ? '' : it.sum_pct);
+    cell(byName || !plain ? '' : it.sum_pct);
     cell(it.cum_fmt, signClass(it.cum, diff));
     cell(it.cum_pct);
     const name = cell(it.name, 'name');
@@ -67,7 +90,7 @@ export async function render(ctx) {
     tbody.append(frag);
   } else {
     table.classList.add('virtual');
-    const pad = () => el('tr', {className: 'pad'}, el('td', {colspan: 6}));
+    const pad = () => el('tr', {className: 'pad'}, el('td', {colspan: cmp ? 10 : 6}));
     const topPad = pad(), bottomPad = pad();
     let drawn = [-1, -1];
     const draw = () => {
