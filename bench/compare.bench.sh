@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Comparison benchmark (called by bench/run.sh with the M and L profiles; only M is used): a
+# second M-sized profile is generated with another seed (build/M2.cpu.pb.gz, once), uploaded to a
+# server holding M, and the views of M with diff_base=M2 and base=M2 are timed: the first request
+# builds the compared profile (copies, merge) and the view; a repeated one is the view cache; a
+# second view of the same comparison reuses the compared profile. Targets: first view < 0.5 s,
+# repeated < 20 ms.
+set -u
+cd "$(dirname "$0")/.."
+bin=build/pprofweb
+M=$1
+[ -x $bin ] && [ -f "$M" ] || { echo "compare bench: build pprofweb and $M first"; exit 0; }
+M2=build/M2.cpu.pb.gz
+if [ ! -f $M2 ]; then
+    echo "generating $M2"
+    python3 ../shared/bench/genprof.py --samples 200000 --functions 20000 --seed 2 -o $M2
+fi
+store=$(mktemp -d)
+log=build/compare-bench-server.log
+$bin -http=127.0.0.1:0 -no_browser -store "$store" "$M" > $log 2>&1 &
+PID=$!
+trap 'kill $PID 2> /dev/null; wait $PID 2> /dev/null; rm -rf "$store"' EXIT
+URL=
+for _ in $(seq 1 600); do
+    URL=$(sed -n 's/^Serving web UI on \(http:[^ ]*\).*/\1/p' $log 2> /dev/null)
+    [ -n "$URL" ] && break
+    kill -0 $PID 2> /dev/null || break
+    sleep 0.2
+done
+[ -n "$URL" ] || { echo "compare bench: server did not start"; cat $log; exit 0; }
+ID=$(curl -s "$URL/api/meta" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+B=$(curl -s --data-binary @$M2 "$URL/api/upload?name=M2.cpu.pb.gz" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+curl -s -o /dev/null "$URL/p/$B/api/meta" # the base decoded once, as it is when opened
+
+request() { # label path
+    curl -s -o build/compare-bench.json -w "%{time_total} %{size_download}" "$URL$2" |
+        awk -v l="$1" '{ printf "%-44s %8.3f s %10.2f MB\n", l, $1, $2 / 1048576 }'
+}
+
+echo "== comparisons, M against M2 (targets: first view < 0.5 s, repeated < 20 ms)"
+request "top diff_base first (builds the comparison)" "/p/$ID/api/top?diff_base=$B"
+request "top diff_base repeated" "/p/$ID/api/top?diff_base=$B"
+request "flame diff_base first (comparison cached)" "/p/$ID/api/flamegraph?diff_base=$B&w=1400"
+request "flame diff_base repeated" "/p/$ID/api/flamegraph?diff_base=$B&w=1400"
+request "graph diff_base first" "/p/$ID/api/graph?diff_base=$B"
+request "flame base first (builds the comparison)" "/p/$ID/api/flamegraph?base=$B&w=1400"
+request "flame base repeated" "/p/$ID/api/flamegraph?base=$B&w=1400"
+request "top base norm first (builds the comparison)" "/p/$ID/api/top?base=$B&norm=t"
+rm -f build/compare-bench.json
+exit 0
