@@ -118,7 +118,7 @@ async function fill(panel) {
       const a = el('a', {href: '#', role: 'option', className: 'compare-item' + (cur && cur.id === p.id ? ' current' : ''),
         dataset: {id: p.id}, title: p.id},
       el('span', {className: 'compare-name'}, p.name || p.id),
-      el('span', {className: 'compare-meta'}, [p.type, fmtNanos(p.time_nanos), p.where, self ? 'this profile' : '']
+      el('span', {className: 'compare-meta'}, [fmtNanos(p.time_nanos), p.where, self ? 'this profile' : '', p.type]
           .filter(Boolean).join(' · ')));
       a.addEventListener('click', (e) => {
         e.preventDefault();

@@ -504,10 +504,13 @@ function diffLegend(v) {
   const measure = set.relative ? 'relative to the frame\'s base value' : 'as a share of the total';
   const noise = set.threshold ? ` Changes under ${set.threshold}% (${measure}) are left grey.` :
     ` Change measured ${measure}.`;
+  // base= nets the samples of a stack before the tree is built, as pprof's -base does.
+  const netted = v.data.diff_base ? '' :
+    ' Samples of a stack present in both are netted first (base=, pprof\'s -base): a box\'s sides are growth and shrinkage; diff_base= keeps base and new apart.';
   return el('div', {className: 'flame-diff-legend', id: 'flame-diff-legend'},
       el('span', {className: 'swatch grow'}), 'growth',
       el('span', {className: 'swatch shrink'}), 'shrinkage',
-      el('span', {className: 'note'}, ' ' + widths + noise));
+      el('span', {className: 'note'}, ' ' + widths + noise + netted));
 }
 
 // The diff controls: model, change measure, noise threshold; each writes the URL.
