@@ -17,6 +17,7 @@
 
 #include "pprofweb/buf.h"
 #include "pprofweb/limits.h"
+#include "pprofweb/parallel.h"
 #include "pprofweb/source.h"
 
 struct pw_compared {
@@ -115,10 +116,26 @@ static int check_types(const char *id, const struct pw_profile *p, const char *b
     return -1;
 }
 
+/* One profile to copy, on a thread of its own (pw_parallel_run). */
+struct copy_job {
+    const struct pw_profile *from;
+    struct pw_profile *to;
+};
+
+static void *copy_one(void *arg)
+{
+    struct copy_job *j = arg;
+    j->to = pw_profile_copy(j->from);
+    return NULL;
+}
+
 static struct pw_profile *build(const struct pw_profile *p, const struct pw_profile *base,
                                 const struct pw_compare_spec *spec, struct pw_err *err)
 {
-    struct pw_profile *out = pw_source_combine(pw_profile_copy(p), pw_profile_copy(base),
+    /* The two copies are independent: one per core. */
+    struct copy_job jobs[2] = {{.from = p}, {.from = base}};
+    pw_parallel_run(copy_one, jobs, sizeof(*jobs), 2);
+    struct pw_profile *out = pw_source_combine(jobs[0].to, jobs[1].to,
                                                spec->kind == PW_COMPARE_DIFF_BASE,
                                                spec->normalize, err);
     if (out && pw_source_finish(out, "none", err)) {
