@@ -79,6 +79,22 @@ async function main() {
     const first = await page.locator('#top-table tbody tr').first().textContent();
     check(/main\.remember/.test(first) || /StartCPUProfile/.test(first), 'sorted by change: ' + first);
     await page.screenshot({path: path.join(shots, 'compare-top.png')});
+
+    // Swap: the base, compared with this profile; Clear: no comparison.
+    await page.click('#compare-menu .menu-button');
+    await page.waitForSelector('#compare-swap:not([disabled])');
+    await page.click('#compare-swap');
+    await page.waitForFunction(([b, id]) => location.pathname.startsWith(`/p/${b}/`) &&
+        new URL(location.href).searchParams.get('diff_base') === id, [baseId, meta.id]);
+    await page.waitForSelector('#top-table');
+    const swapped = await page.locator('#compare-bar').textContent();
+    check(/shop\.heap-t0\.pb\.gz .* compared with .*shop\.heap-t1\.pb\.gz/.test(swapped), 'swapped: ' + swapped);
+    await page.click('#compare-menu .menu-button');
+    await page.click('#compare-clear');
+    await page.waitForFunction(() => !new URL(location.href).searchParams.get('diff_base'));
+    await page.waitForSelector('#top-table');
+    check(await page.locator('#compare-bar').isHidden(), 'cleared: no comparison line');
+    check(!/change/.test(await page.locator('#top-table thead').textContent()), 'cleared: plain top table');
     check(errors.length === 0, 'no page errors: ' + errors.join('; '));
     await ctx.close();
   } finally {
