@@ -113,7 +113,9 @@ export async function render(ctx) {
     clear(compareBox);
     compareBox.hidden = picked.size !== 2;
     if (picked.size !== 2) return;
-    const [a, b] = [...picked.values()].sort((x, y) => (x.time_nanos || 0) - (y.time_nanos || 0));
+    // Oldest first: the profile's own time, else when it was stored.
+    const when = (p) => p.time_nanos || (p.stored_at || 0) * 1e9;
+    const [a, b] = [...picked.values()].sort((x, y) => when(x) - when(y));
     compareBox.append(el('a', {href: `${viewLink(b.id, 'flamegraph')}?diff_base=${encodeURIComponent(a.id)}`,
       id: 'start-compare-link', className: 'open'}, `Compare ${b.name || b.id} with ${a.name || a.id}`));
   };
