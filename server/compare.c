@@ -7,7 +7,8 @@
  * the finish step symbolizes nothing ("none"); dropping frames again changes nothing.
  * Memory: each cached comparison owns its profile; a request borrows it (refs) until
  * pw_compare_release, so dropping it from the cache never frees it under a reader. At most
- * PW_MAX_COMPARED are listed; one being built is listed too, so others asking wait for it. */
+ * PW_MAX_COMPARED are listed, of PW_MAX_COMPARED_BYTES together; one being built is listed too,
+ * so others asking wait for it, and one larger than the cap alone is used once and dropped. */
 #include "pprofweb/compare.h"
 
 #include <pthread.h>
@@ -23,6 +24,7 @@
 struct pw_compared {
     char *key;                  /* "id\nbase id\nkind\nnorm" */
     struct pw_profile *p;       /* NULL while being built */
+    size_t bytes;               /* about what p takes, once built */
     int refs;                   /* one while listed, one per borrower */
     unsigned long used;
 };
@@ -31,6 +33,7 @@ struct pw_compare {
     pthread_mutex_t mu;
     pthread_cond_t built;
     struct pw_compared *slots[PW_MAX_COMPARED];
+    size_t bytes; /* of the built entries listed */
     unsigned long clock;
 };
 
@@ -169,8 +172,10 @@ static void insert(struct pw_compare *c, struct pw_compared *e)
     }
     if (victim == PW_MAX_COMPARED)
         return;
-    if (c->slots[victim])
+    if (c->slots[victim]) {
+        c->bytes -= c->slots[victim]->bytes;
         unref(c->slots[victim]);
+    }
     c->slots[victim] = e;
     e->refs++;
 }
@@ -181,8 +186,46 @@ static void unlist(struct pw_compare *c, struct pw_compared *e)
     for (size_t i = 0; i < PW_MAX_COMPARED; i++) {
         if (c->slots[i] == e) {
             c->slots[i] = NULL;
+            c->bytes -= e->bytes;
             e->refs--; /* the caller holds another reference */
         }
+    }
+}
+
+/* About the memory of a profile: its arena and its arrays. */
+static size_t profile_bytes(const struct pw_profile *p)
+{
+    return p->arena.total + p->cap_samples * sizeof(*p->samples) +
+           p->cap_locations * sizeof(*p->locations) + p->cap_functions * sizeof(*p->functions) +
+           p->cap_strings * (sizeof(*p->strings) + sizeof(*p->string_lens)) +
+           p->intern_cap * sizeof(*p->intern_table);
+}
+
+/* Counts e, just built, and drops the least recently used others while the listed ones take
+ * more than PW_MAX_COMPARED_BYTES; e itself when it alone is larger. */
+static void account(struct pw_compare *c, struct pw_compared *e)
+{
+    bool listed = false;
+    for (size_t i = 0; i < PW_MAX_COMPARED; i++)
+        listed |= c->slots[i] == e;
+    if (!listed)
+        return;
+    e->bytes = profile_bytes(e->p);
+    c->bytes += e->bytes;
+    while (c->bytes > PW_MAX_COMPARED_BYTES) {
+        size_t victim = PW_MAX_COMPARED;
+        for (size_t i = 0; i < PW_MAX_COMPARED; i++) {
+            struct pw_compared *x = c->slots[i];
+            if (x && x != e && x->p &&
+                (victim == PW_MAX_COMPARED || x->used < c->slots[victim]->used))
+                victim = i;
+        }
+        struct pw_compared *x = victim < PW_MAX_COMPARED ? c->slots[victim] : e;
+        x->refs++; /* unlist expects a holder */
+        unlist(c, x);
+        unref(x);
+        if (x == e)
+            break;
     }
 }
 
@@ -219,6 +262,8 @@ struct pw_compared *pw_compare_get(struct pw_compare *c, const char *id,
 
     pthread_mutex_lock(&c->mu);
     e->p = out;
+    if (out)
+        account(c, e);
     if (!out) {
         unlist(c, e);
         unref(e);

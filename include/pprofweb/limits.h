@@ -49,5 +49,8 @@
 /* Compared profiles (base=/diff_base= in a URL) kept in memory: each is about as large as the two
  * profiles it combines, and a comparison is usually looked at through several views in a row. */
 #define PW_MAX_COMPARED 4
+/* Bytes those may take together (about three comparisons of two 1 M-sample profiles); one
+ * larger alone is built for its request and not kept. */
+#define PW_MAX_COMPARED_BYTES ((size_t)2 << 30)
 
 #endif
