@@ -111,8 +111,11 @@ export async function render(ctx) {
   const picked = new Map();
   const showCompare = () => {
     clear(compareBox);
-    compareBox.hidden = picked.size !== 2;
-    if (picked.size !== 2) return;
+    compareBox.hidden = picked.size === 0;
+    if (picked.size !== 2) {
+      compareBox.textContent = 'Tick two profiles to compare them.';
+      return;
+    }
     // Oldest first: the profile's own time, else when it was stored.
     const when = (p) => p.time_nanos || (p.stored_at || 0) * 1e9;
     const [a, b] = [...picked.values()].sort((x, y) => when(x) - when(y));
