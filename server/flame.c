@@ -235,8 +235,16 @@ static bool *match_pivot(struct pw_flame *f, const char *pivot, struct pw_err *e
     return m;
 }
 
-struct pw_flame *pw_flame_build(const struct pw_profile *src, const struct pw_config *cfg_in,
+struct pw_flame *pw_flame_build(const struct pw_profile *src, const struct pw_config *cfg,
                                 const char *pivot, struct pw_err *err)
+{
+    return pw_flame_build_split(src, NULL, cfg, pivot, err);
+}
+
+struct pw_flame *pw_flame_build_split(const struct pw_profile *src,
+                                      const struct pw_profile *split,
+                                      const struct pw_config *cfg_in, const char *pivot,
+                                      struct pw_err *err)
 {
     struct pw_config cfg = *cfg_in;
     cfg.trim = false; /* the flame graph shows every node */
@@ -247,7 +255,14 @@ struct pw_flame *pw_flame_build(const struct pw_profile *src, const struct pw_co
         pw_buf_release(&warn);
         return NULL;
     }
-    struct pw_profile *p = r->prof;
+    /* The stacks come from split when given: the same values, summed, as src's. */
+    struct pw_report *rs = split ? pw_report_new(split, "top", NULL, &cfg, NULL, err) : r;
+    if (!rs) {
+        pw_report_free(r);
+        pw_buf_release(&warn);
+        return NULL;
+    }
+    struct pw_profile *p = rs->prof;
     /* As pprof's report graph: file names trimmed for display first. */
     for (uint32_t i = 0; i < p->n_functions; i++) {
         struct pw_function *fn = &p->functions[i];
@@ -303,6 +318,8 @@ struct pw_flame *pw_flame_build(const struct pw_profile *src, const struct pw_co
         make_legend(f, r);
         f->warnings = split_lines(&f->arena, &warn, &f->n_warnings);
     }
+    if (rs != r)
+        pw_report_free(rs);
     pw_report_free(r);
     pw_buf_release(&warn);
     if (rc) {

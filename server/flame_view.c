@@ -508,7 +508,7 @@ static void cache_remove(struct cached_tree *t)
  * building waits for it. Release with release_tree(). */
 static struct cached_tree *get_tree(const struct pw_profile *p, const char *key,
                                     const struct pw_config *cfg, const char *pivot,
-                                    struct pw_err *err)
+                                    const struct pw_profile *split, struct pw_err *err)
 {
     pthread_mutex_lock(&cache_mu);
     struct cached_tree *t;
@@ -529,7 +529,7 @@ static struct cached_tree *get_tree(const struct pw_profile *p, const char *key,
     cache_insert(t);
     pthread_mutex_unlock(&cache_mu);
 
-    struct pw_flame *f = pw_flame_build(p, cfg, pivot, err);
+    struct pw_flame *f = pw_flame_build_split(p, split, cfg, pivot, err);
 
     pthread_mutex_lock(&cache_mu);
     if (f)
@@ -611,7 +611,8 @@ int pw_view_flame(const struct pw_view_args *a, struct pw_buf *out, struct pw_er
      * settings above). */
     if (a->cmp)
         pw_buf_addf(&key, "\nid=%s %s=%s", a->id, a->cmp->kind, a->cmp->id);
-    struct cached_tree *t = get_tree(a->p, pw_buf_str(&key), &cfg, pivot, err);
+    struct cached_tree *t = get_tree(a->p, pw_buf_str(&key), &cfg, pivot,
+                                     a->cmp ? a->cmp->split : NULL, err);
     pw_buf_release(&key);
     if (!t)
         return -1;

@@ -353,6 +353,7 @@ struct ctx {
     const struct pw_profile *borrowed; /* from the loader, released after the response */
     const struct pw_profile *borrowed_base; /* the same for a base profile */
     struct pw_compared *compared;      /* the comparison asked for, released likewise */
+    struct pw_compared *split;         /* the flame graph's of base= (pw_view_compare) */
     struct pw_view_compare cmp;
 };
 
@@ -380,6 +381,14 @@ static int apply_compare(struct ctx *c, struct pw_view_args *a, const struct pw_
         return -1;
     c->cmp = (struct pw_view_compare){.kind = kind, .id = base_id, .name = base_name,
                                       .base = base, .orig = a->p, .normalize = spec.normalize};
+    if (spec.kind == PW_COMPARE_BASE && c->rest && strcmp(c->rest, "/flamegraph") == 0) {
+        struct pw_compare_spec ds = spec;
+        ds.kind = PW_COMPARE_DIFF_BASE;
+        c->split = pw_compare_get(c->app->compare, a->id, a->p, base_id, base, &ds, err);
+        if (!c->split)
+            return -1;
+        c->cmp.split = pw_compared_profile(c->split);
+    }
     a->cmp = &c->cmp;
     a->p = pw_compared_profile(c->compared);
     return 0;
@@ -736,6 +745,7 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
     struct ctx c = {.app = app, .req = req};
     dispatch(&c, req, r);
     pw_compare_release(app->compare, c.compared);
+    pw_compare_release(app->compare, c.split);
     if (c.borrowed && app->release)
         app->release(app->loader_ctx, c.borrowed);
     if (c.borrowed_base && app->release)

@@ -94,8 +94,9 @@ function decodeBoxes(nodes, fields) {
   return boxes;
 }
 
-// Base and new value of a diff's box: with diff_base the profile keeps the two apart, so growth
-// is new and shrinkage base; with base= samples of one stack are netted first, as pprof does.
+// Base and new value of a diff's box: with diff_base= (and base=, whose boxes the server takes
+// from the diff_base comparison) the two are kept apart, so growth is new and shrinkage base; a
+// profile diffed on the command line with -base has its stacks netted first, as in pprof.
 function baseNew(b) {
   return {base: (b.w - b.cum) / 2, now: (b.w + b.cum) / 2};
 }
@@ -360,8 +361,8 @@ function showTip(v, it, e) {
     const change = (b.cum >= 0 ? '+' : '') + formatValue(b.cum, d);
     const rel = base > 0 ? `${b.cum >= 0 ? '+' : ''}${(100 * b.cum / base).toFixed(1)}%` :
       (b.cum > 0 ? 'new' : '—');
-    // With base= the samples of one stack are netted before the tree is built (pprof's -base),
-    // so the two sides are the shrinkage and growth of the stacks beneath the box.
+    // Stacks netted before the tree was built (a -base profile from the command line): the two
+    // sides are the shrinkage and growth of the stacks beneath the box.
     const netted = !d.diff_base;
     rows.push([netted ? 'shrinkage' : 'base', formatValue(base, d)]);
     rows.push([netted ? 'growth' : 'new', formatValue(now, d)]);
@@ -504,9 +505,9 @@ function diffLegend(v) {
   const measure = set.relative ? 'relative to the frame\'s base value' : 'as a share of the total';
   const noise = set.threshold ? ` Changes under ${set.threshold}% (${measure}) are left grey.` :
     ` Change measured ${measure}.`;
-  // base= nets the samples of a stack before the tree is built, as pprof's -base does.
+  // A profile subtracted on the command line (-base) had its stacks netted first, as in pprof.
   const netted = v.data.diff_base ? '' :
-    ' Samples of a stack present in both are netted first (base=, pprof\'s -base): a box\'s sides are growth and shrinkage; diff_base= keeps base and new apart.';
+    ' Samples of a stack present in both were netted first (-base): a box\'s sides are growth and shrinkage.';
   return el('div', {className: 'flame-diff-legend', id: 'flame-diff-legend'},
       el('span', {className: 'swatch grow'}), 'growth',
       el('span', {className: 'swatch shrink'}), 'shrinkage',

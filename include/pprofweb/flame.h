@@ -83,6 +83,14 @@ struct pw_flame {
  * for bad settings or a pivot regexp that does not compile or matches no frame. */
 struct pw_flame *pw_flame_build(const struct pw_profile *p, const struct pw_config *cfg,
                                 const char *pivot, struct pw_err *err);
+/* The same, with the stacks taken from split, a profile whose samples sum to src's per stack
+ * (pprof's -diff_base comparison of the two profiles src compares with -base): the total, legend
+ * and warnings stay src's, so every number is src's, while each box's growth and shrinkage are
+ * the new and base values beneath it rather than those of stacks netted first. */
+struct pw_flame *pw_flame_build_split(const struct pw_profile *src,
+                                      const struct pw_profile *split,
+                                      const struct pw_config *cfg, const char *pivot,
+                                      struct pw_err *err);
 void pw_flame_free(struct pw_flame *f);
 
 /* A merged call tree below one node. Node 0 is that node; children are next to each other. */

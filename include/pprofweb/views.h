@@ -19,6 +19,9 @@ struct pw_view_compare {
     const struct pw_profile *base; /* the base profile as held (not negated) */
     const struct pw_profile *orig; /* the compared profile as held, before the comparison */
     bool normalize;                /* norm=t: pprof's -normalize */
+    /* base= in the flame graph: the diff_base comparison of the same two profiles, whose
+     * samples keep base and new apart (see pw_flame_build_split); else NULL. */
+    const struct pw_profile *split;
 };
 
 struct pw_view_args {

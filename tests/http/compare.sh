@@ -80,11 +80,19 @@ for kind in base diff_base; do
     same_text top "$q&g=filefunctions&trim=f" -top -filefunctions -trim=false "-$kind=$OLD"
     cp "$TMP/view.json" "$TMP/fftop.json"
     curl -s "$URL/p/$ID/api/flamegraph?$q&w=20000&minpx=0.01" > "$TMP/flame.json"
-    if python3 - "$TMP/flame.json" "$TMP/fftop.json" > "$TMP/diff" 2>&1 <<'PY'; then ok; else bad "flame graph of $kind: $(tail -n 2 "$TMP/diff")"; fi
+    curl -s "$URL/p/$ID/api/top" > "$TMP/newtop.json"
+    curl -s "$URL/p/$B/api/top" > "$TMP/basetop.json"
+    if python3 - "$TMP/flame.json" "$TMP/fftop.json" "$TMP/newtop.json" "$TMP/basetop.json" > "$TMP/diff" 2>&1 <<'PY'; then ok; else bad "flame graph of $kind: $(tail -n 2 "$TMP/diff")"; fi
 import json, sys
 d = json.load(open(sys.argv[1]))
 top = json.load(open(sys.argv[2]))
+new_total = json.load(open(sys.argv[3]))["total"]
+base_total = json.load(open(sys.argv[4]))["total"]
 assert d["diff"], "a comparison is a diff"
+# pprof's model: the root is as wide as base plus new, with either kind.
+root = d["nodes"][:len(d["fields"])]
+w = root[d["fields"].index("w")]
+assert w == new_total + base_total, ("root width", w, new_total, base_total)
 assert d["compare"]["base"]["name"] == "shop.heap-t0.pb.gz", d.get("compare")
 assert d["total"] == top["total"], (d["total"], top["total"])
 k = len(d["fields"]); ix = {f: i for i, f in enumerate(d["fields"])}
