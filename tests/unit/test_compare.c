@@ -1,6 +1,7 @@
 /* Unit tests for compare.c: the URL's base=/diff_base= are read (both at once is an error, empty
  * is none); a comparison equals what the command line's pw_source_combine builds; it is built
- * once per (id, base id, kind, norm) and shared; kinds and norm are cached apart; other sample
+ * once per (id, base id, kind, norm) and shared; kinds and norm are cached apart; the flame graph
+ * of base= built from the diff_base comparison keeps -base's numbers; other sample
  * types fail with both profiles named; a comparison dropped from the cache stays valid while
  * borrowed. */
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include "harness.h"
 #include "pprofweb/arena.h"
 #include "pprofweb/compare.h"
+#include "pprofweb/flame.h"
 #include "pprofweb/limits.h"
 #include "pprofweb/source.h"
 
@@ -88,6 +90,33 @@ int main(void)
     uint32_t last = t1->n_sample_types - 1;
     int64_t nt = total(pw_compared_profile(hn), last);
     CHECK(nt > -1000 && nt < 1000, "normalized difference %lld", (long long)nt);
+    /* The flame graph of base= takes its boxes from the diff_base comparison: the same total,
+     * legend and root value as -base's own, but as wide as base plus new. */
+    struct pw_config cfg;
+    pw_config_default(&cfg);
+    struct pw_flame *fb = pw_flame_build(p, &cfg, NULL, &err);
+    struct pw_flame *fs = pw_flame_build_split(p, pw_compared_profile(hd), &cfg, NULL, &err);
+    CHECK(fb && fs, "flames: %s", err.msg);
+    if (fb && fs) {
+        CHECK_INTEQ(fs->total, fb->total);
+        CHECK_INTEQ(fs->n_legend, fb->n_legend);
+        for (size_t i = 0; i < fs->n_legend && i < fb->n_legend; i++)
+            CHECK_STREQ(fs->legend[i], fb->legend[i]);
+        struct pw_flame_tree *tb = pw_flame_tree_new(fb, PW_NONE, 0, 0, 0, &err);
+        struct pw_flame_tree *ts = pw_flame_tree_new(fs, PW_NONE, 0, 0, 0, &err);
+        uint32_t si = t1->n_sample_types - 1; /* inuse_space, the default */
+        CHECK(tb && ts, "trees: %s", err.msg);
+        if (tb && ts) {
+            CHECK_INTEQ(pw_flame_cum(&ts->nodes[0]), pw_flame_cum(&tb->nodes[0]));
+            CHECK_INTEQ(pw_flame_weight(&ts->nodes[0]), total(t1, si) + total(t0, si));
+            CHECK(pw_flame_weight(&tb->nodes[0]) < total(t1, si) + total(t0, si),
+                  "-base nets stacks present in both");
+        }
+        pw_flame_tree_free(tb);
+        pw_flame_tree_free(ts);
+    }
+    pw_flame_free(fb);
+    pw_flame_free(fs);
     pw_compare_release(c, hn);
     pw_compare_release(c, hd);
     pw_compare_release(c, h2);
