@@ -130,6 +130,13 @@ async function fill(panel) {
     if (!n) list.append(el('div', {className: 'empty'}, 'No profile matches.'));
   };
   search.addEventListener('input', draw);
+  search.addEventListener('keydown', (e) => {
+    const first = list.querySelector('.compare-item');
+    if (e.key === 'Enter' && first) {
+      e.preventDefault();
+      setBase(kindSel.value, first.dataset.id);
+    }
+  });
   draw();
   search.focus();
 }
