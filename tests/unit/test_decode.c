@@ -260,6 +260,71 @@ static void gzip_member(struct pw_buf *out, const unsigned char *data, size_t le
     free(comp);
 }
 
+/* Gunzips data with pw_gunzip: the text inflated, or "error: MESSAGE". */
+static char *gunzipped(const unsigned char *data, size_t len, size_t max)
+{
+    struct pw_err err = {0};
+    unsigned char *out;
+    size_t out_len;
+    struct pw_buf b;
+    pw_buf_init(&b, 0);
+    if (pw_gunzip(data, len, max, &out, &out_len, &err) == 0) {
+        pw_buf_add(&b, out, out_len);
+        free(out);
+    } else {
+        pw_buf_addf(&b, "error: %s", err.msg);
+    }
+    char *s = strdup(pw_buf_str(&b));
+    pw_buf_release(&b);
+    return s;
+}
+
+/* An ordinary gzip input is inflated at once into a buffer of the size its trailer gives; every
+ * other is inflated as a stream, with the messages it always had. */
+static void check_gzip_trailers(void)
+{
+    static const char text[] = "the quick brown fox jumps over the lazy dog, again and again";
+    const unsigned char *t = (const unsigned char *)text;
+    size_t n = sizeof text - 1;
+    struct pw_buf gz;
+    pw_buf_init(&gz, 0);
+    gzip_member(&gz, t, n);
+    unsigned char *g = (unsigned char *)gz.data;
+    size_t len = gz.len;
+    char *s = gunzipped(g, len, 1 << 20);
+    CHECK_STREQ(s, text);
+    free(s);
+    /* Output capped just below the size: the stream stops at the cap. */
+    s = gunzipped(g, len, n - 1);
+    CHECK_STREQ(s, "error: decompressing profile: more than 0 MB uncompressed (limit)");
+    free(s);
+    /* A trailer whose size is wrong, or whose CRC is. */
+    g[len - 4] ^= 1;
+    s = gunzipped(g, len, 1 << 20);
+    CHECK_STREQ(s, "error: decompressing profile: incorrect length check");
+    free(s);
+    g[len - 4] ^= 1;
+    g[len - 8] ^= 1;
+    s = gunzipped(g, len, 1 << 20);
+    CHECK_STREQ(s, "error: decompressing profile: incorrect data check");
+    free(s);
+    g[len - 8] ^= 1;
+    /* Two members: the trailer gives only the second's size. */
+    gzip_member(&gz, t, 9);
+    s = gunzipped((const unsigned char *)gz.data, gz.len, 1 << 20);
+    CHECK(strlen(s) == n + 9 && strncmp(s, text, n) == 0 && strncmp(s + n, text, 9) == 0,
+          "two members: %s", s);
+    free(s);
+    /* Bytes after the member that are not another one are ignored, as Go's reader does. */
+    pw_buf_reset(&gz);
+    gzip_member(&gz, t, n);
+    pw_buf_adds(&gz, "trailing");
+    s = gunzipped((const unsigned char *)gz.data, gz.len, 1 << 20);
+    CHECK_STREQ(s, text);
+    free(s);
+    pw_buf_release(&gz);
+}
+
 /* pprof's -raw dump of data decoded, or the error. */
 static char *decoded(const unsigned char *data, size_t len)
 {
@@ -487,5 +552,6 @@ int main(void)
           "gzip bomb not stopped: %s", err.msg);
     free(zeros);
     free(comp);
+    check_gzip_trailers();
     return harness_done();
 }
