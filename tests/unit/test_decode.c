@@ -342,6 +342,82 @@ static char *decoded(const unsigned char *data, size_t len)
     return s;
 }
 
+/* A profile of one sample whose body is given (its fields already encoded), one location per
+ * id 1..3, and strings "", "samples", "count", "k", "v". */
+static void one_sample_profile(struct pw_buf *out, const struct pw_buf *sample)
+{
+    struct pw_buf m;
+    pw_buf_init(&m, 0);
+    pb_field(&m, 1, 1);
+    pb_field(&m, 2, 2);
+    pb_bytes(out, 1, &m);
+    pb_bytes(out, 2, sample);
+    for (unsigned l = 1; l <= 3; l++) {
+        pw_buf_reset(&m);
+        pb_field(&m, 1, l);
+        pb_field(&m, 3, 0x1000 * l);
+        pb_bytes(out, 4, &m);
+    }
+    static const char *const strs[] = {"", "samples", "count", "k", "v"};
+    for (size_t i = 0; i < 5; i++) {
+        pw_buf_reset(&m);
+        pw_buf_adds(&m, strs[i]);
+        pb_bytes(out, 6, &m);
+    }
+    pw_buf_release(&m);
+}
+
+/* A sample as producers write it (packed location ids and values, each once) is read by hand,
+ * any other encoding by protobuf-c: the same sample encoded either way decodes the same. */
+static void check_sample_encodings(void)
+{
+    char *want = NULL;
+    for (int form = 0; form < 4; form++) {
+        struct pw_buf smp, sub, prof;
+        pw_buf_init(&smp, 0);
+        pw_buf_init(&sub, 0);
+        pw_buf_init(&prof, 0);
+        if (form == 1) { /* location ids not packed */
+            for (uint64_t l = 1; l <= 3; l++)
+                pb_field(&smp, 1, l);
+        } else if (form == 2) { /* packed in two runs */
+            pb_varint(&sub, 1);
+            pb_bytes(&smp, 1, &sub);
+            pw_buf_reset(&sub);
+            pb_varint(&sub, 2);
+            pb_varint(&sub, 3);
+            pb_bytes(&smp, 1, &sub);
+        } else {
+            for (uint64_t l = 1; l <= 3; l++)
+                pb_varint(&sub, l);
+            pb_bytes(&smp, 1, &sub);
+        }
+        pw_buf_reset(&sub);
+        pb_varint(&sub, (uint64_t)-7); /* a negative value: ten bytes */
+        pb_bytes(&smp, 2, &sub);
+        pw_buf_reset(&sub);
+        if (form == 3) /* a label field given twice: the last counts */
+            pb_field(&sub, 2, 3);
+        pb_field(&sub, 1, 3);
+        pb_field(&sub, 2, 4);
+        pb_bytes(&smp, 3, &sub);
+        one_sample_profile(&prof, &smp);
+        char *got = decoded((const unsigned char *)prof.data, prof.len);
+        if (!want) {
+            want = got;
+            CHECK(strstr(want, "        -7: 1 2 3 \n                k:[v]\n") != NULL,
+                  "ordinary sample: %s", want);
+        } else {
+            CHECK(strcmp(got, want) == 0, "form %d: %s", form, got);
+            free(got);
+        }
+        pw_buf_release(&smp);
+        pw_buf_release(&sub);
+        pw_buf_release(&prof);
+    }
+    free(want);
+}
+
 /* A gzip input large enough to be inflated on a thread while its samples are unpacked decodes
  * to what its raw bytes decode to, and fails with the same message. */
 static void check_streamed(const char *what, enum flaw flaw, size_t at, bool two_members,
@@ -553,5 +629,6 @@ int main(void)
     free(zeros);
     free(comp);
     check_gzip_trailers();
+    check_sample_encodings();
     return harness_done();
 }
