@@ -1,9 +1,9 @@
 /* arena: a chain of blocks; large requests get a block of their own. Out-of-memory aborts, as
  * every size that input controls is capped before it reaches an allocation (limits.h).
- * Allocations of PW_HUGE_PAGE_MIN bytes or more ask the kernel for transparent huge pages
+ * Allocations of HUGE_PAGE bytes or more ask the kernel for transparent huge pages
  * (madvise; a hint it may ignore): every fresh 4 KiB page costs a fault on first touch, a fault
  * costs microseconds on a virtual machine, and a large profile's arrays and arenas touch tens of
- * thousands of pages. An arena past PW_ARENA_BIG_TOTAL grows by blocks that large. */
+ * thousands of pages. An arena past BIG_ARENA_TOTAL grows by aligned blocks of HUGE_PAGE. */
 #include "pprofweb/arena.h"
 
 #include <stdarg.h>
@@ -16,9 +16,9 @@
 
 #define BLOCK_SIZE (64 * 1024)
 /* A transparent huge page on x86-64: smaller allocations get no advice. */
-#define PW_HUGE_PAGE_MIN ((size_t)2 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
 /* An arena holding this much is a profile's, not a request's: its blocks grow to huge pages. */
-#define PW_ARENA_BIG_TOTAL ((size_t)1 << 20)
+#define BIG_ARENA_TOTAL ((size_t)1 << 20)
 
 struct pw_arena_block {
     struct pw_arena_block *next;
@@ -37,13 +37,10 @@ static void oom(size_t n)
  * done yet. */
 static void *advise_huge(void *p, size_t n)
 {
-    static size_t page;
-    if (n < PW_HUGE_PAGE_MIN)
+    if (n < HUGE_PAGE)
         return p;
-    if (!page) {
-        long sz = sysconf(_SC_PAGESIZE);
-        page = sz > 0 ? (size_t)sz : 4096;
-    }
+    long sz = sysconf(_SC_PAGESIZE);
+    size_t page = sz > 0 ? (size_t)sz : 4096;
     uintptr_t start = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
     uintptr_t end = ((uintptr_t)p + n) & ~(uintptr_t)(page - 1);
     if (end > start)
@@ -103,13 +100,13 @@ void *pw_arena_alloc(struct pw_arena *a, size_t n)
         size_t cap = n > BLOCK_SIZE / 4 ? n : BLOCK_SIZE;
         if (cap > SIZE_MAX - sizeof(*b))
             oom(n);
-        if (cap == BLOCK_SIZE && a->total >= PW_ARENA_BIG_TOTAL) {
+        if (cap == BLOCK_SIZE && a->total >= BIG_ARENA_TOTAL) {
             /* One aligned huge page: unaligned, no whole huge page would fit in it. */
-            b = aligned_alloc(PW_HUGE_PAGE_MIN, PW_HUGE_PAGE_MIN);
+            b = aligned_alloc(HUGE_PAGE, HUGE_PAGE);
             if (!b)
-                oom(PW_HUGE_PAGE_MIN);
-            advise_huge(b, PW_HUGE_PAGE_MIN);
-            cap = PW_HUGE_PAGE_MIN - sizeof(*b);
+                oom(HUGE_PAGE);
+            advise_huge(b, HUGE_PAGE);
+            cap = HUGE_PAGE - sizeof(*b);
         } else {
             b = pw_xmalloc(sizeof(*b) + cap);
         }
