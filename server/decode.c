@@ -6,7 +6,10 @@
  * Out: a profile whose every index is valid (string, mapping, location and function references),
  * as pprof's postDecode + CheckValid would accept it.
  * Limits: input and decompressed sizes (limits.h); a gzip bomb stops at PW_MAX_DECOMPRESSED.
- * zlib stays in this file, protobuf-c in decode_proto.c. */
+ * Gzip: libdeflate inflates the ordinary input (one member whose trailer gives its size) at
+ * once, two to three times as fast as zlib; zlib, which streams with a cap, does every other
+ * and says what is wrong with a bad one. libdeflate and zlib stay in this file, protobuf-c in
+ * decode_proto.c. */
 #include "pprofweb/decode.h"
 
 #include <errno.h>
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libdeflate.h>
 #include <sys/stat.h>
 #include <zlib.h>
 
@@ -120,13 +124,47 @@ static bool is_gzip(const unsigned char *data, size_t len)
     return len >= 2 && data[0] == 0x1f && data[1] == 0x8b;
 }
 
-int pw_gunzip(const unsigned char *data, size_t len, size_t max, unsigned char **out,
-              size_t *out_len, struct pw_err *err)
+/* ISIZE, the trailer's uncompressed size of the last member, modulo 2^32. */
+static size_t gzip_isize(const unsigned char *data, size_t len)
 {
-    *out = NULL;
-    *out_len = 0;
-    if (!is_gzip(data, len))
-        return 0;
+    return (size_t)data[len - 4] | (size_t)data[len - 3] << 8 | (size_t)data[len - 2] << 16 |
+           (size_t)data[len - 1] << 24;
+}
+
+/* Inflates a gzip input of one member into a buffer of the size its trailer gives, with
+ * libdeflate. Returns -1, having kept nothing, for anything else: several members (the trailer
+ * is the last one's), a size that is wrong, wrapped past 4 GiB or not below max, or corrupt
+ * data; zlib then inflates it or says what is wrong, as it always did. */
+static int gunzip_whole(const unsigned char *data, size_t len, size_t max, unsigned char **out,
+                        size_t *out_len)
+{
+    if (!is_gzip(data, len) || len < 18) /* a 10-byte header and an 8-byte trailer */
+        return -1;
+    size_t size = gzip_isize(data, len);
+    /* Deflate expands at most 1032 to 1: a larger size is a lie, not worth allocating for. */
+    if (size >= max || size / 1032 > len)
+        return -1;
+    struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+    if (!d)
+        return -1;
+    unsigned char *buf = pw_xmalloc(size);
+    size_t in_used = 0, out_used = 0;
+    enum libdeflate_result r =
+        libdeflate_gzip_decompress_ex(d, data, len, buf, size, &in_used, &out_used);
+    libdeflate_free_decompressor(d);
+    if (r != LIBDEFLATE_SUCCESS || in_used != len || out_used != size) {
+        free(buf);
+        return -1;
+    }
+    *out = buf;
+    *out_len = size;
+    return 0;
+}
+
+/* Inflates with zlib: every member, output capped at max. */
+static int gunzip_zlib(const unsigned char *data, size_t len, size_t max, unsigned char **out,
+                       size_t *out_len, struct pw_err *err)
+{
     struct gunzip g = {.in = data, .in_len = len, .max = max};
     g.cap = len * 4 < (1u << 20) ? (1u << 20) : len * 4;
     if (g.cap > max)
@@ -139,6 +177,16 @@ int pw_gunzip(const unsigned char *data, size_t len, size_t max, unsigned char *
     *out = g.buf;
     *out_len = g.n;
     return 0;
+}
+
+int pw_gunzip(const unsigned char *data, size_t len, size_t max, unsigned char **out,
+              size_t *out_len, struct pw_err *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (!is_gzip(data, len) || gunzip_whole(data, len, max, out, out_len) == 0)
+        return 0;
+    return gunzip_zlib(data, len, max, out, out_len, err);
 }
 
 size_t pw_stream_wait(struct pw_stream *s, size_t have, bool *done)
@@ -170,9 +218,7 @@ static int gunzip_streamed(const unsigned char *data, size_t len, size_t max,
     *early = NULL;
     if (!is_gzip(data, len) || len < PW_GUNZIP_STREAM_MIN)
         return -1;
-    /* ISIZE: the uncompressed size of the last member, modulo 2^32. */
-    size_t size = (size_t)data[len - 4] | (size_t)data[len - 3] << 8 |
-                  (size_t)data[len - 2] << 16 | (size_t)data[len - 1] << 24;
+    size_t size = gzip_isize(data, len);
     if (size < len / 2 || size >= max || size / 64 > len)
         return -1;
     struct pw_stream st = {.mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
@@ -248,8 +294,9 @@ static struct pw_profile *decode(const unsigned char *data, size_t len, unsigned
     unsigned char *raw = NULL;
     size_t raw_len = 0;
     struct pw_early_samples *early = NULL;
-    if (gunzip_streamed(data, len, PW_MAX_DECOMPRESSED, &raw, &raw_len, &early) &&
-        pw_gunzip(data, len, PW_MAX_DECOMPRESSED, &raw, &raw_len, err)) {
+    if (is_gzip(data, len) && gunzip_whole(data, len, PW_MAX_DECOMPRESSED, &raw, &raw_len) &&
+        gunzip_streamed(data, len, PW_MAX_DECOMPRESSED, &raw, &raw_len, &early) &&
+        gunzip_zlib(data, len, PW_MAX_DECOMPRESSED, &raw, &raw_len, err)) {
         free(owned);
         return NULL;
     }

@@ -16,72 +16,64 @@
 
 #define VALUE_MAX 128
 
-void pw_dot_escape(struct pw_buf *out, const char *s)
+void pw_dot_escape_n(struct pw_buf *out, const char *s, size_t n)
 {
-    for (; *s; s++) {
-        if (*s == '\\')
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\\')
             pw_buf_adds(out, "\\\\");
-        else if (*s == '"')
+        else if (s[i] == '"')
             pw_buf_adds(out, "\\\"");
-        else if (*s == '\n')
+        else if (s[i] == '\n')
             pw_buf_adds(out, "\\l");
         else
-            pw_buf_addc(out, *s);
+            pw_buf_addc(out, s[i]);
     }
 }
 
-/* Appends s with every occurrence of from replaced by to (strings.Replace with n = -1). */
-static void replace_all(struct pw_buf *out, const char *s, const char *from, const char *to)
+void pw_dot_escape(struct pw_buf *out, const char *s)
+{
+    pw_dot_escape_n(out, s, strlen(s));
+}
+
+/* Appends the n bytes at s with every occurrence of from replaced by to (strings.Replace with
+ * n = -1). */
+static void replace_all(struct pw_buf *out, const char *s, size_t n, const char *from,
+                        const char *to)
 {
     size_t fl = strlen(from);
-    const char *hit;
-    while ((hit = strstr(s, from)) != NULL) {
+    const char *end = s + n, *hit;
+    while ((hit = memmem(s, (size_t)(end - s), from, fl)) != NULL) {
         pw_buf_add(out, s, (size_t)(hit - s));
         pw_buf_adds(out, to);
         s = hit + fl;
     }
-    pw_buf_adds(out, s);
-}
-
-/* Returns a malloc'd copy of the buffer's text and resets it. */
-static char *take(struct pw_buf *b)
-{
-    char *s = strdup(pw_buf_str(b));
-    if (!s)
-        abort();
-    pw_buf_reset(b);
-    return s;
+    pw_buf_add(out, s, (size_t)(end - s));
 }
 
 void pw_dot_multiline_name(const struct pw_node_info *info, struct pw_buf *out)
 {
+    /* Each step reads one buffer and writes the other. */
     struct pw_buf a, b;
     pw_buf_init(&a, 0);
     pw_buf_init(&b, 0);
-    pw_shorten_function_name(info->name, &a);
-    char *s1 = take(&a);
-    pw_dot_escape(&a, s1);
-    char *s2 = take(&a);
-    replace_all(&a, s2, "::", "\\n");
-    char *s3 = take(&a);
-    replace_all(&a, s3, "[...]", "[\xe2\x80\xa6]");
-    char *s4 = take(&a);
-    replace_all(&a, s4, ".", "\\n");
-    char *name = take(&a);
+    pw_shorten_function_name(info->name, info->name_len, &a);
+    pw_dot_escape_n(&b, pw_buf_str(&a), a.len);
+    pw_buf_reset(&a);
+    replace_all(&a, pw_buf_str(&b), b.len, "::", "\\n");
+    pw_buf_reset(&b);
+    replace_all(&b, pw_buf_str(&a), a.len, "[...]", "[\xe2\x80\xa6]");
+    pw_buf_reset(&a);
+    replace_all(&a, pw_buf_str(&b), b.len, ".", "\\n");
     struct pw_arena arena;
     pw_arena_init(&arena);
     struct pw_node_info copy = *info;
-    copy.name = name;
-    if (copy.file[0])
-        copy.file = gx_go_base(copy.file, &arena);
+    copy.name = pw_buf_str(&a);
+    copy.name_len = (uint32_t)a.len;
+    if (copy.file_len)
+        copy.file = gx_go_base(copy.file, copy.file_len, &arena, &copy.file_len);
     pw_node_info_name(&copy, "\\n", out);
     pw_buf_adds(out, "\\n");
     pw_arena_release(&arena);
-    free(s1);
-    free(s2);
-    free(s3);
-    free(s4);
-    free(name);
     pw_buf_release(&a);
     pw_buf_release(&b);
 }
@@ -205,7 +197,7 @@ static void add_node(const struct dot *d, const struct pw_node *n, int id, doubl
         font += (int)ceil(16.0 * sqrt((double)abs64(flat) / max_flat));
     const char *shape = a && a->shape && a->shape[0] ? a->shape : "box";
     pw_buf_addf(out, "\" id=\"node%d\" fontsize=%d shape=%s tooltip=\"", id, font, shape);
-    pw_dot_escape(out, n->printable_name);
+    pw_dot_escape_n(out, n->printable_name, n->printable_name_len);
     double score = (double)cum / (double)abs64(d->c->total);
     char fg[8], bg[8];
     pw_dot_color(fg, score, false);
@@ -438,9 +430,9 @@ static void add_edge(const struct dot *d, const struct pw_edge *e, int from, int
     }
     for (int i = 0; i < 2; i++) {
         pw_buf_adds(out, i == 0 ? " tooltip=\"" : " labeltooltip=\"");
-        pw_dot_escape(out, e->src->printable_name);
+        pw_dot_escape_n(out, e->src->printable_name, e->src->printable_name_len);
         pw_buf_adds(out, e->residual ? " ... " : " -> ");
-        pw_dot_escape(out, e->dest->printable_name);
+        pw_dot_escape_n(out, e->dest->printable_name, e->dest->printable_name_len);
         pw_buf_addf(out, " (%s)\"", ws);
     }
     if (e->residual)

@@ -35,6 +35,28 @@ struct builder {
     size_t cap_fr, cap_seqs;
 };
 
+/* A copy of the n bytes at s (a name, which may hold NUL bytes) as a C string for display: each
+ * NUL becomes U+FFFD, as the graph's layout draws it. */
+static const char *display_copy(struct pw_arena *a, const char *s, size_t n)
+{
+    size_t nul = 0;
+    for (size_t i = 0; i < n; i++)
+        nul += s[i] == 0;
+    if (!nul)
+        return pw_arena_strndup(a, s, n);
+    char *out = pw_arena_alloc(a, n + 2 * nul + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i]) {
+            *o++ = s[i];
+        } else {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+        }
+    }
+    *o = 0;
+    return out;
+}
+
 /* Copies the frames (graph nodes) out of the graph, whose strings borrow from the report. */
 static void copy_frames(struct pw_flame *f, struct pw_graph *g)
 {
@@ -43,9 +65,9 @@ static void copy_frames(struct pw_flame *f, struct pw_graph *g)
     for (size_t i = 0; i < g->n_all; i++) {
         const struct pw_node *n = g->all[i];
         struct pw_flame_frame *fr = &f->frames[n->id];
-        fr->name = pw_arena_strdup(&f->arena, n->printable_name);
-        fr->fn = pw_arena_strdup(&f->arena, n->info.name);
-        fr->file = pw_arena_strdup(&f->arena, n->info.file);
+        fr->name = display_copy(&f->arena, n->printable_name, n->printable_name_len);
+        fr->fn = display_copy(&f->arena, n->info.name, n->info.name_len);
+        fr->file = display_copy(&f->arena, n->info.file, n->info.file_len);
     }
 }
 

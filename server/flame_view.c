@@ -292,7 +292,8 @@ static void write_frames(struct writer *w)
         const struct pw_flame_frame *fr = &w->f->frames[w->frames[i]];
         put_int(w->j, add_string(&st, &a, fr->name));
         pw_buf_reset(&tmp);
-        pw_shorten_function_name(*fr->fn ? fr->fn : fr->name, &tmp);
+        const char *fn = *fr->fn ? fr->fn : fr->name;
+        pw_shorten_function_name(fn, strlen(fn), &tmp);
         put_int(w->j, add_string(&st, &a, pw_buf_str(&tmp)));
         put_int(w->j, add_string(&st, &a, fr->file));
         pw_buf_reset(&tmp);

@@ -29,6 +29,7 @@ struct builder {
     uint8_t *info_kept;          /* per info: 0 unknown, 1 kept, 2 not kept */
     struct pw_node **node_of_info; /* graph mode */
     const char **name_of_info;     /* PrintableName per info, once made */
+    uint32_t *name_len_of_info;    /* and its length */
     struct gx_u64map tree_map;   /* tree mode: (parent id + 1) << 32 | info -> node id */
     struct pw_node **loc_nodes;  /* graph mode: node per location line */
     struct gx_u64map tag_class;  /* group << 32 | name -> class id */
@@ -65,15 +66,17 @@ struct pw_graph_infos {
 static uint32_t gstr(struct pw_graph_infos *li, pw_str s)
 {
     if (!li->prof_str[s])
-        li->prof_str[s] = gx_strtab_intern(&li->strs, pw_s(li->p, s), true, false) + 1;
+        li->prof_str[s] =
+            gx_strtab_intern(&li->strs, pw_s(li->p, s), li->p->string_lens[s], true, false) + 1;
     return li->prof_str[s] - 1;
 }
 
 static uint32_t gstr_clean(struct pw_graph_infos *li, pw_str s)
 {
     if (!li->clean_str[s]) {
-        const char *c = gx_go_clean(pw_s(li->p, s), &li->arena);
-        li->clean_str[s] = gx_strtab_intern(&li->strs, c, true, false) + 1;
+        uint32_t len;
+        const char *c = gx_go_clean(pw_s(li->p, s), li->p->string_lens[s], &li->arena, &len);
+        li->clean_str[s] = gx_strtab_intern(&li->strs, c, len, true, false) + 1;
     }
     return li->clean_str[s] - 1;
 }
@@ -83,7 +86,7 @@ static uint32_t line_info(struct pw_graph_infos *li, const struct pw_location *l
                           const struct pw_line *ln)
 {
     const struct pw_profile *p = li->p;
-    uint32_t empty = gx_strtab_intern(&li->strs, "", true, false);
+    uint32_t empty = gx_strtab_intern(&li->strs, "", 0, true, false);
     uint32_t objfile = empty;
     if (l->mapping != PW_NONE && p->mappings[l->mapping].file != 0)
         objfile = gstr(li, p->mappings[l->mapping].file);
@@ -168,13 +171,18 @@ void pw_graph_infos_free(struct pw_graph_infos *li)
 static void to_node_info(struct builder *b, const struct gx_info_key *k, struct pw_node_info *out)
 {
     const char *const *s = b->li->strs.s;
+    const uint32_t *len = b->li->strs.len;
     *out = (struct pw_node_info){.name = s[k->name],
                                  .orig_name = s[k->orig_name],
                                  .address = k->address,
                                  .file = s[k->file],
                                  .start_line = k->start_line,
                                  .lineno = k->lineno,
-                                 .objfile = s[k->objfile]};
+                                 .objfile = s[k->objfile],
+                                 .name_len = len[k->name],
+                                 .orig_name_len = len[k->orig_name],
+                                 .file_len = len[k->file],
+                                 .objfile_len = len[k->objfile]};
 }
 
 static bool info_kept(struct builder *b, uint32_t info)
@@ -196,8 +204,10 @@ static struct pw_node *new_node(struct builder *b, uint32_t info)
     to_node_info(b, &b->li->infos.k[info], &n->info);
     /* A tree has many nodes per info: they share the name. */
     if (!b->o->values_only && !b->name_of_info[info])
-        b->name_of_info[info] = pw_node_info_printable_name(&n->info, &g->arena);
+        b->name_of_info[info] =
+            pw_node_info_printable_name(&n->info, &g->arena, &b->name_len_of_info[info]);
     n->printable_name = b->name_of_info[info];
+    n->printable_name_len = b->name_of_info[info] ? b->name_len_of_info[info] : 0;
     n->id = (uint32_t)g->n_all;
     PW_GROW(g->all, g->cap_all, g->n_all + 1);
     g->all[g->n_all++] = n;
@@ -359,7 +369,7 @@ static void sample_labels(struct builder *b, const struct pw_sample *smp, struct
     const struct pw_graph_options *o = b->o;
     s->has_labels = false;
     s->n_nums = 0;
-    s->labels = gx_strtab_intern(&b->pv->strs, "", true, false);
+    s->labels = gx_strtab_intern(&b->pv->strs, "", 0, true, false);
     if (!smp->n_labels)
         return;
     const char **parts = pw_xcalloc(smp->n_labels, sizeof *parts);
@@ -381,7 +391,7 @@ static void sample_labels(struct builder *b, const struct pw_sample *smp, struct
                 pw_buf_adds(tmp, "\\n");
             pw_buf_adds(tmp, parts[i]);
         }
-        s->labels = gx_strtab_intern(&b->pv->strs, pw_buf_str(tmp), false, false);
+        s->labels = gx_strtab_intern(&b->pv->strs, pw_buf_str(tmp), tmp->len, false, false);
         s->has_labels = true;
         s->label_class = tag_class(b, 0, s->labels);
     }
@@ -402,9 +412,9 @@ static void sample_labels(struct builder *b, const struct pw_sample *smp, struct
             snprintf(name, sizeof name, "%lld", (long long)l->num);
         PW_GROW(s->nums, s->cap_nums, s->n_nums + 1);
         struct num_tag *nt = &s->nums[s->n_nums++];
-        nt->name = gx_strtab_intern(&b->pv->strs, name, false, false);
+        nt->name = gx_strtab_intern(&b->pv->strs, name, strlen(name), false, false);
         /* Intern first: it may grow the table that strs.s points into. */
-        uint32_t unit_id = gx_strtab_intern(&b->pv->strs, unit, false, false);
+        uint32_t unit_id = gx_strtab_intern(&b->pv->strs, unit, strlen(unit), false, false);
         nt->unit = b->pv->strs.s[unit_id];
         nt->value = l->num;
         nt->class_id = tag_class(b, s->labels + 1, nt->name);
@@ -933,6 +943,7 @@ static void builder_init(struct builder *b, struct pw_graph *g, const struct pw_
     b->info_kept = pw_xcalloc(b->li->infos.n + 1, sizeof *b->info_kept);
     b->node_of_info = pw_xcalloc(b->li->infos.n + 1, sizeof *b->node_of_info);
     b->name_of_info = pw_xcalloc(b->li->infos.n + 1, sizeof *b->name_of_info);
+    b->name_len_of_info = pw_xcalloc(b->li->infos.n + 1, sizeof *b->name_len_of_info);
 }
 
 static void builder_release(struct builder *b)
@@ -940,6 +951,7 @@ static void builder_release(struct builder *b)
     free(b->info_kept);
     free(b->node_of_info);
     free(b->name_of_info);
+    free(b->name_len_of_info);
     gx_u64map_release(&b->tree_map);
     free(b->loc_nodes);
     gx_u64map_release(&b->tag_class);

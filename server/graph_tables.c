@@ -22,11 +22,11 @@ static uint64_t mix64(uint64_t h)
     return h;
 }
 
-static uint64_t hash_str(const char *s)
+static uint64_t hash_bytes(const char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
         h *= 1099511628211ull;
     }
     return mix64(h);
@@ -60,21 +60,23 @@ void gx_strtab_init(struct gx_strtab *t, struct pw_arena *arena)
 void gx_strtab_release(struct gx_strtab *t)
 {
     free(t->s);
+    free(t->len);
     free(t->h);
     free(t->ix.slots);
     memset(t, 0, sizeof *t);
 }
 
-uint32_t gx_strtab_intern(struct gx_strtab *t, const char *s, bool borrow, bool lookup_only)
+uint32_t gx_strtab_intern(struct gx_strtab *t, const char *s, size_t len, bool borrow,
+                          bool lookup_only)
 {
-    uint64_t h = hash_str(s);
+    uint64_t h = hash_bytes(s, len);
     if (t->ix.cap) {
         size_t mask = t->ix.cap - 1;
         for (size_t at = h & mask;; at = (at + 1) & mask) {
             uint32_t e = t->ix.slots[at];
             if (!e)
                 break;
-            if (t->h[e - 1] == h && strcmp(t->s[e - 1], s) == 0)
+            if (t->h[e - 1] == h && t->len[e - 1] == len && memcmp(t->s[e - 1], s, len) == 0)
                 return e - 1;
         }
     }
@@ -82,11 +84,13 @@ uint32_t gx_strtab_intern(struct gx_strtab *t, const char *s, bool borrow, bool 
         return UINT32_MAX;
     if (((size_t)t->n + 1) * 2 > t->ix.cap)
         ix_rehash(&t->ix, t->h, t->n);
-    size_t cap = t->cap;
+    size_t cap = t->cap, cap_len = t->cap;
     PW_GROW(t->s, cap, (size_t)t->n + 1);
+    PW_GROW(t->len, cap_len, (size_t)t->n + 1);
     PW_GROW(t->h, t->cap, (size_t)t->n + 1);
     uint32_t id = t->n++;
-    t->s[id] = borrow ? s : pw_arena_strdup(t->arena, s);
+    t->s[id] = borrow ? s : pw_arena_strndup(t->arena, s, len);
+    t->len[id] = (uint32_t)len;
     t->h[id] = h;
     size_t mask = t->ix.cap - 1;
     size_t at = h & mask;
@@ -247,9 +251,11 @@ static bool set_key(const struct pw_node_set *cs, const struct pw_node_info *inf
 {
     struct pw_node_set *s = (struct pw_node_set *)cs;
     const char *strs[4] = {info->name, info->orig_name, info->file, info->objfile};
+    const uint32_t lens[4] = {info->name_len, info->orig_name_len, info->file_len,
+                              info->objfile_len};
     uint32_t ids[4];
     for (int i = 0; i < 4; i++) {
-        ids[i] = gx_strtab_intern(&s->strs, strs[i], false, !insert);
+        ids[i] = gx_strtab_intern(&s->strs, strs[i], lens[i], false, !insert);
         if (ids[i] == UINT32_MAX)
             return false;
     }
@@ -306,9 +312,9 @@ void pw_node_ptr_set_release(struct pw_node_ptr_set *s)
 
 /* --- names --- */
 
-const char *gx_go_base(const char *path, struct pw_arena *arena)
+const char *gx_go_base(const char *path, size_t n, struct pw_arena *arena, uint32_t *len)
 {
-    size_t n = strlen(path);
+    *len = 1;
     if (n == 0)
         return ".";
     while (n > 0 && path[n - 1] == '/')
@@ -318,12 +324,13 @@ const char *gx_go_base(const char *path, struct pw_arena *arena)
         start--;
     if (n == 0)
         return "/";
+    *len = (uint32_t)(n - start);
     return pw_arena_strndup(arena, path + start, n - start);
 }
 
-const char *gx_go_clean(const char *path, struct pw_arena *arena)
+const char *gx_go_clean(const char *path, size_t n, struct pw_arena *arena, uint32_t *len)
 {
-    size_t n = strlen(path);
+    *len = 1;
     if (n == 0)
         return ".";
     char *out = pw_arena_alloc(arena, n + 2);
@@ -362,13 +369,13 @@ const char *gx_go_clean(const char *path, struct pw_arena *arena)
     if (w == 0)
         out[w++] = '.';
     out[w] = 0;
+    *len = (uint32_t)w;
     return out;
 }
 
 /* The last path element as filepath.Base, appended to out. */
-static void add_base(struct pw_buf *out, const char *path)
+static void add_base(struct pw_buf *out, const char *path, size_t n)
 {
-    size_t n = strlen(path);
     if (n == 0) {
         pw_buf_addc(out, '.');
         return;
@@ -398,22 +405,23 @@ void pw_node_info_name(const struct pw_node_info *i, const char *sep, struct pw_
         SEP();
         pw_buf_addf(out, "%016" PRIx64, i->address);
     }
-    if (i->name[0]) {
+    if (i->name_len) {
         SEP();
-        pw_buf_adds(out, i->name);
+        pw_buf_add(out, i->name, i->name_len);
     }
     if (i->lineno != 0) {
         SEP();
-        pw_buf_addf(out, "%s:%" PRId64, i->file, i->lineno);
-    } else if (i->file[0]) {
+        pw_buf_add(out, i->file, i->file_len);
+        pw_buf_addf(out, ":%" PRId64, i->lineno);
+    } else if (i->file_len) {
         SEP();
-        pw_buf_adds(out, i->file);
-    } else if (i->name[0]) {
+        pw_buf_add(out, i->file, i->file_len);
+    } else if (i->name_len) {
         /* the function name says it all */
-    } else if (i->objfile[0]) {
+    } else if (i->objfile_len) {
         SEP();
         pw_buf_addc(out, '[');
-        add_base(out, i->objfile);
+        add_base(out, i->objfile, i->objfile_len);
         pw_buf_addc(out, ']');
     } else {
         SEP();
@@ -422,12 +430,14 @@ void pw_node_info_name(const struct pw_node_info *i, const char *sep, struct pw_
 #undef SEP
 }
 
-const char *pw_node_info_printable_name(const struct pw_node_info *info, struct pw_arena *arena)
+const char *pw_node_info_printable_name(const struct pw_node_info *info, struct pw_arena *arena,
+                                        uint32_t *len)
 {
     struct pw_buf b;
     pw_buf_init(&b, 0);
     pw_node_info_name(info, " ", &b);
     const char *s = pw_arena_strndup(arena, pw_buf_str(&b), b.len);
+    *len = (uint32_t)b.len;
     pw_buf_release(&b);
     return s;
 }
@@ -436,9 +446,10 @@ const char *pw_node_info_printable_name(const struct pw_node_info *info, struct 
  * file start_line lineno objfile}", one at a time, so comparing two keys builds no string. */
 struct key_chars {
     const char *part[15];
+    size_t len[15];
     char num[3][24];
     int n, i;
-    const char *at;
+    size_t at; /* in part[i] */
 };
 
 static const char *decimal(char *buf, size_t cap, uint64_t v, bool negative)
@@ -468,36 +479,42 @@ static void key_chars_init(struct key_chars *k, const struct pw_node_info *in)
         signed_decimal(k->num[2], sizeof k->num[2], in->lineno), " ", in->objfile, "}"};
     memcpy(k->part, parts, sizeof parts);
     k->n = (int)(sizeof parts / sizeof *parts);
+    for (int i = 0; i < k->n; i++)
+        k->len[i] = strlen(parts[i]);
+    /* The strings may hold NUL bytes. */
+    k->len[1] = in->name_len;
+    k->len[3] = in->orig_name_len;
+    k->len[7] = in->file_len;
+    k->len[13] = in->objfile_len;
     k->i = 0;
-    k->at = k->part[0];
+    k->at = 0;
 }
 
 static int key_next(struct key_chars *k)
 {
-    while (!*k->at) {
+    while (k->at == k->len[k->i]) {
         if (++k->i >= k->n)
             return -1;
-        k->at = k->part[k->i];
+        k->at = 0;
     }
-    return (unsigned char)*k->at++;
+    return (unsigned char)k->part[k->i][k->at++];
 }
 
 int pw_node_info_key_cmp(const struct pw_node_info *a, const struct pw_node_info *b)
 {
     /* Both keys start with "{name": names that differ before either ends decide. */
-    size_t i = 0;
-    while (a->name[i] && a->name[i] == b->name[i])
-        i++;
-    if (a->name[i] && b->name[i])
-        return (unsigned char)a->name[i] < (unsigned char)b->name[i] ? -1 : 1;
+    size_t n = a->name_len < b->name_len ? a->name_len : b->name_len;
+    int c = memcmp(a->name, b->name, n);
+    if (c)
+        return c < 0 ? -1 : 1;
     struct key_chars x, y;
     key_chars_init(&x, a);
     key_chars_init(&y, b);
     for (;;) {
-        int c = key_next(&x), d = key_next(&y);
-        if (c != d)
-            return c < d ? -1 : 1;
-        if (c < 0)
+        int cx = key_next(&x), cy = key_next(&y);
+        if (cx != cy)
+            return cx < cy ? -1 : 1;
+        if (cx < 0)
             return 0;
     }
 }
@@ -698,10 +715,10 @@ static bool cpp_name(const char *s, size_t n, size_t *gs, size_t *gl)
     return found;
 }
 
-void pw_shorten_function_name(const char *name, struct pw_buf *out)
+void pw_shorten_function_name(const char *name, size_t len, struct pw_buf *out)
 {
     const char *s = name;
-    size_t n = strlen(s);
+    size_t n = len;
     static const char anon[] = "(anonymous namespace)::";
     if (n >= sizeof anon - 1 && memcmp(s, anon, sizeof anon - 1) == 0) {
         s += sizeof anon - 1;

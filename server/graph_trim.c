@@ -69,7 +69,7 @@ static bool less_flat_name(const void *a, const void *b, void *ctx)
     int64_t iv = gx_abs64(l->flat), jv = gx_abs64(r->flat);
     if (iv != jv)
         return iv > jv;
-    int c = strcmp(l->printable_name, r->printable_name);
+    int c = pw_gostr_cmp(l->printable_name, l->printable_name_len, r->printable_name, r->printable_name_len);
     if (c)
         return c < 0;
     iv = gx_abs64(l->cum), jv = gx_abs64(r->cum);
@@ -87,7 +87,7 @@ static bool less_flat_cum_name(const void *a, const void *b, void *ctx)
     iv = gx_abs64(l->cum), jv = gx_abs64(r->cum);
     if (iv != jv)
         return iv > jv;
-    int c = strcmp(l->printable_name, r->printable_name);
+    int c = pw_gostr_cmp(l->printable_name, l->printable_name_len, r->printable_name, r->printable_name_len);
     if (c)
         return c < 0;
     return cmp_key(l, r) < 0;
@@ -96,7 +96,7 @@ static bool less_flat_cum_name(const void *a, const void *b, void *ctx)
 static bool less_name(const void *a, const void *b, void *ctx)
 {
     const struct pw_node *l = ((const struct scored *)a)->n, *r = ((const struct scored *)b)->n;
-    int c = strcmp(l->info.name, r->info.name);
+    int c = pw_gostr_cmp(l->info.name, l->info.name_len, r->info.name, r->info.name_len);
     if (c)
         return c < 0;
     return cmp_key(l, r) < 0;
@@ -105,7 +105,7 @@ static bool less_name(const void *a, const void *b, void *ctx)
 static bool less_file(const void *a, const void *b, void *ctx)
 {
     const struct pw_node *l = ((const struct scored *)a)->n, *r = ((const struct scored *)b)->n;
-    int c = strcmp(l->info.file, r->info.file);
+    int c = pw_gostr_cmp(l->info.file, l->info.file_len, r->info.file, r->info.file_len);
     if (c)
         return c < 0;
     if (l->info.start_line != r->info.start_line)
@@ -128,7 +128,7 @@ static bool less_score(const void *a, const void *b, void *ctx)
     int64_t iv = gx_abs64(sa->score), jv = gx_abs64(sb->score);
     if (iv != jv)
         return iv > jv;
-    int c = strcmp(l->printable_name, r->printable_name);
+    int c = pw_gostr_cmp(l->printable_name, l->printable_name_len, r->printable_name, r->printable_name_len);
     if (c)
         return c < 0;
     iv = gx_abs64(l->flat), jv = gx_abs64(r->flat);
@@ -248,10 +248,12 @@ static bool less_edge(const void *a, const void *b, void *ctx)
     const struct pw_edge *l = a, *r = b;
     if (l->weight != r->weight)
         return gx_abs64(l->weight) > gx_abs64(r->weight);
-    int c = strcmp(l->src->printable_name, r->src->printable_name);
+    int c = pw_gostr_cmp(l->src->printable_name, l->src->printable_name_len,
+                         r->src->printable_name, r->src->printable_name_len);
     if (c)
         return c < 0;
-    return strcmp(l->dest->printable_name, r->dest->printable_name) < 0;
+    return pw_gostr_cmp(l->dest->printable_name, l->dest->printable_name_len,
+                        r->dest->printable_name, r->dest->printable_name_len) < 0;
 }
 
 void pw_edges_sort(const struct pw_edge_list *l, struct pw_edge **out)

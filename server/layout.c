@@ -251,9 +251,6 @@ int pw_layout_render(const char *dot, size_t len, unsigned flags, struct pw_buf 
                        "graph text is %zu bytes, more than the %zu that can be "
                        "laid out: lower the node count (n)",
                        len, PW_MAX_LAYOUT_INPUT);
-    if (memchr(dot, 0, len))
-        return pw_fail(err, PW_EINVAL, "bad DOT: NUL byte at offset %zu",
-                       (size_t)((const char *)memchr(dot, 0, len) - dot));
     char *text = dot_text(dot, len);
 
     struct pw_buf svg;
@@ -347,7 +344,9 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 }
 
 /* The DOT text, NUL-terminated, with invalid UTF-8 as U+FFFD: Graphviz would read such bytes
- * as Latin-1 in labels but pass them raw to its text layout, which complains on stderr. */
+ * as Latin-1 in labels but pass them raw to its text layout, which complains on stderr. NUL
+ * bytes (profile names may hold them) become U+FFFD too: Graphviz reads C strings, and the SVG,
+ * being XML, cannot hold U+0000. */
 static char *dot_text(const char *dot, size_t len)
 {
     struct pw_buf b;
@@ -355,13 +354,13 @@ static char *dot_text(const char *dot, size_t len)
     size_t i = 0;
     while (i < len) {
         size_t run = i;
-        while (run < len && (unsigned char)dot[run] < 0x80)
+        while (run < len && dot[run] != 0 && (unsigned char)dot[run] < 0x80)
             run++;
         pw_buf_add(&b, dot + i, run - i);
         i = run;
         if (i >= len)
             break;
-        size_t l = utf8_seq_len((const unsigned char *)dot + i, len - i, false);
+        size_t l = dot[i] ? utf8_seq_len((const unsigned char *)dot + i, len - i, false) : 0;
         pw_buf_add(&b, l ? dot + i : "\xef\xbf\xbd", l ? l : 3);
         i += l ? l : 1;
     }

@@ -461,6 +461,7 @@ struct pw_text_item *pw_report_text_items(struct pw_report *r, size_t *n)
                 not_inline = true;
         }
         items[i].name = node->printable_name;
+        items[i].name_len = node->printable_name_len;
         items[i].inline_label = is_inline ? (not_inline ? "(partial-inline)" : "(inline)") : "";
         items[i].flat = pw_node_flat_value(node);
         items[i].cum = pw_node_cum_value(node);

@@ -235,7 +235,7 @@ static const char *value_or_dot(const struct pw_report *r, int64_t v, char dst[P
 
 /* pprof's getSourceFromFile + the per-file part of printSource. */
 static void print_file(struct pw_report *r, struct pw_buf *out, struct source_reader *rd,
-                       const char *name, struct pw_node **fns, size_t n)
+                       struct pw_node **fns, size_t n)
 {
     const char *file = fns[0]->info.file;
     int64_t flat_sum = 0, cum_sum = 0;
@@ -255,7 +255,11 @@ static void print_file(struct pw_report *r, struct pw_buf *out, struct source_re
     if (start < 1)
         start = 1;
     char a[PW_VALUE_MAX], b[PW_VALUE_MAX], pct[PW_PERCENT_MAX];
-    pw_buf_addf(out, "ROUTINE ======================== %s in %s\n", name, file);
+    pw_buf_adds(out, "ROUTINE ======================== ");
+    pw_buf_add(out, fns[0]->info.name, fns[0]->info.name_len);
+    pw_buf_adds(out, " in ");
+    pw_buf_add(out, file, fns[0]->info.file_len);
+    pw_buf_addc(out, '\n');
     pw_buf_addf(out, "%10s %10s (flat, cum) %s of Total\n", pw_report_format_value(r, flat_sum, a),
                 pw_report_format_value(r, cum_sum, b), pw_percentage(pct, cum_sum, r->total));
     struct source_file *sf = reader_file(rd, file);
@@ -276,17 +280,28 @@ static void print_file(struct pw_report *r, struct pw_buf *out, struct source_re
     }
 }
 
+/* Names and files are Go strings: they may hold NUL bytes. */
+static int name_cmp(const struct pw_node *x, const struct pw_node *y)
+{
+    return pw_gostr_cmp(x->info.name, x->info.name_len, y->info.name, y->info.name_len);
+}
+
+static int file_cmp(const struct pw_node *x, const struct pw_node *y)
+{
+    return pw_gostr_cmp(x->info.file, x->info.file_len, y->info.file, y->info.file_len);
+}
+
 static int cmp_node_name(const void *a, const void *b)
 {
     const struct pw_node *x = *(struct pw_node *const *)a, *y = *(struct pw_node *const *)b;
-    int c = strcmp(x->info.name, y->info.name);
+    int c = name_cmp(x, y);
     return c ? c : pw_node_info_key_cmp(&x->info, &y->info);
 }
 
 static int cmp_node_file(const void *a, const void *b)
 {
     const struct pw_node *x = *(struct pw_node *const *)a, *y = *(struct pw_node *const *)b;
-    int c = strcmp(x->info.file, y->info.file);
+    int c = file_cmp(x, y);
     if (c)
         return c;
     if (x->info.start_line != y->info.start_line)
@@ -298,28 +313,30 @@ static int cmp_node_file(const void *a, const void *b)
 static void print_function(struct pw_report *r, struct pw_buf *out, struct source_reader *rd,
                            struct pw_node **nodes, size_t n)
 {
-    const char *name = nodes[0]->info.name;
     struct pw_node **files = pw_xcalloc(n, sizeof(*files));
     size_t n_files = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!*nodes[i]->info.file)
+        if (!nodes[i]->info.file_len)
             continue;
         size_t j = 0;
-        while (j < n_files && strcmp(files[j]->info.file, nodes[i]->info.file) != 0)
+        while (j < n_files && file_cmp(files[j], nodes[i]) != 0)
             j++;
         if (j == n_files)
             files[n_files++] = nodes[i];
     }
-    if (n_files == 0)
-        pw_buf_addf(out, "No source information for %s\n", name);
+    if (n_files == 0) {
+        pw_buf_adds(out, "No source information for ");
+        pw_buf_add(out, nodes[0]->info.name, nodes[0]->info.name_len);
+        pw_buf_addc(out, '\n');
+    }
     qsort(files, n_files, sizeof(*files), cmp_node_file);
     struct pw_node **fns = pw_xcalloc(n, sizeof(*fns));
     for (size_t f = 0; f < n_files; f++) {
         size_t m = 0;
         for (size_t i = 0; i < n; i++)
-            if (strcmp(nodes[i]->info.file, files[f]->info.file) == 0)
+            if (file_cmp(nodes[i], files[f]) == 0)
                 fns[m++] = nodes[i];
-        print_file(r, out, rd, name, fns, m);
+        print_file(r, out, rd, fns, m);
     }
     free(fns);
     free(files);
@@ -337,11 +354,11 @@ int pw_report_print_source(struct pw_report *r, struct pw_buf *out, struct pw_er
     size_t n_matched = 0, n_functions = 0;
     for (size_t i = 0; i < g->n_nodes; i++) {
         struct pw_node *n = g->nodes[i];
-        if (!pw_regex_match_cstr(r->opt.symbol_rx, n->info.name))
+        if (!pw_regex_match(r->opt.symbol_rx, n->info.name, n->info.name_len))
             continue;
         matched[n_matched++] = n;
         size_t j = 0;
-        while (j < n_functions && strcmp(functions[j]->info.name, n->info.name) != 0)
+        while (j < n_functions && name_cmp(functions[j], n) != 0)
             j++;
         if (j == n_functions)
             functions[n_functions++] = n;
@@ -384,7 +401,7 @@ int pw_report_print_source(struct pw_report *r, struct pw_buf *out, struct pw_er
     for (size_t f = 0; f < n_functions; f++) {
         size_t m = 0;
         for (size_t i = 0; i < n_matched; i++)
-            if (strcmp(matched[i]->info.name, functions[f]->info.name) == 0)
+            if (name_cmp(matched[i], functions[f]) == 0)
                 nodes[m++] = matched[i];
         print_function(r, out, &rd, nodes, m);
     }

@@ -48,10 +48,11 @@ void pw_report_print_text(struct pw_report *r, struct pw_buf *out)
         const struct pw_text_item *it = &items[i];
         char p1[PW_PERCENT_MAX], p2[PW_PERCENT_MAX], p3[PW_PERCENT_MAX];
         flat_sum += it->flat;
-        pw_buf_addf(out, "%10s %s %s %10s %s  %s%s%s\n", it->flat_fmt,
+        pw_buf_addf(out, "%10s %s %s %10s %s  ", it->flat_fmt,
                     pw_percentage(p1, it->flat, r->total), pw_percentage(p2, flat_sum, r->total),
-                    it->cum_fmt, pw_percentage(p3, it->cum, r->total), it->name,
-                    *it->inline_label ? " " : "", it->inline_label);
+                    it->cum_fmt, pw_percentage(p3, it->cum, r->total));
+        pw_buf_add(out, it->name, it->name_len);
+        pw_buf_addf(out, "%s%s\n", *it->inline_label ? " " : "", it->inline_label);
     }
 }
 
@@ -59,9 +60,10 @@ static void print_edge(struct pw_report *r, struct pw_buf *out, const struct pw_
                        int64_t cum, const struct pw_node *other)
 {
     char v[PW_VALUE_MAX], pct[PW_PERCENT_MAX];
-    pw_buf_addf(out, "%50s %s |   %s%s\n", pw_report_format_value(r, e->weight, v),
-                pw_percentage(pct, e->weight, cum), other->printable_name,
-                e->is_inline ? " (inline)" : "");
+    pw_buf_addf(out, "%50s %s |   ", pw_report_format_value(r, e->weight, v),
+                pw_percentage(pct, e->weight, cum));
+    pw_buf_add(out, other->printable_name, other->printable_name_len);
+    pw_buf_adds(out, e->is_inline ? " (inline)\n" : "\n");
 }
 
 int pw_report_print_tree(struct pw_report *r, struct pw_buf *out, struct pw_err *err)
@@ -82,9 +84,9 @@ int pw_report_print_tree(struct pw_report *r, struct pw_buf *out, struct pw_err 
     struct pw_edge **edges = NULL;
     for (size_t i = 0; i < g->n_nodes; i++) {
         const struct pw_node *n = g->nodes[i];
-        const char *name = n->printable_name;
         int64_t flat = pw_node_flat_value(n), cum = pw_node_cum_value(n);
-        if (r->opt.symbol_rx && !pw_regex_match_cstr(r->opt.symbol_rx, name))
+        if (r->opt.symbol_rx &&
+            !pw_regex_match(r->opt.symbol_rx, n->printable_name, n->printable_name_len))
             continue;
         matched++;
         pw_buf_adds(out, separator);
@@ -95,10 +97,12 @@ int pw_report_print_tree(struct pw_report *r, struct pw_buf *out, struct pw_err 
         flat_sum += flat;
         char f[PW_VALUE_MAX], c[PW_VALUE_MAX], p1[PW_PERCENT_MAX], p2[PW_PERCENT_MAX],
             p3[PW_PERCENT_MAX];
-        pw_buf_addf(out, "%10s %s %s %10s %s                | %s\n",
+        pw_buf_addf(out, "%10s %s %s %10s %s                | ",
                     pw_report_format_value(r, flat, f), pw_percentage(p1, flat, r->total),
                     pw_percentage(p2, flat_sum, r->total), pw_report_format_value(r, cum, c),
-                    pw_percentage(p3, cum, r->total), name);
+                    pw_percentage(p3, cum, r->total));
+        pw_buf_add(out, n->printable_name, n->printable_name_len);
+        pw_buf_addc(out, '\n');
         pw_edges_sort(&n->out, edges);
         for (uint32_t j = 0; j < n->out.n; j++)
             print_edge(r, out, edges[j], cum, edges[j]->dest);
@@ -205,8 +209,10 @@ void pw_report_print_traces(struct pw_report *r, struct pw_buf *out)
                 if (first)
                     pw_report_format_value(r, v, vs);
                 first = false;
-                pw_buf_addf(out, "%10s   %s%s\n", vs, node ? node->printable_name : "",
-                            k != n_loc_nodes[loc] - 1 ? " (inline)" : "");
+                pw_buf_addf(out, "%10s   ", vs);
+                if (node)
+                    pw_buf_add(out, node->printable_name, node->printable_name_len);
+                pw_buf_adds(out, k != n_loc_nodes[loc] - 1 ? " (inline)\n" : "\n");
             }
         }
     }

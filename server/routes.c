@@ -34,7 +34,7 @@ struct app_profile {
 };
 
 /* Views warmed at start: one list per thread (see pw_app_warm). */
-#define N_WARM_LISTS 2
+#define N_WARM_LISTS 1
 
 struct pw_app {
     struct pw_config base;
@@ -753,8 +753,9 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
 }
 
 /* The default profile's views, computed with the server's settings into the cache at start so
- * the first page load finds them ready: the graph first, as /ui/ shows it; the flame graph beside
- * it on the other thread. */
+ * the first page load finds them ready: the graph first, as /ui/ shows it, then the flame graph.
+ * One thread: the graph's sample loop already takes both cores, and a view a user asks for
+ * before its turn is computed by the request itself. */
 static void *warm(void *arg)
 {
     const struct warm_list *w = arg;
@@ -779,12 +780,11 @@ static void *warm(void *arg)
 
 void pw_app_warm(struct pw_app *app)
 {
-    static const char *const first[] = {"/api/meta", "/api/graph", "/api/top"};
-    static const char *const second[] = {"/api/flamegraph"};
+    static const char *const first[] = {"/api/meta", "/api/graph", "/api/flamegraph",
+                                        "/api/top"};
     if (app->n_warming || app->n_profiles == 0)
         return;
     app->warm_lists[0] = (struct warm_list){app, first, sizeof(first) / sizeof(*first)};
-    app->warm_lists[1] = (struct warm_list){app, second, sizeof(second) / sizeof(*second)};
     for (size_t i = 0; i < N_WARM_LISTS; i++)
         if (pthread_create(&app->warm_threads[app->n_warming], NULL, warm,
                            &app->warm_lists[i]) == 0)

@@ -319,7 +319,8 @@ int pw_view_top(const struct pw_view_args *a, struct pw_buf *out, struct pw_err 
         const struct pw_text_item *it = &items[i];
         sum += it->flat;
         pw_json_obj_begin(&j);
-        pw_json_kstr(&j, "name", it->name);
+        pw_json_key(&j, "name");
+        pw_json_strn(&j, it->name, it->name_len);
         if (*it->inline_label)
             pw_json_kstr(&j, "inline", it->inline_label);
         pw_json_kint(&j, "flat", it->flat);
@@ -360,7 +361,8 @@ static void json_edges(struct pw_json *j, struct pw_report *r, const char *key,
         const struct pw_node *other = callers ? e->src : e->dest;
         char v[PW_VALUE_MAX];
         pw_json_obj_begin(j);
-        pw_json_kstr(j, "name", other->printable_name);
+        pw_json_key(j, "name");
+        pw_json_strn(j, other->printable_name, other->printable_name_len);
         pw_json_kint(j, "weight", e->weight);
         pw_json_kstr(j, "weight_fmt", pw_report_format_value(r, e->weight, v));
         pw_json_key(j, "pct");
@@ -400,7 +402,8 @@ int pw_view_peek(const struct pw_view_args *a, struct pw_buf *out, struct pw_err
     int64_t sum = 0;
     for (size_t i = 0; i < g->n_nodes && !out->overflow; i++) {
         const struct pw_node *n = g->nodes[i];
-        if (r->opt.symbol_rx && !pw_regex_match_cstr(r->opt.symbol_rx, n->printable_name))
+        if (r->opt.symbol_rx &&
+            !pw_regex_match(r->opt.symbol_rx, n->printable_name, n->printable_name_len))
             continue;
         matched++;
         int64_t flat = pw_node_flat_value(n), cum = pw_node_cum_value(n);
@@ -408,7 +411,8 @@ int pw_view_peek(const struct pw_view_args *a, struct pw_buf *out, struct pw_err
         char f[PW_VALUE_MAX], c[PW_VALUE_MAX];
         PW_GROW(tmp, cap, (size_t)n->in.n + n->out.n + 1);
         pw_json_obj_begin(&j);
-        pw_json_kstr(&j, "name", n->printable_name);
+        pw_json_key(&j, "name");
+        pw_json_strn(&j, n->printable_name, n->printable_name_len);
         pw_json_kint(&j, "flat", flat);
         pw_json_kstr(&j, "flat_fmt", pw_report_format_value(r, flat, f));
         pw_json_key(&j, "flat_pct");

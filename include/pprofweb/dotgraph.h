@@ -44,8 +44,10 @@ typedef const struct pw_dot_node_attrs *(*pw_dot_attrs_fn)(const struct pw_node 
 void pw_compose_dot(struct pw_buf *out, const struct pw_graph *g, pw_dot_attrs_fn attrs,
                     void *attrs_ctx, const struct pw_dot_config *c);
 
-/* pprof's escapeForDot: \ and " escaped, newlines as \l. Appends to out. */
+/* pprof's escapeForDot: \ and " escaped, newlines as \l. Appends to out. The _n form escapes the
+ * n bytes at s (a Go string, which may hold NUL bytes). */
 void pw_dot_escape(struct pw_buf *out, const char *s);
+void pw_dot_escape_n(struct pw_buf *out, const char *s, size_t n);
 
 /* pprof's multilinePrintableName: the node label text ending in "\n" (a literal backslash-n). */
 void pw_dot_multiline_name(const struct pw_node_info *info, struct pw_buf *out);

@@ -34,7 +34,7 @@
 #define PW_FLAME_TRUNCATED 2u /* has children not expanded (or, in a response, not sent) */
 
 /* One distinct frame (a graph node of pprof at the report's granularity). Strings are owned by
- * the flame. */
+ * the flame; a NUL byte in a name is U+FFFD in them (they are for display). */
 struct pw_flame_frame {
     const char *name; /* pprof's PrintableName: the top report's name for this node */
     const char *fn;   /* function name, "" when none */

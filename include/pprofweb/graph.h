@@ -10,13 +10,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "pprofweb/arena.h"
 
 struct pw_profile;
 struct pw_buf;
 
-/* pprof's NodeInfo. Strings are never NULL ("" for none). */
+/* pprof's NodeInfo. Strings are never NULL ("" for none). They are Go strings, which may hold
+ * NUL bytes: each has its length beside it (and a NUL after its last byte), and whatever prints,
+ * compares or hashes one goes by the length. */
 struct pw_node_info {
     const char *name;
     const char *orig_name;
@@ -24,12 +27,23 @@ struct pw_node_info {
     const char *file;
     int64_t start_line, lineno;
     const char *objfile;
+    uint32_t name_len, orig_name_len, file_len, objfile_len;
 };
+
+/* Compares two Go strings as Go's < does (bytes, then length), as strcmp would. */
+static inline int pw_gostr_cmp(const char *a, size_t na, const char *b, size_t nb)
+{
+    int c = memcmp(a, b, na < nb ? na : nb);
+    if (c)
+        return c;
+    return na < nb ? -1 : na > nb;
+}
 
 /* pprof's NameComponents joined with sep (" " is PrintableName). Appends to out. */
 void pw_node_info_name(const struct pw_node_info *info, const char *sep, struct pw_buf *out);
-/* pprof's PrintableName, allocated in arena. */
-const char *pw_node_info_printable_name(const struct pw_node_info *info, struct pw_arena *arena);
+/* pprof's PrintableName, allocated in arena; its length (it may hold NUL bytes) in *len. */
+const char *pw_node_info_printable_name(const struct pw_node_info *info, struct pw_arena *arena,
+                                        uint32_t *len);
 /* Compares fmt.Sprint(a) with fmt.Sprint(b), pprof's deterministic tie-break key, as strcmp
  * would, without building the strings. */
 int pw_node_info_key_cmp(const struct pw_node_info *a, const struct pw_node_info *b);
@@ -100,8 +114,9 @@ struct pw_node {
     struct pw_num_tag_group *numeric_tags;
     uint32_t n_numeric_tags, cap_numeric_tags;
 
-    /* pprof's PrintableName, filled when the node is created. */
+    /* pprof's PrintableName, filled when the node is created, and its length. */
     const char *printable_name;
+    uint32_t printable_name_len;
 };
 
 static inline int64_t pw_node_flat_value(const struct pw_node *n)
@@ -262,8 +277,8 @@ struct pw_edge *pw_graph_add_to_edge(struct pw_graph *g, struct pw_node *src, st
                                      int64_t weight_div, int64_t weight, bool residual,
                                      bool is_inline);
 
-/* pprof's ShortenFunctionName; appends the result to out. */
-void pw_shorten_function_name(const char *name, struct pw_buf *out);
+/* pprof's ShortenFunctionName of the len bytes at name; appends the result to out. */
+void pw_shorten_function_name(const char *name, size_t len, struct pw_buf *out);
 
 /* Number of nodelets pprof draws per node (maxNodelets). */
 #define PW_MAX_NODELETS 4

@@ -21,7 +21,8 @@ struct gx_ixtab {
  * copied into the arena. */
 struct gx_strtab {
     struct pw_arena *arena;
-    const char **s;
+    const char **s; /* each NUL-terminated, and may hold NUL bytes before its len */
+    uint32_t *len;
     uint64_t *h;
     uint32_t n;
     size_t cap;
@@ -29,9 +30,10 @@ struct gx_strtab {
 };
 void gx_strtab_init(struct gx_strtab *t, struct pw_arena *arena);
 void gx_strtab_release(struct gx_strtab *t);
-/* Returns the id of s; inserts (borrowing s when borrow, else copying) unless lookup_only, in
- * which case PW_NONE (UINT32_MAX) means absent. */
-uint32_t gx_strtab_intern(struct gx_strtab *t, const char *s, bool borrow, bool lookup_only);
+/* Returns the id of the len bytes at s; inserts (borrowing s, which must then be NUL-terminated,
+ * when borrow, else copying) unless lookup_only, in which case PW_NONE (UINT32_MAX) means absent. */
+uint32_t gx_strtab_intern(struct gx_strtab *t, const char *s, size_t len, bool borrow,
+                          bool lookup_only);
 
 /* A NodeInfo with every string interned: equality is integer equality. */
 struct gx_info_key {
@@ -81,9 +83,10 @@ void gx_edge_list_push(struct pw_edge_list *l, struct pw_edge *e);
 void gx_edge_unindex(struct pw_graph *g, const struct pw_edge *e);
 void gx_edge_index(struct pw_graph *g, const struct pw_edge *e);
 
-/* Go's filepath.Base and filepath.Clean, into the arena. */
-const char *gx_go_base(const char *path, struct pw_arena *arena);
-const char *gx_go_clean(const char *path, struct pw_arena *arena);
+/* Go's filepath.Base and filepath.Clean of the n bytes at path, into the arena; the result's
+ * length in *len. */
+const char *gx_go_base(const char *path, size_t n, struct pw_arena *arena, uint32_t *len);
+const char *gx_go_clean(const char *path, size_t n, struct pw_arena *arena, uint32_t *len);
 
 static inline int64_t gx_abs64(int64_t v)
 {

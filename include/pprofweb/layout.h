@@ -30,9 +30,10 @@ struct pw_layout_info {
     double width_pt, height_pt;  /* the drawing's size in points */
 };
 
-/* Lays out dot (len bytes, not necessarily NUL-terminated) and appends the SVG to out. info may
- * be NULL. Errors: PW_ETOOBIG past PW_MAX_LAYOUT_INPUT / _NODES / _EDGES; PW_EINVAL for text
- * Graphviz cannot parse or lay out (its message is in err), for a NUL byte, and for attributes
+/* Lays out dot (len bytes, not necessarily NUL-terminated; bytes that are NUL or not UTF-8 are
+ * laid out as U+FFFD) and appends the SVG to out. info may be NULL. Errors: PW_ETOOBIG past
+ * PW_MAX_LAYOUT_INPUT / _NODES / _EDGES; PW_EINVAL for text Graphviz cannot parse or lay out
+ * (its message is in err), and for attributes
  * that would make Graphviz read files (image, shapefile, fontpath, ...) or links that are not
  * http(s). On error nothing is appended. */
 int pw_layout_render(const char *dot, size_t len, unsigned flags, struct pw_buf *out,

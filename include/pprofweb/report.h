@@ -144,6 +144,7 @@ const char **pw_report_labels(struct pw_report *r, bool full_headers, size_t *n)
 /* One row of the top table (pprof's TextItem). */
 struct pw_text_item {
     const char *name;         /* printable node name */
+    uint32_t name_len;        /* its length: it may hold NUL bytes */
     const char *inline_label; /* "", "(inline)" or "(partial-inline)" */
     int64_t flat, cum;
     const char *flat_fmt, *cum_fmt;

@@ -15,7 +15,7 @@ printf 'si=alloc_space&f=main%%5C.&g=lines&n=10&nf=0.01' > "$out/seeds-query/1"
 printf 'main\\.(foo|bar)+$' > "$out/seeds-regex/1"
 srcs=$(ls server/*.c | grep -v -e server/main.c -e server/http.c)
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ibuild/gen $(pkg-config --cflags libgvc)"
-libs="$(pkg-config --libs libprotobuf-c zlib libgvc libpcre2-8 libcurl libmicrohttpd) -liberty -lm -lpthread"
+libs="$(pkg-config --libs libprotobuf-c zlib libdeflate libgvc libpcre2-8 libcurl libcrypto libmicrohttpd) -liberty -lm -lpthread"
 for t in decode query regex; do
     clang $flags -o "$out/fuzz_$t" tests/fuzz/fuzz_$t.c $srcs build/obj/profile.pb-c.o build/obj/assets.o $libs
     echo "fuzzing $t for ${secs}s"

@@ -8,7 +8,9 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/http/lib.sh http
 
-# same_as_cli VIEW QUERY CLI-FLAGS...: the view's JSON, as text, equals the CLI report.
+# same_as_cli VIEW QUERY CLI-FLAGS...: the view's JSON, as text, equals the CLI report. JSON holds
+# text, not bytes: the CLI's bytes that are not UTF-8 (profile names may hold any) are compared
+# as the U+FFFD the JSON has for each.
 same_as_cli() {
     local view=$1 query=$2; shift 2
     local st
@@ -18,7 +20,9 @@ same_as_cli() {
         return
     fi
     python3 tests/http/json2text.py "$view" < "$TMP/view.json" > "$TMP/web.txt"
-    "$BIN" "$@" "$PROFILE" > "$TMP/cli.txt" 2> /dev/null
+    "$BIN" "$@" "$PROFILE" 2> /dev/null | python3 -c 'import sys
+sys.stdout.buffer.write(sys.stdin.buffer.read().decode("utf-8", "replace").encode())' \
+        > "$TMP/cli.txt"
     if diff -u "$TMP/cli.txt" "$TMP/web.txt" > "$TMP/diff"; then
         ok
     else

@@ -260,6 +260,71 @@ static void gzip_member(struct pw_buf *out, const unsigned char *data, size_t le
     free(comp);
 }
 
+/* Gunzips data with pw_gunzip: the text inflated, or "error: MESSAGE". */
+static char *gunzipped(const unsigned char *data, size_t len, size_t max)
+{
+    struct pw_err err = {0};
+    unsigned char *out;
+    size_t out_len;
+    struct pw_buf b;
+    pw_buf_init(&b, 0);
+    if (pw_gunzip(data, len, max, &out, &out_len, &err) == 0) {
+        pw_buf_add(&b, out, out_len);
+        free(out);
+    } else {
+        pw_buf_addf(&b, "error: %s", err.msg);
+    }
+    char *s = strdup(pw_buf_str(&b));
+    pw_buf_release(&b);
+    return s;
+}
+
+/* An ordinary gzip input is inflated at once into a buffer of the size its trailer gives; every
+ * other is inflated as a stream, with the messages it always had. */
+static void check_gzip_trailers(void)
+{
+    static const char text[] = "the quick brown fox jumps over the lazy dog, again and again";
+    const unsigned char *t = (const unsigned char *)text;
+    size_t n = sizeof text - 1;
+    struct pw_buf gz;
+    pw_buf_init(&gz, 0);
+    gzip_member(&gz, t, n);
+    unsigned char *g = (unsigned char *)gz.data;
+    size_t len = gz.len;
+    char *s = gunzipped(g, len, 1 << 20);
+    CHECK_STREQ(s, text);
+    free(s);
+    /* Output capped just below the size: the stream stops at the cap. */
+    s = gunzipped(g, len, n - 1);
+    CHECK_STREQ(s, "error: decompressing profile: more than 0 MB uncompressed (limit)");
+    free(s);
+    /* A trailer whose size is wrong, or whose CRC is. */
+    g[len - 4] ^= 1;
+    s = gunzipped(g, len, 1 << 20);
+    CHECK_STREQ(s, "error: decompressing profile: incorrect length check");
+    free(s);
+    g[len - 4] ^= 1;
+    g[len - 8] ^= 1;
+    s = gunzipped(g, len, 1 << 20);
+    CHECK_STREQ(s, "error: decompressing profile: incorrect data check");
+    free(s);
+    g[len - 8] ^= 1;
+    /* Two members: the trailer gives only the second's size. */
+    gzip_member(&gz, t, 9);
+    s = gunzipped((const unsigned char *)gz.data, gz.len, 1 << 20);
+    CHECK(strlen(s) == n + 9 && strncmp(s, text, n) == 0 && strncmp(s + n, text, 9) == 0,
+          "two members: %s", s);
+    free(s);
+    /* Bytes after the member that are not another one are ignored, as Go's reader does. */
+    pw_buf_reset(&gz);
+    gzip_member(&gz, t, n);
+    pw_buf_adds(&gz, "trailing");
+    s = gunzipped((const unsigned char *)gz.data, gz.len, 1 << 20);
+    CHECK_STREQ(s, text);
+    free(s);
+    pw_buf_release(&gz);
+}
+
 /* pprof's -raw dump of data decoded, or the error. */
 static char *decoded(const unsigned char *data, size_t len)
 {
@@ -275,6 +340,82 @@ static char *decoded(const unsigned char *data, size_t len)
     char *s = strdup(pw_buf_str(&out));
     pw_buf_release(&out);
     return s;
+}
+
+/* A profile of one sample whose body is given (its fields already encoded), one location per
+ * id 1..3, and strings "", "samples", "count", "k", "v". */
+static void one_sample_profile(struct pw_buf *out, const struct pw_buf *sample)
+{
+    struct pw_buf m;
+    pw_buf_init(&m, 0);
+    pb_field(&m, 1, 1);
+    pb_field(&m, 2, 2);
+    pb_bytes(out, 1, &m);
+    pb_bytes(out, 2, sample);
+    for (unsigned l = 1; l <= 3; l++) {
+        pw_buf_reset(&m);
+        pb_field(&m, 1, l);
+        pb_field(&m, 3, 0x1000 * l);
+        pb_bytes(out, 4, &m);
+    }
+    static const char *const strs[] = {"", "samples", "count", "k", "v"};
+    for (size_t i = 0; i < 5; i++) {
+        pw_buf_reset(&m);
+        pw_buf_adds(&m, strs[i]);
+        pb_bytes(out, 6, &m);
+    }
+    pw_buf_release(&m);
+}
+
+/* A sample as producers write it (packed location ids and values, each once) is read by hand,
+ * any other encoding by protobuf-c: the same sample encoded either way decodes the same. */
+static void check_sample_encodings(void)
+{
+    char *want = NULL;
+    for (int form = 0; form < 4; form++) {
+        struct pw_buf smp, sub, prof;
+        pw_buf_init(&smp, 0);
+        pw_buf_init(&sub, 0);
+        pw_buf_init(&prof, 0);
+        if (form == 1) { /* location ids not packed */
+            for (uint64_t l = 1; l <= 3; l++)
+                pb_field(&smp, 1, l);
+        } else if (form == 2) { /* packed in two runs */
+            pb_varint(&sub, 1);
+            pb_bytes(&smp, 1, &sub);
+            pw_buf_reset(&sub);
+            pb_varint(&sub, 2);
+            pb_varint(&sub, 3);
+            pb_bytes(&smp, 1, &sub);
+        } else {
+            for (uint64_t l = 1; l <= 3; l++)
+                pb_varint(&sub, l);
+            pb_bytes(&smp, 1, &sub);
+        }
+        pw_buf_reset(&sub);
+        pb_varint(&sub, (uint64_t)-7); /* a negative value: ten bytes */
+        pb_bytes(&smp, 2, &sub);
+        pw_buf_reset(&sub);
+        if (form == 3) /* a label field given twice: the last counts */
+            pb_field(&sub, 2, 3);
+        pb_field(&sub, 1, 3);
+        pb_field(&sub, 2, 4);
+        pb_bytes(&smp, 3, &sub);
+        one_sample_profile(&prof, &smp);
+        char *got = decoded((const unsigned char *)prof.data, prof.len);
+        if (!want) {
+            want = got;
+            CHECK(strstr(want, "        -7: 1 2 3 \n                k:[v]\n") != NULL,
+                  "ordinary sample: %s", want);
+        } else {
+            CHECK(strcmp(got, want) == 0, "form %d: %s", form, got);
+            free(got);
+        }
+        pw_buf_release(&smp);
+        pw_buf_release(&sub);
+        pw_buf_release(&prof);
+    }
+    free(want);
 }
 
 /* A gzip input large enough to be inflated on a thread while its samples are unpacked decodes
@@ -487,5 +628,7 @@ int main(void)
           "gzip bomb not stopped: %s", err.msg);
     free(zeros);
     free(comp);
+    check_gzip_trailers();
+    check_sample_encodings();
     return harness_done();
 }

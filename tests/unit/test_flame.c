@@ -338,8 +338,30 @@ static void test_pivot_and_subtrees(void)
     pw_profile_free(p);
 }
 
+/* A name holding NUL bytes (invalid-utf8.pb.gz has one starting with NUL, which the top report
+ * prints raw) is shown whole, each NUL as U+FFFD, not cut at the first. */
+static void test_nul_name(void)
+{
+    struct pw_profile *p = load("public/invalid-utf8.pb.gz", NULL, false);
+    if (!p)
+        return;
+    struct pw_config c;
+    flame_config(&c, PW_G_FILEFUNCTIONS);
+    struct pw_err err = {0};
+    struct pw_flame *f = pw_flame_build(p, &c, NULL, &err);
+    CHECK(f != NULL, "flame: %s", err.msg);
+    bool found = false;
+    for (uint32_t i = 0; f && i < f->n_frames; i++)
+        found |= strncmp(f->frames[i].name, "\xef\xbf\xbd\x01\x02", 5) == 0 &&
+                 strlen(f->frames[i].name) > 200;
+    CHECK(found, "a frame named U+FFFD \\x01 \\x02 ... in full");
+    pw_flame_free(f);
+    pw_profile_free(p);
+}
+
 int main(void)
 {
+    test_nul_name();
     test_against_top();
     test_diffs();
     test_pivot_and_subtrees();

@@ -4,6 +4,7 @@
  * sample loop, and call trees built only where the node fraction keeps them. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "harness.h"
 #include "pprofweb/buf.h"
@@ -313,24 +314,91 @@ static void test_shorten(void)
     for (size_t i = 0; i < sizeof shortens / sizeof shortens[0]; i++) {
         struct pw_buf b;
         pw_buf_init(&b, 0);
-        pw_shorten_function_name(shortens[i].in, &b);
+        pw_shorten_function_name(shortens[i].in, strlen(shortens[i].in), &b);
         CHECK_STREQ(pw_buf_str(&b), shortens[i].want);
         pw_buf_release(&b);
     }
+}
+
+/* A NodeInfo of C strings, with their lengths. */
+static struct pw_node_info with_lens(struct pw_node_info i)
+{
+    i.name_len = (uint32_t)strlen(i.name);
+    i.orig_name_len = (uint32_t)strlen(i.orig_name);
+    i.file_len = (uint32_t)strlen(i.file);
+    i.objfile_len = (uint32_t)strlen(i.objfile);
+    return i;
 }
 
 static void test_names(void)
 {
     struct pw_arena a;
     pw_arena_init(&a);
-    struct pw_node_info i = {"", "", 0, "", 0, 0, "/usr/lib/libc.so.6"};
-    CHECK_STREQ(pw_node_info_printable_name(&i, &a), "[libc.so.6]");
+    uint32_t len;
+    struct pw_node_info i =
+        with_lens((struct pw_node_info){.name = "", .orig_name = "", .file = "",
+                                        .objfile = "/usr/lib/libc.so.6"});
+    CHECK_STREQ(pw_node_info_printable_name(&i, &a, &len), "[libc.so.6]");
+    CHECK_INTEQ(len, 11);
     i.objfile = "";
-    CHECK_STREQ(pw_node_info_printable_name(&i, &a), "<unknown>");
+    i.objfile_len = 0;
+    CHECK_STREQ(pw_node_info_printable_name(&i, &a, &len), "<unknown>");
     i.address = 0xabc;
     i.file = "x.go";
-    CHECK_STREQ(pw_node_info_printable_name(&i, &a), "0000000000000abc x.go");
+    i.file_len = 4;
+    CHECK_STREQ(pw_node_info_printable_name(&i, &a, &len), "0000000000000abc x.go");
     pw_arena_release(&a);
+}
+
+/* Go strings may hold NUL bytes, and pprof prints such names raw: a name starting with NUL is
+ * not empty (no "<unknown>"), and names differing only after a NUL are different nodes. */
+static void test_nul_names(void)
+{
+    struct pw_arena a;
+    pw_arena_init(&a);
+    uint32_t len;
+    struct pw_node_info i = {.name = "\0x.f", .orig_name = "", .file = "", .objfile = "",
+                             .name_len = 4, .lineno = 7};
+    const char *s = pw_node_info_printable_name(&i, &a, &len);
+    CHECK(len == 7 && memcmp(s, "\0x.f :7", 7) == 0, "printable name with NUL: %u bytes", len);
+    struct pw_node_info j = i;
+    j.name = "\0x.g";
+    CHECK(pw_node_info_key_cmp(&i, &j) < 0 && pw_node_info_key_cmp(&j, &i) > 0,
+          "names differing after a NUL compare by their bytes");
+    CHECK_INTEQ(pw_node_info_key_cmp(&i, &i), 0);
+    struct pw_buf b;
+    pw_buf_init(&b, 0);
+    pw_dot_escape_n(&b, "a\0\"", 3);
+    CHECK(b.len == 4 && memcmp(b.data, "a\0\\\"", 4) == 0, "dot escape keeps the NUL");
+    pw_buf_reset(&b);
+    pw_dot_multiline_name(&i, &b);
+    CHECK(b.len == 11 && memcmp(b.data, "\0x\\nf\\n:7\\n", 11) == 0, "multiline name: %zu bytes",
+          b.len);
+    pw_buf_release(&b);
+    pw_arena_release(&a);
+
+    struct pw_profile *p = pw_profile_new();
+    struct pw_value_type vt = {pw_intern_cstr(p, "cpu"), pw_intern_cstr(p, "nanoseconds")};
+    pw_set_sample_types(p, &vt, 1);
+    for (int k = 0; k < 2; k++) {
+        struct pw_function *f = pw_add_function(p);
+        f->id = p->n_functions;
+        f->name = pw_intern(p, k ? "\0b" : "\0a", 2);
+        add_loc(p, 0, 1, (uint32_t[]){(uint32_t)k}, (int64_t[]){0});
+        add_sample(p, 1 + k, 1, (uint32_t[]){(uint32_t)k}, NULL, NULL);
+    }
+    struct pw_graph_options o = default_opts();
+    struct pw_graph *g = pw_graph_new(p, &o);
+    pw_graph_sort_nodes(g, false, false);
+    CHECK_INTEQ(g->n_nodes, 2);
+    if (g->n_nodes == 2) {
+        CHECK(g->nodes[0]->printable_name_len == 2 &&
+                  memcmp(g->nodes[0]->printable_name, "\0b", 2) == 0,
+              "heavier node \\0b first");
+        CHECK_INTEQ(g->nodes[1]->flat, 1);
+    }
+    pw_graph_free(g);
+    pw_profile_free(p);
 }
 
 static void test_dot_helpers(void)
@@ -340,7 +408,9 @@ static void test_dot_helpers(void)
     pw_dot_escape(&b, "a\\b\"c\nd");
     CHECK_STREQ(pw_buf_str(&b), "a\\\\b\\\"c\\ld");
     pw_buf_reset(&b);
-    struct pw_node_info i = {"github.com/x/y.(*T).Method[...]", "", 0, "/src/y/t.go", 0, 12, ""};
+    struct pw_node_info i = with_lens((struct pw_node_info){
+        .name = "github.com/x/y.(*T).Method[...]", .orig_name = "", .file = "/src/y/t.go",
+        .lineno = 12, .objfile = ""});
     pw_dot_multiline_name(&i, &b);
     CHECK_STREQ(pw_buf_str(&b), "y\\n(*T)\\nMethod[\xe2\x80\xa6]\\nt.go:12\\n");
     pw_buf_release(&b);
@@ -426,7 +496,8 @@ static void test_key_cmp(void)
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < n; j++) {
             char x[256], y[256];
-            const struct pw_node_info *a = &infos[i], *b = &infos[j];
+            const struct pw_node_info ai = with_lens(infos[i]), bi = with_lens(infos[j]);
+            const struct pw_node_info *a = &ai, *b = &bi;
             snprintf(x, sizeof x, "{%s %s %llu %s %lld %lld %s}", a->name, a->orig_name,
                      (unsigned long long)a->address, a->file, (long long)a->start_line,
                      (long long)a->lineno, a->objfile);
@@ -570,6 +641,7 @@ int main(void)
     test_tags_sort();
     test_shorten();
     test_names();
+    test_nul_names();
     test_two_part_loop();
     test_pruned_tree();
     test_key_cmp();
