@@ -13,6 +13,7 @@
 // viewURL(view, params), setLegend(lines), openRowMenu(name, mouseEvent) (the focus/ignore/
 // hide/show/peek/source/flame menu), select(name), isCurrent() (false once the user moved on).
 import {el, clear, exactRegexp, peekRegexp, searchRegexp, toast} from '/static/util.js';
+import {memstatsPanel} from '/static/memstats.js';
 
 // View name -> path below /ui/ (pprof's routes).
 const VIEW_PATHS = {graph: '', top: 'top', flamegraph: 'flamegraph', peek: 'peek', source: 'source'};
@@ -133,7 +134,10 @@ export function setLegend(lines) {
     legend.append(el('div', {className: inFilters ? 'filters' : null}, line));
   }
   const meta = state.meta;
-  if (meta && meta.memstats) {
+  const panel = memstatsPanel(meta);
+  if (panel) {
+    legend.append(panel);
+  } else if (meta && meta.memstats) {
     const d = el('details', {className: 'memstats'}, el('summary', null, 'runtime.MemStats'),
         el('pre', null, meta.memstats));
     legend.append(d);

@@ -1,0 +1,50 @@
+// Browser tests of Go's own text pages (testdata/gopages/pages, written by a real Go program):
+// a ?debug=1 heap page shows names from its comments with the legend saying so, and a readable
+// runtime.MemStats panel (groups in MiB, meanings on hover, GC pause percentiles). Screenshots:
+// build/screenshots/gopages-*.png.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {checker, launchBrowser, shots, startServer} from './lib.mjs';
+
+const t = checker();
+const check = t.check;
+
+async function heapPage(browser) {
+  const store = fs.mkdtempSync(path.join(os.tmpdir(), 'pprofweb-store-'));
+  const srv = await startServer(['-store', store, 'testdata/gopages/pages/heap.debug1.txt']);
+  try {
+    const page = await browser.newPage({viewport: {width: 1280, height: 900}});
+    await page.goto(srv.url + '/ui/top');
+    await page.waitForSelector('#memstats table');
+    const legend = await page.textContent('#legend');
+    check(legend.includes("Names: from the profile's comments"), 'legend names the comments: ' + legend.slice(0, 200));
+    const body = await page.textContent('body');
+    check(/main\.allocate/.test(body), 'top shows main.allocate from the comments');
+    check(!/<unknown>/.test(body.split('runtime.MemStats')[0]), 'no <unknown> rows');
+    const groups = await page.$$eval('#memstats caption', (cs) => cs.map((c) => c.textContent));
+    check(groups.includes('Heap') && groups.includes('Garbage collector') && groups.includes('Derived'),
+        'MemStats groups: ' + groups.join(', '));
+    const heapAlloc = await page.$eval('#memstats tr[title*="heap objects"] td', (td) => td.textContent);
+    check(/^\d+(\.\d)? MiB$/.test(heapAlloc), 'HeapAlloc in MiB: ' + heapAlloc);
+    const pauses = await page.$$eval('#memstats th', (ths) => ths.map((h) => h.textContent));
+    check(pauses.some((p) => p.startsWith('Pauses p50 / p90 / p99')), 'pause percentiles shown');
+    check(pauses.includes('HeapIdle - HeapReleased') && pauses.includes('Sys - HeapReleased'), 'derived figures');
+    await page.screenshot({path: path.join(shots, 'gopages-memstats.png'), fullPage: true});
+    await page.close();
+  } finally {
+    await srv.stop();
+    fs.rmSync(store, {recursive: true, force: true});
+  }
+}
+
+async function main() {
+  const browser = await launchBrowser();
+  try {
+    await heapPage(browser);
+  } finally {
+    await browser.close();
+  }
+}
+
+t.run('gopages browser', main);
