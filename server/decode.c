@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "pprofweb/decode_internal.h"
+#include "pprofweb/goroutines.h"
 #include "pprofweb/legacy.h"
 #include "pprofweb/limits.h"
 
@@ -215,7 +216,12 @@ static struct pw_profile *decode_raw(const unsigned char *data, size_t len,
     if (!p && not_proto) {
         struct pw_err lerr = {0};
         p = pw_legacy_parse(data, len, &lerr);
-        if (!p) {
+        if (!p && strcmp(lerr.msg, "unrecognized profile format") == 0 &&
+            pw_goroutines_detect((const char *)data, len)) {
+            p = pw_goroutines_parse((const char *)data, len, &lerr);
+            if (!p)
+                pw_fail(err, lerr.code, "parsing goroutine dump: %s", lerr.msg);
+        } else if (!p) {
             if (strcmp(lerr.msg, "unrecognized profile format") == 0)
                 pw_fail(err, PW_ECORRUPT,
                         "parsing profile: unrecognized profile format (not profile.proto: %s)",

@@ -14,6 +14,7 @@
 // hide/show/peek/source/flame menu), select(name), isCurrent() (false once the user moved on).
 import {el, clear, exactRegexp, peekRegexp, searchRegexp, toast} from '/static/util.js';
 import {memstatsPanel} from '/static/memstats.js';
+import {goroutinesPanel} from '/static/goroutines.js';
 
 // View name -> path below /ui/ (pprof's routes).
 const VIEW_PATHS = {graph: '', top: 'top', flamegraph: 'flamegraph', peek: 'peek', source: 'source'};
@@ -134,6 +135,8 @@ export function setLegend(lines) {
     legend.append(el('div', {className: inFilters ? 'filters' : null}, line));
   }
   const meta = state.meta;
+  const dump = goroutinesPanel(meta, api);
+  if (dump) legend.append(dump);
   const panel = memstatsPanel(meta);
   if (panel) {
     legend.append(panel);

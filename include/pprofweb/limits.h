@@ -46,4 +46,11 @@
 #define PW_MAX_LAYOUT_NODES 2000
 #define PW_MAX_LAYOUT_EDGES 8000
 
+/* A goroutine dump (debug=2, a panic's traceback): 500 000 goroutines of ten frames is about
+ * 400 MB of text, and the model built from it is of that order again. */
+#define PW_MAX_GOROUTINE_DUMP ((size_t)512 << 20)
+/* Goroutines in one dump: each is a sample with its labels. */
+#define PW_MAX_GOROUTINES ((size_t)1 << 22)
+
+
 #endif

@@ -1,6 +1,7 @@
 // Browser tests of Go's own text pages (testdata/gopages/pages, written by a real Go program):
 // a ?debug=1 heap page shows names from its comments with the legend saying so, and a readable
-// runtime.MemStats panel (groups in MiB, meanings on hover, GC pause percentiles). Screenshots:
+// runtime.MemStats panel (groups in MiB, meanings on hover, GC pause percentiles); a debug=2
+// dump and a panic show the goroutines summary, and their flame graph takes tag filters. Screenshots:
 // build/screenshots/gopages-*.png.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -38,10 +39,41 @@ async function heapPage(browser) {
   }
 }
 
+async function dumpPage(browser, file, shot, want) {
+  const store = fs.mkdtempSync(path.join(os.tmpdir(), 'pprofweb-store-'));
+  const srv = await startServer(['-store', store, file]);
+  try {
+    const page = await browser.newPage({viewport: {width: 1280, height: 900}});
+    await page.goto(srv.url + '/ui/top');
+    await page.waitForSelector('#goroutines .goroutine-group');
+    const first = await page.$eval('#goroutines .goroutine-group summary', (s) => s.textContent);
+    check(first.startsWith(want), `${file}: first group "${first}" starts with "${want}"`);
+    const frames = await page.$$eval('#goroutines .goroutine-frames .fn', (fs) => fs.map((f) => f.textContent));
+    check(frames.some((f) => f.startsWith('main.')), `${file}: frames shown`);
+    const rows = await page.textContent('#content, body');
+    check(/main\.main/.test(rows), `${file}: top view has the stacks`);
+    await page.screenshot({path: path.join(shots, shot), fullPage: true});
+    // The flame graph and the tag-filtered graph of the dump.
+    await page.goto(srv.url + '/ui/flamegraph?tf=' + encodeURIComponent('state=chan receive'));
+    await page.waitForSelector('canvas');
+    await page.waitForTimeout(300);
+    await page.screenshot({path: path.join(shots, shot.replace('.png', '-flame.png'))});
+    const legend = await page.textContent('#legend');
+    check(legend.includes('tagfocus=state=chan receive'), `${file}: tag filter in the legend`);
+    await page.close();
+  } finally {
+    await srv.stop();
+    fs.rmSync(store, {recursive: true, force: true});
+  }
+}
+
 async function main() {
   const browser = await launchBrowser();
   try {
     await heapPage(browser);
+    await dumpPage(browser, 'testdata/gopages/pages/goroutine.debug2.txt', 'gopages-goroutines.png',
+        '12 goroutines · chan receive · 1 minutes · created by main.main');
+    await dumpPage(browser, 'testdata/gopages/pages/panic.txt', 'gopages-panic.png', '1 goroutine · ');
   } finally {
     await browser.close();
   }
