@@ -241,6 +241,7 @@ int pw_view_meta(const struct pw_view_args *a, struct pw_buf *out, struct pw_err
         pw_memstats_json(&ms, &j);
     }
     pw_json_kbool(&j, "names_from_comments", p->names_from_comments);
+    pw_json_kbool(&j, "gctrace", p->gctrace != NULL);
     json_label_keys(&j, p);
     pw_json_key(&j, "mappings");
     pw_json_arr_begin(&j);

@@ -493,7 +493,8 @@ export async function render() {
   setTitle();
   fillSampleMenu();
   markOptions();
-  const mod = await modPromise;
+  // A gctrace log has no samples: every view of it is the GC view.
+  const mod = state.meta.gctrace ? await loadModule('gctrace') : await modPromise;
   if (seq !== state.renderSeq) return;
   state.module = mod;
   if (!mod) {

@@ -52,5 +52,7 @@
 /* Goroutines in one dump: each is a sample with its labels. */
 #define PW_MAX_GOROUTINES ((size_t)1 << 22)
 
+/* GC cycles in one gctrace log: a program collecting every 10 ms for three hours. */
+#define PW_MAX_GCTRACE_CYCLES ((size_t)1 << 20)
 
 #endif

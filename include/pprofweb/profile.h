@@ -122,6 +122,9 @@ struct pw_profile {
     uint32_t n_comment_frames;
     /* Some locations were named from those comments (kept through copies and merges). */
     bool names_from_comments;
+    /* A GODEBUG=gctrace=1 log (gctrace.h), kept as text for its view; the profile itself has
+     * no samples. NULL for every other input. */
+    const char *gctrace;
 };
 
 /* --- life cycle and building (profile.c) --- */

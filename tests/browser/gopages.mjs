@@ -1,7 +1,8 @@
 // Browser tests of Go's own text pages (testdata/gopages/pages, written by a real Go program):
 // a ?debug=1 heap page shows names from its comments with the legend saying so, and a readable
 // runtime.MemStats panel (groups in MiB, meanings on hover, GC pause percentiles); a debug=2
-// dump and a panic show the goroutines summary, and their flame graph takes tag filters. Screenshots:
+// dump and a panic show the goroutines summary, and their flame graph takes tag filters; a gctrace
+// log opens the GC view at /ui/. Screenshots:
 // build/screenshots/gopages-*.png.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -67,10 +68,31 @@ async function dumpPage(browser, file, shot, want) {
   }
 }
 
+async function gcPage(browser) {
+  const store = fs.mkdtempSync(path.join(os.tmpdir(), 'pprofweb-store-'));
+  const srv = await startServer(['-store', store, 'testdata/gopages/pages/gctrace.log']);
+  try {
+    const page = await browser.newPage({viewport: {width: 1280, height: 1000}});
+    await page.goto(srv.url + '/ui/');
+    await page.waitForSelector('.gc-chart polyline');
+    const lines = await page.$$eval('.gc-chart polyline', (ps) => ps.map((p) => p.getAttribute('points').split(' ').length));
+    const rows = await page.$$eval('.gc-cycles tbody tr', (rs) => rs.length);
+    check(rows >= 5 && lines[0] === rows, `GC view: ${rows} cycles, ${lines[0]} chart points`);
+    const legend = await page.textContent('#legend');
+    check(/GC trace: \d+ cycles/.test(legend) && /are the program's own/.test(legend), 'GC legend: ' + legend);
+    await page.screenshot({path: path.join(shots, 'gopages-gctrace.png'), fullPage: true});
+    await page.close();
+  } finally {
+    await srv.stop();
+    fs.rmSync(store, {recursive: true, force: true});
+  }
+}
+
 async function main() {
   const browser = await launchBrowser();
   try {
     await heapPage(browser);
+    await gcPage(browser);
     await dumpPage(browser, 'testdata/gopages/pages/goroutine.debug2.txt', 'gopages-goroutines.png',
         '12 goroutines · chan receive · 1 minutes · created by main.main');
     await dumpPage(browser, 'testdata/gopages/pages/panic.txt', 'gopages-panic.png', '1 goroutine · ');

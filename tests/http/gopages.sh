@@ -41,4 +41,20 @@ st=$(curl -s -o "$TMP/body" -w '%{http_code}' --data-binary @"$TMP/bad.txt" "$UR
 check "bad dump 422 ($st)" [ "$st" = 422 ]
 check "bad dump names line 3" grep -q "line 3" "$TMP/body"
 stop_server
+
+# A gctrace log mixed with other lines: /api/gctrace has its cycles; an unreadable gc line is
+# counted and shown, not fatal.
+start_server -store "$TMP/store3" "$PAGES/gctrace.log" || abort
+check "meta says gctrace" sh -c "[ \"\$(curl -s '$URL/api/meta' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"gctrace\"])')\" = True ]"
+check "gctrace 200" [ "$(code /api/gctrace)" = 200 ]
+check "one cycle per gc line" jq_ok "len(d['log']['cycles']) == $(grep -c '^gc [0-9]* @' "$PAGES/gctrace.log")"
+check "cycle fields" jq_ok "all(k in d['log']['cycles'][0] for k in ['at_s','heap_start_mb','heap_end_mb','heap_live_mb','goal_mb','cpu_pct','clock_ms'])"
+{ cat "$PAGES/gctrace.log"; printf 'gc 99 @9.9s 1%%: broken\n'; } > "$TMP/mixed.log"
+st=$(curl -s -o "$TMP/body" -w '%{http_code}' --data-binary @"$TMP/mixed.log" "$URL/api/upload?name=mixed.log")
+check "mixed log upload 200 ($st)" [ "$st" = 200 ]
+id=$(python3 -c "import json; print(json.load(open('$TMP/body'))['id'])")
+check "uploaded gctrace 200" [ "$(code "/p/$id/api/gctrace")" = 200 ]
+check "unreadable line counted with its number" jq_ok "d['log']['unreadable'] == 1 and d['log']['unreadable_lines'][0]['line'] == $(($(wc -l < "$PAGES/gctrace.log") + 1))"
+check "gctrace on a dump is 404" [ "$(code "/p/$id/api/goroutines")" = 404 ]
+stop_server
 summary
