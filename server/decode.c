@@ -22,6 +22,8 @@
 #include <zlib.h>
 
 #include "pprofweb/decode_internal.h"
+#include "pprofweb/gctrace.h"
+#include "pprofweb/goroutines.h"
 #include "pprofweb/legacy.h"
 #include "pprofweb/limits.h"
 
@@ -246,7 +248,26 @@ static int gunzip_streamed(const unsigned char *data, size_t len, size_t max,
     return 0;
 }
 
-/* Decodes raw (gunzipped) bytes: profile.proto, else the legacy formats. */
+/* A gctrace log as a profile without samples that keeps the log's text for its view, once the
+ * log has been read (so an upload with no readable cycle is refused here). */
+static struct pw_profile *gctrace_profile(const unsigned char *data, size_t len,
+                                          struct pw_err *err)
+{
+    struct pw_gctrace t;
+    if (pw_gctrace_parse((const char *)data, len, &t, err)) {
+        pw_err_prefix(err, "parsing gctrace log: ");
+        return NULL;
+    }
+    pw_gctrace_release(&t);
+    struct pw_profile *p = pw_profile_new();
+    struct pw_value_type vt = {pw_intern_cstr(p, "gc"), pw_intern_cstr(p, "count")};
+    pw_set_sample_types(p, &vt, 1);
+    p->gctrace = pw_arena_strndup(&p->arena, (const char *)data, len);
+    return p;
+}
+
+/* Decodes raw (gunzipped) bytes: profile.proto, else the legacy formats, goroutine dumps and
+ * gctrace logs. */
 static struct pw_profile *decode_raw(const unsigned char *data, size_t len,
                                      struct pw_early_samples *early, struct pw_err *err)
 {
@@ -261,7 +282,15 @@ static struct pw_profile *decode_raw(const unsigned char *data, size_t len,
     if (!p && not_proto) {
         struct pw_err lerr = {0};
         p = pw_legacy_parse(data, len, &lerr);
-        if (!p) {
+        if (!p && strcmp(lerr.msg, "unrecognized profile format") == 0 &&
+            pw_goroutines_detect((const char *)data, len)) {
+            p = pw_goroutines_parse((const char *)data, len, &lerr);
+            if (!p)
+                pw_fail(err, lerr.code, "parsing goroutine dump: %s", lerr.msg);
+        } else if (!p && strcmp(lerr.msg, "unrecognized profile format") == 0 &&
+                   pw_gctrace_detect((const char *)data, len)) {
+            p = gctrace_profile(data, len, err);
+        } else if (!p) {
             if (strcmp(lerr.msg, "unrecognized profile format") == 0)
                 pw_fail(err, PW_ECORRUPT,
                         "parsing profile: unrecognized profile format (not profile.proto: %s)",

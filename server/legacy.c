@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "pprofweb/legacy.h"
+#include "pprofweb/gonames.h"
 #include "pprofweb/limits.h"
 
 /* ---- memory maps ---- */
@@ -572,6 +573,14 @@ struct pw_profile *pw_legacy_parse(const unsigned char *data, size_t len, struct
             continue;
         }
         struct pw_profile *p = rc ? NULL : build(&g, err);
+        /* Go's debug=1 heap, count and contention pages name their frames in comments. A
+         * malformed comment leaves the page without those names, not unreadable: pprof
+         * reads it. */
+        if (p && (which == 1 || which == 2 || which == 4) &&
+            pw_gonames_read(p, text, len, NULL)) {
+            p->comment_frames = NULL;
+            p->n_comment_frames = 0;
+        }
         bool too_big = g.too_many != NULL;
         lg_release(&g);
         if (!p && err)

@@ -718,6 +718,11 @@ static struct pw_profile *combine_headers(struct pw_profile *const *srcs, size_t
     for (size_t i = 0; i < n && !p->memstats; i++)
         if (srcs[i]->memstats)
             p->memstats = pw_arena_strdup(&p->arena, srcs[i]->memstats);
+    for (size_t i = 0; i < n; i++)
+        p->names_from_comments |= srcs[i]->names_from_comments;
+    for (size_t i = 0; i < n && !p->gctrace; i++)
+        if (srcs[i]->gctrace)
+            p->gctrace = pw_arena_strdup(&p->arena, srcs[i]->gctrace);
     return p;
 }
 

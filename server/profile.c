@@ -250,6 +250,8 @@ static struct pw_profile *copy(const struct pw_profile *p, bool borrow)
     q->has_period_type = p->has_period_type;
     q->period = p->period;
     q->memstats = p->memstats ? pw_arena_strdup(&q->arena, p->memstats) : NULL;
+    q->names_from_comments = p->names_from_comments;
+    q->gctrace = p->gctrace ? pw_arena_strdup(&q->arena, p->gctrace) : NULL;
     return q;
 }
 

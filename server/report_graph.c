@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pprofweb/gonames.h"
 #include "pprofweb/graph.h"
 #include "pprofweb/limits.h"
 #include "pprofweb/measurement.h"
@@ -376,6 +377,8 @@ static void profile_labels(struct pw_report *r, struct lines *l)
         lines_add(l, pw_arena_printf(&r->arena, "Type: %s", r->opt.sample_type));
     if (p->time_nanos != 0)
         lines_add(l, format_time(r, p->time_nanos));
+    if (p->names_from_comments)
+        lines_add(l, PW_GONAMES_LEGEND);
     if (p->duration_nanos != 0) {
         char duration[PW_VALUE_MAX], total[PW_VALUE_MAX], pct[PW_PERCENT_MAX];
         pw_label(duration, sizeof(duration), p->duration_nanos, "nanoseconds");

@@ -454,6 +454,8 @@ static const struct view_route views[] = {
     {"source", pw_view_source},
     {"flamegraph", pw_view_flame},
     {"graph", pw_view_graph},
+    {"goroutines", pw_view_goroutines},
+    {"gctrace", pw_view_gctrace},
 };
 
 /* The cache key: profile, view and every setting that can change the result (the effective

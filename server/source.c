@@ -12,6 +12,7 @@
 #include "pprofweb/limits.h"
 #include "pprofweb/measurement.h"
 #include "pprofweb/store.h"
+#include "pprofweb/gonames.h"
 #include "pprofweb/symbolize.h"
 
 static bool is_url(const char *s)
@@ -48,8 +49,11 @@ static struct pw_profile *load_one(const struct pw_source_options *o, const char
     } else {
         p = pw_decode_file(src, err);
     }
-    if (p)
+    if (p) {
         pw_profile_ensure_mapping(p);
+        if (pw_symbolize_uses_comments(o->symbolize))
+            pw_gonames_apply(p);
+    }
     return p;
 }
 
@@ -153,6 +157,8 @@ struct pw_profile *pw_source_prepare_bytes_mode(const unsigned char *data, size_
     if (!p)
         return NULL;
     pw_profile_ensure_mapping(p);
+    if (pw_symbolize_uses_comments(symbolize))
+        pw_gonames_apply(p);
     struct pw_profile *merged = NULL;
     if (!pw_scale_profiles(&p, 1, err))
         merged = pw_profile_merge_consume(&p, 1, err); /* frees p */

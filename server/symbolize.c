@@ -126,6 +126,22 @@ int pw_symbolize(struct pw_profile *p, const char *mode, struct pw_err *err)
     return 0;
 }
 
+bool pw_symbolize_uses_comments(const char *mode)
+{
+    char opts[256];
+    if (!mode)
+        return true;
+    if (strlen(mode) >= sizeof(opts))
+        return false;
+    size_t n = strlen(mode);
+    for (size_t i = 0; i <= n; i++)
+        opts[i] = (char)tolower((unsigned char)mode[i]);
+    for (char *save = NULL, *o = strtok_r(opts, ":", &save); o; o = strtok_r(NULL, ":", &save))
+        if (!strcmp(o, "none") || !strcmp(o, "no") || !strcmp(o, "remote"))
+            return false;
+    return true;
+}
+
 void pw_profile_unsource_mappings(struct pw_profile *p)
 {
     for (uint32_t i = 0; i < p->n_mappings; i++) {

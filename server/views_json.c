@@ -14,6 +14,7 @@
 #include "pprofweb/gofmt.h"
 #include "pprofweb/graph.h"
 #include "pprofweb/json.h"
+#include "pprofweb/memstats.h"
 #include "pprofweb/measurement.h"
 #include "pprofweb/regex.h"
 #include "pprofweb/report.h"
@@ -256,6 +257,13 @@ int pw_view_meta(const struct pw_view_args *a, struct pw_buf *out, struct pw_err
         pw_json_str(&j, pw_s(p, p->comments[i]));
     pw_json_arr_end(&j);
     pw_json_kstr(&j, "memstats", p->memstats);
+    struct pw_memstats ms;
+    if (p->memstats && !pw_memstats_parse(p->memstats, strlen(p->memstats), &ms, NULL)) {
+        pw_json_key(&j, "memstats_fields");
+        pw_memstats_json(&ms, &j);
+    }
+    pw_json_kbool(&j, "names_from_comments", p->names_from_comments);
+    pw_json_kbool(&j, "gctrace", p->gctrace != NULL);
     json_label_keys(&j, p);
     pw_json_key(&j, "mappings");
     pw_json_arr_begin(&j);

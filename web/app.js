@@ -14,6 +14,8 @@
 // hide/show/peek/source/flame menu), select(name), isCurrent() (false once the user moved on).
 import {el, clear, exactRegexp, peekRegexp, searchRegexp, toast} from '/static/util.js';
 import * as compare from '/static/compare.js';
+import {memstatsPanel} from '/static/memstats.js';
+import {goroutinesPanel} from '/static/goroutines.js';
 
 // View name -> path below /ui/ (pprof's routes).
 const VIEW_PATHS = {graph: '', top: 'top', flamegraph: 'flamegraph', peek: 'peek', source: 'source'};
@@ -134,7 +136,12 @@ export function setLegend(lines) {
     legend.append(el('div', {className: inFilters ? 'filters' : null}, line));
   }
   const meta = state.meta;
-  if (meta && meta.memstats) {
+  const dump = goroutinesPanel(meta, api);
+  if (dump) legend.append(dump);
+  const panel = memstatsPanel(meta);
+  if (panel) {
+    legend.append(panel);
+  } else if (meta && meta.memstats) {
     const d = el('details', {className: 'memstats'}, el('summary', null, 'runtime.MemStats'),
         el('pre', null, meta.memstats));
     legend.append(d);
@@ -489,7 +496,8 @@ export async function render() {
   setTitle();
   fillSampleMenu();
   markOptions();
-  const mod = await modPromise;
+  // A gctrace log has no samples: every view of it is the GC view.
+  const mod = state.meta.gctrace ? await loadModule('gctrace') : await modPromise;
   if (seq !== state.renderSeq) return;
   state.module = mod;
   if (!mod) {

@@ -53,4 +53,13 @@
  * larger alone is built for its request and not kept. */
 #define PW_MAX_COMPARED_BYTES ((size_t)2 << 30)
 
+/* A goroutine dump (debug=2, a panic's traceback): 500 000 goroutines of ten frames is about
+ * 400 MB of text, and the model built from it is of that order again. */
+#define PW_MAX_GOROUTINE_DUMP ((size_t)512 << 20)
+/* Goroutines in one dump: each is a sample with its labels. */
+#define PW_MAX_GOROUTINES ((size_t)1 << 22)
+
+/* GC cycles in one gctrace log: a program collecting every 10 ms for three hours. */
+#define PW_MAX_GCTRACE_CYCLES ((size_t)1 << 20)
+
 #endif

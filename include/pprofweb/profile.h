@@ -71,6 +71,8 @@ struct pw_function {
     int64_t start_line;
 };
 
+struct pw_comment_frame; /* gonames.h */
+
 struct pw_profile {
     struct pw_arena arena;
 
@@ -114,6 +116,15 @@ struct pw_profile {
     /* The "# runtime.MemStats" block of a Go ?debug=1 heap profile, or NULL. Kept for display:
      * pprof discards it. */
     const char *memstats;
+    /* Go ?debug=1 pages: the frames of their "#\t0x..." comment lines (gonames.h), in the
+     * arena; not copied or merged, as they are applied right after decode. */
+    const struct pw_comment_frame *comment_frames;
+    uint32_t n_comment_frames;
+    /* Some locations were named from those comments (kept through copies and merges). */
+    bool names_from_comments;
+    /* A GODEBUG=gctrace=1 log (gctrace.h), kept as text for its view; the profile itself has
+     * no samples. NULL for every other input. */
+    const char *gctrace;
 };
 
 /* --- life cycle and building (profile.c) --- */

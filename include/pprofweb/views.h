@@ -50,6 +50,13 @@ int pw_view_source(const struct pw_view_args *a, struct pw_buf *out, struct pw_e
  * and a node table; PW_ETOOBIG (HTTP 413) when it has too many nodes to lay out. */
 int pw_view_graph(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err);
 
+/* The goroutines summary (goroutines_view.c): identical stacks grouped with count, states,
+ * wait range (minutes), created_by and frames, largest first; 404 for other profiles. */
+int pw_view_goroutines(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err);
+
+/* The GC cycles of a gctrace log (gctrace_view.c, gctrace.h's JSON); 404 for other profiles. */
+int pw_view_gctrace(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err);
+
 /* Checks the settings against the profile (sample index, regexps, tag filters) without computing
  * a view; used to answer a page request with 400 before its data is fetched. */
 int pw_view_check(const struct pw_view_args *a, struct pw_err *err);

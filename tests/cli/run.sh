@@ -61,5 +61,13 @@ grep -q "flat%" "$tmp/report.txt" 2> /dev/null && ok || bad "-output"
 # make install puts the binary where PREFIX says.
 make -s install PREFIX="$tmp/prefix" > /dev/null 2>&1 && [ -x "$tmp/prefix/bin/pprofweb" ] && ok || bad "make install"
 
+# Go ?debug=1 pages: names from their comment lines by default, with the legend saying so;
+# -symbolize=none stays pprof's output byte for byte (its golden file has no names).
+debug1=testdata/profiles/shop.heap-t1.debug1.txt
+"$bin" -top -nodecount=3 "$debug1" > "$tmp/names" 2>&1
+if grep -q "main.remember" "$tmp/names" && grep -qx "Names: from the profile's comments" "$tmp/names"; then ok; else bad "debug=1 names: $(cat "$tmp/names")"; fi
+"$bin" -symbolize=none -top -nodecount=0 "$debug1" > "$tmp/none" 2>&1
+if cmp -s "$tmp/none" testdata/expected/top.debug1.txt; then ok; else bad "-symbolize=none differs from pprof: $(diff "$tmp/none" testdata/expected/top.debug1.txt | head -5)"; fi
+
 echo "cli: $passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -1,0 +1,3 @@
+module example.com/gopages
+
+go 1.19

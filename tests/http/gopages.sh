@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# HTTP tests of Go's own text pages (testdata/gopages/pages, real outputs of a Go program): a
+# ?debug=1 heap page has names from its comments and MemStats fields in /api/meta; a debug=2
+# dump and a panic are goroutine profiles with tag filters and /api/goroutines; a malformed
+# dump upload is refused with its line. Ends with "gopages http: N passed, N failed".
+cd "$(dirname "$0")/../.."
+. tests/http/lib.sh "gopages http"
+PAGES=testdata/gopages/pages
+jq_ok() { python3 -c "import json,sys; d=json.load(open('$TMP/body')); sys.exit(0 if ($1) else 1)"; }
+
+start_server -store "$TMP/store" "$PAGES/heap.debug1.txt" || abort
+check "meta 200" [ "$(code /api/meta)" = 200 ]
+check "names_from_comments" jq_ok "d['names_from_comments'] is True"
+check "memstats groups" jq_ok "[g['name'] for g in d['memstats_fields']['groups']][:2] == ['Heap', 'Derived']"
+check "HeapAlloc as printed" jq_ok "d['memstats_fields']['groups'][0]['figures'][0]['value'] == int([l for l in d['memstats'].splitlines() if l.startswith('# HeapAlloc = ')][0].split('= ')[1])"
+check "pause percentiles" jq_ok "d['memstats_fields']['pauses']['count'] > 0 and d['memstats_fields']['pauses']['p99_ns'] >= d['memstats_fields']['pauses']['p50_ns']"
+check "top 200" [ "$(code /api/top)" = 200 ]
+check "top has main.allocate" jq_ok "d['rows'][0]['name'] == 'main.allocate'"
+check "legend says names from comments" jq_ok "\"Names: from the profile's comments\" in d['legend']"
+check "goroutines on a heap profile is 404" [ "$(code /api/goroutines)" = 404 ]
+stop_server
+
+start_server -store "$TMP/store2" "$PAGES/goroutine.debug2.txt" || abort
+check "dump top 200" [ "$(code /api/top)" = 200 ]
+check "dump total 20" jq_ok "d['total'] == 20"
+check "tf=state" [ "$(code '/api/top?tf=state%3Dchan%20receive')" = 200 ]
+check "tf=state keeps 13" jq_ok "d['legend'][-1].startswith('Showing nodes accounting for 13,')"
+check "tf=wait=1:" [ "$(code '/api/top?tf=wait%3D1%3A')" = 200 ]
+check "tf=wait=1: keeps 19" jq_ok "d['legend'][-1].startswith('Showing nodes accounting for 19,')"
+check "goroutines 200" [ "$(code /api/goroutines)" = 200 ]
+check "largest group first" jq_ok "d['groups'][0]['count'] == 12 and d['groups'][0]['states'][0]['value'] == 'chan receive' and d['groups'][0]['wait_min'] == 1"
+check "locked group" jq_ok "any(g['locked'] == 1 and g['frames'][0]['function'] == 'main.pinned' for g in d['groups'])"
+for v in graph flamegraph peek?f=main source?f=main.consumer; do
+    check "$v 200" [ "$(code "/api/$v")" = 200 ]
+done
+# Uploads: a panic is a profile; a dump with a frame but no file line is 422 naming the line.
+st=$(curl -s -o "$TMP/body" -w '%{http_code}' --data-binary @"$PAGES/panic.txt" "$URL/api/upload?name=panic.txt")
+check "panic upload 200 ($st)" [ "$st" = 200 ]
+printf 'goroutine 1 [running]:\nmain.main()\nnot a file line\n' > "$TMP/bad.txt"
+st=$(curl -s -o "$TMP/body" -w '%{http_code}' --data-binary @"$TMP/bad.txt" "$URL/api/upload?name=bad.txt")
+check "bad dump 422 ($st)" [ "$st" = 422 ]
+check "bad dump names line 3" grep -q "line 3" "$TMP/body"
+stop_server
+
+# A gctrace log mixed with other lines: /api/gctrace has its cycles; an unreadable gc line is
+# counted and shown, not fatal.
+start_server -store "$TMP/store3" "$PAGES/gctrace.log" || abort
+check "meta says gctrace" sh -c "[ \"\$(curl -s '$URL/api/meta' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"gctrace\"])')\" = True ]"
+check "gctrace 200" [ "$(code /api/gctrace)" = 200 ]
+check "one cycle per gc line" jq_ok "len(d['log']['cycles']) == $(grep -c '^gc [0-9]* @' "$PAGES/gctrace.log")"
+check "cycle fields" jq_ok "all(k in d['log']['cycles'][0] for k in ['at_s','heap_start_mb','heap_end_mb','heap_live_mb','goal_mb','cpu_pct','clock_ms'])"
+{ cat "$PAGES/gctrace.log"; printf 'gc 99 @9.9s 1%%: broken\n'; } > "$TMP/mixed.log"
+st=$(curl -s -o "$TMP/body" -w '%{http_code}' --data-binary @"$TMP/mixed.log" "$URL/api/upload?name=mixed.log")
+check "mixed log upload 200 ($st)" [ "$st" = 200 ]
+id=$(python3 -c "import json; print(json.load(open('$TMP/body'))['id'])")
+check "uploaded gctrace 200" [ "$(code "/p/$id/api/gctrace")" = 200 ]
+check "unreadable line counted with its number" jq_ok "d['log']['unreadable'] == 1 and d['log']['unreadable_lines'][0]['line'] == $(($(wc -l < "$PAGES/gctrace.log") + 1))"
+check "gctrace on a dump is 404" [ "$(code "/p/$id/api/goroutines")" = 404 ]
+stop_server
+summary
