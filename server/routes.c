@@ -37,6 +37,7 @@ struct app_profile {
 
 struct pw_app {
     struct pw_config base;
+    char scope[24]; /* unique per app in the process: views key derived data by it */
     bool local_only;
     pthread_mutex_t mu; /* guards profiles (the loader may add some while serving) */
     struct app_profile *profiles;
@@ -119,6 +120,9 @@ struct pw_app *pw_app_new(const struct pw_config *base, bool local_only)
     else
         pw_config_default(&app->base);
     app->local_only = local_only;
+    static unsigned long n_apps;
+    snprintf(app->scope, sizeof(app->scope), "app%lu",
+             __atomic_add_fetch(&n_apps, 1, __ATOMIC_RELAXED));
     pthread_mutex_init(&app->mu, NULL);
     app->cache = pw_cache_new(PW_VIEW_CACHE_BYTES);
     return app;
@@ -368,6 +372,7 @@ static const struct pw_profile *prepare(struct ctx *c, struct pw_view_args *a,
     a->cfg = cfg;
     a->base = &c->app->base;
     a->params = &c->req->params;
+    a->scope = c->app->scope;
     return p;
 }
 
