@@ -22,6 +22,7 @@
 #include "pprofweb/graph.h"
 #include "pprofweb/json.h"
 #include "pprofweb/measurement.h"
+#include "pprofweb/regex.h"
 #include "pprofweb/report.h"
 #include "pprofweb/views.h"
 
@@ -529,6 +530,12 @@ static struct cached_tree *get_tree(const struct pw_profile *p, const char *key,
     pthread_mutex_unlock(&cache_mu);
 
     struct pw_flame *f = pw_flame_build(p, cfg, pivot, err);
+    if (f && pw_regex_budget_exceeded()) {
+        /* built with regexps cut short: wrong, never kept (the request answers the error) */
+        pw_flame_free(f);
+        f = NULL;
+        pw_fail(err, PW_EINVAL, "regexp matching budget exceeded");
+    }
 
     pthread_mutex_lock(&cache_mu);
     if (f)

@@ -22,6 +22,8 @@
 #include "pprofweb/encode.h"
 #include "pprofweb/flame.h"
 #include "pprofweb/json.h"
+#include "pprofweb/limits.h"
+#include "pprofweb/regex.h"
 #include "pprofweb/report.h"
 #include "pprofweb/routes.h"
 #include "pprofweb/views.h"
@@ -478,8 +480,10 @@ static void serve_view(struct ctx *c, const struct view_route *v, struct pw_resp
     } else {
         pw_buf_addc(&r->buf, '\n');
     }
-    pw_cache_put(c->app->cache, pw_buf_str(&key), r->status, r->buf.data ? r->buf.data : "",
-                 r->buf.len);
+    /* A view computed past the regexp budget is wrong: not kept (status 0), and pw_route
+     * answers the error. */
+    pw_cache_put(c->app->cache, pw_buf_str(&key), pw_regex_budget_exceeded() ? 0 : r->status,
+                 r->buf.data ? r->buf.data : "", r->buf.len);
     pw_buf_release(&key);
 }
 
@@ -565,8 +569,8 @@ static void serve_download(struct ctx *c, struct pw_response *r)
             status = r->status;
         }
         pw_report_free(rep);
-        pw_cache_put(c->app->cache, pw_buf_str(&key), status, r->buf.data ? r->buf.data : "",
-                     r->buf.len);
+        pw_cache_put(c->app->cache, pw_buf_str(&key), pw_regex_budget_exceeded() ? 0 : status,
+                     r->buf.data ? r->buf.data : "", r->buf.len);
     }
     pw_buf_release(&key);
     r->status = status;
@@ -698,7 +702,20 @@ static void dispatch(struct ctx *c, const struct pw_request *req, struct pw_resp
 void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_response *r)
 {
     struct ctx c = {.app = app, .req = req};
+    pw_regex_budget_begin(PW_REGEX_BUDGET_MS);
     dispatch(&c, req, r);
+    if (pw_regex_budget_exceeded()) {
+        const char *path = req->path ? req->path : "/";
+        pw_response_error(r, strstr(path, "/api/") != NULL, 400,
+                          pw_arena_printf(req->arena,
+                                          "the regular expressions of this request took over "
+                                          "%d ms to match this profile's names: use simpler "
+                                          "ones (fewer nested repetitions)",
+                                          PW_REGEX_BUDGET_MS));
+        r->is_page = false;
+        r->content_disposition = NULL;
+    }
+    pw_regex_budget_end();
     if (c.borrowed && app->release)
         app->release(app->loader_ctx, c.borrowed);
 }

@@ -46,4 +46,9 @@
 #define PW_MAX_LAYOUT_NODES 2000
 #define PW_MAX_LAYOUT_EDGES 8000
 
+/* Milliseconds of regexp matching one HTTP request may spend (regex.h). Real filters over the
+ * names of a million-sample profile take tens of milliseconds; a backtracking pattern over names
+ * of hundreds of kilobytes would hold a worker thread for minutes. Past it the request is 400. */
+#define PW_REGEX_BUDGET_MS 2000
+
 #endif

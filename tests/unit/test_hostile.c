@@ -6,7 +6,10 @@
 #include <string.h>
 
 #include "harness.h"
+#include <time.h>
+
 #include "pprofweb/decode.h"
+#include "pprofweb/regex.h"
 #include "pprofweb/routes.h"
 
 /* GET url on app; returns the status and leaves the body (malloc'd) in *body. */
@@ -99,8 +102,45 @@ static void test_flame_not_keyed_by_address(struct pw_profile *cpu, struct pw_pr
     pw_app_free(ref);
 }
 
+/* A backtracking pattern over a long name stops at the budget; without one it is exact. */
+static void test_regex_budget(void)
+{
+    size_t n = 200000;
+    char *name = malloc(n + 2);
+    memset(name, 'a', n);
+    name[n] = 'b';
+    name[n + 1] = 0;
+    struct pw_err err = {0};
+    pw_regex_budget_begin(100);
+    struct pw_regex *re = pw_regex_compile("(a|aa)+$", &err);
+    CHECK(re != NULL, "compile: %s", err.msg);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK(!pw_regex_match_cstr(re, name), "no match past the budget");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    CHECK(took < 2, "a 100 ms budget stopped the match after %.2f s", took);
+    CHECK(pw_regex_budget_exceeded(), "the budget is reported spent");
+    CHECK(!pw_regex_match_cstr(re, "aa"), "every later match fails at once");
+    pw_regex_budget_end();
+    CHECK(!pw_regex_budget_exceeded(), "a closed budget is not spent");
+    pw_regex_free(re);
+    /* With a budget that is not spent, the prefixed pattern matches as Go's. */
+    pw_regex_budget_begin(10000);
+    re = pw_regex_compile("(?i)^(a|aa)+$|^x", &err);
+    CHECK(re != NULL, "compile: %s", err.msg);
+    CHECK(pw_regex_match_cstr(re, "AAa"), "flags apply to the whole pattern");
+    CHECK(pw_regex_match_cstr(re, "xyz"), "alternation at the top level");
+    CHECK(!pw_regex_match_cstr(re, "ab"), "anchors kept");
+    CHECK(!pw_regex_budget_exceeded(), "budget not spent");
+    pw_regex_budget_end();
+    pw_regex_free(re);
+    free(name);
+}
+
 int main(void)
 {
+    test_regex_budget();
     struct pw_err err = {0};
     struct pw_profile *cpu = pw_decode_file("testdata/profiles/shop.cpu.pb.gz", &err);
     CHECK(cpu != NULL, "decode: %s", err.msg);
