@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pprofweb/assets.h"
 #include "pprofweb/encode.h"
@@ -637,6 +638,28 @@ static bool under(const char *path, const char *section, const char **rest)
     return true;
 }
 
+bool pw_host_is_local(const char *host)
+{
+    if (!host)
+        return true; /* HTTP/1.0 without Host: not a browser */
+    static const char *const names[] = {"localhost", "127.0.0.1", "[::1]"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+        size_t n = strlen(names[i]);
+        if (strncasecmp(host, names[i], n) != 0)
+            continue;
+        const char *port = host + n;
+        if (!*port)
+            return true;
+        if (*port++ != ':' || !*port)
+            continue;
+        while (*port >= '0' && *port <= '9')
+            port++;
+        if (!*port)
+            return true;
+    }
+    return false;
+}
+
 static void dispatch(struct ctx *c, const struct pw_request *req, struct pw_response *r)
 {
     struct pw_app *app = c->app;
@@ -646,10 +669,21 @@ static void dispatch(struct ctx *c, const struct pw_request *req, struct pw_resp
         pw_response_error(r, api, 403, "permission denied");
         return;
     }
+    if (app->local_only && !pw_host_is_local(req->host)) {
+        /* A page of another site whose name resolves to 127.0.0.1 (DNS rebinding) sends its
+         * own name: it may not read or upload through a local-only server. */
+        pw_response_error(r, api, 403, "this server answers only to localhost: the Host "
+                          "header names another site");
+        return;
+    }
     if (app->hook && app->hook(app->hook_ctx, req, r))
         return;
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
         pw_response_error(r, api, 405, "method not allowed");
+        return;
+    }
+    if (req->body_pending) {
+        r->status = 0; /* nothing refuses it: read the body, then route the whole request */
         return;
     }
     if (strncmp(path, "/static/", 8) == 0) {
