@@ -5,7 +5,8 @@
  * pixels, default 1200), minpx (narrowest box drawn, default 1), node (a tree node id: send that
  * subtree) and p (pivot regexp). The tree itself comes from flame.c and is kept in a small cache
  * of recent trees, so zooming (node=...) reuses the tree built for the first response instead of
- * re-running the report pipeline.
+ * re-running the report pipeline. Trees are keyed by the app's scope, the profile's id and the
+ * canonical settings, never by the profile's address.
  * Out: a compact document (flame.h describes it): a string table, frames as string indexes and
  * boxes as rows of numbers. Children narrower than minpx at width w are merged into one "other"
  * box per parent, so a response holds at most about w boxes per depth level whatever the
@@ -21,6 +22,7 @@
 #include "pprofweb/graph.h"
 #include "pprofweb/json.h"
 #include "pprofweb/measurement.h"
+#include "pprofweb/regex.h"
 #include "pprofweb/report.h"
 #include "pprofweb/views.h"
 
@@ -438,8 +440,7 @@ int pw_flame_write(const struct pw_flame *f, const struct pw_flame_request *req,
 /* A built tree shared by the cache and the requests using it. While one request builds it, f is
  * NULL and the others asking for the same key wait for it (cache_cv) instead of building it too. */
 struct cached_tree {
-    const struct pw_profile *p;
-    char *key;
+    char *key; /* scope, profile id and canonical settings (tree_key) */
     struct pw_flame *f;
     int refs;           /* one for the cache while listed, one per request using it */
     unsigned long used; /* last use, for eviction */
@@ -460,11 +461,11 @@ static void unref(struct cached_tree *t)
     free(t);
 }
 
-static struct cached_tree *cache_find(const struct pw_profile *p, const char *key)
+static struct cached_tree *cache_find(const char *key)
 {
     for (size_t i = 0; i < FLAME_CACHE_TREES; i++) {
         struct cached_tree *t = cache[i];
-        if (t && t->p == p && strcmp(t->key, key) == 0) {
+        if (t && strcmp(t->key, key) == 0) {
             t->refs++;
             t->used = ++cache_clock;
             return t;
@@ -505,15 +506,15 @@ static void cache_remove(struct cached_tree *t)
     }
 }
 
-/* The tree for (p, key), built when not cached; a request asking for a tree another one is
- * building waits for it. Release with release_tree(). */
+/* The tree for key (which names p: tree_key), built when not cached; a request asking for a
+ * tree another one is building waits for it. Release with release_tree(). */
 static struct cached_tree *get_tree(const struct pw_profile *p, const char *key,
                                     const struct pw_config *cfg, const char *pivot,
                                     const struct pw_profile *split, struct pw_err *err)
 {
     pthread_mutex_lock(&cache_mu);
     struct cached_tree *t;
-    while ((t = cache_find(p, key)) && !t->f) {
+    while ((t = cache_find(key)) && !t->f) {
         pthread_cond_wait(&cache_cv, &cache_mu);
         unref(t); /* the builder failed (and removed it) or finished: look again */
     }
@@ -522,7 +523,6 @@ static struct cached_tree *get_tree(const struct pw_profile *p, const char *key,
         return t;
     }
     t = pw_xcalloc(1, sizeof(*t));
-    t->p = p;
     t->key = pw_xmalloc(strlen(key) + 1);
     strcpy(t->key, key);
     t->refs = 1;
@@ -531,6 +531,12 @@ static struct cached_tree *get_tree(const struct pw_profile *p, const char *key,
     pthread_mutex_unlock(&cache_mu);
 
     struct pw_flame *f = pw_flame_build_split(p, split, cfg, pivot, err);
+    if (f && pw_regex_budget_exceeded()) {
+        /* built with regexps cut short: wrong, never kept (the request answers the error) */
+        pw_flame_free(f);
+        f = NULL;
+        pw_fail(err, PW_EINVAL, "regexp matching budget exceeded");
+    }
 
     pthread_mutex_lock(&cache_mu);
     if (f)
@@ -554,6 +560,22 @@ static void release_tree(struct cached_tree *t)
 }
 
 /* --- the view --- */
+
+/* What a tree depends on: the app (scope), the profile's id and every setting, in their
+ * canonical query form (settings added to the config later fold in by themselves), and the
+ * pivot. Not the profile's address: once the store frees a profile, a newly decoded one may get
+ * the same address. */
+static void tree_key(const struct pw_view_args *a, const struct pw_config *cfg, const char *pivot,
+                     struct pw_buf *key)
+{
+    pw_buf_adds(key, a->scope ? a->scope : "");
+    pw_buf_addc(key, '\n');
+    pw_buf_adds(key, a->id ? a->id : "");
+    pw_buf_addc(key, '\n');
+    pw_query_format(cfg, NULL, key);
+    pw_buf_adds(key, "\np=");
+    pw_buf_adds(key, pivot ? pivot : "");
+}
 
 /* A numeric URL parameter within [lo, hi]; def when absent. */
 static int num_param(const struct pw_params *ps, const char *key, double lo, double hi, double def,
@@ -605,13 +627,11 @@ int pw_view_flame(const struct pw_view_args *a, struct pw_buf *out, struct pw_er
 
     struct pw_buf key;
     pw_buf_init(&key, 1 << 20);
-    pw_query_format(&cfg, NULL, &key);
-    pw_buf_adds(&key, "\np=");
-    pw_buf_adds(&key, pivot ? pivot : "");
+    tree_key(a, &cfg, pivot, &key);
     /* The tree depends on which comparison built the profile: name it (norm is in the
      * settings above). */
     if (a->cmp)
-        pw_buf_addf(&key, "\nid=%s %s=%s", a->id, a->cmp->kind, a->cmp->id);
+        pw_buf_addf(&key, "\n%s=%s", a->cmp->kind, a->cmp->id);
     struct cached_tree *t = get_tree(a->p, pw_buf_str(&key), &cfg, pivot,
                                      a->cmp ? a->cmp->split : NULL, err);
     pw_buf_release(&key);

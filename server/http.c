@@ -27,6 +27,7 @@
 
 #include "pprofweb/arena.h"
 #include "pprofweb/buf.h"
+#include "pprofweb/limits.h"
 #include "pprofweb/routes.h"
 
 extern char **environ;
@@ -36,8 +37,23 @@ extern char **environ;
 struct req_state {
     struct pw_arena arena;
     struct pw_buf body;
+    bool started;  /* the headers have been seen (first on_request call) */
+    bool answered; /* a refusal was queued before the body: the body is dropped unread */
     bool too_big;
+    bool nul;      /* the raw URL holds %00 */
 };
+
+/* MHD's first look at a request: the raw URL, before it is decoded (and a %00 in it cuts the
+ * path short). Creates the request state. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)conn;
+    (void)cls;
+    struct req_state *st = pw_xcalloc(1, sizeof(*st));
+    pw_arena_init(&st->arena);
+    st->nul = uri && strstr(uri, "%00") != NULL;
+    return st;
+}
 
 /* The 413 answer to a body over max: JSON for /api routes, as every API error. */
 static void too_big(struct pw_response *resp, const char *url, size_t max)
@@ -173,8 +189,10 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     (void)kind;
     struct pw_request *req = cls;
     struct pw_err err;
-    if (!key || strlen(key) != key_size || (value && strlen(value) != value_size))
-        return MHD_YES; /* a NUL byte inside: the parameter cannot be meant, drop it */
+    if (!key || strlen(key) != key_size || (value && strlen(value) != value_size)) {
+        req->body_len = (size_t)-2; /* a NUL byte inside: "bad parameter" */
+        return MHD_YES;
+    }
     if (pw_params_add(&req->params, req->arena, key, value ? value : "", &err))
         req->body_len = (size_t)-1; /* marks "too many/too long parameters" */
     return MHD_YES;
@@ -206,13 +224,32 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct pw_resp
     add_header(r, "Set-Cookie", resp->set_cookie);
     add_header(r, "X-Content-Type-Options", "nosniff");
     add_header(r, "Referrer-Policy", "no-referrer");
-    if (resp->is_page)
+    /* Every HTML answer, also /static/index.html, gets the policy of the pages. */
+    if (resp->is_page ||
+        (resp->content_type && strncmp(resp->content_type, "text/html", 9) == 0))
         add_header(r, "Content-Security-Policy",
                    "default-src 'self'; style-src 'self' 'unsafe-inline'; "
                    "img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; "
                    "frame-ancestors 'none'; form-action 'self'");
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, r);
     MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result route(struct server *srv, struct MHD_Connection *conn,
+                             struct req_state *st, const char *url, const char *method,
+                             bool early);
+
+/* A refusal decided before the body is read. */
+static enum MHD_Result refuse(struct MHD_Connection *conn, struct req_state *st, const char *url,
+                              int status, const char *msg)
+{
+    struct pw_response resp;
+    pw_response_init(&resp);
+    pw_response_error(&resp, strstr(url, "/api/") != NULL, status, msg);
+    st->answered = true;
+    enum MHD_Result ret = send_response(conn, &resp);
+    pw_response_release(&resp);
     return ret;
 }
 
@@ -224,11 +261,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     struct server *srv = cls;
     struct req_state *st = *con_cls;
-    if (!st) {
-        st = pw_xcalloc(1, sizeof(*st));
-        pw_arena_init(&st->arena);
-        pw_buf_init(&st->body, srv->max_body);
+    if (!st) { /* no URI callback ran (not expected): start here */
+        st = on_uri(NULL, NULL, conn);
         *con_cls = st;
+    }
+    if (!st->started) {
+        st->started = true;
+        pw_buf_init(&st->body, srv->max_body);
+        if (st->nul)
+            return refuse(conn, st, url, 400, "the URL holds a NUL byte (%00)");
         /* Refuse a declared oversize body before reading it (MHD then closes the connection
          * instead of sending 100 Continue). */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
@@ -240,11 +281,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 struct pw_response resp;
                 pw_response_init(&resp);
                 too_big(&resp, url, srv->max_body);
+                st->answered = true;
                 enum MHD_Result ret = send_response(conn, &resp);
                 pw_response_release(&resp);
                 return ret;
             }
         }
+        /* A request with a body: every check that needs only the headers (local clients,
+         * Host, method, origin, token, a store) runs before a byte of the body is read. */
+        if (cl || MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding") ||
+            (strcmp(method, "GET") && strcmp(method, "HEAD")))
+            return route(srv, conn, st, url, method, true);
+        return MHD_YES;
+    }
+    if (st->answered) {
+        *upload_data_size = 0; /* refused already: the body is dropped unread */
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -258,17 +309,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    return route(srv, conn, st, url, method, false);
+}
 
+/* Answers a request: the whole of it, or (early) only what its headers decide. An early call
+ * that the routes leave unanswered (status 0) goes on to read the body. */
+static enum MHD_Result route(struct server *srv, struct MHD_Connection *conn,
+                             struct req_state *st, const char *url, const char *method,
+                             bool early)
+{
     struct pw_request req;
     memset(&req, 0, sizeof(req));
     req.method = method;
     req.path = url;
     req.arena = &st->arena;
-    req.body = (const unsigned char *)st->body.data;
+    req.body = early ? NULL : (const unsigned char *)st->body.data;
     req.body_len = 0;
+    req.body_pending = early;
     MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
-    bool bad_params = req.body_len == (size_t)-1;
-    req.body_len = st->body.len;
+    bool bad_params = req.body_len == (size_t)-1, nul_param = req.body_len == (size_t)-2;
+    req.body_len = early ? 0 : st->body.len;
     req.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -286,15 +346,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         resp.status = 400;
         pw_buf_addf(&resp.buf, "too many or too long URL parameters (limit %d of %d bytes)\n",
                     PW_MAX_PARAMS, PW_MAX_PARAM_LEN);
+    } else if (nul_param) {
+        pw_response_error(&resp, strstr(url, "/api/") != NULL, 400,
+                          "a URL parameter holds a NUL byte (%00)");
     } else {
         pw_route(srv->app, &req, &resp);
     }
+    if (early && resp.status == 0) { /* the headers pass: read the body */
+        pw_response_release(&resp);
+        pw_params_release(&req.params);
+        return MHD_YES;
+    }
+    st->answered = early;
     enum MHD_Result ret = send_response(conn, &resp);
     pw_response_release(&resp);
     pw_params_release(&req.params);
     return ret;
 }
 
+/* Called when a request ends in any way, including a client that disconnects mid-upload: the
+ * body buffer and the arena are freed then, not at the connection timeout. */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -382,7 +453,10 @@ int pw_http_serve(const char *hostport, struct pw_profile **profiles, size_t n_p
         flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)PW_HTTP_THREADS, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)PW_HTTP_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 * 1024,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)PW_HTTP_MAX_CONNECTIONS,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PW_HTTP_MAX_CONNECTIONS_PER_IP,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        NULL, MHD_OPTION_END);
     if (!d) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         close(fd);

@@ -9,7 +9,13 @@
  *
  * In: a NUL-terminated pattern. Out: a struct pw_regex the caller frees. Limits: patterns of
  * at most PW_MAX_REGEX bytes. Go's engine is linear; PCRE2 backtracks, so a match that runs
- * past MATCH_LIMIT steps is redone by PCRE2's DFA matcher, which is not exponential. */
+ * past MATCH_LIMIT steps is redone by PCRE2's DFA matcher, which is not exponential.
+ *
+ * Both still try every start position of a subject: (a|aa)+$ over a name of 200 000 characters
+ * runs for minutes. So a thread (an HTTP request) may open a budget of matching time
+ * (PW_REGEX_BUDGET_MS): patterns compiled while it is open start with a callout, which PCRE2 calls
+ * at each start position in both matchers, and which stops the match once the budget is spent.
+ * From then on every match on the thread fails at once and the request answers an error. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -19,15 +25,60 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pprofweb/arena.h"
 #include "pprofweb/buf.h"
+#include "pprofweb/limits.h"
 
 /* Backtracking steps per match before switching to the DFA matcher (PCRE2's default is 10M;
  * real filters on function names take a few hundred; a DFA retry is still exact). */
 #define MATCH_LIMIT 10000
 /* Ints of DFA workspace: room for the parallel states of the DFA matcher. */
 #define DFA_WORKSPACE 4096
+/* Start positions tried between two looks at the clock: each costs at most MATCH_LIMIT steps
+ * (or one DFA pass), so the budget is overrun by milliseconds at most. */
+#define CLOCK_EVERY 16
+
+/* The calling thread's budget (pw_regex_budget_begin). */
+static __thread struct {
+    bool open, exceeded;
+    long long left_ns;    /* matching time left */
+    long long call_start; /* when the current match began */
+    unsigned ticks;
+} budget;
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void pw_regex_budget_begin(unsigned ms)
+{
+    budget.open = true;
+    budget.exceeded = false;
+    budget.left_ns = (long long)ms * 1000000LL;
+    budget.ticks = 0;
+}
+
+bool pw_regex_budget_exceeded(void) { return budget.open && budget.exceeded; }
+
+void pw_regex_budget_end(void) { budget.open = budget.exceeded = false; }
+
+/* Called by PCRE2 at each start position of a budgeted pattern; nonzero abandons the match. */
+static int on_callout(pcre2_callout_block *cb, void *data)
+{
+    (void)cb;
+    (void)data;
+    if (!budget.open)
+        return 0;
+    if (!budget.exceeded && ++budget.ticks % CLOCK_EVERY == 0 &&
+        now_ns() - budget.call_start > budget.left_ns)
+        budget.exceeded = true;
+    return budget.exceeded ? PCRE2_ERROR_CALLOUT : 0;
+}
 
 struct pw_regex {
     pcre2_code *code;
@@ -45,10 +96,15 @@ struct pw_regex *pw_regex_compile(const char *pattern, struct pw_err *err)
     }
     struct pw_buf pat;
     pw_buf_init(&pat, 0);
+    if (budget.open)
+        pw_buf_adds(&pat, "(?C1)(?:"); /* on_callout at each start position */
+    size_t head = pat.len;
     if (pw_regex_translate(pattern, n, &pat, err) < 0) {
         pw_buf_release(&pat);
         return NULL;
     }
+    if (head)
+        pw_buf_addc(&pat, ')');
     int code;
     PCRE2_SIZE off;
     pcre2_compile_context *cctx = pcre2_compile_context_create(NULL);
@@ -76,6 +132,7 @@ struct pw_regex *pw_regex_compile(const char *pattern, struct pw_err *err)
     if (!re->md || !re->mctx)
         abort(); /* out of memory */
     pcre2_set_match_limit(re->mctx, MATCH_LIMIT);
+    pcre2_set_callout(re->mctx, on_callout, NULL);
     re->source = pw_xmalloc(n + 1);
     memcpy(re->source, pattern, n + 1);
     return re;
@@ -155,8 +212,10 @@ bool pw_regex_find(const struct pw_regex *re, const char *s, size_t len, size_t 
                    size_t *end)
 {
     size_t st, en;
-    if (!re || from > len)
+    if (!re || from > len || (budget.open && budget.exceeded))
         return false;
+    if (budget.open)
+        budget.call_start = now_ns();
     uint32_t r;
     size_t i = 0;
     while (i < len) {
@@ -171,6 +230,13 @@ bool pw_regex_find(const struct pw_regex *re, const char *s, size_t len, size_t 
     }
     bool ok = i < len ? match_invalid_utf8(re, s, len, from, &st, &en)
                       : match_at(re, s, len, from, &st, &en);
+    if (budget.open) {
+        budget.left_ns -= now_ns() - budget.call_start;
+        if (budget.left_ns < 0)
+            budget.exceeded = true;
+        if (budget.exceeded)
+            return false;
+    }
     if (ok && start)
         *start = st;
     if (ok && end)

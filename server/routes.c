@@ -17,12 +17,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pprofweb/assets.h"
 #include "pprofweb/compare.h"
 #include "pprofweb/encode.h"
 #include "pprofweb/flame.h"
 #include "pprofweb/json.h"
+#include "pprofweb/limits.h"
+#include "pprofweb/regex.h"
 #include "pprofweb/report.h"
 #include "pprofweb/routes.h"
 #include "pprofweb/views.h"
@@ -38,6 +41,7 @@ struct app_profile {
 
 struct pw_app {
     struct pw_config base;
+    char scope[24]; /* unique per app in the process: views key derived data by it */
     bool local_only;
     pthread_mutex_t mu; /* guards profiles (the loader may add some while serving) */
     struct app_profile *profiles;
@@ -121,6 +125,9 @@ struct pw_app *pw_app_new(const struct pw_config *base, bool local_only)
     else
         pw_config_default(&app->base);
     app->local_only = local_only;
+    static unsigned long n_apps;
+    snprintf(app->scope, sizeof(app->scope), "app%lu",
+             __atomic_add_fetch(&n_apps, 1, __ATOMIC_RELAXED));
     pthread_mutex_init(&app->mu, NULL);
     app->cache = pw_cache_new(PW_VIEW_CACHE_BYTES);
     app->compare = pw_compare_new();
@@ -413,6 +420,7 @@ static const struct pw_profile *prepare(struct ctx *c, struct pw_view_args *a,
     a->cfg = cfg;
     a->base = &c->app->base;
     a->params = &c->req->params;
+    a->scope = c->app->scope;
     if (apply_compare(c, a, cfg, err))
         return NULL;
     return a->p;
@@ -522,8 +530,10 @@ static void serve_view(struct ctx *c, const struct view_route *v, struct pw_resp
     } else {
         pw_buf_addc(&r->buf, '\n');
     }
-    pw_cache_put(c->app->cache, pw_buf_str(&key), r->status, r->buf.data ? r->buf.data : "",
-                 r->buf.len);
+    /* A view computed past the regexp budget is wrong: not kept (status 0), and pw_route
+     * answers the error. */
+    pw_cache_put(c->app->cache, pw_buf_str(&key), pw_regex_budget_exceeded() ? 0 : r->status,
+                 r->buf.data ? r->buf.data : "", r->buf.len);
     pw_buf_release(&key);
 }
 
@@ -612,8 +622,8 @@ static void serve_download(struct ctx *c, struct pw_response *r)
             status = r->status;
         }
         pw_report_free(rep);
-        pw_cache_put(c->app->cache, pw_buf_str(&key), status, r->buf.data ? r->buf.data : "",
-                     r->buf.len);
+        pw_cache_put(c->app->cache, pw_buf_str(&key), pw_regex_budget_exceeded() ? 0 : status,
+                     r->buf.data ? r->buf.data : "", r->buf.len);
     }
     pw_buf_release(&key);
     r->status = status;
@@ -680,6 +690,28 @@ static bool under(const char *path, const char *section, const char **rest)
     return true;
 }
 
+bool pw_host_is_local(const char *host)
+{
+    if (!host)
+        return true; /* HTTP/1.0 without Host: not a browser */
+    static const char *const names[] = {"localhost", "127.0.0.1", "[::1]"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+        size_t n = strlen(names[i]);
+        if (strncasecmp(host, names[i], n) != 0)
+            continue;
+        const char *port = host + n;
+        if (!*port)
+            return true;
+        if (*port++ != ':' || !*port)
+            continue;
+        while (*port >= '0' && *port <= '9')
+            port++;
+        if (!*port)
+            return true;
+    }
+    return false;
+}
+
 static void dispatch(struct ctx *c, const struct pw_request *req, struct pw_response *r)
 {
     struct pw_app *app = c->app;
@@ -689,10 +721,21 @@ static void dispatch(struct ctx *c, const struct pw_request *req, struct pw_resp
         pw_response_error(r, api, 403, "permission denied");
         return;
     }
+    if (app->local_only && !pw_host_is_local(req->host)) {
+        /* A page of another site whose name resolves to 127.0.0.1 (DNS rebinding) sends its
+         * own name: it may not read or upload through a local-only server. */
+        pw_response_error(r, api, 403, "this server answers only to localhost: the Host "
+                          "header names another site");
+        return;
+    }
     if (app->hook && app->hook(app->hook_ctx, req, r))
         return;
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
         pw_response_error(r, api, 405, "method not allowed");
+        return;
+    }
+    if (req->body_pending) {
+        r->status = 0; /* nothing refuses it: read the body, then route the whole request */
         return;
     }
     if (strncmp(path, "/static/", 8) == 0) {
@@ -745,9 +788,22 @@ static void dispatch(struct ctx *c, const struct pw_request *req, struct pw_resp
 void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_response *r)
 {
     struct ctx c = {.app = app, .req = req};
+    pw_regex_budget_begin(PW_REGEX_BUDGET_MS);
     dispatch(&c, req, r);
     pw_compare_release(app->compare, c.compared);
     pw_compare_release(app->compare, c.split);
+    if (pw_regex_budget_exceeded()) {
+        const char *path = req->path ? req->path : "/";
+        pw_response_error(r, strstr(path, "/api/") != NULL, 400,
+                          pw_arena_printf(req->arena,
+                                          "the regular expressions of this request took over "
+                                          "%d ms to match this profile's names: use simpler "
+                                          "ones (fewer nested repetitions)",
+                                          PW_REGEX_BUDGET_MS));
+        r->is_page = false;
+        r->content_disposition = NULL;
+    }
+    pw_regex_budget_end();
     if (c.borrowed && app->release)
         app->release(app->loader_ctx, c.borrowed);
     if (c.borrowed_base && app->release)

@@ -512,6 +512,10 @@ bool pw_share_route(struct pw_share *s, const struct pw_request *req, struct pw_
                    "fetches are off");
         return true;
     }
+    if (req->body_pending) {
+        r->status = 0; /* the headers pass: read the body */
+        return true;
+    }
     if (is_upload)
         upload(s, req, r);
     else

@@ -13,8 +13,8 @@
 
 /* Worker threads answering requests. */
 #define PW_HTTP_THREADS 4
-/* Seconds an idle connection is kept. */
-#define PW_HTTP_TIMEOUT 120
+/* Seconds an idle connection is kept (also a client that stops sending its headers or body). */
+#define PW_HTTP_TIMEOUT 30
 
 struct pw_app;
 

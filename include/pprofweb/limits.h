@@ -62,4 +62,15 @@
 /* GC cycles in one gctrace log: a program collecting every 10 ms for three hours. */
 #define PW_MAX_GCTRACE_CYCLES ((size_t)1 << 20)
 
+/* Milliseconds of regexp matching one HTTP request may spend (regex.h). Real filters over the
+ * names of a million-sample profile take tens of milliseconds; a backtracking pattern over names
+ * of hundreds of kilobytes would hold a worker thread for minutes. Past it the request is 400. */
+#define PW_REGEX_BUDGET_MS 2000
+
+/* Open HTTP connections, in all and from one client address. Idle connections cost no thread
+ * (MHD polls them), but each holds a file descriptor and up to 256 kB of buffers; a browser opens
+ * six, a load test a few hundred. Past either, new connections are closed at once. */
+#define PW_HTTP_MAX_CONNECTIONS 4000
+#define PW_HTTP_MAX_CONNECTIONS_PER_IP 1500
+
 #endif

@@ -38,6 +38,15 @@ bool pw_regex_find(const struct pw_regex *re, const char *s, size_t len, size_t 
 /* Appends s with every regexp metacharacter escaped (Go's regexp.QuoteMeta). */
 void pw_regex_quote_meta(const char *s, struct pw_buf *out);
 
+/* A budget of matching time for the calling thread, such as one HTTP request: once ms of
+ * matching have been spent, patterns compiled on this thread while the budget is open stop
+ * matching, every later match on the thread answers false, and pw_regex_budget_exceeded() is
+ * true until pw_regex_budget_end(). Results computed after that are wrong and must be dropped.
+ * Without an open budget (the command line) matching is unbounded. */
+void pw_regex_budget_begin(unsigned ms);
+bool pw_regex_budget_exceeded(void);
+void pw_regex_budget_end(void);
+
 /* The source pattern re was compiled from. */
 const char *pw_regex_source(const struct pw_regex *re);
 

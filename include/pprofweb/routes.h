@@ -37,6 +37,10 @@ struct pw_request {
     /* Request headers the sharing routes read (share.h), or NULL when absent. */
     const char *authorization, *cookie, *origin, *host;
     struct pw_arena *arena;   /* per-request memory, released after the response is sent */
+    /* Only the headers have arrived (body NULL): pw_route answers only refusals decided by them
+     * (403, 401, 405, 503...) and otherwise leaves the response's status 0, so that the body is
+     * read only for a request that may go through. */
+    bool body_pending;
 };
 
 struct pw_response {
@@ -99,6 +103,10 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
 
 /* Maps an error code to an HTTP status (400, 404, 413, 422, 500). */
 int pw_http_status(enum pw_code code);
+
+/* True when a Host header (NULL: none) names this machine's loopback: localhost, 127.0.0.1 or
+ * [::1], with or without a port. A local-only app refuses other names (DNS rebinding). */
+bool pw_host_is_local(const char *host);
 
 /* True when id is a well-formed profile id. */
 bool pw_id_valid(const char *id);

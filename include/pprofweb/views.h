@@ -32,6 +32,10 @@ struct pw_view_args {
     const struct pw_config *base;   /* the server's initial settings (command-line flags) */
     const struct pw_params *params; /* the URL parameters (for view-specific ones) */
     const struct pw_view_compare *cmp; /* NULL unless the URL compares with a base */
+    /* Names the app serving the view, unique in the process (NULL: ""). Caches of data derived
+     * from a profile key it by scope, id and settings, never by the profile's address, which a
+     * later profile may reuse once this one is freed. */
+    const char *scope;
 };
 
 typedef int (*pw_view_fn)(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err);

@@ -5,6 +5,9 @@
                           control characters and invalid UTF-8 (the graph must show them as text)
   mkprof.py wide N OUT    N functions, each the leaf of its own sample under one root, so that
                           the untrimmed graph has N + 1 nodes
+  mkprof.py longnames OUT 50 function names of 200 000 characters and one of 1 MB, each "a..ab"
+                          (a backtracking regexp such as (a|aa)+$ tries every start of each)
+  mkprof.py distinct I OUT  a small profile whose functions are named after I (main.pI_0 ...)
 """
 import gzip
 import sys
@@ -67,6 +70,16 @@ def main():
         ]
         stacks = [([i, 0], 10 * i) for i in range(1, len(names))]
         out = sys.argv[2]
+    elif sys.argv[1] == "longnames":
+        names = [b"main.main"] + [b"a" * 200000 + b"b%d" % i for i in range(50)]
+        names.append(b"a" * ((1 << 20) - 8) + b"b")
+        stacks = [([i, 0], i) for i in range(1, len(names))]
+        out = sys.argv[2]
+    elif sys.argv[1] == "distinct":
+        k = int(sys.argv[2])
+        names = [b"main.p%d_root" % k] + [b"main.p%d_%d" % (k, i) for i in range(3)]
+        stacks = [([i + 1, 0], 1 + i + k) for i in range(3)]
+        out = sys.argv[3]
     else:
         n = int(sys.argv[2])
         names = [b"main.root"] + [b"main.f%d" % i for i in range(n)]
