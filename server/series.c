@@ -38,6 +38,8 @@ struct result {
     size_t n;
     uint32_t *name; /* interned name ids */
     int64_t *flat, *cum;
+    bool has_memstats;
+    int64_t memstats[PW_SERIES_N_MEMSTATS];
     size_t bytes;
     int refs;
     uint64_t last_used;
@@ -189,6 +191,36 @@ static struct result *insert(struct pw_series_cache *c, struct result *r)
 
 /* --- computing one snapshot --- */
 
+const char *const pw_series_memstats_names[PW_SERIES_N_MEMSTATS] = {
+    "HeapInuse", "HeapIdle", "HeapReleased", "HeapSys", "Sys", "NumGC"};
+
+/* Reads the charted fields of a MemStats block ("# HeapInuse = 1234" lines); false when it has
+ * none of them. Other lines and malformed numbers are skipped. */
+static bool parse_memstats(const char *text, int64_t *out)
+{
+    bool any = false;
+    for (int k = 0; k < PW_SERIES_N_MEMSTATS; k++)
+        out[k] = -1;
+    for (const char *line = text; line && *line;) {
+        const char *end = strchr(line, '\n');
+        if (line[0] == '#' && line[1] == ' ') {
+            for (int k = 0; k < PW_SERIES_N_MEMSTATS; k++) {
+                size_t n = strlen(pw_series_memstats_names[k]);
+                if (strncmp(line + 2, pw_series_memstats_names[k], n) || strncmp(line + 2 + n, " = ", 3))
+                    continue;
+                char *e;
+                long long v = strtoll(line + 5 + n, &e, 10);
+                if (e != line + 5 + n && v >= 0) {
+                    out[k] = v;
+                    any = true;
+                }
+            }
+        }
+        line = end ? end + 1 : NULL;
+    }
+    return any;
+}
+
 struct job {
     struct pw_series_cache *c;
     const struct pw_config *cfg;
@@ -233,6 +265,8 @@ static void compute_one(struct job *j)
     r->sample_type = j->c->names[intern(j->c, rep->opt.sample_type ? rep->opt.sample_type : "")].s;
     r->unit = j->c->names[intern(j->c, rep->opt.sample_unit ? rep->opt.sample_unit : "")].s;
     pthread_mutex_unlock(&j->c->mu);
+    if (p->memstats)
+        r->has_memstats = parse_memstats(p->memstats, r->memstats);
     for (size_t i = 0; i < r->n; i++) {
         r->flat[i] = pw_node_flat_value(g->nodes[i]);
         r->cum[i] = pw_node_cum_value(g->nodes[i]);
@@ -277,9 +311,23 @@ int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *i
     out->totals = pw_arena_calloc(A, n + 1, sizeof(int64_t));
     out->sample_type = out->unit = "";
 
+    /* The key holds only the settings that change a snapshot's numbers: display settings
+     * (node count, fractions, sort, units) do not, and must not split the cache. */
+    struct pw_config norm, def;
+    pw_config_default(&def);
+    norm = *cfg;
+    norm.nodecount = def.nodecount;
+    norm.nodefraction = def.nodefraction;
+    norm.edgefraction = def.edgefraction;
+    norm.trim = def.trim;
+    norm.sort_cum = def.sort_cum;
+    norm.call_tree = def.call_tree;
+    norm.relative_percentages = def.relative_percentages;
+    norm.unit = def.unit;
+    norm.compact_labels = def.compact_labels;
     struct pw_buf settings;
     pw_buf_init(&settings, 1 << 20);
-    pw_query_format(cfg, NULL, &settings);
+    pw_query_format(&norm, NULL, &settings);
     struct result **res = pw_xcalloc(n + 1, sizeof(*res));
     struct job *jobs = pw_xcalloc(n + 1, sizeof(*jobs));
     size_t n_jobs = 0;
@@ -344,6 +392,13 @@ int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *i
             continue;
         out->present[i] = true;
         out->totals[i] = r->total;
+        if (r->has_memstats) {
+            if (!out->memstats) {
+                out->memstats = pw_arena_alloc(A, (n + 1) * sizeof(*out->memstats));
+                memset(out->memstats, 0xff, (n + 1) * sizeof(*out->memstats)); /* -1 */
+            }
+            memcpy(out->memstats[i], r->memstats, sizeof(r->memstats));
+        }
         out->sample_type = r->sample_type;
         out->unit = r->unit;
         for (size_t e = 0; e < r->n; e++) {

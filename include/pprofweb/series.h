@@ -44,6 +44,10 @@ struct pw_series_fn {
     int64_t *flat, *cum; /* per point; 0 where absent */
 };
 
+/* The fields of Go's "# runtime.MemStats" block (the ?debug=1 heap page) charted over time. */
+#define PW_SERIES_N_MEMSTATS 6
+extern const char *const pw_series_memstats_names[PW_SERIES_N_MEMSTATS];
+
 struct pw_series_data {
     size_t n_points;
     struct pw_series_input *points; /* copies (strings in arena) */
@@ -52,6 +56,9 @@ struct pw_series_data {
     const char *sample_type, *unit; /* of the selected sample value */
     struct pw_series_fn *fns;
     size_t n_fns;
+    /* Per point, the MemStats fields (-1 where the snapshot has none); NULL when no snapshot
+     * has a MemStats block. */
+    int64_t (*memstats)[PW_SERIES_N_MEMSTATS];
     struct pw_arena arena;
 };
 
