@@ -28,6 +28,7 @@ run_suite golden env PPROFWEB_CORPUS=testdata tests/conformance/run.sh
 [ -x tests/http/run.sh ] && run_suite http tests/http/run.sh
 [ -x tests/http/graph.sh ] && run_suite graph-http tests/http/graph.sh
 [ -x tests/http/store.sh ] && run_suite store-http tests/http/store.sh
+[ -x tests/http/series.sh ] && run_suite series-http tests/http/series.sh
 [ -x tests/browser/run.sh ] && run_suite browser tests/browser/run.sh
 echo "all suites: $total_pass passed, $total_fail failed"
 exit $status
