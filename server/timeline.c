@@ -2,6 +2,7 @@
  *
  *   GET  /api/series                  every series (newest change first), the default one, the
  *                                     running watches and the store's disk use
+ *   POST /api/series (ids, name)      stored profiles as a new series (needs the token) 
  *   GET  [/s/SID]/api/timeline        the series over time: each snapshot's total at the URL's
  *                                     settings, and the lines of the top growing functions
  *   GET  [/s/SID]/api/growth          the growth ranking, one row per function, with sparklines
@@ -292,6 +293,73 @@ static void serve_watch(struct pw_timeline *t, const struct pw_request *req, boo
     pw_buf_addc(&r->buf, '\n');
 }
 
+/* POST /api/series (name, ids=ID,ID,...): stored profiles (uploaded together) as one series,
+ * ordered by each profile's time, else when it was stored. */
+static void serve_create(struct pw_timeline *t, const struct pw_request *req,
+                         struct pw_response *r)
+{
+    if (!pw_same_origin(req->origin, req->host)) {
+        pw_response_error(r, true, 403, "cross-origin request refused");
+        return;
+    }
+    if (!pw_share_authorized(t->o.share, req)) {
+        pw_response_error(r, true, 401, "making a series needs this server's token: send "
+                                        "Authorization: Bearer TOKEN");
+        return;
+    }
+    struct pw_err err = {0};
+    struct pw_params form = {0};
+    const struct pw_params *ps;
+    char sid[PW_SERIES_ID_LEN + 1] = "";
+    int rc = t->store ? form_params(req, &form, &ps, &err)
+                      : pw_fail(&err, PW_ENOTFOUND, "this pprofweb has no store (see -store)");
+    const char *ids = rc ? NULL : pw_params_get(ps, "ids");
+    const char *name = rc ? NULL : pw_params_get(ps, "name");
+    struct pw_store_entry *e = NULL;
+    size_t n = 0;
+    if (rc == 0 && (!ids || !*ids))
+        rc = pw_fail(&err, PW_EINVAL, "a series needs ids=ID,ID,... of stored profiles");
+    for (const char *p = ids; rc == 0 && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char id[PW_STORE_ID_LEN + 1];
+        snprintf(id, sizeof(id), "%.*s", (int)(len < PW_STORE_ID_LEN ? len : PW_STORE_ID_LEN), p);
+        if (len != PW_STORE_ID_LEN || n >= PW_MAX_SERIES_SNAPSHOTS)
+            rc = pw_fail(&err, PW_EINVAL, "ids: want at most %d store ids separated by commas",
+                         PW_MAX_SERIES_SNAPSHOTS);
+        else {
+            e = pw_xrealloc(e, (n + 1) * sizeof(*e));
+            rc = pw_store_stat(t->store, id, &e[n], &err);
+            if (!e[n].time_nanos)
+                e[n].time_nanos = e[n].stored_at * 1000000000;
+            n += rc == 0;
+        }
+        p += len + (comma ? 1 : 0);
+    }
+    if (rc == 0) {
+        /* Named after its profiles unless a name is given: the same upload finds its series. */
+        char def[300];
+        snprintf(def, sizeof(def), "%s ... %s (%zu uploaded)", e[0].name, e[n - 1].name, n);
+        rc = pw_store_series_open(t->store, name && *name ? name : def, sid, &err);
+    }
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = pw_store_series_append(t->store, sid, e[i].id, e[i].time_nanos, NULL, &err);
+    free(e);
+    pw_params_release(&form);
+    if (rc) {
+        fail_response(r, &err);
+        return;
+    }
+    json_response(r);
+    struct pw_json j;
+    pw_json_init(&j, &r->buf);
+    pw_json_obj_begin(&j);
+    pw_json_kstr(&j, "id", sid);
+    pw_json_kstr(&j, "link", pw_arena_printf(req->arena, "/s/%s/ui/timeline", sid));
+    pw_json_obj_end(&j);
+    pw_buf_addc(&r->buf, '\n');
+}
+
 /* --- /api/timeline and /api/growth --- */
 
 static const struct pw_profile *acquire(void *ctx, const char *id, struct pw_err *err)
@@ -487,11 +555,21 @@ static void write_timeline(struct pw_json *j, const struct pw_series *sr,
 static void write_growth(struct pw_json *j, const struct pw_series_data *d, struct pw_growth *g,
                          const struct view_params *v, size_t *idx)
 {
-    pw_series_growth_sort(d, g, d->n_fns, v->order, v->desc);
+    /* Functions whose value is 0 in every snapshot (only cum when flat is shown) are no row. */
+    size_t n_rows = 0;
+    for (size_t i = 0; i < d->n_fns; i++) {
+        const int64_t *vals = v->cum ? d->fns[g[i].fn].cum : d->fns[g[i].fn].flat;
+        bool any = false;
+        for (size_t k = 0; k < d->n_points && !any; k++)
+            any = d->present[k] && vals[k] != 0;
+        if (any)
+            g[n_rows++] = g[i];
+    }
+    pw_series_growth_sort(d, g, n_rows, v->order, v->desc);
     size_t n_spark = pick(d->present, d->n_points, PW_GROWTH_SPARK_POINTS, idx);
     pw_json_kstr(j, "order", v->order);
     pw_json_kstr(j, "dir", v->desc ? "desc" : "asc");
-    pw_json_kint(j, "total_rows", (int64_t)d->n_fns);
+    pw_json_kint(j, "total_rows", (int64_t)n_rows);
     pw_json_key(j, "spark_times");
     pw_json_arr_begin(j);
     for (size_t k = 0; k < n_spark; k++)
@@ -499,7 +577,7 @@ static void write_growth(struct pw_json *j, const struct pw_series_data *d, stru
     pw_json_arr_end(j);
     pw_json_key(j, "rows");
     pw_json_arr_begin(j);
-    for (size_t i = 0; i < d->n_fns && i < (size_t)v->rows; i++)
+    for (size_t i = 0; i < n_rows && i < (size_t)v->rows; i++)
         json_growth_row(j, d, &g[i], v->cum ? d->fns[g[i].fn].cum : d->fns[g[i].fn].flat, idx,
                         n_spark);
     pw_json_arr_end(j);
@@ -630,6 +708,10 @@ bool pw_timeline_route(struct pw_timeline *t, const struct pw_request *req,
             return false;
         pw_response_error(r, api, 404, "not found: a series has /ui/timeline, /api/timeline "
                                        "and /api/growth");
+        return true;
+    }
+    if (!strcmp(rest, "/api/series") && !strcmp(req->method, "POST")) {
+        serve_create(t, req, r);
         return true;
     }
     if (!get) {
