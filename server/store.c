@@ -610,49 +610,85 @@ static void series_drop(struct pw_series *sr, size_t n)
     sr->n -= n;
 }
 
+/* Fills sn for one snapshot (its profile's type into type); 0 or -1 with err. */
+static int snapshot_of(struct pw_store *s, const char *profile_id, int64_t time_nanos,
+                       const char *error, struct pw_series_snapshot *sn, char *type,
+                       struct pw_err *err)
+{
+    memset(sn, 0, sizeof(*sn));
+    sn->time_nanos = time_nanos;
+    type[0] = 0;
+    if (profile_id) {
+        struct pw_store_entry e;
+        if (pw_store_stat(s, profile_id, &e, err))
+            return -1;
+        snprintf(sn->id, sizeof(sn->id), "%s", profile_id);
+        snprintf(type, 128, "%s", e.type);
+        if (!sn->time_nanos)
+            sn->time_nanos = e.time_nanos;
+    } else {
+        sanitize(sn->error, 200, error && *error ? error : "no profile");
+    }
+    if (!sn->time_nanos) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        sn->time_nanos = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    }
+    return 0;
+}
+
+/* Inserts sn at its place in time order (dropping the oldest past the bound). */
+static int series_insert(struct pw_series *sr, const struct pw_series_snapshot *sn,
+                         const char *type, struct pw_err *err)
+{
+    if (sn->id[0] && sr->info.type[0] && strcmp(sr->info.type, type))
+        return pw_fail(err, PW_EINVAL,
+                       "snapshot %s has sample types %s, but series \"%.60s\" has %s", sn->id,
+                       type, sr->info.name, sr->info.type);
+    if (sn->id[0] && !sr->info.type[0])
+        snprintf(sr->info.type, sizeof(sr->info.type), "%s", type);
+    if (sr->n >= PW_MAX_SERIES_SNAPSHOTS)
+        series_drop(sr, sr->n - PW_MAX_SERIES_SNAPSHOTS + 1);
+    size_t at = sr->n;
+    while (at > 0 && sr->snaps[at - 1].time_nanos > sn->time_nanos)
+        at--;
+    size_t cap = sr->n;
+    PW_GROW(sr->snaps, cap, sr->n + 1);
+    memmove(sr->snaps + at + 1, sr->snaps + at, (sr->n - at) * sizeof(*sr->snaps));
+    sr->snaps[at] = *sn;
+    sr->n++;
+    return 0;
+}
+
 int pw_store_series_append(struct pw_store *s, const char *series_id, const char *profile_id,
                            int64_t time_nanos, const char *error, struct pw_err *err)
 {
-    struct pw_series_snapshot sn = {.time_nanos = time_nanos};
-    struct pw_store_entry e = {0};
-    if (profile_id) {
-        if (pw_store_stat(s, profile_id, &e, err))
-            return -1;
-        snprintf(sn.id, sizeof(sn.id), "%s", profile_id);
-        if (!sn.time_nanos)
-            sn.time_nanos = e.time_nanos;
-    } else {
-        sanitize(sn.error, 200, error && *error ? error : "no profile");
-    }
-    if (!sn.time_nanos) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        sn.time_nanos = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    }
+    return pw_store_series_append_many(s, series_id, &profile_id, &time_nanos, 1, error, err);
+}
+
+int pw_store_series_append_many(struct pw_store *s, const char *series_id,
+                                const char *const *profile_ids, const int64_t *times, size_t n,
+                                const char *error, struct pw_err *err)
+{
+    struct pw_series_snapshot *sn = pw_xcalloc(n + 1, sizeof(*sn));
+    char(*types)[128] = pw_xcalloc(n + 1, sizeof(*types));
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = snapshot_of(s, profile_ids[i], times[i], error, &sn[i], types[i], err);
     pthread_mutex_lock(&s->series_mu);
     struct pw_series sr;
-    int rc = series_read(s, series_id, &sr, err);
-    if (rc == 0 && profile_id && sr.info.type[0] && strcmp(sr.info.type, e.type))
-        rc = pw_fail(err, PW_EINVAL,
-                     "snapshot %s has sample types %s, but series \"%.60s\" has %s", profile_id,
-                     e.type, sr.info.name, sr.info.type);
-    if (rc == 0) {
-        if (profile_id && !sr.info.type[0])
-            snprintf(sr.info.type, sizeof(sr.info.type), "%s", e.type);
-        if (sr.n >= PW_MAX_SERIES_SNAPSHOTS)
-            series_drop(&sr, sr.n - PW_MAX_SERIES_SNAPSHOTS + 1);
-        size_t at = sr.n;
-        while (at > 0 && sr.snaps[at - 1].time_nanos > sn.time_nanos)
-            at--;
-        size_t cap = sr.n;
-        PW_GROW(sr.snaps, cap, sr.n + 1);
-        memmove(sr.snaps + at + 1, sr.snaps + at, (sr.n - at) * sizeof(*sr.snaps));
-        sr.snaps[at] = sn;
-        sr.n++;
+    if (rc == 0)
+        rc = series_read(s, series_id, &sr, err);
+    else
+        memset(&sr, 0, sizeof(sr));
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = series_insert(&sr, &sn[i], types[i], err);
+    if (rc == 0)
         rc = series_write(s, &sr, err);
-    }
     pw_store_series_free(&sr);
     pthread_mutex_unlock(&s->series_mu);
+    free(sn);
+    free(types);
     return rc;
 }
 

@@ -342,8 +342,14 @@ static void serve_create(struct pw_timeline *t, const struct pw_request *req,
         snprintf(def, sizeof(def), "%s ... %s (%zu uploaded)", e[0].name, e[n - 1].name, n);
         rc = pw_store_series_open(t->store, name && *name ? name : def, sid, &err);
     }
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = pw_store_series_append(t->store, sid, e[i].id, e[i].time_nanos, NULL, &err);
+    const char **ids_v = pw_arena_calloc(req->arena, n + 1, sizeof(*ids_v));
+    int64_t *times = pw_arena_calloc(req->arena, n + 1, sizeof(*times));
+    for (size_t i = 0; i < n; i++) {
+        ids_v[i] = e[i].id;
+        times[i] = e[i].time_nanos;
+    }
+    if (rc == 0)
+        rc = pw_store_series_append_many(t->store, sid, ids_v, times, n, NULL, &err);
     free(e);
     pw_params_release(&form);
     if (rc) {
@@ -848,19 +854,24 @@ int pw_timeline_import(struct pw_store *store, const char *const *paths, size_t 
             files[i].id[0] = 0;
         }
     }
+    /* One write for all the new files. */
+    const char **ids = pw_xcalloc(n_files + 1, sizeof(*ids));
+    int64_t *times = pw_xcalloc(n_files + 1, sizeof(*times));
     for (size_t i = 0; i < n_files && rc == 0; i++) {
-        if (!files[i].id[0])
-            continue;
-        bool have = false;
+        bool have = !files[i].id[0];
         for (size_t k = 0; k < sr.n && !have; k++)
             have = !strcmp(sr.snaps[k].id, files[i].id);
-        struct pw_err e = {0};
-        if (!have && pw_store_series_append(store, series_id_out, files[i].id,
-                                            files[i].time_nanos, NULL, &e))
-            pw_buf_addf(warn, "%s: %s\n", files[i].path, e.msg);
-        else
-            added++;
+        if (!have) {
+            ids[added] = files[i].id;
+            times[added++] = files[i].time_nanos;
+        }
     }
+    if (rc == 0 && added)
+        rc = pw_store_series_append_many(store, series_id_out, ids, times, added, NULL, err);
+    if (rc == 0 && !added && sr.n)
+        added = sr.n; /* imported before: nothing new */
+    free(ids);
+    free(times);
     for (size_t i = 0; i < n_files; i++)
         free(files[i].path);
     free(files);

@@ -118,6 +118,11 @@ int pw_store_series_open(struct pw_store *s, const char *name, char *id_out, str
  * snapshot goes at its place in time order. */
 int pw_store_series_append(struct pw_store *s, const char *series_id, const char *profile_id,
                            int64_t time_nanos, const char *error, struct pw_err *err);
+/* Appends n profiles at once (one write): all or none, as pw_store_series_append; a gap
+ * when profile_ids[i] is NULL, with error. */
+int pw_store_series_append_many(struct pw_store *s, const char *series_id,
+                                const char *const *profile_ids, const int64_t *times, size_t n,
+                                const char *error, struct pw_err *err);
 /* Drops the oldest snapshots beyond keep_count (0: no bound) and those older than keep_age_nanos
  * before the newest (0: no bound). */
 int pw_store_series_trim(struct pw_store *s, const char *series_id, size_t keep_count,

@@ -12,6 +12,7 @@
 #include "pprofweb/report.h"
 #include "pprofweb/series.h"
 #include "pprofweb/store.h"
+#include "pprofweb/watch.h"
 
 static const struct pw_profile *acquire(void *ctx, const char *id, struct pw_err *err)
 {
@@ -231,8 +232,38 @@ static void test_growth(void)
     pw_series_data_release(&d);
 }
 
+static void test_parse(void)
+{
+    struct pw_err err = {0};
+    long long ms;
+    CHECK(pw_watch_parse_interval("30s", &ms, &err) == 0 && ms == 30000, "30s");
+    CHECK(pw_watch_parse_interval("1m30s", &ms, &err) == 0 && ms == 90000, "1m30s");
+    CHECK(pw_watch_parse_interval("1500ms", &ms, &err) == 0 && ms == 1500, "1500ms");
+    CHECK(pw_watch_parse_interval("2", &ms, &err) == 0 && ms == 2000, "bare seconds");
+    CHECK(pw_watch_parse_interval("500ms", &ms, &err) == -1 && err.code == PW_EINVAL,
+          "below a second");
+    CHECK(pw_watch_parse_interval("200h", &ms, &err) == -1, "above a week");
+    CHECK(pw_watch_parse_interval("-5s", &ms, &err) == -1, "negative");
+    CHECK(pw_watch_parse_interval("5x", &ms, &err) == -1, "unknown unit");
+    CHECK(pw_watch_parse_interval("", &ms, &err) == -1, "empty");
+    size_t count;
+    int64_t age;
+    CHECK(pw_watch_parse_keep("500", &count, &age, &err) == 0 && count == 500 && age == 0,
+          "keep a count");
+    CHECK(pw_watch_parse_keep("24h", &count, &age, &err) == 0 && count == 0 &&
+              age == 24LL * 3600 * 1000000000,
+          "keep an age");
+    CHECK(pw_watch_parse_keep("7d", &count, &age, &err) == 0 && age == 7LL * 86400 * 1000000000,
+          "keep days");
+    CHECK(pw_watch_parse_keep("0", &count, &age, &err) == -1, "keep nothing");
+    CHECK(pw_watch_parse_keep("99999999999", &count, &age, &err) == -1, "keep too many");
+    CHECK(pw_watch_parse_keep("soon", &count, &age, &err) == -1 && strstr(err.msg, "soon"),
+          "keep garbage: %s", err.msg);
+}
+
 int main(void)
 {
+    test_parse();
     char dir[] = "/tmp/pprofweb-series-XXXXXX";
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
     test_store_series(dir);
