@@ -353,6 +353,7 @@ static int serve(struct options *o, struct pw_profile *p, struct pw_store *store
                                      .default_series = series_id ? series_id
                                                        : first_watch[0] ? first_watch : NULL};
     sv.timeline = pw_timeline_new(&to);
+    pw_timeline_warm(sv.timeline);
     struct pw_http_options ho = {.max_body = max_upload, .setup = setup, .setup_ctx = &sv};
     int rc = pw_http_serve(o->http, NULL, 0, NULL, &o->cfg, !o->no_browser, &ho, &err);
     pw_watcher_free(watcher);

@@ -298,7 +298,7 @@ void pw_series_data_release(struct pw_series_data *d)
 }
 
 int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *in, size_t n,
-                      const struct pw_config *cfg, pw_series_acquire_fn acquire,
+                      const struct pw_config *cfg, bool cum, pw_series_acquire_fn acquire,
                       pw_series_release_fn release, void *ctx, struct pw_series_data *out,
                       struct pw_err *err)
 {
@@ -310,6 +310,7 @@ int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *i
     out->present = pw_arena_calloc(A, n + 1, sizeof(bool));
     out->totals = pw_arena_calloc(A, n + 1, sizeof(int64_t));
     out->sample_type = out->unit = "";
+    out->cum = cum;
 
     /* The key holds only the settings that change a snapshot's numbers: display settings
      * (node count, fractions, sort, units) do not, and must not split the cache. */
@@ -409,13 +410,11 @@ int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *i
                 pthread_mutex_lock(&c->mu);
                 f->name = pw_arena_strdup(A, c->names[nm].s);
                 pthread_mutex_unlock(&c->mu);
-                f->flat = pw_arena_calloc(A, n + 1, sizeof(int64_t));
-                f->cum = pw_arena_calloc(A, n + 1, sizeof(int64_t));
+                f->values = pw_arena_calloc(A, n + 1, sizeof(int64_t));
                 row_of[nm] = (uint32_t)out->n_fns++;
             }
             struct pw_series_fn *f = &out->fns[row_of[nm]];
-            f->flat[i] += r->flat[e];
-            f->cum[i] += r->cum[e];
+            f->values[i] += cum ? r->cum[e] : r->flat[e];
         }
     }
     free(row_of);
@@ -545,12 +544,12 @@ int pw_series_growth_sort(const struct pw_series_data *d, struct pw_growth *rows
     return 0;
 }
 
-struct pw_growth *pw_series_growth(const struct pw_series_data *d, bool cum)
+struct pw_growth *pw_series_growth(const struct pw_series_data *d)
 {
     struct pw_growth *rows = pw_xcalloc(d->n_fns + 1, sizeof(*rows));
     for (size_t i = 0; i < d->n_fns; i++) {
         rows[i].fn = i;
-        growth_of(d, cum ? d->fns[i].cum : d->fns[i].flat, &rows[i]);
+        growth_of(d, d->fns[i].values, &rows[i]);
     }
     pw_series_growth_sort(d, rows, d->n_fns, "score", true);
     return rows;

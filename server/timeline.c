@@ -21,6 +21,7 @@
 #include "pprofweb/timeline.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,8 @@ struct pw_timeline {
     char default_series[PW_SERIES_ID_LEN + 1];
     struct pw_series_cache *series_cache;
     struct pw_cache *cache;
+    pthread_t warm_thread;
+    bool warming;
 };
 
 struct pw_timeline *pw_timeline_new(const struct pw_timeline_options *o)
@@ -67,6 +70,8 @@ void pw_timeline_free(struct pw_timeline *t)
 {
     if (!t)
         return;
+    if (t->warming)
+        pthread_join(t->warm_thread, NULL);
     pw_series_cache_free(t->series_cache);
     pw_cache_free(t->cache);
     free(t);
@@ -522,7 +527,7 @@ static void write_timeline(struct pw_json *j, const struct pw_series *sr,
     pw_json_arr_begin(j);
     for (size_t l = 0; l < (size_t)v->lines && l < d->n_fns && g[l].score > 0; l++) {
         const struct pw_series_fn *f = &d->fns[g[l].fn];
-        const int64_t *vals = v->cum ? f->cum : f->flat;
+        const int64_t *vals = f->values;
         pw_json_obj_begin(j);
         pw_json_kstr(j, "name", f->name);
         pw_json_kdouble(j, "per_hour", g[l].per_hour);
@@ -564,7 +569,7 @@ static void write_growth(struct pw_json *j, const struct pw_series_data *d, stru
     /* Functions whose value is 0 in every snapshot (only cum when flat is shown) are no row. */
     size_t n_rows = 0;
     for (size_t i = 0; i < d->n_fns; i++) {
-        const int64_t *vals = v->cum ? d->fns[g[i].fn].cum : d->fns[g[i].fn].flat;
+        const int64_t *vals = d->fns[g[i].fn].values;
         bool any = false;
         for (size_t k = 0; k < d->n_points && !any; k++)
             any = d->present[k] && vals[k] != 0;
@@ -584,8 +589,7 @@ static void write_growth(struct pw_json *j, const struct pw_series_data *d, stru
     pw_json_key(j, "rows");
     pw_json_arr_begin(j);
     for (size_t i = 0; i < n_rows && i < (size_t)v->rows; i++)
-        json_growth_row(j, d, &g[i], v->cum ? d->fns[g[i].fn].cum : d->fns[g[i].fn].flat, idx,
-                        n_spark);
+        json_growth_row(j, d, &g[i], d->fns[g[i].fn].values, idx, n_spark);
     pw_json_arr_end(j);
 }
 
@@ -628,11 +632,11 @@ static void serve_analysis(struct pw_timeline *t, const struct pw_request *req, 
         in[i] = (struct pw_series_input){sr.snaps[i].id[0] ? sr.snaps[i].id : NULL,
                                          sr.snaps[i].time_nanos, sr.snaps[i].error};
     struct pw_series_data d;
-    if (pw_series_compute(t->series_cache, in, sr.n, &cfg, acquire, release, t->store, &d,
-                          &err)) {
+    if (pw_series_compute(t->series_cache, in, sr.n, &cfg, v.cum, acquire, release, t->store,
+                          &d, &err)) {
         fail_response(r, &err);
     } else {
-        struct pw_growth *g = pw_series_growth(&d, v.cum);
+        struct pw_growth *g = pw_series_growth(&d);
         size_t *idx = pw_xmalloc((d.n_points + 1) * sizeof(*idx));
         struct pw_json j;
         pw_json_init(&j, &r->buf);
@@ -735,6 +739,38 @@ bool pw_timeline_route(struct pw_timeline *t, const struct pw_request *req,
     else
         serve_analysis(t, req, sid, !strcmp(rest, "/api/growth"), r);
     return true;
+}
+
+/* --- warming --- */
+
+/* The default series' timeline and ranking at the server's settings, computed before anyone
+ * asks: the first page load of a series opened with -series finds them ready. */
+static void *warm(void *arg)
+{
+    struct pw_timeline *t = arg;
+    static const char *const paths[] = {"/api/timeline", "/api/growth"};
+    for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++) {
+        struct pw_arena arena;
+        pw_arena_init(&arena);
+        struct pw_request req;
+        memset(&req, 0, sizeof(req));
+        req.method = "GET";
+        req.path = paths[i];
+        req.client_is_local = true;
+        req.arena = &arena;
+        struct pw_response resp;
+        pw_response_init(&resp);
+        pw_timeline_route(t, &req, &resp);
+        pw_response_release(&resp);
+        pw_arena_release(&arena);
+    }
+    return NULL;
+}
+
+void pw_timeline_warm(struct pw_timeline *t)
+{
+    if (!t->warming && t->default_series[0] && t->store)
+        t->warming = pthread_create(&t->warm_thread, NULL, warm, t) == 0;
 }
 
 /* --- -series --- */

@@ -41,7 +41,7 @@ void pw_series_cache_stats(struct pw_series_cache *c, size_t *hits, size_t *miss
 /* One node (function, file, line... per granularity) over the series. */
 struct pw_series_fn {
     const char *name;
-    int64_t *flat, *cum; /* per point; 0 where absent */
+    int64_t *values; /* flat or cum (pw_series_data.cum) per point; 0 where absent */
 };
 
 /* The fields of Go's "# runtime.MemStats" block (the ?debug=1 heap page) charted over time. */
@@ -54,6 +54,7 @@ struct pw_series_data {
     bool *present;                  /* the snapshot has values (not a gap or unreadable) */
     int64_t *totals;                /* the report's total per point */
     const char *sample_type, *unit; /* of the selected sample value */
+    bool cum;                       /* values are cum, not flat */
     struct pw_series_fn *fns;
     size_t n_fns;
     /* Per point, the MemStats fields (-1 where the snapshot has none); NULL when no snapshot
@@ -62,11 +63,11 @@ struct pw_series_data {
     struct pw_arena arena;
 };
 
-/* Computes the series at cfg. A snapshot whose profile cannot be read becomes a gap with the
+/* Computes the series at cfg, the nodes' cum values or (cum false) their flat ones. A snapshot whose profile cannot be read becomes a gap with the
  * reason; settings the profiles refuse (an unknown sample index, a bad regexp) fail the whole
  * call with PW_EINVAL. */
 int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *in, size_t n,
-                      const struct pw_config *cfg, pw_series_acquire_fn acquire,
+                      const struct pw_config *cfg, bool cum, pw_series_acquire_fn acquire,
                       pw_series_release_fn release, void *ctx, struct pw_series_data *out,
                       struct pw_err *err);
 void pw_series_data_release(struct pw_series_data *d);
@@ -83,9 +84,9 @@ struct pw_growth {
     double score;        /* per_hour x steadiness^2: the default order, steady growth first */
 };
 
-/* The growth of every function (flat or cum values), in the default order: score descending,
- * then change descending, then name. Returns a malloc'd array of data->n_fns rows. */
-struct pw_growth *pw_series_growth(const struct pw_series_data *d, bool cum);
+/* The growth of every function, in the default order: score descending, then change
+ * descending, then name. Returns a malloc'd array of data->n_fns rows. */
+struct pw_growth *pw_series_growth(const struct pw_series_data *d);
 /* Sorts rows by key: "score", "change", "per_hour", "steadiness", "first", "last" or "name",
  * ascending or descending; ties fall back to the default order. -1 for an unknown key. */
 int pw_series_growth_sort(const struct pw_series_data *d, struct pw_growth *rows, size_t n,

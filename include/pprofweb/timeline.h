@@ -33,6 +33,9 @@ struct pw_timeline *pw_timeline_new(const struct pw_timeline_options *o);
 void pw_timeline_free(struct pw_timeline *t);
 /* Makes app serve t's routes, then the share's (pw_share_attach plus t's hook in front). */
 void pw_timeline_attach(struct pw_timeline *t, struct pw_app *app);
+/* Computes the default series' timeline and ranking at the base settings on a thread of its
+ * own, so the first page load finds them ready; pw_timeline_free waits for it. */
+void pw_timeline_warm(struct pw_timeline *t);
 /* The routes themselves (for tests): true when t answered req. */
 bool pw_timeline_route(struct pw_timeline *t, const struct pw_request *req,
                        struct pw_response *resp);

@@ -135,11 +135,15 @@ static void test_compute(const char *dir)
     pw_config_default(&cfg);
     struct pw_series_cache *c = pw_series_cache_new(1 << 24);
     struct pw_series_data d;
-    CHECK(pw_series_compute(c, in, 3, &cfg, acquire, release, s, &d, &err) == 0, "compute: %s",
+    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, s, &d, &err) == 0, "compute: %s",
           err.msg);
     CHECK(d.present[0] && !d.present[1] && d.present[2], "gaps are not present");
     CHECK_STREQ(d.sample_type, "inuse_space");
     CHECK(d.n_fns > 3, "functions: %zu", d.n_fns);
+    struct pw_series_data dc;
+    CHECK(pw_series_compute(c, in, 3, &cfg, true, acquire, release, s, &dc, &err) == 0,
+          "compute cum: %s", err.msg);
+    CHECK_INTEQ(dc.n_fns, d.n_fns);
     /* Every function's values are the top report's of its snapshot. */
     size_t checked = 0;
     for (size_t f = 0; f < d.n_fns; f++) {
@@ -147,37 +151,39 @@ static void test_compute(const char *dir)
         top_of(s, t1, &cfg, d.fns[f].name, &flat, &cum, &total);
         if (flat < 0)
             continue;
-        CHECK(flat == d.fns[f].flat[2] && cum == d.fns[f].cum[2], "%s: %lld/%lld vs %lld/%lld",
-              d.fns[f].name, (long long)flat, (long long)cum, (long long)d.fns[f].flat[2],
-              (long long)d.fns[f].cum[2]);
+        CHECK(flat == d.fns[f].values[2] && f < dc.n_fns && !strcmp(dc.fns[f].name, d.fns[f].name) &&
+                  cum == dc.fns[f].values[2],
+              "%s: %lld/%lld vs %lld/%lld", d.fns[f].name, (long long)flat, (long long)cum,
+              (long long)d.fns[f].values[2], (long long)dc.fns[f].values[2]);
         CHECK_INTEQ(total, d.totals[2]);
         checked++;
     }
     CHECK(checked == d.n_fns || checked > 3, "checked %zu of %zu", checked, d.n_fns);
     pw_series_data_release(&d);
+    pw_series_data_release(&dc);
     size_t hits, misses;
     pw_series_cache_stats(c, &hits, &misses);
-    CHECK(hits == 0 && misses == 2, "first: %zu hits %zu misses", hits, misses);
+    CHECK(hits == 2 && misses == 2, "first: %zu hits %zu misses", hits, misses);
 
     /* Again: every snapshot from the cache. */
-    pw_series_compute(c, in, 3, &cfg, acquire, release, s, &d, &err);
+    pw_series_compute(c, in, 3, &cfg, false, acquire, release, s, &d, &err);
     pw_series_data_release(&d);
     pw_series_cache_stats(c, &hits, &misses);
-    CHECK(hits == 2 && misses == 2, "repeated: %zu hits %zu misses", hits, misses);
+    CHECK(hits == 4 && misses == 2, "repeated: %zu hits %zu misses", hits, misses);
 
     /* Another sample index is another result, and a bad one fails the call with 400. */
     cfg.sample_index = "alloc_space";
-    CHECK(pw_series_compute(c, in, 3, &cfg, acquire, release, s, &d, &err) == 0, "alloc_space");
+    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, s, &d, &err) == 0, "alloc_space");
     CHECK_STREQ(d.sample_type, "alloc_space");
     pw_series_data_release(&d);
     cfg.sample_index = "nosuch";
-    CHECK(pw_series_compute(c, in, 3, &cfg, acquire, release, s, &d, &err) == -1 &&
+    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, s, &d, &err) == -1 &&
               err.code == PW_EINVAL,
           "bad sample index: %s", err.msg);
     /* A snapshot that is not in the store is a gap with the reason. */
     cfg.sample_index = NULL;
     in[0].id = "000000000000000000000000";
-    CHECK(pw_series_compute(c, in, 3, &cfg, acquire, release, s, &d, &err) == 0, "missing");
+    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, s, &d, &err) == 0, "missing");
     CHECK(!d.present[0] && d.points[0].error && strstr(d.points[0].error, "no profile"),
           "missing snapshot is a gap");
     pw_series_data_release(&d);
@@ -200,18 +206,17 @@ static void test_growth(void)
     d.fns = pw_arena_calloc(&d.arena, 4, sizeof(*d.fns));
     for (size_t f = 0; f < 4; f++) {
         d.fns[f].name = names[f];
-        d.fns[f].flat = pw_arena_calloc(&d.arena, N, sizeof(int64_t));
-        d.fns[f].cum = d.fns[f].flat;
+        d.fns[f].values = pw_arena_calloc(&d.arena, N, sizeof(int64_t));
     }
     for (int i = 0; i < N; i++) {
         d.points[i].time_nanos = (int64_t)i * 60 * 1000000000LL; /* a minute apart */
         d.present[i] = i != 5;                                    /* one gap */
-        d.fns[0].flat[i] = (i % 3) * 4000000;                     /* up and down */
-        d.fns[1].flat[i] = i >= 2 ? 50000000 : 0;                 /* 50 MB once */
-        d.fns[2].flat[i] = 1000000 + (int64_t)i * 1000000;        /* 1 MB a minute */
-        d.fns[3].flat[i] = 9000000 - (int64_t)i * 100000;
+        d.fns[0].values[i] = (i % 3) * 4000000;                     /* up and down */
+        d.fns[1].values[i] = i >= 2 ? 50000000 : 0;                 /* 50 MB once */
+        d.fns[2].values[i] = 1000000 + (int64_t)i * 1000000;        /* 1 MB a minute */
+        d.fns[3].values[i] = 9000000 - (int64_t)i * 100000;
     }
-    struct pw_growth *g = pw_series_growth(&d, false);
+    struct pw_growth *g = pw_series_growth(&d);
     CHECK_STREQ(d.fns[g[0].fn].name, "leak");
     CHECK(g[0].per_hour > 59e6 && g[0].per_hour < 61e6, "leak slope %g", g[0].per_hour);
     CHECK(g[0].steadiness > 0.99, "leak steadiness %g", g[0].steadiness);
