@@ -3,8 +3,9 @@
 # installed go) is watched at a 1 s interval; the leaking function ranks first in /api/growth and
 # the one that allocates and frees does not, and the numbers equal each snapshot's top view; the
 # service going away gives a gap with the error and the watch recovers when it comes back; after
-# a restart with the same flags the series is still there; an idle watch uses no CPU; -series
-# opens files as one series (a profile of another kind skipped); the Watch API needs the token.
+# a restart with the same flags the series is still there; -watch_keep bounds it; an idle watch
+# uses no CPU; -series opens files as one series (a profile of another kind skipped); the Watch
+# API needs the token.
 # Everything listens on 127.0.0.1 with ephemeral ports. Ends with "series http: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -107,6 +108,15 @@ get /api/series > /dev/null
 check "after a restart: the same series" test "$(json 'd["default"]')" = "$SID"
 check "after a restart: its snapshots are kept" test "$(snapshots)" -ge "$N_BEFORE"
 check "after a restart: one series" test "$(get /api/series > /dev/null; json 'len(d["series"])')" = 1
+stop_server
+
+# --- -watch_keep bounds the series, oldest dropped first ---
+start_server -store "$STORE" -watch=1s -watch_keep=3 "$HEAP_URL" || finish
+fetched() { [ "$(get /api/watch > /dev/null; json 'd["watches"][0]["fetches"]')" -ge 1 ]; }
+wait_for 5 fetched || bad "a fetch with -watch_keep"
+get /api/timeline > /dev/null
+check "-watch_keep=3: three snapshots kept ($(json 'len(d["points"])'))" test "$(json 'len(d["points"])')" = 3
+check "-watch_keep: the newest kept" test "$(json 'd["points"][-1]["t"] >= d["series"]["last_time"]')" = True
 stop_server
 stop_leaky
 
