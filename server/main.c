@@ -17,6 +17,8 @@
 #include "pprofweb/share.h"
 #include "pprofweb/source.h"
 #include "pprofweb/store.h"
+#include "pprofweb/timeline.h"
+#include "pprofweb/watch.h"
 
 struct options {
     struct pw_config cfg;
@@ -34,6 +36,8 @@ struct options {
     const char *bases[PW_MAX_SOURCES];
     size_t n_bases;
     bool diff_base;
+    bool series;                       /* -series: the sources are one series */
+    const char *watch, *watch_keep;    /* -watch=INTERVAL: the sources are URLs to watch */
 };
 
 enum flag_kind { F_BOOL, F_STR, F_INT, F_FLOAT, F_CMD, F_CMD_ARG, F_SAMPLE, F_GRAN, F_BASE };
@@ -127,6 +131,11 @@ static const struct flag flags[] = {
     {"auth_token", F_STR, O(auth_token), NULL, "Token required for uploads and fetches "
      "(default $PPROFWEB_AUTH_TOKEN)"},
     {"private", F_BOOL, O(private_mode), NULL, "Require the token for reading too"},
+    {"series", F_BOOL, O(series), NULL, "Open the files (or a directory's) as one series, "
+     "shown at /ui/timeline"},
+    {"watch", F_STR, O(watch), NULL, "Fetch each URL every interval (30s, 5m) into its series"},
+    {"watch_keep", F_STR, O(watch_keep), NULL, "Snapshots a watched series keeps: a count (500) "
+     "or an age (24h)"},
 };
 
 static void usage(FILE *f)
@@ -274,6 +283,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 /* The web server's extras: the sharing routes, and the command line's profile under its id. */
 struct serve {
     struct pw_share *share;
+    struct pw_timeline *timeline;
     struct pw_profile *p;
     const char *name;
     char id[PW_STORE_ID_LEN + 1];
@@ -282,7 +292,7 @@ struct serve {
 static int setup(struct pw_app *app, void *ctx, struct pw_err *err)
 {
     struct serve *sv = ctx;
-    pw_share_attach(sv->share, app);
+    pw_timeline_attach(sv->timeline, app);
     if (!sv->p)
         return 0;
     return pw_app_add_profile(app, sv->p, sv->name, sv->id[0] ? sv->id : NULL, NULL, err);
@@ -291,7 +301,8 @@ static int setup(struct pw_app *app, void *ctx, struct pw_err *err)
 /* Serves the web UI: opens the store (a -store that cannot be opened is an error; the default
  * one only a warning), keeps p in it, then runs the server. */
 static int serve(struct options *o, struct pw_profile *p, struct pw_store *store,
-                 const char *fetched_id, size_t max_upload, const char *token)
+                 const char *fetched_id, size_t max_upload, const char *token,
+                 const char *series_id)
 {
     struct pw_err err = {0};
     struct serve sv = {.p = p, .name = o->n_sources ? o->sources[0] : NULL};
@@ -312,8 +323,41 @@ static int serve(struct options *o, struct pw_profile *p, struct pw_store *store
         fprintf(stderr, "pprofweb: no -auth_token: anyone who reaches %s can upload profiles "
                         "and make this server fetch URLs\n", o->http);
     sv.share = pw_share_new(&so);
+    struct pw_watcher *watcher = NULL;
+    char first_watch[PW_SERIES_ID_LEN + 1] = "";
+    if (store) {
+        struct pw_watch_options wo = {.store = store, .timeout = o->timeout, .max_bytes = max_upload};
+        if (o->watch_keep && pw_watch_parse_keep(o->watch_keep, &wo.keep_count,
+                                                 &wo.keep_age_nanos, &err)) {
+            pw_share_free(sv.share);
+            return bad_flag("-watch_keep: %s", err.msg);
+        }
+        watcher = pw_watcher_new(&wo);
+    }
+    if (o->watch) {
+        long long ms;
+        if (pw_watch_parse_interval(o->watch, &ms, &err)) {
+            pw_watcher_free(watcher);
+            pw_share_free(sv.share);
+            return bad_flag("-watch: %s", err.msg);
+        }
+        for (size_t i = 0; i < o->n_sources; i++) {
+            char sid[PW_SERIES_ID_LEN + 1];
+            if (pw_watcher_start(watcher, o->sources[i], ms, o->seconds, sid, &err))
+                fprintf(stderr, "pprofweb: -watch %s: %s\n", o->sources[i], err.msg);
+            else if (!first_watch[0])
+                snprintf(first_watch, sizeof(first_watch), "%s", sid);
+        }
+    }
+    struct pw_timeline_options to = {.share = sv.share, .base = &o->cfg, .watcher = watcher,
+                                     .default_series = series_id ? series_id
+                                                       : first_watch[0] ? first_watch : NULL};
+    sv.timeline = pw_timeline_new(&to);
+    pw_timeline_warm(sv.timeline);
     struct pw_http_options ho = {.max_body = max_upload, .setup = setup, .setup_ctx = &sv};
     int rc = pw_http_serve(o->http, NULL, 0, NULL, &o->cfg, !o->no_browser, &ho, &err);
+    pw_watcher_free(watcher);
+    pw_timeline_free(sv.timeline);
     pw_share_free(sv.share);
     if (rc) {
         fprintf(stderr, "pprofweb: %s\n", err.msg);
@@ -360,7 +404,27 @@ int main(int argc, char **argv)
             fprintf(stderr, "pprofweb: %s: uploads are off and links last only while this "
                             "server runs\n", err.msg);
     }
-    if (o.n_sources) {
+    char series_id[PW_SERIES_ID_LEN + 1] = "";
+    if ((o.series || o.watch) && (!o.http || !store))
+        return bad_flag("%s", o.series ? "-series needs -http and a store (-store)"
+                                       : "-watch needs -http and a store (-store)");
+    if (o.series && o.watch)
+        return bad_flag("%s", "-series and -watch cannot be combined: watch URLs, or open files");
+    if (o.watch && !o.n_sources)
+        return bad_flag("%s", "-watch needs the URLs to watch");
+    if (o.series) {
+        struct pw_buf warn;
+        pw_buf_init(&warn, 0);
+        rc = pw_timeline_import(store, o.sources, o.n_sources, series_id, &warn, &err);
+        fwrite(pw_buf_str(&warn), 1, warn.len, stderr);
+        pw_buf_release(&warn);
+        if (rc) {
+            fprintf(stderr, "pprofweb: %s\n", err.msg);
+            pw_store_free(store);
+            return 1;
+        }
+    }
+    if (o.n_sources && !o.series && !o.watch) {
         struct pw_source_options so = {
             .sources = o.sources,
             .n_sources = o.n_sources,
@@ -387,7 +451,7 @@ int main(int argc, char **argv)
     }
 
     if (o.http) {
-        rc = serve(&o, p, store, fetched_id, max_upload, token);
+        rc = serve(&o, p, store, fetched_id, max_upload, token, series_id[0] ? series_id : NULL);
         pw_profile_free(p);
         pw_store_free(store);
         return rc;

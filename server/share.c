@@ -177,6 +177,16 @@ static bool authorized(const struct pw_share *s, const struct pw_request *req)
     return c && pw_secret_equal(c, s->cookie);
 }
 
+bool pw_share_authorized(struct pw_share *s, const struct pw_request *req)
+{
+    return authorized(s, req);
+}
+
+struct pw_store *pw_share_store(struct pw_share *s)
+{
+    return s->o.store;
+}
+
 /* ?token=TOKEN: sets the cookie and redirects to the same URL without the token. */
 static void sign_in(struct pw_share *s, const struct pw_request *req, struct pw_response *r)
 {

@@ -7,7 +7,10 @@
  * .meta exists, so a crash never exposes a torn profile. Nothing a request sends reaches the file
  * system except a validated id.
  * Decoded profiles are cached (PW_STORE_CACHE_PROFILES, least recently used dropped first) and
- * reference counted so a request never sees its profile freed. */
+ * reference counted so a request never sees its profile freed.
+ * Series (see store.h) are DIR/SERIES_ID.series: "name", "type" and "updated" lines, then one
+ * "snap TIME ID" or "gap TIME MESSAGE" line per snapshot in time order; every change rewrites the
+ * file atomically under the series lock, so readers see the old or the new series, never half. */
 #include "pprofweb/store.h"
 
 #include <dirent.h>
@@ -37,6 +40,7 @@ struct pw_store {
     char *dir;
     char *symbolize; /* -symbolize mode for decoding, or NULL */
     pthread_mutex_t mu;
+    pthread_mutex_t series_mu; /* serializes read-modify-write of series files */
     struct cached *cache;
     size_t n_cache, cap_cache;
     uint64_t clock;
@@ -98,6 +102,7 @@ struct pw_store *pw_store_open(const char *dir, struct pw_err *err)
     if (!s->dir)
         abort();
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->series_mu, NULL);
     return s;
 }
 
@@ -109,6 +114,7 @@ void pw_store_free(struct pw_store *s)
         pw_profile_free(s->cache[i].p);
     free(s->cache);
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->series_mu);
     free(s->symbolize);
     free(s->dir);
     free(s);
@@ -459,4 +465,314 @@ struct pw_store_entry *pw_store_list(struct pw_store *s, size_t *n, struct pw_er
 void pw_store_list_free(struct pw_store_entry *entries)
 {
     free(entries);
+}
+
+/* --- series --- */
+
+void pw_store_series_id(const char *name, char *id_out)
+{
+    struct pw_buf b;
+    pw_buf_init(&b, 0);
+    pw_buf_addf(&b, "series\n%s", name);
+    unsigned char sum[32];
+    pw_sha256(b.data, b.len, sum);
+    pw_buf_release(&b);
+    for (int i = 0; i < PW_SERIES_ID_LEN / 2; i++)
+        snprintf(id_out + 2 * i, 3, "%02x", sum[i]);
+}
+
+bool pw_series_id_valid(const char *id)
+{
+    size_t i = 0;
+    for (; id[i]; i++)
+        if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+            return false;
+    return i == PW_SERIES_ID_LEN;
+}
+
+void pw_store_series_free(struct pw_series *sr)
+{
+    free(sr->snaps);
+    memset(sr, 0, sizeof(*sr));
+}
+
+/* Parses a series file's text into sr (lines that do not parse are skipped). */
+static void series_parse(char *text, struct pw_series *sr)
+{
+    size_t cap = 0;
+    for (char *line = text; line && *line;) {
+        char *end = strchr(line, '\n');
+        if (end)
+            *end = 0;
+        char *sp = strchr(line, ' ');
+        const char *v = sp ? sp + 1 : "";
+        if (sp)
+            *sp = 0;
+        if (!strcmp(line, "name")) {
+            snprintf(sr->info.name, sizeof(sr->info.name), "%s", v);
+        } else if (!strcmp(line, "type")) {
+            snprintf(sr->info.type, sizeof(sr->info.type), "%s", v);
+        } else if (!strcmp(line, "updated")) {
+            sr->info.updated_at = strtoll(v, NULL, 10);
+        } else if ((!strcmp(line, "snap") || !strcmp(line, "gap")) &&
+                   sr->n < PW_MAX_SERIES_SNAPSHOTS) {
+            char *rest;
+            long long t = strtoll(v, &rest, 10);
+            struct pw_series_snapshot sn = {.time_nanos = t};
+            if (*rest == ' ')
+                rest++;
+            bool ok = true;
+            if (line[0] == 's') {
+                snprintf(sn.id, sizeof(sn.id), "%s", rest);
+                ok = pw_store_id_valid(sn.id);
+            } else {
+                snprintf(sn.error, sizeof(sn.error), "%s", rest);
+                sr->info.n_gaps++;
+            }
+            if (ok) {
+                PW_GROW(sr->snaps, cap, sr->n + 1);
+                sr->snaps[sr->n++] = sn;
+            }
+        }
+        line = end ? end + 1 : NULL;
+    }
+    sr->info.n_snapshots = sr->n;
+}
+
+static int series_read(struct pw_store *s, const char *id, struct pw_series *out,
+                       struct pw_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (!pw_series_id_valid(id))
+        return pw_fail(err, PW_ENOTFOUND, "no series with id \"%.64s\"", id);
+    char path[4200];
+    path_of(s, id, "series", path, sizeof(path));
+    unsigned char *d;
+    size_t n;
+    if (pw_read_file(path, PW_MAX_SERIES_FILE, &d, &n, err))
+        return pw_fail(err, PW_ENOTFOUND, "no series with id %s", id);
+    d = pw_xrealloc(d, n + 1);
+    d[n] = 0;
+    snprintf(out->info.id, sizeof(out->info.id), "%s", id);
+    series_parse((char *)d, out);
+    free(d);
+    return 0;
+}
+
+static int series_write(struct pw_store *s, struct pw_series *sr, struct pw_err *err)
+{
+    struct pw_buf b;
+    pw_buf_init(&b, PW_MAX_SERIES_FILE);
+    sr->info.updated_at = (int64_t)time(NULL);
+    pw_buf_addf(&b, "name %s\ntype %s\nupdated %lld\n", sr->info.name, sr->info.type,
+                (long long)sr->info.updated_at);
+    for (size_t i = 0; i < sr->n; i++) {
+        const struct pw_series_snapshot *sn = &sr->snaps[i];
+        if (sn->id[0])
+            pw_buf_addf(&b, "snap %lld %s\n", (long long)sn->time_nanos, sn->id);
+        else
+            pw_buf_addf(&b, "gap %lld %s\n", (long long)sn->time_nanos, sn->error);
+    }
+    char path[4200];
+    path_of(s, sr->info.id, "series", path, sizeof(path));
+    int rc = b.overflow ? pw_fail(err, PW_ETOOBIG, "series %s is too large to write",
+                                  sr->info.id)
+                        : write_atomic(s, path, b.data, b.len, err);
+    pw_buf_release(&b);
+    return rc;
+}
+
+int pw_store_series_open(struct pw_store *s, const char *name, char *id_out, struct pw_err *err)
+{
+    char id[PW_SERIES_ID_LEN + 1];
+    pw_store_series_id(name, id);
+    snprintf(id_out, PW_SERIES_ID_LEN + 1, "%s", id);
+    pthread_mutex_lock(&s->series_mu);
+    struct pw_series sr;
+    int rc = 0;
+    if (series_read(s, id, &sr, NULL)) {
+        memset(&sr, 0, sizeof(sr));
+        snprintf(sr.info.id, sizeof(sr.info.id), "%s", id);
+        sanitize(sr.info.name, sizeof(sr.info.name), name);
+        rc = series_write(s, &sr, err);
+    }
+    pw_store_series_free(&sr);
+    pthread_mutex_unlock(&s->series_mu);
+    return rc;
+}
+
+/* Drops the first n snapshots. */
+static void series_drop(struct pw_series *sr, size_t n)
+{
+    if (n > sr->n)
+        n = sr->n;
+    memmove(sr->snaps, sr->snaps + n, (sr->n - n) * sizeof(*sr->snaps));
+    sr->n -= n;
+}
+
+/* Fills sn for one snapshot (its profile's type into type); 0 or -1 with err. */
+static int snapshot_of(struct pw_store *s, const char *profile_id, int64_t time_nanos,
+                       const char *error, struct pw_series_snapshot *sn, char *type,
+                       struct pw_err *err)
+{
+    memset(sn, 0, sizeof(*sn));
+    sn->time_nanos = time_nanos;
+    type[0] = 0;
+    if (profile_id) {
+        struct pw_store_entry e;
+        if (pw_store_stat(s, profile_id, &e, err))
+            return -1;
+        snprintf(sn->id, sizeof(sn->id), "%s", profile_id);
+        snprintf(type, 128, "%s", e.type);
+        if (!sn->time_nanos)
+            sn->time_nanos = e.time_nanos;
+    } else {
+        sanitize(sn->error, 200, error && *error ? error : "no profile");
+    }
+    if (!sn->time_nanos) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        sn->time_nanos = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    }
+    return 0;
+}
+
+/* Inserts sn at its place in time order (dropping the oldest past the bound). */
+static int series_insert(struct pw_series *sr, const struct pw_series_snapshot *sn,
+                         const char *type, struct pw_err *err)
+{
+    if (sn->id[0] && sr->info.type[0] && strcmp(sr->info.type, type))
+        return pw_fail(err, PW_EINVAL,
+                       "snapshot %s has sample types %s, but series \"%.60s\" has %s", sn->id,
+                       type, sr->info.name, sr->info.type);
+    if (sn->id[0] && !sr->info.type[0])
+        snprintf(sr->info.type, sizeof(sr->info.type), "%s", type);
+    if (sr->n >= PW_MAX_SERIES_SNAPSHOTS)
+        series_drop(sr, sr->n - PW_MAX_SERIES_SNAPSHOTS + 1);
+    size_t at = sr->n;
+    while (at > 0 && sr->snaps[at - 1].time_nanos > sn->time_nanos)
+        at--;
+    size_t cap = sr->n;
+    PW_GROW(sr->snaps, cap, sr->n + 1);
+    memmove(sr->snaps + at + 1, sr->snaps + at, (sr->n - at) * sizeof(*sr->snaps));
+    sr->snaps[at] = *sn;
+    sr->n++;
+    return 0;
+}
+
+int pw_store_series_append(struct pw_store *s, const char *series_id, const char *profile_id,
+                           int64_t time_nanos, const char *error, struct pw_err *err)
+{
+    return pw_store_series_append_many(s, series_id, &profile_id, &time_nanos, 1, error, err);
+}
+
+int pw_store_series_append_many(struct pw_store *s, const char *series_id,
+                                const char *const *profile_ids, const int64_t *times, size_t n,
+                                const char *error, struct pw_err *err)
+{
+    struct pw_series_snapshot *sn = pw_xcalloc(n + 1, sizeof(*sn));
+    char(*types)[128] = pw_xcalloc(n + 1, sizeof(*types));
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = snapshot_of(s, profile_ids[i], times[i], error, &sn[i], types[i], err);
+    pthread_mutex_lock(&s->series_mu);
+    struct pw_series sr;
+    if (rc == 0)
+        rc = series_read(s, series_id, &sr, err);
+    else
+        memset(&sr, 0, sizeof(sr));
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = series_insert(&sr, &sn[i], types[i], err);
+    if (rc == 0)
+        rc = series_write(s, &sr, err);
+    pw_store_series_free(&sr);
+    pthread_mutex_unlock(&s->series_mu);
+    free(sn);
+    free(types);
+    return rc;
+}
+
+int pw_store_series_trim(struct pw_store *s, const char *series_id, size_t keep_count,
+                         int64_t keep_age_nanos, struct pw_err *err)
+{
+    pthread_mutex_lock(&s->series_mu);
+    struct pw_series sr;
+    int rc = series_read(s, series_id, &sr, err);
+    if (rc == 0 && sr.n) {
+        size_t drop = keep_count && sr.n > keep_count ? sr.n - keep_count : 0;
+        int64_t newest = sr.snaps[sr.n - 1].time_nanos;
+        while (keep_age_nanos && drop < sr.n && newest - sr.snaps[drop].time_nanos > keep_age_nanos)
+            drop++;
+        if (drop) {
+            series_drop(&sr, drop);
+            rc = series_write(s, &sr, err);
+        }
+    }
+    pw_store_series_free(&sr);
+    pthread_mutex_unlock(&s->series_mu);
+    return rc;
+}
+
+int pw_store_series_get(struct pw_store *s, const char *series_id, struct pw_series *out,
+                        struct pw_err *err)
+{
+    pthread_mutex_lock(&s->series_mu);
+    int rc = series_read(s, series_id, out, err);
+    pthread_mutex_unlock(&s->series_mu);
+    return rc;
+}
+
+static int cmp_updated(const void *a, const void *b)
+{
+    const struct pw_series_info *x = a, *y = b;
+    if (x->updated_at != y->updated_at)
+        return x->updated_at > y->updated_at ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+struct pw_series_info *pw_store_series_list(struct pw_store *s, size_t *n, struct pw_err *err)
+{
+    DIR *d = opendir(s->dir);
+    if (!d) {
+        pw_fail(err, PW_EIO, "store: cannot list %s: %s", s->dir, strerror(errno));
+        return NULL;
+    }
+    struct pw_series_info *out = pw_xcalloc(1, sizeof(*out));
+    size_t cap = 1, count = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *dot = strrchr(de->d_name, '.');
+        if (!dot || strcmp(dot, ".series") || dot - de->d_name != PW_SERIES_ID_LEN)
+            continue;
+        char id[PW_SERIES_ID_LEN + 1];
+        memcpy(id, de->d_name, PW_SERIES_ID_LEN);
+        id[PW_SERIES_ID_LEN] = 0;
+        struct pw_series sr;
+        if (pw_store_series_get(s, id, &sr, NULL))
+            continue;
+        PW_GROW(out, cap, count + 1);
+        out[count++] = sr.info;
+        pw_store_series_free(&sr);
+    }
+    closedir(d);
+    qsort(out, count, sizeof(*out), cmp_updated);
+    *n = count;
+    return out;
+}
+
+uint64_t pw_store_disk_usage(struct pw_store *s)
+{
+    DIR *d = opendir(s->dir);
+    uint64_t total = 0;
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        char path[4200];
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/%s", s->dir, de->d_name);
+        if (de->d_name[0] != '.' && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            total += (uint64_t)st.st_blocks * 512;
+    }
+    if (d)
+        closedir(d);
+    return total;
 }

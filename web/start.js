@@ -5,6 +5,7 @@
 // its access token for uploads, the page asks for it once and keeps it in localStorage.
 // Names come from uploads and URLs: they reach the page only as text (util.el), never as HTML.
 import {el, clear} from '/static/util.js';
+import {addSeries} from '/static/series_start.js';
 
 const TOKEN_KEY = 'pprofweb_token';
 
@@ -136,6 +137,7 @@ export async function render(ctx) {
     progress.hidden = true;
     if (res.status === 200) {
       say(res.body.profiles.length === 1 ? 'Stored 1 profile.' : `Stored ${res.body.profiles.length} profiles.`);
+      document.dispatchEvent(new CustomEvent('pprofweb:stored', {detail: res.body.profiles}));
       for (const p of res.body.profiles) {
         results.append(el('li', null, el('a', {href: p.link, className: 'open'}, p.name),
             ` (${p.type.split(',').join(', ')}, ${fmtSize(p.size)})`));
@@ -242,4 +244,5 @@ export async function render(ctx) {
     if (store && store.token_required && !store.authorized && !token()) tokenBox.hidden = false;
   }
   await refresh();
+  await addSeries(page, urlForm);
 }

@@ -73,4 +73,34 @@
 #define PW_HTTP_MAX_CONNECTIONS 4000
 #define PW_HTTP_MAX_CONNECTIONS_PER_IP 1500
 
+/* Snapshots in one series (profiles and gaps). A watch every 30 s fills a week with 20 160;
+ * the timeline of 100 000 stays a few MB of JSON after downsampling, and the series file a few
+ * tens of MB. Past it the oldest snapshots are dropped, as -watch_keep would. */
+#define PW_MAX_SERIES_SNAPSHOTS 100000
+/* A series file read back; 100 000 snapshots with long gap messages fit. */
+#define PW_MAX_SERIES_FILE ((size_t)64 << 20)
+/* Series listed on the start page and by /api/series. */
+#define PW_MAX_SERIES_LISTED 1000
+/* Watches running at once: each is a thread and a connection every interval. */
+#define PW_MAX_WATCHES 64
+/* Shortest watch interval: a heap profile costs the watched service a stop-the-world pass, and
+ * one a second is already more than any leak hunt needs. */
+#define PW_MIN_WATCH_INTERVAL_MS 1000
+/* Longest watch interval (a week): longer is a typo. */
+#define PW_MAX_WATCH_INTERVAL_MS ((long long)7 * 24 * 3600 * 1000)
+/* After failures a watch waits interval x 2^k, at most this many intervals, so a service that
+ * is down is not hammered and one that comes back is seen again soon. */
+#define PW_WATCH_MAX_BACKOFF 4
+/* Points drawn per line of the timeline: more than a chart has pixels; longer series are
+ * downsampled (keeping each bucket's last snapshot), so the JSON stays well under 1 MB. */
+#define PW_MAX_TIMELINE_POINTS 1000
+/* Function lines drawn on the timeline beside the total. */
+#define PW_MAX_TIMELINE_LINES 20
+/* Rows of the growth ranking in one answer, and points of each row's sparkline. */
+#define PW_MAX_GROWTH_ROWS 1000
+#define PW_GROWTH_SPARK_POINTS 60
+/* Per-snapshot results kept in memory (bytes): 1000 snapshots of a profile with a few thousand
+ * functions, at a few settings, fit; older results are dropped first. */
+#define PW_SERIES_CACHE_BYTES ((size_t)256 << 20)
+
 #endif

@@ -37,6 +37,11 @@ void pw_share_attach(struct pw_share *s, struct pw_app *app);
 /* The hook itself (for tests): true when s answered req. */
 bool pw_share_route(struct pw_share *s, const struct pw_request *req, struct pw_response *resp);
 
+/* True when req carries the token (or no token is set): what writes need. */
+bool pw_share_authorized(struct pw_share *s, const struct pw_request *req);
+/* The store s serves (NULL: none). */
+struct pw_store *pw_share_store(struct pw_share *s);
+
 /* Keeps the profile the command line loaded (p, from sources and n_bases bases) in store, so its
  * /p/ID link outlives the server: one file is stored as its bytes (the id an upload of that file
  * gets), one URL was stored when fetched (its id is fetched_id), anything merged or diffed as its

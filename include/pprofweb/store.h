@@ -75,4 +75,65 @@ bool pw_store_id_valid(const char *id);
 /* SHA-256 of data (sha256.c). */
 void pw_sha256(const void *data, size_t len, unsigned char out[32]);
 
+/* --- series: ordered snapshots of one kind of profile (series.h computes over them) ---
+ * A series has a stable id (derived from its name, so the same URL or directory finds the same
+ * series after a restart), a name, the sample types every snapshot must have, and its snapshots
+ * in order: a stored profile id with its time, or a gap (a failed fetch) with the error text.
+ * Kept as DIR/SERIES_ID.series, rewritten atomically on every change. Backends other than the
+ * directory implement the same calls. Listings and loaded series are owned by the caller. */
+
+/* Length of a series id: hex of the first 8 bytes of the SHA-256 of "series\n" + its name. */
+#define PW_SERIES_ID_LEN 16
+
+struct pw_series_snapshot {
+    char id[PW_STORE_ID_LEN + 1]; /* the profile; "" for a gap */
+    int64_t time_nanos;           /* the profile's time, else when it was taken */
+    char error[256];              /* for a gap: why there is no profile */
+};
+
+struct pw_series_info {
+    char id[PW_SERIES_ID_LEN + 1];
+    char name[256];     /* URL or file/directory name, sanitized */
+    char type[128];     /* sample types, as in struct pw_store_entry ("" until the first profile) */
+    int64_t updated_at; /* seconds since the epoch of the last change */
+    size_t n_snapshots; /* profiles and gaps */
+    size_t n_gaps;
+};
+
+struct pw_series {
+    struct pw_series_info info;
+    struct pw_series_snapshot *snaps; /* in time order */
+    size_t n;
+};
+
+/* The id a series of that name has. */
+void pw_store_series_id(const char *name, char *id_out);
+bool pw_series_id_valid(const char *id);
+/* Finds the series called name, creating it empty when missing; writes its id to id_out
+ * (PW_SERIES_ID_LEN + 1 bytes). */
+int pw_store_series_open(struct pw_store *s, const char *name, char *id_out, struct pw_err *err);
+/* Appends a snapshot: the stored profile profile_id (whose sample types must be the series'
+ * ones: PW_EINVAL naming both otherwise; the first profile sets them), or, with profile_id NULL,
+ * a gap with error. time_nanos 0 takes the profile's own time, else the current time. The
+ * snapshot goes at its place in time order. */
+int pw_store_series_append(struct pw_store *s, const char *series_id, const char *profile_id,
+                           int64_t time_nanos, const char *error, struct pw_err *err);
+/* Appends n profiles at once (one write): all or none, as pw_store_series_append; a gap
+ * when profile_ids[i] is NULL, with error. */
+int pw_store_series_append_many(struct pw_store *s, const char *series_id,
+                                const char *const *profile_ids, const int64_t *times, size_t n,
+                                const char *error, struct pw_err *err);
+/* Drops the oldest snapshots beyond keep_count (0: no bound) and those older than keep_age_nanos
+ * before the newest (0: no bound). */
+int pw_store_series_trim(struct pw_store *s, const char *series_id, size_t keep_count,
+                         int64_t keep_age_nanos, struct pw_err *err);
+/* Loads a series (PW_ENOTFOUND for an unknown or malformed id); free with pw_store_series_free. */
+int pw_store_series_get(struct pw_store *s, const char *series_id, struct pw_series *out,
+                        struct pw_err *err);
+void pw_store_series_free(struct pw_series *sr);
+/* Every series, most recently changed first (caller frees with free()). */
+struct pw_series_info *pw_store_series_list(struct pw_store *s, size_t *n, struct pw_err *err);
+/* Bytes the store's files take on disk. */
+uint64_t pw_store_disk_usage(struct pw_store *s);
+
 #endif

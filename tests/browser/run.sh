@@ -14,7 +14,7 @@ if [ ! -d node_modules/playwright-core ] || ! command -v chromium > /dev/null; t
 fi
 # Each script prints "<name>: N passed, N failed"; the total is the last line.
 passed=0 failed=0 status=0
-for t in run.mjs flame.mjs graph.mjs store.mjs compare.mjs gopages.mjs; do
+for t in run.mjs flame.mjs graph.mjs store.mjs compare.mjs gopages.mjs timeline.mjs; do
     out=$(node "$t" 2>&1); rc=$?
     printf '%s\n' "$out"
     line=$(printf '%s\n' "$out" | grep -oE '[0-9]+ passed, [0-9]+ failed' | tail -n1)
