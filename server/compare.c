@@ -2,9 +2,9 @@
  *
  * In: two profiles as the server holds them (already through pw_source_finish) and what the URL
  * asks. Out: the compared profile, built exactly as the command line builds `-base FILE` or
- * `-diff_base FILE` (pw_source_combine on copies of the two, then pw_source_finish), so every
- * view of it shows the numbers of the command-line reports. The inputs are finished already, so
- * the finish step symbolizes nothing ("none"); dropping frames again changes nothing.
+ * `-diff_base FILE` (pw_source_combine on working copies of the two, then pw_source_finish), so
+ * every view of it shows the numbers of the command-line reports. The inputs are finished
+ * already, so the finish step symbolizes nothing ("none"); dropping frames again changes nothing.
  * Memory: each cached comparison owns its profile; a request borrows it (refs) until
  * pw_compare_release, so dropping it from the cache never frees it under a reader. At most
  * PW_MAX_COMPARED are listed, of PW_MAX_COMPARED_BYTES together; one being built is listed too,
@@ -125,10 +125,20 @@ struct copy_job {
     struct pw_profile *to;
 };
 
+/* A working copy for pw_source_combine, which scales values in place (normalize, -base), gives
+ * samples new label arrays (diff_base) and merges by copying what it reads: the copy has values
+ * of its own and borrows the rest from the profile held (pw_profile_derive). */
 static void *copy_one(void *arg)
 {
     struct copy_job *j = arg;
-    j->to = pw_profile_copy(j->from);
+    struct pw_profile *q = pw_profile_derive(j->from);
+    size_t nt = q->n_sample_types, n = q->n_samples;
+    int64_t *values = pw_arena_alloc(&q->arena, sizeof(*values) * (n * nt > 0 ? n * nt : 1));
+    for (size_t i = 0; i < n; i++) {
+        memcpy(values + i * nt, q->samples[i].values, sizeof(*values) * nt);
+        q->samples[i].values = values + i * nt;
+    }
+    j->to = q;
     return NULL;
 }
 

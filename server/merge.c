@@ -162,9 +162,13 @@ struct merger {
     pw_str *strmap;        /* src string -> dst string, PW_NONE if not yet mapped */
     uint32_t *loc_by_src;  /* src location -> dst location */
     uint32_t *func_by_src; /* src function -> dst function */
-    /* Merging a single source in place: per src location and function, the first one in the
-     * source with its key (key_classes), which replaces the key tables; else NULL. */
-    uint32_t *loc_class, *func_class;
+    /* Merging consumed sources: per location and function of all sources in turn, the first one
+     * with its key (key_classes), which replaces the key tables; else NULL. loc_class and
+     * func_class are the current source's part of all_loc_class and all_func_class, and so are
+     * loc_by_src and func_by_src of loc_by_class and func_by_class (dst location and function
+     * by any location and function of all sources: by its class once the class has one). */
+    uint32_t *loc_class, *func_class, *all_loc_class, *all_func_class;
+    uint32_t *loc_by_class, *func_by_class;
     uint32_t *map_by_src;  /* src mapping -> dst mapping */
     int64_t *map_offset;   /* src mapping -> address offset into the dst mapping */
     struct keymap locations, functions, mappings;
@@ -173,9 +177,9 @@ struct merger {
     struct sample_key sk[2]; /* copying: the sample added and the one keyed meanwhile */
     struct pw_label *other; /* the sorted labels of a destination sample compared with */
     size_t cap_other;
-    /* The one source is consumed: its samples array and per-sample arrays, rewritten with merged
-     * indexes, become the result's instead of being copied, and its arena joins the result's. */
-    bool reuse;
+    /* The samples added are the result's own, mapped already (merge_mapped): their arrays become
+     * the result's instead of being copied. */
+    bool owned;
 };
 
 static pw_str map_str(struct merger *m, pw_str s)
@@ -262,7 +266,7 @@ static uint32_t map_function(struct merger *m, uint32_t src_idx)
     bool found;
     uint32_t idx;
     if (m->func_class) {
-        idx = class_index(m->func_by_src, m->func_class[src_idx], m->p->n_functions, &found);
+        idx = class_index(m->func_by_class, m->func_class[src_idx], m->p->n_functions, &found);
     } else {
         pw_buf_reset(&m->key);
         key_u64(&m->key, (uint64_t)sf->start_line);
@@ -289,6 +293,14 @@ static uint32_t map_location(struct merger *m, uint32_t src_idx)
         return m->loc_by_src[src_idx];
     const struct pw_location *sl = &m->src->locations[src_idx];
     uint32_t mi = map_mapping(m, sl->mapping);
+    bool found = false;
+    uint32_t idx = 0;
+    if (m->loc_class) {
+        /* A class placed already (from another source) has its functions placed too. */
+        idx = class_index(m->loc_by_class, m->loc_class[src_idx], m->p->n_locations, &found);
+        if (found)
+            return m->loc_by_src[src_idx] = idx;
+    }
     uint64_t addr = sl->mapping == PW_NONE
                         ? sl->address
                         : (uint64_t)((int64_t)sl->address + m->map_offset[sl->mapping]);
@@ -300,11 +312,7 @@ static uint32_t map_location(struct merger *m, uint32_t src_idx)
             lines[i].line = sl->lines[i].line;
         }
     }
-    bool found;
-    uint32_t idx;
-    if (m->loc_class) {
-        idx = class_index(m->loc_by_src, m->loc_class[src_idx], m->p->n_locations, &found);
-    } else {
+    if (!m->loc_class) {
         /* pprof's location key: address relative to the mapping, mapping id, lines, folded. */
         uint64_t *w = key_words(&m->key, 3 + 2 * (size_t)sl->n_lines);
         w[0] = mi == PW_NONE ? addr : addr - m->p->mappings[mi].start;
@@ -448,8 +456,8 @@ static void add_sample(struct merger *m, const struct pw_sample *ss, const struc
     t->slots[j] = (struct sample_slot){tag, (uint32_t)p->n_samples + 1};
     struct pw_sample src = *ss; /* ds may be ss itself, when consumed */
     struct pw_sample *ds = pw_add_sample(p);
-    if (m->reuse) {
-        /* Its arrays hold the merged locations and labels already (merge_in_place). */
+    if (m->owned) {
+        /* Its arrays hold the merged locations and labels already (merge_mapped). */
         *ds = src;
         if (!nl)
             ds->labels = NULL;
@@ -513,7 +521,7 @@ static void *key_part(void *arg)
     for (size_t j = kp->from; j < kp->to; j++) {
         const struct pw_sample *ss = &kp->samples[j];
         kp->hashes[j] = 0;
-        if (is_zero_sample(kp->m->src, ss))
+        if (is_zero_sample(kp->m->p, ss))
             continue;
         hash_sample_key(&kp->k, ss->locs, ss->n_locs, ss->labels, ss->n_labels);
         kp->hashes[j] = kp->k.hash;
@@ -557,87 +565,144 @@ static uint32_t *key_classes(const struct pw_buf *keys, const size_t *off, size_
     return out;
 }
 
-/* The function and location classes of the source: the keys of map_function and map_location
- * in the source's terms. Strings are interned (one id per content) and the ids of mappings and
- * functions stand for their classes, so equal keys here are equal keys there. */
-static void source_classes(struct merger *m)
+static uint32_t *fill_none(size_t n)
 {
-    const struct pw_profile *src = m->src;
+    uint32_t *a = pw_xmalloc(sizeof(uint32_t) * (n ? n : 1));
+    for (size_t i = 0; i < n; i++)
+        a[i] = PW_NONE;
+    return a;
+}
+
+/* A string of source i in a class key: its id within a single source, where strings are interned
+ * (one id per content); its bytes across several. */
+static void key_string(struct pw_buf *keys, const struct pw_profile *src, pw_str s, bool bytes)
+{
+    if (bytes)
+        key_str(keys, src, s);
+    else
+        key_u64(keys, s);
+}
+
+/* The function and location classes of the n sources taken in turn (all_func_class,
+ * all_loc_class): the keys of map_function and map_location in the sources' terms. The class of
+ * a mapping or function stands for it in the keys that refer to it, so equal keys here are equal
+ * keys there. */
+static void source_classes(struct merger *m, struct pw_profile *const *srcs, size_t n)
+{
+    bool bytes = n > 1;
     struct pw_buf keys;
     pw_buf_init(&keys, 0);
-    size_t n = src->n_mappings > src->n_functions ? src->n_mappings : src->n_functions;
-    n = n > src->n_locations ? n : src->n_locations;
-    size_t *off = pw_xmalloc(sizeof(*off) * (n + 1));
+    size_t n_map = 0, n_func = 0, n_loc = 0;
+    for (size_t i = 0; i < n; i++) {
+        n_map += srcs[i]->n_mappings;
+        n_func += srcs[i]->n_functions;
+        n_loc += srcs[i]->n_locations;
+    }
+    size_t most = n_map > n_func ? n_map : n_func;
+    most = most > n_loc ? most : n_loc;
+    size_t *off = pw_xmalloc(sizeof(*off) * (most + 1)), k = 0;
     /* Mappings: the size rounded up to 4 KiB, the offset, and build id or else file. */
-    for (uint32_t i = 0; i < src->n_mappings; i++) {
-        const struct pw_mapping *sm = &src->mappings[i];
-        off[i] = keys.len;
-        key_u64(&keys, mapping_key_size(sm));
-        key_u64(&keys, sm->offset);
-        key_u64(&keys, sm->build_id ? sm->build_id : sm->file);
-    }
-    off[src->n_mappings] = keys.len;
-    uint32_t *map_class = key_classes(&keys, off, src->n_mappings);
-    pw_buf_reset(&keys);
-    for (uint32_t i = 0; i < src->n_functions; i++) {
-        const struct pw_function *sf = &src->functions[i];
-        off[i] = keys.len;
-        key_u64(&keys, (uint64_t)sf->start_line);
-        key_u64(&keys, sf->name);
-        key_u64(&keys, sf->system_name);
-        key_u64(&keys, sf->filename);
-    }
-    off[src->n_functions] = keys.len;
-    m->func_class = key_classes(&keys, off, src->n_functions);
-    pw_buf_reset(&keys);
-    for (uint32_t i = 0; i < src->n_locations; i++) {
-        const struct pw_location *sl = &src->locations[i];
-        off[i] = keys.len;
-        /* The address relative to the mapping, which is what map_location's key holds. */
-        key_u64(&keys, sl->mapping == PW_NONE
-                                 ? sl->address
-                                 : sl->address - src->mappings[sl->mapping].start);
-        key_u64(&keys, sl->mapping == PW_NONE ? 0 : (uint64_t)map_class[sl->mapping] + 1);
-        key_u64(&keys, sl->is_folded);
-        for (uint32_t j = 0; j < sl->n_lines; j++) {
-            uint32_t f = sl->lines[j].function;
-            key_u64(&keys, f == PW_NONE ? 0 : (uint64_t)m->func_class[f] + 1);
-            key_u64(&keys, (uint64_t)sl->lines[j].line);
+    for (size_t i = 0; i < n; i++) {
+        const struct pw_profile *src = srcs[i];
+        for (uint32_t j = 0; j < src->n_mappings; j++) {
+            const struct pw_mapping *sm = &src->mappings[j];
+            off[k++] = keys.len;
+            key_u64(&keys, mapping_key_size(sm));
+            key_u64(&keys, sm->offset);
+            key_string(&keys, src, sm->build_id ? sm->build_id : sm->file, bytes);
         }
     }
-    off[src->n_locations] = keys.len;
-    m->loc_class = key_classes(&keys, off, src->n_locations);
+    off[k] = keys.len;
+    uint32_t *map_class = key_classes(&keys, off, n_map);
+    pw_buf_reset(&keys);
+    k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct pw_profile *src = srcs[i];
+        for (uint32_t j = 0; j < src->n_functions; j++) {
+            const struct pw_function *sf = &src->functions[j];
+            off[k++] = keys.len;
+            key_u64(&keys, (uint64_t)sf->start_line);
+            key_string(&keys, src, sf->name, bytes);
+            key_string(&keys, src, sf->system_name, bytes);
+            key_string(&keys, src, sf->filename, bytes);
+        }
+    }
+    off[k] = keys.len;
+    m->all_func_class = key_classes(&keys, off, n_func);
+    pw_buf_reset(&keys);
+    k = 0;
+    for (size_t i = 0, map_base = 0, func_base = 0; i < n; i++) {
+        const struct pw_profile *src = srcs[i];
+        for (uint32_t j = 0; j < src->n_locations; j++) {
+            const struct pw_location *sl = &src->locations[j];
+            off[k++] = keys.len;
+            /* The address relative to the mapping, which is what map_location's key holds. */
+            key_u64(&keys, sl->mapping == PW_NONE
+                               ? sl->address
+                               : sl->address - src->mappings[sl->mapping].start);
+            key_u64(&keys,
+                    sl->mapping == PW_NONE ? 0 : (uint64_t)map_class[map_base + sl->mapping] + 1);
+            key_u64(&keys, sl->is_folded);
+            for (uint32_t l = 0; l < sl->n_lines; l++) {
+                uint32_t f = sl->lines[l].function;
+                key_u64(&keys, f == PW_NONE ? 0 : (uint64_t)m->all_func_class[func_base + f] + 1);
+                key_u64(&keys, (uint64_t)sl->lines[l].line);
+            }
+        }
+        map_base += src->n_mappings;
+        func_base += src->n_functions;
+    }
+    off[k] = keys.len;
+    m->all_loc_class = key_classes(&keys, off, n_loc);
+    m->func_by_class = fill_none(n_func);
+    m->loc_by_class = fill_none(n_loc);
     free(map_class);
     free(off);
     pw_buf_release(&keys);
 }
 
-/* Merges the samples of a consumed single source in its own arrays, in three passes so that
- * the costly one runs on two threads. First, in sample order, every location and label string
- * gets its merged id, in the order one pass would give them, written over the source's; which
- * locations and functions are one is known beforehand (source_classes), so this pass reads no
- * key table. Then, on two threads, each sample's key is hashed. Last, in order, samples
- * go into the table, whose slots are fetched well ahead since their hashes are known; merged
- * sample k is written only once source sample j >= k has been read, which compacts the array
- * in place. */
-static void merge_in_place(struct merger *m, struct pw_sample *samples, size_t n)
+/* Gives sample ss (not zero) its merged locations and label strings, in the order one pass over
+ * the samples would give them ids: which locations and functions are one is known beforehand
+ * (source_classes), so this reads no key table. Writes over ss's arrays, or into out's (ss's
+ * copied into the result's arena) when out is given. */
+static void map_sample(struct merger *m, struct pw_sample *ss, struct pw_sample *out)
 {
-    source_classes(m);
-    for (size_t j = 0; j < n; j++) {
-        struct pw_sample *ss = &samples[j];
-        if (is_zero_sample(m->src, ss))
-            continue;
-        for (uint32_t i = 0; i < ss->n_locs; i++) {
-            uint32_t to = m->loc_by_src[ss->locs[i]];
-            ss->locs[i] = to != PW_NONE ? to : map_location(m, ss->locs[i]); /* most are: no call */
-        }
-        for (uint32_t i = 0; i < ss->n_labels; i++) {
-            struct pw_label *l = &ss->labels[i];
-            l->key = map_str(m, l->key);
-            l->str = map_str(m, l->str);
-            l->unit = map_str(m, l->unit);
-        }
+    uint32_t *locs = ss->locs;
+    struct pw_label *labels = ss->labels;
+    if (out) {
+        struct pw_arena *a = &m->p->arena;
+        uint32_t nt = m->p->n_sample_types;
+        *out = *ss;
+        out->values = pw_arena_alloc(a, sizeof(int64_t) * (nt ? nt : 1));
+        memcpy(out->values, ss->values, sizeof(int64_t) * nt);
+        out->locs = locs = pw_arena_alloc(a, sizeof(uint32_t) * (ss->n_locs ? ss->n_locs : 1));
+        out->labels = labels = ss->n_labels ? pw_arena_alloc(a, sizeof(*labels) * ss->n_labels)
+                                            : NULL;
+        if (ss->n_labels)
+            memcpy(labels, ss->labels, sizeof(*labels) * ss->n_labels);
     }
+    for (uint32_t i = 0; i < ss->n_locs; i++) {
+        uint32_t to = m->loc_by_src[ss->locs[i]];
+        locs[i] = to != PW_NONE ? to : map_location(m, ss->locs[i]); /* most are: no call */
+    }
+    for (uint32_t i = 0; i < ss->n_labels; i++) {
+        struct pw_label *l = &labels[i];
+        l->key = map_str(m, l->key);
+        l->str = map_str(m, l->str);
+        l->unit = map_str(m, l->unit);
+    }
+}
+
+/* Merges samples, already mapped (map_sample) and owned by the result, in place, in two passes
+ * so that the costly one runs on two threads: on two threads, each sample's key is hashed; then,
+ * in order, samples go into the table, whose slots are fetched well ahead since their hashes are
+ * known; merged sample k is written only once sample j >= k has been read, which compacts the
+ * array in place. samples becomes the result's samples array (cap of them allocated). */
+static void merge_mapped(struct merger *m, struct pw_sample *samples, size_t n, size_t cap)
+{
+    m->p->samples = samples;
+    m->p->cap_samples = cap;
+    m->p->n_samples = 0;
     uint64_t *hashes = pw_xmalloc(sizeof(*hashes) * (n ? n : 1));
     size_t n_parts = pw_parallel_parts(n);
     struct key_part parts[PW_PARALLEL_MAX_PARTS];
@@ -655,7 +720,7 @@ static void merge_in_place(struct merger *m, struct pw_sample *samples, size_t n
         if (j + SLOT_AHEAD < n)
             __builtin_prefetch(&m->samples.slots[hashes[j + SLOT_AHEAD] & mask]);
         const struct pw_sample *ss = &samples[j];
-        if (is_zero_sample(m->src, ss))
+        if (is_zero_sample(m->p, ss))
             continue;
         k->locs = ss->locs;
         k->labels = ss->labels;
@@ -665,9 +730,6 @@ static void merge_in_place(struct merger *m, struct pw_sample *samples, size_t n
         add_sample(m, ss, k);
     }
     free(hashes);
-    free(m->loc_class);
-    free(m->func_class);
-    m->loc_class = m->func_class = NULL;
 }
 
 /* pprof's combineHeaders. */
@@ -726,14 +788,6 @@ static struct pw_profile *combine_headers(struct pw_profile *const *srcs, size_t
     return p;
 }
 
-static uint32_t *fill_none(size_t n)
-{
-    uint32_t *a = pw_xmalloc(sizeof(uint32_t) * (n ? n : 1));
-    for (size_t i = 0; i < n; i++)
-        a[i] = PW_NONE;
-    return a;
-}
-
 static struct pw_profile *merge(struct pw_profile *const *srcs, size_t n, bool consume,
                                 struct pw_err *err)
 {
@@ -746,8 +800,11 @@ static struct pw_profile *merge(struct pw_profile *const *srcs, size_t n, bool c
     m.p = combine_headers(srcs, n, err);
     if (!m.p)
         return NULL;
-    /* With several sources, duplicates are common and a compact copy keeps memory down. */
-    m.reuse = consume && n == 1;
+    /* A single consumed source is merged in its own arrays; consumed sources are copied into
+     * the result's, mapped, and merged there (merge_mapped); sources only read are merged by
+     * key tables, keeping only what is new (merge_copy). */
+    bool reuse = consume && n == 1;
+    m.owned = consume;
     size_t n_samples = 0, n_locations = 0, n_functions = 0, n_mappings = 0;
     for (size_t i = 0; i < n; i++) {
         n_samples += srcs[i]->n_samples;
@@ -756,43 +813,73 @@ static struct pw_profile *merge(struct pw_profile *const *srcs, size_t n, bool c
         n_mappings += srcs[i]->n_mappings;
     }
     sample_table_init(&m.samples, n_samples);
-    keymap_init(&m.locations, n_locations);
-    keymap_init(&m.functions, n_functions);
+    keymap_init(&m.locations, consume ? 0 : n_locations); /* classes instead when consumed */
+    keymap_init(&m.functions, consume ? 0 : n_functions);
     keymap_init(&m.mappings, n_mappings);
     pw_buf_init(&m.key, 0);
     for (int i = 0; i < 2; i++)
         pw_buf_init(&m.sk[i].key, 0);
-    for (size_t i = 0; i < n; i++) {
+    struct pw_sample *mapped = NULL; /* consumed sources' samples copied and mapped */
+    size_t n_mapped = 0;
+    if (consume) {
+        source_classes(&m, srcs, n);
+        if (!reuse)
+            mapped = pw_xmalloc(sizeof(*mapped) * (n_samples ? n_samples : 1));
+    }
+    for (size_t i = 0, loc_base = 0, func_base = 0; i < n; i++) {
         struct pw_profile *src = srcs[i];
         m.src = src;
         m.strmap = fill_none(src->n_strings);
         m.strmap[0] = 0;
-        m.loc_by_src = fill_none(src->n_locations);
-        m.func_by_src = fill_none(src->n_functions);
+        if (consume) {
+            m.loc_class = m.all_loc_class + loc_base;
+            m.func_class = m.all_func_class + func_base;
+            m.loc_by_src = m.loc_by_class + loc_base;
+            m.func_by_src = m.func_by_class + func_base;
+            loc_base += src->n_locations;
+            func_base += src->n_functions;
+        } else {
+            m.loc_by_src = fill_none(src->n_locations);
+            m.func_by_src = fill_none(src->n_functions);
+        }
         m.map_by_src = fill_none(src->n_mappings);
         m.map_offset = pw_xcalloc(src->n_mappings + 1, sizeof(int64_t));
         if (m.p->n_mappings == 0 && src->n_mappings > 0)
             map_mapping(&m, 0);
         struct pw_sample *samples = src->samples;
         size_t n_src = src->n_samples;
-        if (m.reuse) {
+        if (reuse) {
             /* The samples array too. */
-            m.p->samples = samples;
-            m.p->cap_samples = src->cap_samples;
+            size_t cap = src->cap_samples;
             src->samples = NULL;
             src->n_samples = src->cap_samples = 0;
-            merge_in_place(&m, samples, n_src);
+            for (size_t j = 0; j < n_src; j++)
+                if (!is_zero_sample(src, &samples[j]))
+                    map_sample(&m, &samples[j], NULL);
+            merge_mapped(&m, samples, n_src, cap);
+        } else if (consume) {
+            for (size_t j = 0; j < n_src; j++)
+                if (!is_zero_sample(src, &samples[j]))
+                    map_sample(&m, &samples[j], &mapped[n_mapped++]);
         } else {
             merge_copy(&m, samples, n_src);
         }
         free(m.strmap);
-        free(m.loc_by_src);
-        free(m.func_by_src);
+        if (!consume) {
+            free(m.loc_by_src);
+            free(m.func_by_src);
+        }
         free(m.map_by_src);
         free(m.map_offset);
-        if (m.reuse)
+        if (reuse)
             pw_arena_take(&m.p->arena, &src->arena);
     }
+    if (mapped)
+        merge_mapped(&m, mapped, n_mapped, n_samples ? n_samples : 1);
+    free(m.all_loc_class);
+    free(m.all_func_class);
+    free(m.loc_by_class);
+    free(m.func_by_class);
     free(m.samples.slots);
     for (int i = 0; i < 2; i++)
         sample_key_release(&m.sk[i]);

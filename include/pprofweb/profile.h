@@ -182,7 +182,9 @@ struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, st
 /* The same Merge, taking the sources: they are freed (also on failure) and set to NULL. A single
  * source's per-sample arrays are rewritten in place and kept by the result rather than copied,
  * which halves the memory of loading a profile (no producer shares arrays between samples;
- * scaling in place already relies on that). */
+ * scaling in place already relies on that). Several sources are only read (they may borrow
+ * their arrays, pw_profile_derive); which of their locations and functions are one is worked out
+ * beforehand, as for a single one, instead of through key tables as pw_profile_merge does. */
 struct pw_profile *pw_profile_merge_consume(struct pw_profile **srcs, size_t n,
                                             struct pw_err *err);
 /* pprof's Compact: Merge of one profile. */

@@ -2,7 +2,8 @@
  * exactly what the copying merge gives (pprof's Merge of one profile): the same mappings,
  * functions, locations and samples, in the same order, with the same ids and string table, on
  * a profile full of what Merge folds: identical mappings, functions, locations and samples,
- * label orders, zero samples. And merging folds what it should. */
+ * label orders, zero samples. Merging two consumed profiles (as a comparison does) gives
+ * exactly what the key-table merge of the two gives. And merging folds what it should. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +25,18 @@ static uint64_t rnd(uint64_t n)
 
 enum { N_FUNCS = 40, N_LOCS = 300 };
 
-/* A profile of n samples over duplicated parts. */
-static struct pw_profile *folding_profile(size_t n)
+/* A profile of n samples over duplicated parts, drawn from seed. With other, it is another
+ * profile of the same program: its strings are interned in another order, its mappings start
+ * elsewhere, and every other sample has twice the values. */
+static struct pw_profile *folding_profile(size_t n, uint64_t seed, bool other)
 {
+    rnd_state = seed;
     struct pw_profile *p = pw_profile_new();
+    if (other) {
+        pw_intern_cstr(p, "worker");
+        pw_intern_cstr(p, "/lib/other.so");
+        pw_intern_cstr(p, "main.f7");
+    }
     struct pw_value_type types[2] = {
         {pw_intern_cstr(p, "alloc_objects"), pw_intern_cstr(p, "count")},
         {pw_intern_cstr(p, "alloc_space"), pw_intern_cstr(p, "bytes")}};
@@ -36,7 +45,7 @@ static struct pw_profile *folding_profile(size_t n)
     for (int i = 0; i < 3; i++) {
         struct pw_mapping *m = pw_add_mapping(p);
         m->id = (uint64_t)i + 1;
-        m->start = i == 1 ? 0x900000 : 0x400000 + (uint64_t)i * 0x100000;
+        m->start = (i == 1 ? 0x900000 : 0x400000 + (uint64_t)i * 0x100000) + (other ? 0x3000 : 0);
         m->limit = m->start + 0x80000;
         m->file = pw_intern_cstr(p, i == 2 ? "/lib/other.so" : "/bin/app");
     }
@@ -87,6 +96,8 @@ static struct pw_profile *folding_profile(size_t n)
         s->values = pw_arena_alloc(&p->arena, 2 * sizeof(int64_t));
         s->values[0] = rnd(7) == 0 ? 0 : (int64_t)rnd(100);
         s->values[1] = s->values[0] ? (int64_t)rnd(1 << 20) - 1000 : 0;
+        for (int k = 0; k < 2 && other && i % 2; k++)
+            s->values[k] *= 2;
         s->n_locs = o ? o->n_locs : 1 + (uint32_t)rnd(20);
         s->locs = pw_arena_alloc(&p->arena, sizeof(uint32_t) * s->n_locs);
         for (uint32_t j = 0; j < s->n_locs; j++)
@@ -130,7 +141,7 @@ static char *dump(const struct pw_profile *p)
 static void check_in_place(size_t n)
 {
     struct pw_err err = {0};
-    struct pw_profile *p = folding_profile(n);
+    struct pw_profile *p = folding_profile(n, 0x9e3779b97f4a7c15ull + n, false);
     struct pw_profile *copied = pw_profile_merge(&p, 1, &err);
     struct pw_profile *consumed = pw_profile_merge_consume(&p, 1, &err);
     CHECK(copied && consumed && !p, "%zu samples: merged (%s)", n, err.msg);
@@ -154,9 +165,64 @@ static void check_in_place(size_t n)
     pw_profile_free(consumed);
 }
 
+/* Two profiles of one program, the second a base as -diff_base and -base make it (labelled,
+ * negated), merged as a comparison does: from working copies that borrow the profiles' arrays
+ * (pw_profile_derive, values of their own), consumed. It gives exactly what the key-table merge
+ * of the profiles gives, and leaves the profiles as they were. */
+static void check_several(size_t n, bool diff_base)
+{
+    struct pw_err err = {0};
+    uint64_t seed = 0x2545f4914f6cdd1dull + n;
+    struct pw_profile *srcs[2] = {folding_profile(n, seed, false), folding_profile(n, seed, true)};
+    if (diff_base)
+        pw_profile_set_label(srcs[1], "pprof::base", "true");
+    pw_profile_scale(srcs[1], -1);
+    char *before[2] = {dump(srcs[0]), dump(srcs[1])};
+    struct pw_profile *work[2];
+    for (int i = 0; i < 2; i++) {
+        work[i] = pw_profile_derive(srcs[i]);
+        uint32_t nt = work[i]->n_sample_types;
+        for (size_t j = 0; j < work[i]->n_samples; j++) {
+            int64_t *v = pw_arena_alloc(&work[i]->arena, sizeof(*v) * nt);
+            memcpy(v, work[i]->samples[j].values, sizeof(*v) * nt);
+            work[i]->samples[j].values = v;
+        }
+    }
+    struct pw_profile *copied = pw_profile_merge(srcs, 2, &err);
+    struct pw_profile *consumed = pw_profile_merge_consume(work, 2, &err);
+    CHECK(copied && consumed && !work[0] && !work[1], "%zu samples: merged (%s)", n, err.msg);
+    if (copied && consumed) {
+        CHECK(copied->n_samples < srcs[0]->n_samples + srcs[1]->n_samples &&
+                  copied->n_locations < srcs[0]->n_locations + srcs[1]->n_locations &&
+                  copied->n_functions < N_FUNCS,
+              "%zu samples: the two did not fold (%zu samples, %u locations, %u functions)", n,
+              copied->n_samples, copied->n_locations, copied->n_functions);
+        char *a = dump(copied), *b = dump(consumed);
+        size_t i = 0;
+        while (a[i] && a[i] == b[i])
+            i++;
+        CHECK(strcmp(a, b) == 0, "%zu samples: two consumed differ at byte %zu: \"%.80s\" vs "
+              "\"%.80s\"", n, i, b + i, a + i);
+        free(a);
+        free(b);
+    }
+    for (int i = 0; i < 2; i++) {
+        char *after = dump(srcs[i]);
+        CHECK(strcmp(before[i], after) == 0, "%zu samples: merging wrote into profile %d", n, i);
+        free(after);
+        free(before[i]);
+        pw_profile_free(srcs[i]);
+    }
+    pw_profile_free(copied);
+    pw_profile_free(consumed);
+}
+
 int main(void)
 {
     check_in_place(500);
     check_in_place(PW_PARALLEL_MIN_SAMPLES * 2); /* the keys on two threads */
+    check_several(500, true);
+    check_several(500, false);
+    check_several(PW_PARALLEL_MIN_SAMPLES, true);
     return harness_done();
 }
