@@ -253,6 +253,10 @@ static void serve_watch(struct pw_timeline *t, const struct pw_request *req, boo
                                         "watches are off");
         return;
     }
+    if (req->body_pending) {
+        r->status = 0; /* the headers pass: read the body, then answer */
+        return;
+    }
     struct pw_err err = {0};
     struct pw_params form = {0};
     const struct pw_params *ps;
@@ -310,6 +314,10 @@ static void serve_create(struct pw_timeline *t, const struct pw_request *req,
     if (!pw_share_authorized(t->o.share, req)) {
         pw_response_error(r, true, 401, "making a series needs this server's token: send "
                                         "Authorization: Bearer TOKEN");
+        return;
+    }
+    if (req->body_pending) {
+        r->status = 0; /* the headers pass: read the body, then answer */
         return;
     }
     struct pw_err err = {0};
