@@ -220,6 +220,30 @@ static int form_params(const struct pw_request *req, struct pw_params *form,
     return 0;
 }
 
+/* The checks a request that changes the server passes before its body is read: the same origin
+ * and the token (who_needs starts the 401's message). False when r holds the answer: a refusal,
+ * or, on headers alone, status 0, which asks for the body. */
+static bool write_allowed(struct pw_timeline *t, const struct pw_request *req,
+                          const char *who_needs, struct pw_response *r)
+{
+    if (!pw_same_origin(req->origin, req->host)) {
+        pw_response_error(r, true, 403, "cross-origin request refused");
+        return false;
+    }
+    if (!pw_share_authorized(t->o.share, req)) {
+        pw_response_error(r, true, 401,
+                          pw_arena_printf(req->arena, "%s this server's token: send "
+                                                      "Authorization: Bearer TOKEN",
+                                          who_needs));
+        return false;
+    }
+    if (req->body_pending) {
+        r->status = 0; /* the headers pass: read the body, then answer */
+        return false;
+    }
+    return true;
+}
+
 static void serve_watch(struct pw_timeline *t, const struct pw_request *req, bool stop,
                         struct pw_response *r)
 {
@@ -239,24 +263,13 @@ static void serve_watch(struct pw_timeline *t, const struct pw_request *req, boo
         pw_response_error(r, true, 405, stop ? "stop a watch with POST" : "start a watch with POST");
         return;
     }
-    if (!pw_same_origin(req->origin, req->host)) {
-        pw_response_error(r, true, 403, "cross-origin watch refused");
-        return;
-    }
-    if (!pw_share_authorized(t->o.share, req)) {
-        pw_response_error(r, true, 401, "watches need this server's token: send "
-                                        "Authorization: Bearer TOKEN");
-        return;
-    }
     if (!t->o.watcher) {
         pw_response_error(r, true, 503, "this pprofweb has no profile store (see -store): "
                                         "watches are off");
         return;
     }
-    if (req->body_pending) {
-        r->status = 0; /* the headers pass: read the body, then answer */
+    if (!write_allowed(t, req, "watches need", r))
         return;
-    }
     struct pw_err err = {0};
     struct pw_params form = {0};
     const struct pw_params *ps;
@@ -307,19 +320,8 @@ static void serve_watch(struct pw_timeline *t, const struct pw_request *req, boo
 static void serve_create(struct pw_timeline *t, const struct pw_request *req,
                          struct pw_response *r)
 {
-    if (!pw_same_origin(req->origin, req->host)) {
-        pw_response_error(r, true, 403, "cross-origin request refused");
+    if (!write_allowed(t, req, "making a series needs", r))
         return;
-    }
-    if (!pw_share_authorized(t->o.share, req)) {
-        pw_response_error(r, true, 401, "making a series needs this server's token: send "
-                                        "Authorization: Bearer TOKEN");
-        return;
-    }
-    if (req->body_pending) {
-        r->status = 0; /* the headers pass: read the body, then answer */
-        return;
-    }
     struct pw_err err = {0};
     struct pw_params form = {0};
     const struct pw_params *ps;
