@@ -36,9 +36,6 @@ struct app_profile {
     const struct pw_profile *p;
 };
 
-/* Views warmed at start: one list per thread (see pw_app_warm). */
-#define N_WARM_LISTS 1
-
 struct pw_app {
     struct pw_config base;
     char scope[24]; /* unique per app in the process: views key derived data by it */
@@ -53,13 +50,8 @@ struct pw_app {
     void *hook_ctx;
     struct pw_cache *cache;
     struct pw_compare *compare; /* profiles compared with a base (base=ID, diff_base=ID) */
-    pthread_t warm_threads[N_WARM_LISTS];
-    struct warm_list {
-        struct pw_app *app;
-        const char *const *paths;
-        size_t n;
-    } warm_lists[N_WARM_LISTS];
-    size_t n_warming;       /* warm_threads started and not joined */
+    pthread_t warm_thread;
+    bool warming;           /* warm_thread started and not joined */
     volatile bool stopping; /* pw_app_free was called: warm-up stops between views */
 };
 
@@ -139,8 +131,8 @@ void pw_app_free(struct pw_app *app)
     if (!app)
         return;
     app->stopping = true;
-    for (size_t i = 0; i < app->n_warming; i++)
-        pthread_join(app->warm_threads[i], NULL);
+    if (app->warming)
+        pthread_join(app->warm_thread, NULL);
     for (size_t i = 0; i < app->n_profiles; i++)
         free(app->profiles[i].name);
     free(app->profiles);
@@ -814,37 +806,46 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
  * the first page load finds them ready: the graph first, as /ui/ shows it, then the flame graph.
  * One thread: the graph's sample loop already takes both cores, and a view a user asks for
  * before its turn is computed by the request itself. */
+static bool warm_route(void *ctx, const struct pw_request *req, struct pw_response *resp)
+{
+    struct pw_app *app = ctx;
+    if (app->stopping)
+        return false;
+    pw_route(app, req, resp);
+    return true;
+}
+
 static void *warm(void *arg)
 {
-    const struct warm_list *w = arg;
-    struct pw_app *app = w->app;
-    for (size_t i = 0; i < w->n && !app->stopping; i++) {
+    static const char *const paths[] = {"/api/meta", "/api/graph", "/api/flamegraph",
+                                        "/api/top"};
+    pw_warm_paths(warm_route, arg, paths, sizeof(paths) / sizeof(*paths));
+    return NULL;
+}
+
+void pw_warm_paths(pw_route_hook route, void *ctx, const char *const *paths, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
         struct pw_arena arena;
         pw_arena_init(&arena);
         struct pw_request req;
         memset(&req, 0, sizeof(req));
         req.method = "GET";
-        req.path = w->paths[i];
+        req.path = paths[i];
         req.client_is_local = true;
         req.arena = &arena;
         struct pw_response resp;
         pw_response_init(&resp);
-        pw_route(app, &req, &resp);
+        bool more = route(ctx, &req, &resp);
         pw_response_release(&resp);
         pw_arena_release(&arena);
+        if (!more)
+            break;
     }
-    return NULL;
 }
 
 void pw_app_warm(struct pw_app *app)
 {
-    static const char *const first[] = {"/api/meta", "/api/graph", "/api/flamegraph",
-                                        "/api/top"};
-    if (app->n_warming || app->n_profiles == 0)
-        return;
-    app->warm_lists[0] = (struct warm_list){app, first, sizeof(first) / sizeof(*first)};
-    for (size_t i = 0; i < N_WARM_LISTS; i++)
-        if (pthread_create(&app->warm_threads[app->n_warming], NULL, warm,
-                           &app->warm_lists[i]) == 0)
-            app->n_warming++;
+    if (!app->warming && app->n_profiles > 0)
+        app->warming = pthread_create(&app->warm_thread, NULL, warm, app) == 0;
 }

@@ -755,25 +755,16 @@ bool pw_timeline_route(struct pw_timeline *t, const struct pw_request *req,
 
 /* The default series' timeline and ranking at the server's settings, computed before anyone
  * asks: the first page load of a series opened with -series finds them ready. */
+static bool warm_route(void *ctx, const struct pw_request *req, struct pw_response *resp)
+{
+    pw_timeline_route(ctx, req, resp);
+    return true;
+}
+
 static void *warm(void *arg)
 {
-    struct pw_timeline *t = arg;
     static const char *const paths[] = {"/api/timeline", "/api/growth"};
-    for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++) {
-        struct pw_arena arena;
-        pw_arena_init(&arena);
-        struct pw_request req;
-        memset(&req, 0, sizeof(req));
-        req.method = "GET";
-        req.path = paths[i];
-        req.client_is_local = true;
-        req.arena = &arena;
-        struct pw_response resp;
-        pw_response_init(&resp);
-        pw_timeline_route(t, &req, &resp);
-        pw_response_release(&resp);
-        pw_arena_release(&arena);
-    }
+    pw_warm_paths(warm_route, arg, paths, sizeof(paths) / sizeof(*paths));
     return NULL;
 }
 

@@ -97,6 +97,10 @@ void pw_app_set_hook(struct pw_app *app, pw_route_hook hook, void *ctx);
 /* Starts computing the default profile's main views (with the initial settings) in the
  * background, so that the first page load is served from the cache. pw_app_free() waits for it. */
 void pw_app_warm(struct pw_app *app);
+/* Computes the views at paths, in order, by local GET requests to route (a route hook: it
+ * answers and returns true, or returns false to stop before that path), so that their results
+ * are cached before anyone asks. Each request has its own arena, released after it. */
+void pw_warm_paths(pw_route_hook route, void *ctx, const char *const *paths, size_t n);
 
 /* Handles one request. Never fails: errors become 4xx/5xx responses with a message. */
 void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_response *resp);
