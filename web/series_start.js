@@ -2,27 +2,12 @@
 // seconds: POST /api/watch), the running watches with a Stop button each (POST /api/watch/stop),
 // the stored series with links to their timelines (GET /api/series), the store's disk use, and
 // after an upload of several files an "Open as a series" button (POST /api/series). Writes need
-// the token like uploads; the token comes from start.js's localStorage key. Names and errors are
+// the token like uploads (util.token). Names and errors are
 // text only (util.el).
-import {el, clear} from '/static/util.js';
-
-const TOKEN_KEY = 'pprofweb_token';
-
-function token() {
-  try { return localStorage.getItem(TOKEN_KEY) || ''; } catch (e) { return ''; }
-}
-
-function fmtSize(n) {
-  if (n >= 1 << 30) return (n / (1 << 30)).toFixed(1) + ' GB';
-  if (n >= 1 << 20) return (n / (1 << 20)).toFixed(1) + ' MB';
-  if (n >= 1 << 10) return (n / (1 << 10)).toFixed(1) + ' kB';
-  return n + ' B';
-}
+import {el, clear, token, fmtSize, fmtTime as utcTime} from '/static/util.js';
 
 function fmtTime(ms) {
-  if (!ms) return '—';
-  const d = new Date(ms);
-  return isNaN(d) ? '—' : d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  return utcTime(ms) || '—';
 }
 
 async function post(path, fields) {

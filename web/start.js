@@ -4,28 +4,8 @@
 // /api/fetch), and below, the stored profiles with links to open each. When the server needs
 // its access token for uploads, the page asks for it once and keeps it in localStorage.
 // Names come from uploads and URLs: they reach the page only as text (util.el), never as HTML.
-import {el, clear} from '/static/util.js';
+import {el, clear, token, saveToken, fmtSize, fmtTime} from '/static/util.js';
 import {addSeries} from '/static/series_start.js';
-
-const TOKEN_KEY = 'pprofweb_token';
-
-function token() {
-  try { return localStorage.getItem(TOKEN_KEY) || ''; } catch (e) { return ''; }
-}
-
-function fmtSize(n) {
-  if (n >= 1 << 30) return (n / (1 << 30)).toFixed(1) + ' GB';
-  if (n >= 1 << 20) return (n / (1 << 20)).toFixed(1) + ' MB';
-  if (n >= 1 << 10) return (n / (1 << 10)).toFixed(1) + ' kB';
-  return n + ' B';
-}
-
-// UTC "YYYY-MM-DD HH:MM" of milliseconds since the epoch; '' for none.
-function fmtTime(ms) {
-  if (!ms) return '';
-  const d = new Date(ms);
-  return isNaN(d) ? '' : d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
-}
 
 function viewLink(id, view) {
   return `/p/${encodeURIComponent(id)}/ui/${view}`;
@@ -199,7 +179,7 @@ export async function render(ctx) {
   });
   tokenBox.addEventListener('submit', (e) => {
     e.preventDefault();
-    try { localStorage.setItem(TOKEN_KEY, tokenInput.value); } catch (err) { /* private mode */ }
+    saveToken(tokenInput.value);
     tokenBox.hidden = true;
     say('Token saved: try again.');
   });

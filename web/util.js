@@ -1,5 +1,5 @@
-// util: DOM helpers. Profile strings only ever reach the page through textContent and
-// setAttribute, never through innerHTML.
+// util: DOM helpers, and the token and formatting helpers the start page's parts share. Profile
+// strings only ever reach the page through textContent and setAttribute, never through innerHTML.
 
 // el('td', {className: 'name', title: s, onclick: f}, child...) builds an element. Strings and
 // numbers among the children become text nodes; null and false are skipped.
@@ -64,4 +64,28 @@ export function toast(msg) {
 export function signClass(v, diff) {
   if (!diff || v === 0) return null;
   return v > 0 ? 'pos' : 'neg';
+}
+
+// The access token the start page saved (sent as Authorization: Bearer), '' when none.
+const TOKEN_KEY = 'pprofweb_token';
+export function token() {
+  try { return localStorage.getItem(TOKEN_KEY) || ''; } catch (e) { return ''; }
+}
+export function saveToken(value) {
+  try { localStorage.setItem(TOKEN_KEY, value); } catch (e) { /* private mode */ }
+}
+
+// Bytes as "1.5 MB".
+export function fmtSize(n) {
+  if (n >= 1 << 30) return (n / (1 << 30)).toFixed(1) + ' GB';
+  if (n >= 1 << 20) return (n / (1 << 20)).toFixed(1) + ' MB';
+  if (n >= 1 << 10) return (n / (1 << 10)).toFixed(1) + ' kB';
+  return n + ' B';
+}
+
+// UTC "YYYY-MM-DD HH:MM" of milliseconds since the epoch; '' for none.
+export function fmtTime(ms) {
+  if (!ms) return '';
+  const d = new Date(ms);
+  return isNaN(d) ? '' : d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 }
