@@ -10,35 +10,15 @@ import argparse
 import gzip
 import os
 import random
+import sys
 
-
-def varint(n):
-    out = bytearray()
-    n &= (1 << 64) - 1
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def field(num, wire, payload):
-    return varint(num << 3 | wire) + payload
-
-
-def vfield(num, v):
-    return field(num, 0, varint(v))
-
-
-def bfield(num, data):
-    return field(num, 2, varint(len(data)) + data)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "http"))
+import mkprof  # noqa: E402  (the protobuf wire encoder the tests use)
+from mkprof import bfield, vfield  # noqa: E402
 
 
 def packed(num, vals):
-    return bfield(num, b''.join(varint(v) for v in vals))
+    return bfield(num, mkprof.packed(vals))
 
 
 def main():

@@ -15,6 +15,7 @@ import sys
 
 def varint(n):
     out = bytearray()
+    n &= (1 << 64) - 1  # a negative int64 as protobuf writes it
     while True:
         b = n & 0x7F
         n >>= 7
@@ -89,4 +90,5 @@ def main():
         f.write(profile(names, stacks))
 
 
-main()
+if __name__ == "__main__":
+    main()
