@@ -420,16 +420,8 @@ static const struct pw_profile *prepare(struct ctx *c, struct pw_view_args *a,
 
 static void serve_page(struct ctx *c, struct pw_response *r)
 {
-    const struct pw_asset *page = find_asset("index.html");
-    if (!page) {
-        pw_response_error(r, false, 500, "the page is missing from this build");
+    if (!pw_response_page(r, "index.html"))
         return;
-    }
-    r->content_type = "text/html; charset=utf-8";
-    r->cache_control = "no-cache";
-    r->is_page = true;
-    r->data = page->data;
-    r->len = page->len;
     /* pprof answers a bad setting with 400; the page then shows the API's message in place. */
     struct pw_err err = {0};
     struct pw_view_args a;
@@ -657,6 +649,21 @@ static void serve_api(struct ctx *c, struct pw_response *r)
         }
     }
     pw_response_error(r, true, 404, "no such API route");
+}
+
+bool pw_response_page(struct pw_response *r, const char *name)
+{
+    const struct pw_asset *page = find_asset(name);
+    if (!page) {
+        pw_response_error(r, false, 500, "the page is missing from this build");
+        return false;
+    }
+    r->content_type = "text/html; charset=utf-8";
+    r->cache_control = "no-cache";
+    r->is_page = true;
+    r->data = page->data;
+    r->len = page->len;
+    return true;
 }
 
 static void serve_static(const char *name, struct pw_response *r)

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pprofweb/assets.h"
 #include "pprofweb/decode.h"
 #include "pprofweb/encode.h"
 #include "pprofweb/fetch.h"
@@ -129,14 +128,6 @@ bool pw_same_origin(const char *origin, const char *host)
 static void err_response(struct pw_response *r, const struct pw_err *err)
 {
     pw_response_error(r, true, pw_http_status(err->code), err->msg);
-}
-
-static const struct pw_asset *asset(const char *name)
-{
-    for (const struct pw_asset *a = pw_assets; a->name; a++)
-        if (!strcmp(a->name, name))
-            return a;
-    return NULL;
 }
 
 static const char login_page[] =
@@ -479,16 +470,10 @@ bool pw_share_route(struct pw_share *s, const struct pw_request *req, struct pw_
         return true;
     }
     if (!strcmp(path, "/start")) {
-        const struct pw_asset *page = asset("index.html");
-        if (!page || !get) {
-            pw_response_error(r, true, page ? 405 : 500, page ? "method not allowed" : "no page in build");
-            return true;
-        }
-        r->content_type = "text/html; charset=utf-8";
-        r->cache_control = "no-cache";
-        r->is_page = true;
-        r->data = page->data;
-        r->len = page->len;
+        if (!get)
+            pw_response_error(r, true, 405, "method not allowed");
+        else
+            pw_response_page(r, "index.html");
         return true;
     }
     if (!strcmp(path, "/api/store")) {

@@ -28,7 +28,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "pprofweb/assets.h"
 #include "pprofweb/decode.h"
 #include "pprofweb/json.h"
 #include "pprofweb/limits.h"
@@ -674,19 +673,8 @@ static void serve_analysis(struct pw_timeline *t, const struct pw_request *req, 
 
 static void serve_page(struct pw_timeline *t, const char *sid, struct pw_response *r)
 {
-    const struct pw_asset *page = NULL;
-    for (const struct pw_asset *a = pw_assets; a->name; a++)
-        if (!strcmp(a->name, "timeline.html"))
-            page = a;
-    if (!page) {
-        pw_response_error(r, false, 500, "the timeline page is missing from this build");
+    if (!pw_response_page(r, "timeline.html"))
         return;
-    }
-    r->content_type = "text/html; charset=utf-8";
-    r->cache_control = "no-cache";
-    r->is_page = true;
-    r->data = page->data;
-    r->len = page->len;
     /* An unknown series is a 404, but still the page: it shows the API's message. */
     struct pw_err err = {0};
     char id[PW_SERIES_ID_LEN + 1];

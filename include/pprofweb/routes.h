@@ -64,6 +64,9 @@ void pw_response_release(struct pw_response *r);
 void pw_response_error(struct pw_response *r, bool json, int status, const char *msg);
 /* The body to send (data or buf), and its length. */
 const void *pw_response_body(const struct pw_response *r, size_t *len);
+/* Makes r the embedded HTML page web/NAME (served uncached, with the page headers). False, with
+ * r a 500, when this build lacks it. */
+bool pw_response_page(struct pw_response *r, const char *name);
 
 struct pw_app;
 
