@@ -219,6 +219,25 @@ static int form_params(const struct pw_request *req, struct pw_params *form,
     return 0;
 }
 
+/* The answer to a request that made or changed series sid: {"id", "link"} and, with watches,
+ * the running watches. */
+static void series_answer(struct pw_timeline *t, const struct pw_request *req, const char *sid,
+                          bool watches, struct pw_response *r)
+{
+    json_response(r);
+    struct pw_json j;
+    pw_json_init(&j, &r->buf);
+    pw_json_obj_begin(&j);
+    pw_json_kstr(&j, "id", sid);
+    pw_json_kstr(&j, "link", pw_arena_printf(req->arena, "/s/%s/ui/timeline", sid));
+    if (watches) {
+        pw_json_key(&j, "watches");
+        json_watches(t, &j);
+    }
+    pw_json_obj_end(&j);
+    pw_buf_addc(&r->buf, '\n');
+}
+
 /* The checks a request that changes the server passes before its body is read: the same origin
  * and the token (who_needs starts the 401's message). False when r holds the answer: a refusal,
  * or, on headers alone, status 0, which asks for the body. */
@@ -302,16 +321,7 @@ static void serve_watch(struct pw_timeline *t, const struct pw_request *req, boo
         fail_response(r, &err);
         return;
     }
-    json_response(r);
-    struct pw_json j;
-    pw_json_init(&j, &r->buf);
-    pw_json_obj_begin(&j);
-    pw_json_kstr(&j, "id", sid);
-    pw_json_kstr(&j, "link", pw_arena_printf(req->arena, "/s/%s/ui/timeline", sid));
-    pw_json_key(&j, "watches");
-    json_watches(t, &j);
-    pw_json_obj_end(&j);
-    pw_buf_addc(&r->buf, '\n');
+    series_answer(t, req, sid, true, r);
 }
 
 /* POST /api/series (name, ids=ID,ID,...): stored profiles (uploaded together) as one series,
@@ -370,14 +380,7 @@ static void serve_create(struct pw_timeline *t, const struct pw_request *req,
         fail_response(r, &err);
         return;
     }
-    json_response(r);
-    struct pw_json j;
-    pw_json_init(&j, &r->buf);
-    pw_json_obj_begin(&j);
-    pw_json_kstr(&j, "id", sid);
-    pw_json_kstr(&j, "link", pw_arena_printf(req->arena, "/s/%s/ui/timeline", sid));
-    pw_json_obj_end(&j);
-    pw_buf_addc(&r->buf, '\n');
+    series_answer(t, req, sid, false, r);
 }
 
 /* --- /api/timeline and /api/growth --- */
