@@ -3,18 +3,24 @@
 # times pprofweb beside `go tool pprof` (when Go is installed) on the same inputs: wall time and
 # peak memory (GNU time's maximum resident set size).
 #   BENCH_SKIP_L=1  skips the L profile;  BENCH_SKIP_GO=1 skips go tool pprof (17 s on M);
-#   BENCH_RUNS=N    runs each -top command N times (default 5).
+#   BENCH_RUNS=N    runs each -top command N times (default 5);  BENCH_XL=1 also generates and
+#   times XL (about 400 MB raw; its generation takes several minutes, once).
 set -eu
 cd "$(dirname "$0")/.."
 gen=../shared/bench/genprof.py
-M=build/M.cpu.pb.gz L=build/L.heap.pb.gz
+M=build/M.cpu.pb.gz L=build/L.heap.pb.gz XL=build/XL.heap.pb.gz
 [ -f $M ] || { echo "generating $M"; python3 $gen --samples 200000 --functions 20000 -o $M; }
 if [ "${BENCH_SKIP_L:-0}" != 1 ] && [ ! -f $L ]; then
     echo "generating $L"; python3 $gen --samples 1000000 --functions 50000 --kind heap --labels -o $L
 fi
+if [ "${BENCH_XL:-0}" = 1 ] && [ ! -f $XL ]; then
+    echo "generating $XL"
+    python3 $gen --samples 5000000 --functions 100000 --kind heap --labels -o $XL
+fi
 
 # measure LABEL CMD...: runs CMD $BENCH_RUNS times (default 5) and prints the median and the
 # fastest wall time and the largest peak RSS: single runs vary by a third on a shared machine.
+# The median is left in $median for ratios.
 measure() {
     local label=$1; shift
     local runs=${BENCH_RUNS:-5} t0 t1 rss max_rss=0 times=()
@@ -27,17 +33,24 @@ measure() {
     done
     local sorted
     sorted=$(printf '%s\n' "${times[@]}" | sort -g)
-    printf '%-40s %8.3f s median %8.3f s fastest %8.1f MB  (%d runs)\n' "$label" \
-        "$(echo "$sorted" | sed -n "$(( (runs + 1) / 2 ))p")" "$(echo "$sorted" | head -n1)" \
+    median=$(echo "$sorted" | sed -n "$(( (runs + 1) / 2 ))p")
+    printf '%-40s %8.3f s median %8.3f s fastest %8.3f s slowest %8.1f MB  (%d runs)\n' "$label" \
+        "$median" "$(echo "$sorted" | head -n1)" "$(echo "$sorted" | tail -n1)" \
         "$(echo "$max_rss / 1024" | bc -l)" "$runs"
 }
 
 [ -x /usr/bin/time ] || { echo "bench needs GNU time (apt-get install time)"; exit 1; }
-echo "== -top (targets: M <= 0.3 s and 150 MB; L < 2.5 s and 1 GB)"
+echo "== -top (targets: M 50x faster than go tool pprof in this run; L <= 1.0 s and 400 MB;"
+echo "   XL <= 5 s and 2 GB; -call_tree: M <= 0.3 s, L <= 3 s)"
 measure "pprofweb -top M" build/pprofweb -top $M
+ours_m=$median
 [ -f $L ] && measure "pprofweb -top L" build/pprofweb -top $L
+[ -f $XL ] && measure "pprofweb -top XL" build/pprofweb -top $XL
+measure "pprofweb -top -call_tree M" build/pprofweb -top -call_tree $M
+[ -f $L ] && measure "pprofweb -top -call_tree L" build/pprofweb -top -call_tree $L
 if command -v go > /dev/null && [ "${BENCH_SKIP_GO:-0}" != 1 ]; then
     measure "go tool pprof -top M" go tool pprof -top $M
+    printf '%-40s %8.1fx (target 50x)\n' "pprofweb -top M speed-up" "$(echo "$median / $ours_m" | bc -l)"
     [ -f $L ] && [ "${BENCH_SKIP_GO_L:-1}" != 1 ] && measure "go tool pprof -top L" go tool pprof -top $L
 fi
 for extra in bench/*.bench.sh; do
