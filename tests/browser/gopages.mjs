@@ -1,7 +1,8 @@
 // Browser tests of Go's own text pages (testdata/gopages/pages, written by a real Go program):
 // a ?debug=1 heap page shows names from its comments with the legend saying so, and a readable
 // runtime.MemStats panel (groups in MiB, meanings on hover, GC pause percentiles); a debug=2
-// dump and a panic show the goroutines summary, and their flame graph takes tag filters; a gctrace
+// dump and a panic show the goroutines summary, and their flame graph takes tag filters, which the
+// summary follows; a gctrace
 // log opens the GC view at /ui/. Screenshots:
 // build/screenshots/gopages-*.png.
 import fs from 'node:fs';
@@ -61,6 +62,14 @@ async function dumpPage(browser, file, shot, want) {
     await page.screenshot({path: path.join(shots, shot.replace('.png', '-flame.png'))});
     const legend = await page.textContent('#legend');
     check(legend.includes('tagfocus=state=chan receive'), `${file}: tag filter in the legend`);
+    // The goroutines panel counts what the filtered views show, and only those goroutines.
+    await page.waitForFunction(() => /^Goroutines: \d/.test(document.querySelector('#goroutines > summary')?.textContent || ''));
+    const panel = await page.$eval('#goroutines > summary', (x) => x.textContent);
+    const top = await (await fetch(srv.url + '/api/top?tf=' + encodeURIComponent('state=chan receive'))).json();
+    const shown = /accounting for ([\d,]*\d)/.exec(top.legend[top.legend.length - 1])[1];
+    check(panel.startsWith(`Goroutines: ${shown} in `), `${file}: panel "${panel}" counts the ${shown} top shows`);
+    const states = await page.$$eval('#goroutines .goroutine-group > summary', (ss) => ss.map((x) => x.textContent));
+    check(states.length > 0 && states.every((x) => x.includes('chan receive')), `${file}: panel groups are the filtered ones: ${states.join(' | ')}`);
     await page.close();
   } finally {
     await srv.stop();

@@ -36,6 +36,26 @@ check "tf=wait=1: keeps 19" jq_ok "d['legend'][-1].startswith('Showing nodes acc
 check "goroutines 200" [ "$(code /api/goroutines)" = 200 ]
 check "largest group first" jq_ok "d['groups'][0]['count'] == 12 and d['groups'][0]['states'][0]['value'] == 'chan receive' and d['groups'][0]['wait_min'] == 1"
 check "locked group" jq_ok "any(g['locked'] == 1 and g['frames'][0]['function'] == 'main.pinned' for g in d['groups'])"
+# The summary is refined as the views are: its count is what top shows for the same settings.
+for q in 'tf=state%3Dselect' 'ti=state%3Dchan%20receive' 'f=main%5C.poller' 'i=main%5C.consumer' 's=%5Emain%5C.' 'h=%5Emain%5C.write'; do
+    code "/api/top?$q" > /dev/null
+    shown=$(python3 -c "import json,re; d=json.load(open('$TMP/body')); print(re.search(r'accounting for ([0-9,]+)', d['legend'][-1]).group(1).replace(',', ''))")
+    check "goroutines?$q 200" [ "$(code "/api/goroutines?$q")" = 200 ]
+    check "goroutines?$q counts what top shows ($shown)" jq_ok "d['goroutines'] == $shown == sum(g['count'] for g in d['groups'])"
+done
+code '/api/goroutines?tf=state%3Dselect' > /dev/null
+check "tf=state=select: only select groups" jq_ok "d['groups'] and all([s['value'] for s in g['states']] == ['select'] for g in d['groups'])"
+code '/api/goroutines?ti=state%3Dchan%20receive' > /dev/null
+check "ti=state=chan receive: none left" jq_ok "all('chan receive' not in [s['value'] for s in g['states']] for g in d['groups'])"
+code '/api/goroutines?i=main%5C.consumer' > /dev/null
+check "i=main.consumer: its 12 gone" jq_ok "d['goroutines'] == 8 and not any(f['function'] == 'main.consumer' for g in d['groups'] for f in g['frames'])"
+code '/api/goroutines?s=%5Emain%5C.' > /dev/null
+check "s=^main.: only main frames" jq_ok "all(f['function'].startswith('main.') for g in d['groups'] for f in g['frames'])"
+code '/api/goroutines?h=%5Emain%5C.write' > /dev/null
+check "h=^main.write: that frame hidden" jq_ok "d['goroutines'] == 20 and not any(f['function'] == 'main.write' for g in d['groups'] for f in g['frames'])"
+code '/api/goroutines?g=functions' > /dev/null
+check "lines kept at function granularity" jq_ok "all(f['line'] > 0 for f in d['groups'][0]['frames'])"
+check "a bad regexp is 400" [ "$(code '/api/goroutines?f=%28')" = 400 ]
 for v in graph flamegraph peek?f=main source?f=main.consumer; do
     check "$v 200" [ "$(code "/api/$v")" = 200 ]
 done
