@@ -184,6 +184,7 @@ func main() {
 	write(*out, "block.debug1.txt", "block", 1)
 	child(*out, "gctrace.log", "GODEBUG=gctrace=1", "-mode=gc")
 	child(*out, "panic.txt", "GOTRACEBACK=all", "-mode=panic")
+	child(*out, "panic-system.txt", "GOTRACEBACK=system", "-mode=panic")
 	close(done)
 	l.Close()
 }
