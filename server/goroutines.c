@@ -1,7 +1,8 @@
 /* goroutines: Go goroutine dumps -> a profile of goroutine counts.
  *
  * Reads what the runtime prints for goroutine?debug=2, SIGQUIT and a panic (text before the
- * first goroutine, such as "panic: ..." lines, is skipped). The forms, as runtime/traceback.go's
+ * first goroutine is skipped, but for its "panic: ..." and "fatal error: ..." lines, which become
+ * the profile's comments, at most PW_GOROUTINES_CRASH_LINES of them). The forms, as runtime/traceback.go's
  * goroutineheader and traceback print them from Go 1.19 on:
  *
  *   goroutine 7 [chan receive, 15 minutes, locked to thread]:      status, wait, locked (1.19 on)
@@ -36,6 +37,9 @@
 #include <string.h>
 
 #include "pprofweb/limits.h"
+
+/* A panic inside a deferred call prints one "panic:" line per panic; a few tell the story. */
+#define PW_GOROUTINES_CRASH_LINES 8
 
 struct str {
     const char *s;
@@ -418,8 +422,14 @@ static int parse(struct dump *d, const char *data, size_t len, struct pw_err *er
                 pprof_labels(d, extra);
             continue;
         }
-        if (!d->in_goroutine)
+        if (!d->in_goroutine) {
+            /* What the program died of, for the reader: "panic: ..." (and "[recovered]" lines
+             * of nested panics), "fatal error: ...". */
+            if (d->p->n_comments < PW_GOROUTINES_CRASH_LINES && l.n <= 4096 &&
+                (has_prefix(l, "panic: ") || has_prefix(l, "fatal error: ")))
+                pw_add_comment(d->p, l.s, l.n);
             continue;
+        }
         if (!have_fn && (l.n == 0 || crash_line(l))) {
             if (finish(d, err))
                 return -1;

@@ -13,7 +13,8 @@ export function isDump(meta) {
 
 function waitText(g) {
   if (g.wait_min === undefined) return null;
-  return g.wait_min === g.wait_max ? `${g.wait_min} minutes` : `${g.wait_min}–${g.wait_max} minutes`;
+  if (g.wait_min === g.wait_max) return `waiting ${g.wait_min} minute${g.wait_min === 1 ? '' : 's'}`;
+  return `waiting ${g.wait_min}–${g.wait_max} minutes`;
 }
 
 export function summaryLine(g) {

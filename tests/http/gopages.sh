@@ -62,6 +62,9 @@ done
 # Uploads: a panic is a profile; a dump with a frame but no file line is 422 naming the line.
 st=$(curl -s -o "$TMP/body" -w '%{http_code}' --data-binary @"$PAGES/panic.txt" "$URL/api/upload?name=panic.txt")
 check "panic upload 200 ($st)" [ "$st" = 200 ]
+id=$(python3 -c "import json; print(json.load(open('$TMP/body'))['id'])")
+code "/p/$id/api/meta" > /dev/null
+check "the panic's message is its comment" jq_ok "d['comments'] == ['$(head -1 "$PAGES/panic.txt")']"
 printf 'goroutine 1 [running]:\nmain.main()\nnot a file line\n' > "$TMP/bad.txt"
 st=$(curl -s -o "$TMP/body" -w '%{http_code}' --data-binary @"$TMP/bad.txt" "$URL/api/upload?name=bad.txt")
 check "bad dump 422 ($st)" [ "$st" = 422 ]
