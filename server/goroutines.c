@@ -2,8 +2,8 @@
  *
  * Reads what the runtime prints for goroutine?debug=2, SIGQUIT and a panic (text before the
  * first goroutine is skipped, but for its "panic: ..." and "fatal error: ..." lines, which become
- * the profile's comments, at most PW_GOROUTINES_CRASH_LINES of them). The forms, as runtime/traceback.go's
- * goroutineheader and traceback print them from Go 1.19 on:
+ * the profile's comments, at most PW_GOROUTINES_CRASH_LINES of them). The forms, as
+ * runtime/traceback.go's goroutineheader and traceback print them from Go 1.19 on:
  *
  *   goroutine 7 [chan receive, 15 minutes, locked to thread]:      status, wait, locked (1.19 on)
  *   goroutine 7 [sync.Mutex.Lock]:                                  wait reasons of sync (1.20 on)
@@ -94,8 +94,9 @@ static bool header(struct str l, struct str *status, struct str *extra)
 /* Lines a crash prints between goroutines, never frames. */
 static bool crash_line(struct str l)
 {
-    static const char *const starts[] = {"fatal error:", "panic:", "runtime stack:", "[signal ",
-                                         "signal ",      "PC=",    "runtime:",       "exit status "};
+    static const char *const starts[] = {"fatal error:", "panic:",   "runtime stack:",
+                                         "[signal ",     "signal ",  "PC=",
+                                         "runtime:",     "exit status "};
     for (size_t i = 0; i < sizeof(starts) / sizeof(*starts); i++)
         if (has_prefix(l, starts[i]))
             return true;

@@ -118,18 +118,12 @@ char *pw_symbolz_url(const char *url)
     return out;
 }
 
-static bool wants_name(const struct pw_profile *p, const struct pw_location *l, uint32_t m)
-{
-    (void)p;
-    return l->mapping == m && l->address != 0 && l->n_lines == 0;
-}
-
 size_t pw_symbolz_query(const struct pw_profile *p, uint32_t m, struct pw_buf *out)
 {
     size_t n = 0;
     for (uint32_t i = 0; i < p->n_locations; i++) {
         const struct pw_location *l = &p->locations[i];
-        if (!wants_name(p, l, m))
+        if (l->mapping != m || l->address == 0 || l->n_lines) /* pprof asks these only */
             continue;
         pw_buf_addf(out, "%s%#llx", n ? "+" : "", (unsigned long long)l->address);
         n++;

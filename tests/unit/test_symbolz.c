@@ -42,7 +42,8 @@ static const char *name_at(const struct pw_profile *p, uint32_t loc)
 int main(void)
 {
     /* net/http/pprof pages: the sibling "symbol"; the query goes. */
-    CHECK_STREQ(endpoint("http://h:6060/debug/pprof/heap?debug=1"), "http://h:6060/debug/pprof/symbol");
+    CHECK_STREQ(endpoint("http://h:6060/debug/pprof/heap?debug=1"),
+                "http://h:6060/debug/pprof/symbol");
     CHECK_STREQ(endpoint("https://h/x/debug/pprof/goroutine"), "https://h/x/debug/pprof/symbol");
     /* A trailing slash is cleaned as Go's path.Clean does: ".." then climbs one more. */
     CHECK_STREQ(endpoint("http://h/debug/pprof/"), "http://h/debug/symbol");
