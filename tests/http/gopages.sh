@@ -99,7 +99,7 @@ else
     for _ in $(seq 1 100); do [ -s "$TMP/gosvc.addr" ] && break; sleep 0.05; done
     SVC=http://$(cat "$TMP/gosvc.addr" 2>/dev/null)/frozen/debug/pprof
     for page in 'heap?debug=1' 'goroutine?debug=1'; do
-        for mode in '' none; do
+        for mode in '' none remote; do
             HOME=$TMP PPROF_TMPDIR=$TMP go tool pprof ${mode:+-symbolize=$mode} -top "$SVC/$page" > "$TMP/go.top" 2> "$TMP/go.err"
             "$BIN" ${mode:+-symbolize=$mode} -top "$SVC/$page" > "$TMP/pw.top" 2> "$TMP/pw.err"
             check "$page ${mode:+-symbolize=$mode }-top equals go tool pprof's ($(diff "$TMP/go.top" "$TMP/pw.top" | head -3))" cmp -s "$TMP/go.top" "$TMP/pw.top"
