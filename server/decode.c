@@ -266,6 +266,16 @@ static struct pw_profile *gctrace_profile(const unsigned char *data, size_t len,
     return p;
 }
 
+/* A fetched Go heap page kept as profile.proto (source.h) carries its MemStats block as a comment
+ * that starts with "# runtime.MemStats"; pprof's legends leave '#' comments out. */
+static void memstats_from_comments(struct pw_profile *p)
+{
+    static const char tag[] = "# runtime.MemStats\n";
+    for (uint32_t i = 0; i < p->n_comments && !p->memstats; i++)
+        if (!strncmp(pw_s(p, p->comments[i]), tag, sizeof(tag) - 1))
+            p->memstats = pw_s(p, p->comments[i]);
+}
+
 /* Decodes raw (gunzipped) bytes: profile.proto, else the legacy formats, goroutine dumps and
  * gctrace logs. */
 static struct pw_profile *decode_raw(const unsigned char *data, size_t len,
@@ -306,6 +316,8 @@ static struct pw_profile *decode_raw(const unsigned char *data, size_t len,
         pw_profile_free(p);
         p = NULL;
     }
+    if (p && !p->memstats)
+        memstats_from_comments(p);
     return p;
 }
 

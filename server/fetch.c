@@ -78,13 +78,15 @@ static size_t on_data(char *ptr, size_t size, size_t n, void *userdata)
     return s->body.overflow ? 0 : size * n;
 }
 
-int pw_fetch_url(const char *url, int timeout, size_t max, unsigned char **data, size_t *len,
-                 struct pw_err *err)
+/* GET url, or POST body to it when body is not NULL (as application/octet-stream). */
+static int transfer(const char *url, const char *body, size_t body_len, int timeout, size_t max,
+                    unsigned char **data, size_t *len, struct pw_err *err)
 {
     pthread_once(&curl_once, curl_init);
     CURL *c = curl_easy_init();
     if (!c)
-        return pw_fail(err, PW_EIO, "http fetch: cannot initialise libcurl");
+        return pw_fail(err, PW_EIO, "http: cannot initialise libcurl");
+    const char *verb = body ? "http post" : "http fetch";
     struct sink s;
     pw_buf_init(&s.body, max);
     char curl_err[CURL_ERROR_SIZE] = "";
@@ -105,6 +107,13 @@ int pw_fetch_url(const char *url, int timeout, size_t max, unsigned char **data,
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "pprofweb");
+    struct curl_slist *headers = NULL;
+    if (body) {
+        headers = curl_slist_append(NULL, "Content-Type: application/octet-stream");
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    }
     CURLcode rc = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -112,13 +121,14 @@ int pw_fetch_url(const char *url, int timeout, size_t max, unsigned char **data,
     curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
     bool text = ctype && strstr(ctype, "text/plain");
     curl_easy_cleanup(c);
+    curl_slist_free_all(headers);
     if (rc != CURLE_OK) {
         bool too_big = s.body.overflow;
         pw_buf_release(&s.body);
         if (too_big)
-            return pw_fail(err, PW_ETOOBIG, "http fetch %s: profile larger than %zu MB (limit)",
-                           url, max >> 20);
-        return pw_fail(err, PW_EIO, "http fetch %s: %s", url,
+            return pw_fail(err, PW_ETOOBIG, "%s %s: %s larger than %zu MB (limit)", verb, url,
+                           body ? "answer" : "profile", max >> 20);
+        return pw_fail(err, PW_EIO, "%s %s: %s", verb, url,
                        curl_err[0] ? curl_err : curl_easy_strerror(rc));
     }
     if (status != 200) {
@@ -128,6 +138,8 @@ int pw_fetch_url(const char *url, int timeout, size_t max, unsigned char **data,
         else
             pw_fail(err, PW_EIO, "%s: server response: %ld", url, status);
         pw_buf_release(&s.body);
+        if (body)
+            pw_err_prefix(err, "http post ");
         /* Drop a trailing newline of the quoted body. */
         size_t l = strlen(err ? err->msg : "");
         if (l && err->msg[l - 1] == '\n')
@@ -136,6 +148,18 @@ int pw_fetch_url(const char *url, int timeout, size_t max, unsigned char **data,
     }
     *data = (unsigned char *)pw_buf_detach(&s.body, len);
     return 0;
+}
+
+int pw_fetch_url(const char *url, int timeout, size_t max, unsigned char **data, size_t *len,
+                 struct pw_err *err)
+{
+    return transfer(url, NULL, 0, timeout, max, data, len, err);
+}
+
+int pw_fetch_post(const char *url, const char *body, size_t body_len, int timeout, size_t max,
+                  unsigned char **data, size_t *len, struct pw_err *err)
+{
+    return transfer(url, body, body_len, timeout, max, data, len, err);
 }
 
 struct pw_profile *pw_fetch_profile(const char *source, int seconds, int timeout,

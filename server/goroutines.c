@@ -1,16 +1,30 @@
 /* goroutines: Go goroutine dumps -> a profile of goroutine counts.
  *
  * Reads what the runtime prints for goroutine?debug=2, SIGQUIT and a panic (text before the
- * first goroutine, such as "panic: ..." lines, is skipped):
+ * first goroutine is skipped, but for its "panic: ..." and "fatal error: ..." lines, which become
+ * the profile's comments, at most PW_GOROUTINES_CRASH_LINES of them). The forms, as
+ * runtime/traceback.go's goroutineheader and traceback print them from Go 1.19 on:
  *
- *   goroutine 7 [chan receive, 15 minutes, locked to thread]:      (Go 1.19 ...)
- *   goroutine 7 gp=0xc000007c00 m=nil [select]:                     (newer Go, GOTRACEBACK=system)
- *   labels: {"worker":"poller"}                                      (where printed)
+ *   goroutine 7 [chan receive, 15 minutes, locked to thread]:      status, wait, locked (1.19 on)
+ *   goroutine 7 [sync.Mutex.Lock]:                                  wait reasons of sync (1.20 on)
+ *   goroutine 7 gp=0xc000007c00 m=nil [select]:                     GOTRACEBACK=system (1.23 on)
+ *   goroutine 7 gp=0xc000007c00 m=3 mp=0xc000100008 [running]:      ... with its thread
+ *   goroutine 7 [running (scan)]:                                   flags after the status
+ *   goroutine 7 [select, synctest group 5]:                         a synctest bubble (1.24 on)
+ *   goroutine 7 [select] {"worker": "poller"}:                      pprof labels, where printed
+ *   labels: {"worker":"poller"}                                      (a line of its own)
  *   main.consumer(0x0?)
  *   \texample.com/app/main.go:44 +0x3d
+ *   \truntime/proc.go:398 +0xce fp=0xc00004e7a0 sp=0xc00004e780 pc=0x43ab2e   (system)
  *   ...additional frames elided...
- *   created by main.main in goroutine 1
- *   \texample.com/app/main.go:144 +0x1aa
+ *   created by main.main in goroutine 1                             (1.21 on; "created by
+ *   \texample.com/app/main.go:144 +0x1aa                             main.main" before)
+ *   [originating from goroutine 3]:                                 GODEBUG=tracebackancestors
+ *
+ * Labels are read from a "{...}" group after or inside the bracket, keys and values quoted
+ * ("\"" and "\\" unescaped) or bare. A cgo frame's "\tpc=0x..." line has no file. Lines a
+ * crash prints between goroutines ("fatal error: ...", "runtime stack:", "[signal ...") end the
+ * goroutine being read.
  *
  * Each goroutine is a sample of value 1 whose stack is its frames, leaf first; one location per
  * (function, file, line), one function per (name, file). Labels: state, wait (numeric, unit
@@ -23,6 +37,9 @@
 #include <string.h>
 
 #include "pprofweb/limits.h"
+
+/* A panic inside a deferred call prints one "panic:" line per panic; a few tell the story. */
+#define PW_GOROUTINES_CRASH_LINES 8
 
 struct str {
     const char *s;
@@ -44,20 +61,46 @@ static struct str trim(struct str l)
     return l;
 }
 
-/* "goroutine N ...[...]:" : the bracket's contents in *status. */
-static bool header(struct str l, struct str *status)
+/* "goroutine N ...[status]...:": the bracket's contents in *status (a ']' in a quoted label
+ * value does not close it), what follows it in *extra. */
+static bool header(struct str l, struct str *status, struct str *extra)
 {
-    if (!has_prefix(l, "goroutine ") || l.n < 14 || l.s[l.n - 1] != ':' || l.s[l.n - 2] != ']')
+    if (!has_prefix(l, "goroutine ") || l.n < 14 || l.s[l.n - 1] != ':')
         return false;
-    size_t i = 10;
-    if (i >= l.n || l.s[i] < '0' || l.s[i] > '9')
+    if (l.s[10] < '0' || l.s[10] > '9')
         return false;
     const char *open = memchr(l.s, '[', l.n);
     if (!open)
         return false;
+    size_t i = (size_t)(open - l.s) + 1;
+    bool quoted = false;
+    for (; i < l.n - 1; i++) {
+        char c = l.s[i];
+        if (quoted && c == '\\')
+            i++;
+        else if (c == '"')
+            quoted = !quoted;
+        else if (!quoted && c == ']')
+            break;
+    }
+    if (i >= l.n - 1)
+        return false;
     status->s = open + 1;
-    status->n = (size_t)(l.s + l.n - 2 - status->s);
+    status->n = (size_t)(l.s + i - status->s);
+    *extra = trim((struct str){l.s + i + 1, l.n - 2 - i});
     return true;
+}
+
+/* Lines a crash prints between goroutines, never frames. */
+static bool crash_line(struct str l)
+{
+    static const char *const starts[] = {"fatal error:", "panic:",   "runtime stack:",
+                                         "[signal ",     "signal ",  "PC=",
+                                         "runtime:",     "exit status "};
+    for (size_t i = 0; i < sizeof(starts) / sizeof(*starts); i++)
+        if (has_prefix(l, starts[i]))
+            return true;
+    return false;
 }
 
 struct u64map {
@@ -97,8 +140,9 @@ struct dump {
     size_t n_stack, cap_stack;
     struct pw_label *labels;
     size_t n_labels, cap_labels;
-    pw_str k_state, k_wait, k_created, k_locked, minutes;
+    pw_str k_state, k_wait, k_created, k_locked, k_synctest, minutes;
     bool in_goroutine;
+    bool ancestors; /* past "[originating from goroutine N]:": not this goroutine's stack */
 };
 
 static uint32_t location(struct dump *d, struct str fn, struct str file, int64_t line)
@@ -160,13 +204,42 @@ static int finish(struct dump *d, struct pw_err *err)
     s->labels = pw_arena_alloc(&p->arena, sizeof(*s->labels) * (d->n_labels ? d->n_labels : 1));
     memcpy(s->labels, d->labels, sizeof(*s->labels) * d->n_labels);
     d->n_stack = d->n_labels = 0;
+    d->ancestors = false;
     return 0;
 }
+
+/* Drops a flag the runtime appends to a status for the moment: "running (scan)". Parentheses
+ * that are part of a wait reason ("chan receive (nil chan)") stay. */
+static struct str drop_flags(struct str st)
+{
+    static const char *const flags[] = {" (scan)", " (durable)", " (leaked)"};
+    for (bool again = true; again;) {
+        again = false;
+        for (size_t i = 0; i < sizeof(flags) / sizeof(*flags); i++) {
+            size_t k = strlen(flags[i]);
+            if (st.n > k && !memcmp(st.s + st.n - k, flags[i], k)) {
+                st.n -= k;
+                again = true;
+            }
+        }
+    }
+    return st;
+}
+
+static void pprof_labels(struct dump *d, struct str l);
 
 /* The bracket of a header: "chan receive, 15 minutes, locked to thread". */
 static void status_labels(struct dump *d, struct str st)
 {
     struct pw_profile *p = d->p;
+    /* A label group inside the bracket ends it: its values may hold commas. */
+    for (size_t i = 0; i < st.n; i++) {
+        if (st.s[i] == '{') {
+            pprof_labels(d, (struct str){st.s + i, st.n - i});
+            st.n = i;
+            break;
+        }
+    }
     bool first = true;
     while (st.n) {
         const char *c = memchr(st.s, ',', st.n);
@@ -179,50 +252,99 @@ static void status_labels(struct dump *d, struct str st)
         while (k < part.n && part.s[k] >= '0' && part.s[k] <= '9' && minutes < INT64_MAX / 10)
             minutes = minutes * 10 + (part.s[k++] - '0');
         if (first) {
+            part = drop_flags(part);
             add_label(d, d->k_state, pw_intern(p, part.s, part.n), 0, false);
             first = false;
         } else if (k > 0 && part.n - k == 8 && !memcmp(part.s + k, " minutes", 8)) {
             add_label(d, d->k_wait, 0, minutes, true);
         } else if (part.n == 16 && !memcmp(part.s, "locked to thread", 16)) {
             add_label(d, d->k_locked, pw_intern_cstr(p, "true"), 0, false);
+        } else if (has_prefix(part, "synctest group ") || has_prefix(part, "synctest bubble ")) {
+            const char *sp = memchr(part.s + 9, ' ', part.n - 9);
+            struct str id = trim((struct str){sp + 1, part.n - (size_t)(sp + 1 - part.s)});
+            add_label(d, d->k_synctest, pw_intern(p, id.s, id.n), 0, false);
         }
     }
 }
 
-/* labels: {"k":"v", "k2":"v2"} */
+/* One key or value of a label group at *s: "quoted" (with \\" and \\\\ unescaped) or bare up to
+ * stop, ',' or '}'. Interned; false at the end of the text. */
+static bool label_token(struct dump *d, const char **s, const char *e, char stop, pw_str *out)
+{
+    const char *q = *s;
+    while (q < e && (*q == ' ' || *q == ','))
+        q++;
+    if (q == e || *q == '}')
+        return false;
+    if (*q != '"') {
+        const char *b = q;
+        while (q < e && *q != stop && *q != ',' && *q != '}')
+            q++;
+        struct str t = trim((struct str){b, (size_t)(q - b)});
+        *out = pw_intern(d->p, t.s, t.n);
+        *s = q;
+        return true;
+    }
+    const char *b = ++q;
+    while (q < e && *q != '"')
+        q += (*q == '\\' && q + 1 < e) ? 2 : 1;
+    if (q >= e)
+        return false;
+    char *buf = pw_xmalloc((size_t)(q - b) + 1);
+    size_t n = 0;
+    for (const char *c = b; c < q; c++) {
+        if (*c == '\\' && c + 1 < q && (c[1] == '"' || c[1] == '\\'))
+            c++;
+        buf[n++] = *c;
+    }
+    *out = pw_intern(d->p, buf, n);
+    free(buf);
+    *s = q + 1;
+    return true;
+}
+
+/* A label group: {"k":"v", "k2":"v2"} (Go's debug=1 "labels:" lines), {k: "v"}. */
 static void pprof_labels(struct dump *d, struct str l)
 {
-    const char *s = l.s, *e = l.s + l.n;
+    const char *s = memchr(l.s, '{', l.n), *e = l.s + l.n;
+    if (!s)
+        return;
+    s++;
     for (;;) {
-        struct str kv[2];
-        for (int i = 0; i < 2; i++) {
-            while (s < e && *s != '"')
-                s++;
-            if (s == e)
-                return;
-            const char *b = ++s;
-            while (s < e && *s != '"') {
-                if (*s == '\\' && s + 1 < e)
-                    s++;
-                s++;
-            }
-            if (s == e)
-                return;
-            kv[i] = (struct str){b, (size_t)(s - b)};
+        pw_str k, v;
+        if (!label_token(d, &s, e, ':', &k))
+            return;
+        while (s < e && *s == ' ')
             s++;
-        }
-        add_label(d, pw_intern(d->p, kv[0].s, kv[0].n), pw_intern(d->p, kv[1].s, kv[1].n), 0,
-                  false);
+        if (s == e || *s != ':')
+            return;
+        s++;
+        if (!label_token(d, &s, e, 0, &v))
+            return;
+        add_label(d, k, v, 0, false);
     }
 }
 
-/* "\tfile.go:123 +0x3d" -> file, line. */
+/* "\tfile.go:123 +0x3d", "\tfile.go:123 +0x3d fp=0x... sp=0x... pc=0x..." -> file, line; a cgo
+ * frame's "\tpc=0x..." has no file (line 0). */
 static bool file_line(struct str l, struct str *file, int64_t *line)
 {
     l = trim(l);
-    const char *sp = memchr(l.s, ' ', l.n);
-    if (sp && sp + 2 < l.s + l.n && sp[1] == '+')
-        l.n = (size_t)(sp - l.s);
+    if (has_prefix(l, "pc=0x")) {
+        *file = (struct str){l.s, 0};
+        *line = 0;
+        return true;
+    }
+    static const char *const tails[] = {" +0x", " fp=0x", " pc=0x"};
+    for (size_t t = 0; t < sizeof(tails) / sizeof(*tails); t++) {
+        size_t k = strlen(tails[t]);
+        for (size_t i = 0; i + k <= l.n; i++) {
+            if (!memcmp(l.s + i, tails[t], k)) {
+                l.n = i;
+                break;
+            }
+        }
+    }
     size_t c = l.n;
     while (c > 0 && l.s[c - 1] != ':')
         c--;
@@ -262,8 +384,8 @@ bool pw_goroutines_detect(const char *data, size_t len)
         const char *nl = memchr(data + pos, '\n', len - pos);
         struct str l = {data + pos, nl ? (size_t)(nl - data - pos) : len - pos};
         pos += l.n + 1;
-        struct str st;
-        if (header(trim(l), &st))
+        struct str st, extra;
+        if (header(trim(l), &st, &extra))
             return true;
     }
     return false;
@@ -287,8 +409,8 @@ static int parse(struct dump *d, const char *data, size_t len, struct pw_err *er
         struct str raw = {data + pos, nl ? (size_t)(nl - data - pos) : len - pos};
         pos += raw.n + 1;
         lineno++;
-        struct str l = trim(raw), st;
-        if (header(l, &st)) {
+        struct str l = trim(raw), st, extra;
+        if (header(l, &st, &extra)) {
             if (have_fn)
                 return pw_fail(err, PW_ECORRUPT, "line %zu: frame without its file line",
                                lineno);
@@ -297,10 +419,25 @@ static int parse(struct dump *d, const char *data, size_t len, struct pw_err *er
             d->in_goroutine = true;
             created = false;
             status_labels(d, st);
+            if (extra.n)
+                pprof_labels(d, extra);
             continue;
         }
-        if (!d->in_goroutine)
+        if (!d->in_goroutine) {
+            /* What the program died of, for the reader: "panic: ..." (and "[recovered]" lines
+             * of nested panics), "fatal error: ...". */
+            if (d->p->n_comments < PW_GOROUTINES_CRASH_LINES && l.n <= 4096 &&
+                (has_prefix(l, "panic: ") || has_prefix(l, "fatal error: ")))
+                pw_add_comment(d->p, l.s, l.n);
             continue;
+        }
+        if (!have_fn && (l.n == 0 || crash_line(l))) {
+            if (finish(d, err))
+                return -1;
+            continue;
+        }
+        if (d->ancestors)
+            continue; /* an ancestor's frames: not where this goroutine is */
         if (l.n == 0) {
             if (have_fn)
                 return pw_fail(err, PW_ECORRUPT, "line %zu: frame without its file line",
@@ -312,7 +449,7 @@ static int parse(struct dump *d, const char *data, size_t len, struct pw_err *er
         if (have_fn) {
             struct str file;
             int64_t line;
-            if (raw.s[0] != '\t' || !file_line(raw, &file, &line))
+            if ((raw.s[0] != '\t' && raw.s[0] != ' ') || !file_line(raw, &file, &line))
                 return pw_fail(err, PW_ECORRUPT,
                                "line %zu: want \"\\tFILE:LINE\" after frame %.*s", lineno,
                                (int)(fn.n > 80 ? 80 : fn.n), fn.s);
@@ -341,6 +478,10 @@ static int parse(struct dump *d, const char *data, size_t len, struct pw_err *er
             add_label(d, d->k_created, pw_intern(d->p, c.s, c.n), 0, false);
             fn = c;
             have_fn = created = true;
+            continue;
+        }
+        if (has_prefix(l, "[originating from goroutine ")) {
+            d->ancestors = true;
             continue;
         }
         if (l.s[0] == '.' || raw.s[0] == '\t' || has_prefix(l, "goroutine running on")) {
@@ -375,6 +516,7 @@ struct pw_profile *pw_goroutines_parse(const char *data, size_t len, struct pw_e
     d.k_wait = pw_intern_cstr(p, "wait");
     d.k_created = pw_intern_cstr(p, "created_by");
     d.k_locked = pw_intern_cstr(p, "locked");
+    d.k_synctest = pw_intern_cstr(p, "synctest");
     d.minutes = pw_intern_cstr(p, "minutes");
     int rc = parse(&d, data, len, err);
     if (!rc && p->n_samples == 0)

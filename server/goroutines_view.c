@@ -3,13 +3,17 @@
  * counts), its wait range in minutes and who created it, largest group first.
  *
  * In: a profile decoded by goroutines.c (labels state, wait, created_by, locked) or any other
- * profile of goroutine counts (the groups then have no states). Out: JSON in the response buffer;
- * scratch arrays are malloc'd and freed here. Groups are the profile's distinct stacks, so their
+ * profile of goroutine counts (the groups then have no states), refined as every view refines it
+ * (focus, ignore, hide, show, tag filters...: pw_report_new), so the summary counts what the
+ * other views show; stacks keep their lines whatever the views' granularity, as a dump's stacks
+ * are told apart by them. Out: JSON in the response buffer; scratch arrays are malloc'd and
+ * freed here, the refined copy with its report. Groups are the profile's distinct stacks, so their
  * number is bounded by its samples. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "pprofweb/json.h"
+#include "pprofweb/report.h"
 #include "pprofweb/views.h"
 
 struct grp {
@@ -58,7 +62,7 @@ static const struct pw_label *label(const struct pw_sample *s, pw_str key)
 
 /* The strings of key over the group's samples order[b..e), with counts, most first. */
 static void string_counts(struct pw_json *j, const struct pw_profile *p, const struct ref *order,
-                          size_t b, size_t e, pw_str key)
+                          size_t b, size_t e, pw_str key, uint32_t vi)
 {
     size_t n = 0;
     pw_str *vals = pw_xmalloc(sizeof(*vals) * (e - b + 1));
@@ -75,7 +79,7 @@ static void string_counts(struct pw_json *j, const struct pw_profile *p, const s
             vals[n] = l->str;
             counts[n++] = 0;
         }
-        counts[k] += s->values[0];
+        counts[k] += s->values[vi];
     }
     pw_json_arr_begin(j);
     for (;;) {
@@ -106,9 +110,15 @@ static pw_str find_string(const struct pw_profile *p, const char *s)
 
 int pw_view_goroutines(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err)
 {
-    const struct pw_profile *p = a->p;
-    if (p->n_sample_types == 0 || strcmp(pw_s(p, p->sample_types[0].type), "goroutine"))
+    if (a->p->n_sample_types == 0 || strcmp(pw_s(a->p, a->p->sample_types[0].type), "goroutine"))
         return pw_fail(err, PW_ENOTFOUND, "not a goroutine profile");
+    struct pw_config cfg = *a->cfg;
+    cfg.granularity = PW_G_LINES;
+    struct pw_report *r = pw_report_new(a->p, "top", NULL, &cfg, NULL, err);
+    if (!r)
+        return -1;
+    const struct pw_profile *p = r->prof;
+    uint32_t vi = r->opt.sample_index;
     pw_str k_state = find_string(p, "state"), k_wait = find_string(p, "wait");
     pw_str k_created = find_string(p, "created_by"), k_locked = find_string(p, "locked");
     size_t n = p->n_samples;
@@ -125,8 +135,8 @@ int pw_view_goroutines(const struct pw_view_args *a, struct pw_buf *out, struct 
             g[n_g++] = (struct grp){.b = i};
         struct grp *c = &g[n_g - 1];
         c->e = i + 1;
-        c->count += s->values[0];
-        total += s->values[0];
+        c->count += s->values[vi];
+        total += s->values[vi];
         const struct pw_label *w = k_wait ? label(s, k_wait) : NULL;
         if (w && w->is_num) {
             if (!c->has_wait || w->num < c->wait_min)
@@ -136,7 +146,7 @@ int pw_view_goroutines(const struct pw_view_args *a, struct pw_buf *out, struct 
             c->has_wait = true;
         }
         if (k_locked && label(s, k_locked))
-            c->locked += s->values[0];
+            c->locked += s->values[vi];
     }
     qsort(g, n_g, sizeof(*g), grp_cmp);
     struct pw_json j;
@@ -152,9 +162,9 @@ int pw_view_goroutines(const struct pw_view_args *a, struct pw_buf *out, struct 
         pw_json_obj_begin(&j);
         pw_json_kint(&j, "count", g[gi].count);
         pw_json_key(&j, "states");
-        string_counts(&j, p, order, b, e, k_state);
+        string_counts(&j, p, order, b, e, k_state, vi);
         pw_json_key(&j, "created_by");
-        string_counts(&j, p, order, b, e, k_created);
+        string_counts(&j, p, order, b, e, k_created, vi);
         if (g[gi].has_wait) {
             pw_json_kint(&j, "wait_min", g[gi].wait_min);
             pw_json_kint(&j, "wait_max", g[gi].wait_max);
@@ -183,5 +193,6 @@ int pw_view_goroutines(const struct pw_view_args *a, struct pw_buf *out, struct 
     pw_json_obj_end(&j);
     free(order);
     free(g);
+    pw_report_free(r);
     return 0;
 }

@@ -270,11 +270,12 @@ void pw_memstats_json(const struct pw_memstats *ms, struct pw_json *j)
          ms->heap_objects},
     };
     const struct figure derived[] = {
-        {"HeapIdle - HeapReleased", "bytes",
-         "Held by the heap but free: the runtime keeps it for reuse; the OS counts it.",
+        {"Held but free", "bytes",
+         "HeapIdle - HeapReleased: held by the heap but free; the runtime keeps it for reuse, "
+         "the OS counts it.",
          pw_memstats_heap_free(ms)},
-        {"Sys - HeapReleased", "bytes",
-         "Memory the process holds from the OS, close to what RSS shows.",
+        {"Used by the process", "bytes",
+         "Sys - HeapReleased: memory the process holds from the OS, close to what RSS shows.",
          pw_memstats_process(ms)},
     };
     const struct figure gc[] = {

@@ -403,9 +403,21 @@ static void fetch(struct pw_share *s, const struct pw_request *req, struct pw_re
         err_response(r, &err);
         return;
     }
-    struct incoming in = {.name = pw_arena_strdup(req->arena, full), .data = data, .len = len};
+    /* A page of addresses is named by the service's symbol endpoint now, while it runs. */
+    struct pw_buf warn;
+    pw_buf_init(&warn, 0);
+    size_t named_len = 0;
+    unsigned char *named = pw_source_fetched_bytes(data, len, full, pw_store_symbolize(s->o.store),
+                                                   timeout, &named_len, &warn);
+    if (warn.len)
+        fprintf(stderr, "%s", pw_buf_str(&warn));
+    pw_buf_release(&warn);
+    struct incoming in = {.name = pw_arena_strdup(req->arena, full),
+                          .data = named ? named : data,
+                          .len = named ? named_len : len};
     free(full);
     keep_all(s, &in, 1, r);
+    free(named);
     free(data);
 }
 

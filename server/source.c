@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pprofweb/decode.h"
+#include "pprofweb/encode.h"
 #include "pprofweb/fetch.h"
 #include "pprofweb/filter.h"
 #include "pprofweb/limits.h"
@@ -14,14 +15,34 @@
 #include "pprofweb/store.h"
 #include "pprofweb/gonames.h"
 #include "pprofweb/symbolize.h"
+#include "pprofweb/symbolz.h"
 
 static bool is_url(const char *s)
 {
     return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
 }
 
+/* The bytes a fetched profile is kept as: its named copy (see pw_source_name_fetched), or NULL
+ * for the fetched bytes. */
+static unsigned char *kept_bytes(const struct pw_profile *p, bool named_remotely, size_t *len)
+{
+    unsigned char *out = NULL;
+    struct pw_err e = {0};
+    if (!named_remotely)
+        return NULL;
+    struct pw_profile *q = pw_profile_copy(p);
+    /* The page's MemStats block rides along as a '#' comment, which pprof's legends leave out and
+     * decode reads back. */
+    if (q->memstats)
+        pw_add_comment(q, q->memstats, strlen(q->memstats));
+    if (pw_profile_encode(q, true, &out, len, &e))
+        out = NULL;
+    pw_profile_free(q);
+    return out;
+}
+
 static struct pw_profile *load_one(const struct pw_source_options *o, const char *src,
-                                   struct pw_err *err)
+                                   struct pw_buf *warn, struct pw_err *err)
 {
     struct pw_profile *p = NULL;
     if (is_url(src)) {
@@ -33,28 +54,78 @@ static struct pw_profile *load_one(const struct pw_source_options *o, const char
         size_t len;
         if (pw_fetch_url(url, timeout, PW_MAX_INPUT, &data, &len, err) == 0) {
             p = pw_decode(data, len, err);
+            long named = 0;
             if (!p) {
                 pw_err_prefix(err, "%s: ", url);
-            } else if (o->store) {
+            } else {
+                pw_profile_ensure_mapping(p);
+                named = pw_source_name_fetched(p, url, o->symbolize, timeout, warn, err);
+                if (named < 0)
+                    p = (pw_profile_free(p), NULL);
+            }
+            if (p && o->store) {
                 char id[PW_STORE_ID_LEN + 1];
                 struct pw_err serr = {0};
-                if (pw_store_put(o->store, data, len, url, id, &serr))
+                size_t klen = 0;
+                unsigned char *kept = kept_bytes(p, named > 0, &klen);
+                if (pw_store_put(o->store, kept ? kept : data, kept ? klen : len, url, id, &serr))
                     fprintf(stderr, "could not keep %s in the store: %s\n", url, serr.msg);
                 else if (o->stored_id)
                     snprintf(o->stored_id, PW_STORE_ID_LEN + 1, "%s", id);
+                free(kept);
             }
             free(data);
         }
         free(url);
-    } else {
-        p = pw_decode_file(src, err);
+        return p;
     }
+    p = pw_decode_file(src, err);
     if (p) {
         pw_profile_ensure_mapping(p);
         if (pw_symbolize_uses_comments(o->symbolize))
             pw_gonames_apply(p);
     }
     return p;
+}
+
+long pw_source_name_fetched(struct pw_profile *p, const char *url, const char *symbolize,
+                            int timeout, struct pw_buf *warn, struct pw_err *err)
+{
+    bool force;
+    bool comments = pw_symbolize_uses_comments(symbolize);
+    if (!pw_symbolz_wanted(symbolize, &force)) {
+        if (comments)
+            pw_gonames_apply(p);
+        return 0;
+    }
+    struct pw_err e = {0};
+    long named = pw_symbolz(p, url, force, timeout, &e);
+    if (named < 0 && !comments) { /* -symbolize=remote: pprof gives up too */
+        *err = e;
+        return -1;
+    }
+    if (named < 0 && warn && p->n_comment_frames)
+        pw_buf_addf(warn, "%s; names from the profile's comments\n", e.msg);
+    else if (named < 0 && warn)
+        pw_buf_addf(warn, "%s\n", e.msg);
+    if (named <= 0 && comments)
+        pw_gonames_apply(p);
+    return named < 0 ? 0 : named;
+}
+
+unsigned char *pw_source_fetched_bytes(const unsigned char *data, size_t len, const char *url,
+                                       const char *symbolize, int timeout, size_t *out_len,
+                                       struct pw_buf *warn)
+{
+    struct pw_err e = {0};
+    struct pw_profile *p = pw_decode(data, len, &e);
+    if (!p)
+        return NULL; /* the caller's decode reports it */
+    pw_profile_ensure_mapping(p);
+    long named = pw_source_name_fetched(p, url, symbolize, timeout, warn, &e);
+    unsigned char *out = kept_bytes(p, named > 0, out_len);
+    pw_profile_free(p);
+    return out;
 }
 
 /* pprof's chunkedGrab + combineProfiles: failures are reported and skipped; every profile, even
@@ -68,7 +139,7 @@ static struct pw_profile *load_all(const struct pw_source_options *o, const char
     size_t got = 0;
     for (size_t i = 0; i < n; i++) {
         struct pw_err e = {0};
-        ps[got] = load_one(o, srcs[i], &e);
+        ps[got] = load_one(o, srcs[i], warn, &e);
         if (ps[got])
             got++;
         else if (warn)

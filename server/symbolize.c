@@ -1,7 +1,7 @@
 /* symbolize: the part of pprof's symbolizer that applies to profiles read from files: demangling
  * and simplifying function names (Demangle in pprof's internal/symbolizer). pprofweb never runs
- * binutils or contacts a symbol server. Mangled C++ and Rust names (_Z..., _R...) are demangled
- * with libiberty (Debian's libiberty-dev), then simplified as pprof's demangle options do; names
+ * binutils; symbolz.c asks a symbol server. Mangled C++ and Rust names (_Z..., _R...) are
+ * demangled with libiberty (Debian's libiberty-dev), then simplified as pprof's demangle options do; names
  * that are already demangled are simplified with pprof's heuristics (parameters and template
  * arguments removed). libiberty's header stays in this file. */
 #include "pprofweb/symbolize.h"

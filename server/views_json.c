@@ -254,7 +254,8 @@ int pw_view_meta(const struct pw_view_args *a, struct pw_buf *out, struct pw_err
     pw_json_key(&j, "comments");
     pw_json_arr_begin(&j);
     for (uint32_t i = 0; i < p->n_comments; i++)
-        pw_json_str(&j, pw_s(p, p->comments[i]));
+        if (!p->memstats || strcmp(pw_s(p, p->comments[i]), p->memstats)) /* shown on its own */
+            pw_json_str(&j, pw_s(p, p->comments[i]));
     pw_json_arr_end(&j);
     pw_json_kstr(&j, "memstats", p->memstats);
     struct pw_memstats ms;

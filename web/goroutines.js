@@ -1,5 +1,6 @@
 // goroutines: the goroutines panel of a goroutine dump (debug=2, a panic's traceback). It reads
-// /api/goroutines (identical stacks grouped, largest first) and lists each group as
+// /api/goroutines with the view's refinements (identical stacks grouped, largest first; the
+// focus, hide and tag filters the other views apply) and lists each group as
 // "12 goroutines · chan receive · 15–940 minutes · created by main.main" over its frames.
 // Every string goes through textContent (el); nothing is put into innerHTML.
 import {el} from '/static/util.js';
@@ -12,7 +13,8 @@ export function isDump(meta) {
 
 function waitText(g) {
   if (g.wait_min === undefined) return null;
-  return g.wait_min === g.wait_max ? `${g.wait_min} minutes` : `${g.wait_min}–${g.wait_max} minutes`;
+  if (g.wait_min === g.wait_max) return `waiting ${g.wait_min} minute${g.wait_min === 1 ? '' : 's'}`;
+  return `waiting ${g.wait_min}–${g.wait_max} minutes`;
 }
 
 export function summaryLine(g) {
@@ -32,7 +34,7 @@ export function goroutinesPanel(meta, api) {
   const summary = el('summary', null, 'Goroutines');
   const d = el('details', {className: 'memstats', id: 'goroutines'}, summary, list);
   d.open = true;
-  api('goroutines', new URLSearchParams()).then((r) => {
+  api('goroutines').then((r) => {
     summary.textContent = `Goroutines: ${r.goroutines.toLocaleString('en-US')} in ${r.groups.length} groups of identical stacks`;
     list.textContent = '';
     r.groups.forEach((g, i) => {

@@ -36,11 +36,11 @@ export function memstatsPanel(meta) {
     const t = el('table', {className: 'memstats-group'}, el('caption', null, g.name));
     for (const f of g.figures) t.append(row(f.name, shown(f), f.doc));
     if (g.name === 'Garbage collector') {
-      t.append(row('GCCPUFraction', `${Number((m.gc_cpu_fraction * 100).toPrecision(3))} %`, m.gc_cpu_fraction_doc));
+      t.append(row('GC CPU (GCCPUFraction)', `${Number((m.gc_cpu_fraction * 100).toPrecision(3))} %`, m.gc_cpu_fraction_doc));
       const p = m.pauses;
       if (p.count) {
         t.append(row('Last pause', duration(p.last_ns), p.doc));
-        t.append(row(`Pauses p50 / p90 / p99 (${p.count})`,
+        t.append(row(`Pauses p50 / p90 / p99 (of ${p.count})`,
             `${duration(p.p50_ns)} / ${duration(p.p90_ns)} / ${duration(p.p99_ns)}`, p.doc));
         t.append(row('Longest pause', duration(p.max_ns), p.doc));
       }

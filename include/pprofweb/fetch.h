@@ -19,6 +19,10 @@ char *pw_fetch_adjust_url(const char *source, int seconds, int timeout, int *tim
 int pw_fetch_url(const char *url, int timeout, size_t max, unsigned char **data, size_t *len,
                  struct pw_err *err);
 
+/* POSTs body (application/octet-stream) to url and reads the answer as pw_fetch_url does. */
+int pw_fetch_post(const char *url, const char *body, size_t body_len, int timeout, size_t max,
+                  unsigned char **data, size_t *len, struct pw_err *err);
+
 /* Fetches and decodes a profile from a net/http/pprof URL. */
 struct pw_profile *pw_fetch_profile(const char *source, int seconds, int timeout,
                                     struct pw_err *err);

@@ -2,7 +2,8 @@
  * traceback) decoded into a profile of goroutine counts: one sample of 1 per goroutine, its stack
  * (function, file, line per frame, leaf first) and labels: state ("chan receive"), wait (minutes,
  * numeric, where printed), created_by, locked ("locked to thread") and the goroutine's pprof
- * labels where the dump prints them. The returned profile is owned by the caller. */
+ * labels where the dump prints them; a crash's "panic: ..." / "fatal error: ..." lines are its
+ * comments. The returned profile is owned by the caller. */
 #ifndef PPROFWEB_GOROUTINES_H
 #define PPROFWEB_GOROUTINES_H
 

@@ -56,6 +56,9 @@
 /* A goroutine dump (debug=2, a panic's traceback): 500 000 goroutines of ten frames is about
  * 400 MB of text, and the model built from it is of that order again. */
 #define PW_MAX_GOROUTINE_DUMP ((size_t)512 << 20)
+/* A symbol server's answer (/debug/pprof/symbol): one line of a function name per address
+ * asked, so a few MB for the largest real profiles. */
+#define PW_MAX_SYMBOLZ_ANSWER ((size_t)64 << 20)
 /* Goroutines in one dump: each is a sample with its labels. */
 #define PW_MAX_GOROUTINES ((size_t)1 << 22)
 

@@ -45,6 +45,20 @@ struct pw_profile *pw_source_combine(struct pw_profile *p, struct pw_profile *ba
  * files, check. */
 int pw_source_finish(struct pw_profile *p, const char *symbolize, struct pw_err *err);
 
+/* Names a profile just fetched from url (and given a mapping) as pprof does: by the symbol
+ * server next to url (symbolz.h) unless symbolize says not to; when that fails or names nothing,
+ * by the page's comments (gonames.h), with the failure as a line on warn. Returns how many
+ * locations the server named, or -1 with err when symbolize is "remote" and the server failed
+ * (pprof gives up too). */
+long pw_source_name_fetched(struct pw_profile *p, const char *url, const char *symbolize,
+                            int timeout, struct pw_buf *warn, struct pw_err *err);
+/* The bytes to keep for a profile fetched from url: when the symbol server named it, the named
+ * profile as gzipped profile.proto (as pprof saves a fetched profile), its MemStats block kept
+ * as a '#' comment; NULL otherwise (keep data as fetched). Malloc'd, *out_len set. */
+unsigned char *pw_source_fetched_bytes(const unsigned char *data, size_t len, const char *url,
+                                       const char *symbolize, int timeout, size_t *out_len,
+                                       struct pw_buf *warn);
+
 /* Decodes and prepares one profile from bytes (an upload or a stored file) with pprof's default
  * symbolization. */
 struct pw_profile *pw_source_prepare_bytes(const unsigned char *data, size_t len,

@@ -1,6 +1,6 @@
-/* symbolize: what pprof's symbolizer does to a profile read from files, with no binaries and no
- * symbol server: demangling of function names, per -symbolize's demangle mode. Mutates the
- * profile in place. */
+/* symbolize: what pprof's symbolizer does to a profile without binaries (symbolz.h asks a
+ * symbol server first for a fetched one): demangling of function names, per -symbolize's
+ * demangle mode. Mutates the profile in place. */
 #ifndef PPROFWEB_SYMBOLIZE_H
 #define PPROFWEB_SYMBOLIZE_H
 

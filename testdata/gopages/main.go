@@ -6,7 +6,8 @@
 //	go build -trimpath -o /tmp/gopages . && /tmp/gopages -out ../gopages -wait 65s
 //
 // -wait keeps the parked goroutines waiting that long before the dumps, so that the runtime
-// prints their wait in minutes.
+// prints their wait in minutes. With -mode=serve -addrfile FILE it runs as a service with
+// net/http/pprof instead (serve.go), for the tests of symbolization by its symbol endpoint.
 package main
 
 import (
@@ -123,12 +124,15 @@ func checkout(o *order) string { return strings.ToUpper(o.first()) }
 func main() {
 	out := flag.String("out", ".", "directory for the pages")
 	wait := flag.Duration("wait", 0, "how long the goroutines wait before the dumps")
-	mode := flag.String("mode", "", "gc or panic: what a child run does")
+	mode := flag.String("mode", "", "gc or panic: what a child run does; serve: run as a service")
+	addrfile := flag.String("addrfile", "", "with -mode=serve: the file that gets the address")
 	flag.Parse()
 	switch *mode {
 	case "gc":
 		gcWork()
 		return
+	case "serve":
+		serve(*addrfile)
 	case "panic":
 		go consumer(make(chan []byte))
 		time.Sleep(10 * time.Millisecond)
@@ -180,6 +184,7 @@ func main() {
 	write(*out, "block.debug1.txt", "block", 1)
 	child(*out, "gctrace.log", "GODEBUG=gctrace=1", "-mode=gc")
 	child(*out, "panic.txt", "GOTRACEBACK=all", "-mode=panic")
+	child(*out, "panic-system.txt", "GOTRACEBACK=system", "-mode=panic")
 	close(done)
 	l.Close()
 }

@@ -1,7 +1,8 @@
 // Browser tests of Go's own text pages (testdata/gopages/pages, written by a real Go program):
 // a ?debug=1 heap page shows names from its comments with the legend saying so, and a readable
 // runtime.MemStats panel (groups in MiB, meanings on hover, GC pause percentiles); a debug=2
-// dump and a panic show the goroutines summary, and their flame graph takes tag filters; a gctrace
+// dump and a panic show the goroutines summary (a panic with its message), and their flame graph takes tag filters, which the
+// summary follows; a gctrace
 // log opens the GC view at /ui/. Screenshots:
 // build/screenshots/gopages-*.png.
 import fs from 'node:fs';
@@ -31,7 +32,9 @@ async function heapPage(browser) {
     check(/^\d+(\.\d)? MiB$/.test(heapAlloc), 'HeapAlloc in MiB: ' + heapAlloc);
     const pauses = await page.$$eval('#memstats th', (ths) => ths.map((h) => h.textContent));
     check(pauses.some((p) => p.startsWith('Pauses p50 / p90 / p99')), 'pause percentiles shown');
-    check(pauses.includes('HeapIdle - HeapReleased') && pauses.includes('Sys - HeapReleased'), 'derived figures');
+    check(pauses.includes('Held but free') && pauses.includes('Used by the process'), 'derived figures named by their meaning');
+    const held = await page.$eval('#memstats tr[title^="HeapIdle - HeapReleased"] th', (th) => th.textContent);
+    check(held === 'Held but free', 'the formula on hover: ' + held);
     await page.screenshot({path: path.join(shots, 'gopages-memstats.png'), fullPage: true});
     await page.close();
   } finally {
@@ -40,7 +43,7 @@ async function heapPage(browser) {
   }
 }
 
-async function dumpPage(browser, file, shot, want) {
+async function dumpPage(browser, file, shot, want, crash) {
   const store = fs.mkdtempSync(path.join(os.tmpdir(), 'pprofweb-store-'));
   const srv = await startServer(['-store', store, file]);
   try {
@@ -49,6 +52,8 @@ async function dumpPage(browser, file, shot, want) {
     await page.waitForSelector('#goroutines .goroutine-group');
     const first = await page.$eval('#goroutines .goroutine-group summary', (s) => s.textContent);
     check(first.startsWith(want), `${file}: first group "${first}" starts with "${want}"`);
+    const head = await page.$eval('#legend > div', (x) => x.textContent);
+    check(crash ? head === crash : head.startsWith('Type: '), `${file}: the legend starts with what it died of: ${head}`);
     const frames = await page.$$eval('#goroutines .goroutine-frames .fn', (fs) => fs.map((f) => f.textContent));
     check(frames.some((f) => f.startsWith('main.')), `${file}: frames shown`);
     const rows = await page.textContent('#content, body');
@@ -61,6 +66,14 @@ async function dumpPage(browser, file, shot, want) {
     await page.screenshot({path: path.join(shots, shot.replace('.png', '-flame.png'))});
     const legend = await page.textContent('#legend');
     check(legend.includes('tagfocus=state=chan receive'), `${file}: tag filter in the legend`);
+    // The goroutines panel counts what the filtered views show, and only those goroutines.
+    await page.waitForFunction(() => /^Goroutines: \d/.test(document.querySelector('#goroutines > summary')?.textContent || ''));
+    const panel = await page.$eval('#goroutines > summary', (x) => x.textContent);
+    const top = await (await fetch(srv.url + '/api/top?tf=' + encodeURIComponent('state=chan receive'))).json();
+    const shown = /accounting for ([\d,]*\d)/.exec(top.legend[top.legend.length - 1])[1];
+    check(panel.startsWith(`Goroutines: ${shown} in `), `${file}: panel "${panel}" counts the ${shown} top shows`);
+    const states = await page.$$eval('#goroutines .goroutine-group > summary', (ss) => ss.map((x) => x.textContent));
+    check(states.length > 0 && states.every((x) => x.includes('chan receive')), `${file}: panel groups are the filtered ones: ${states.join(' | ')}`);
     await page.close();
   } finally {
     await srv.stop();
@@ -94,8 +107,9 @@ async function main() {
     await heapPage(browser);
     await gcPage(browser);
     await dumpPage(browser, 'testdata/gopages/pages/goroutine.debug2.txt', 'gopages-goroutines.png',
-        '12 goroutines · chan receive · 1 minutes · created by main.main');
-    await dumpPage(browser, 'testdata/gopages/pages/panic.txt', 'gopages-panic.png', '1 goroutine · ');
+        '12 goroutines · chan receive · waiting 1 minute · created by main.main');
+    await dumpPage(browser, 'testdata/gopages/pages/panic.txt', 'gopages-panic.png', '1 goroutine · ',
+        'panic: runtime error: index out of range [0] with length 0');
   } finally {
     await browser.close();
   }

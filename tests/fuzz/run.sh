@@ -8,7 +8,7 @@ secs=${FUZZ_SECONDS:-60}
 out=build/fuzz
 mkdir -p "$out/seeds-decode" "$out/seeds-query" "$out/seeds-regex"
 # Go's own text pages (testdata/gopages) seed the parsers of those pages.
-for t in gonames memstats goroutines gctrace; do
+for t in gonames memstats goroutines gctrace symbolz; do
     mkdir -p "$out/seeds-$t"
     cp testdata/gopages/pages/* "$out/seeds-$t/"
 done
@@ -21,7 +21,7 @@ printf 'main\\.(foo|bar)+$' > "$out/seeds-regex/1"
 srcs=$(ls server/*.c | grep -v -e server/main.c -e server/http.c)
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ibuild/gen $(pkg-config --cflags libgvc)"
 libs="$(pkg-config --libs libprotobuf-c zlib libdeflate libgvc libpcre2-8 libcurl libcrypto libmicrohttpd) -liberty -lm -lpthread"
-for t in ${FUZZ_TARGETS:-decode query regex gonames memstats goroutines gctrace}; do
+for t in ${FUZZ_TARGETS:-decode query regex gonames memstats goroutines gctrace symbolz}; do
     clang $flags -o "$out/fuzz_$t" tests/fuzz/fuzz_$t.c $srcs build/obj/profile.pb-c.o build/obj/assets.o $libs
     echo "fuzzing $t for ${secs}s"
     "$out/fuzz_$t" -max_total_time="$secs" -rss_limit_mb=2048 -artifact_prefix="$out/crash-$t-" \
