@@ -168,10 +168,11 @@ void pw_graph_infos_free(struct pw_graph_infos *li)
     free(li);
 }
 
-static void to_node_info(struct builder *b, const struct gx_info_key *k, struct pw_node_info *out)
+static void info_of(const struct pw_graph_infos *li, const struct gx_info_key *k,
+                    struct pw_node_info *out)
 {
-    const char *const *s = b->li->strs.s;
-    const uint32_t *len = b->li->strs.len;
+    const char *const *s = li->strs.s;
+    const uint32_t *len = li->strs.len;
     *out = (struct pw_node_info){.name = s[k->name],
                                  .orig_name = s[k->orig_name],
                                  .address = k->address,
@@ -183,6 +184,31 @@ static void to_node_info(struct builder *b, const struct gx_info_key *k, struct 
                                  .orig_name_len = len[k->orig_name],
                                  .file_len = len[k->file],
                                  .objfile_len = len[k->objfile]};
+}
+
+static void to_node_info(struct builder *b, const struct gx_info_key *k, struct pw_node_info *out)
+{
+    info_of(b->li, k, out);
+}
+
+uint32_t pw_graph_infos_count(const struct pw_graph_infos *li)
+{
+    return li->infos.n;
+}
+
+const uint32_t *pw_graph_infos_location(const struct pw_graph_infos *li, uint32_t loc,
+                                        uint32_t *n)
+{
+    *n = li->loc_start[loc + 1] - li->loc_start[loc];
+    return li->loc_info + li->loc_start[loc];
+}
+
+const char *pw_graph_infos_name(const struct pw_graph_infos *li, uint32_t info,
+                                struct pw_arena *arena, uint32_t *len)
+{
+    struct pw_node_info ni;
+    info_of(li, &li->infos.k[info], &ni);
+    return pw_node_info_printable_name(&ni, arena, len);
 }
 
 static bool info_kept(struct builder *b, uint32_t info)

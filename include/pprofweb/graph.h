@@ -193,6 +193,14 @@ struct pw_graph_infos;
 struct pw_graph_infos *pw_graph_infos_new(const struct pw_profile *p,
                                           const struct pw_graph_options *o);
 void pw_graph_infos_free(struct pw_graph_infos *li);
+/* For readers that walk samples themselves (summary.h): how many infos there are (a graph has
+ * one node per info), the infos of location loc's lines (as lines: [0] is the innermost; one
+ * for a location without lines) and an info's PrintableName (in arena, its length in *len). */
+uint32_t pw_graph_infos_count(const struct pw_graph_infos *li);
+const uint32_t *pw_graph_infos_location(const struct pw_graph_infos *li, uint32_t loc,
+                                        uint32_t *n);
+const char *pw_graph_infos_name(const struct pw_graph_infos *li, uint32_t info,
+                                struct pw_arena *arena, uint32_t *len);
 
 /* pprof's Graph. nodes is the ordered node list; the graph owns every node ever created (also
  * those no longer listed). */
