@@ -200,7 +200,7 @@ struct walk {
     int64_t total;
 };
 
-/* Appends the ids of one location_id or value field (packed or not) to out. */
+/* Appends the numbers of one location_id or value field (packed or not) to out; at most max. */
 static bool ids(uint32_t type, uint64_t val, struct wire *body, uint64_t **out, size_t *n,
                 size_t *cap, size_t max)
 {
@@ -213,13 +213,23 @@ static bool ids(uint32_t type, uint64_t val, struct wire *body, uint64_t **out, 
     }
     if (type != 2)
         return false;
+    /* A varint takes at least a byte: one growth covers the field. */
+    size_t most = *n + (size_t)(body->end - body->p);
+    PW_GROW(*out, *cap, (most < max ? most : max) + 1);
+    uint64_t *o = *out;
+    size_t k = *n;
     while (body->p < body->end) {
-        uint64_t v;
-        if (*n >= max || !varint(body, &v))
+        if (k >= max)
             return false;
-        PW_GROW(*out, *cap, *n + 1);
-        (*out)[(*n)++] = v;
+        unsigned char b = *body->p;
+        if (b < 0x80) { /* the common one-byte varint */
+            o[k++] = b;
+            body->p++;
+        } else if (!varint(body, &o[k++])) {
+            return false;
+        }
     }
+    *n = k;
     return true;
 }
 

@@ -395,6 +395,13 @@ static void release(void *ctx, const struct pw_profile *p)
     pw_store_release(ctx, p);
 }
 
+static int read_bytes(void *ctx, const char *id, unsigned char **data, size_t *len,
+                      const char **symbolize, struct pw_err *err)
+{
+    *symbolize = pw_store_symbolize(ctx);
+    return pw_store_read(ctx, id, data, len, err);
+}
+
 /* A whole-number parameter within 0..max, def when absent. */
 static int int_param(const struct pw_params *ps, const char *key, long def, long max, long *out,
                      struct pw_err *err)
@@ -644,8 +651,8 @@ static void serve_analysis(struct pw_timeline *t, const struct pw_request *req, 
         in[i] = (struct pw_series_input){sr.snaps[i].id[0] ? sr.snaps[i].id : NULL,
                                          sr.snaps[i].time_nanos, sr.snaps[i].error};
     struct pw_series_data d;
-    if (pw_series_compute(t->series_cache, in, sr.n, &cfg, v.cum, acquire, release, t->store,
-                          &d, &err)) {
+    if (pw_series_compute(t->series_cache, in, sr.n, &cfg, v.cum, acquire, release, read_bytes,
+                          t->store, &d, &err)) {
         fail_response(r, &err);
     } else {
         struct pw_growth *g = pw_series_growth(&d);
