@@ -253,16 +253,16 @@ static struct result *result_new(struct job *j, size_t n, int64_t total)
 }
 
 /* Reads one snapshot from its bytes (summary.h); false when the full report must run. */
-static bool summarize_one(struct job *j)
+static bool summarize_one(struct job *j, struct pw_summary_reader *reader)
 {
     unsigned char *data;
     size_t len;
     const char *symbolize = NULL;
     struct pw_err e = {0};
     if (!j->read || j->read(j->ctx, j->id, &data, &len, &symbolize, &e))
-        return false; /* the full path words the error */
+        return false; /* the full path words the error */ /* the full path words the error */
     struct pw_summary s;
-    int rc = pw_summary_read(data, len, symbolize, j->cfg, &s, &j->err);
+    int rc = pw_summary_read(reader, data, len, symbolize, j->cfg, &s, &j->err);
     free(data);
     if (rc == PW_SUMMARY_FULL)
         return false;
@@ -288,9 +288,9 @@ static bool summarize_one(struct job *j)
 
 /* Computes one snapshot and fills j->res (not yet cached): from its bytes when the summary
  * covers them, else by the top report of its decoded profile. */
-static void compute_one(struct job *j)
+static void compute_one(struct job *j, struct pw_summary_reader *reader)
 {
-    if (summarize_one(j))
+    if (summarize_one(j, reader))
         return;
     const struct pw_profile *p = j->acquire(j->ctx, j->id, &j->err);
     if (!p)
@@ -330,8 +330,10 @@ struct part {
 static void *run_part(void *arg)
 {
     struct part *pt = arg;
+    struct pw_summary_reader *reader = pw_summary_reader_new();
     for (size_t i = pt->from; i < pt->to; i++)
-        compute_one(&pt->jobs[i]);
+        compute_one(&pt->jobs[i], reader);
+    pw_summary_reader_free(reader);
     return NULL;
 }
 

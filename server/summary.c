@@ -183,24 +183,116 @@ static bool loc_index_init(struct loc_index *x, const struct pw_profile *p)
 
 /* --- the samples --- */
 
-struct walk {
-    const struct pw_profile *p;
-    const struct pw_graph_infos *infos;
+/* The tables of one profile made ready for its samples at one setting: what is the same for
+ * every snapshot of a series whose tables do not change. */
+struct prepared {
+    struct pw_buf tables; /* the bytes they came from */
+    int status;           /* 0, PW_SUMMARY_FULL, or -1 with err */
+    struct pw_err err;
+    struct pw_profile *p;
+    struct pw_graph_infos *infos;
+    uint32_t n_infos;
+    const char **names; /* per info, in names_arena */
+    struct pw_arena names_arena;
     struct loc_index ix;
-    const unsigned char *state;
-    const bool *hidden;
-    bool all_focused, any_hidden;
-    uint32_t sample_index;
+    unsigned char *state;
+    bool *hidden;
+    bool all_focused;
+    uint32_t sample_index, n_sample_types;
+};
+
+struct pw_summary_reader {
+    struct prepared prep;
+    bool have;
+};
+
+static void prepared_release(struct prepared *pr)
+{
+    pw_buf_release(&pr->tables);
+    pw_graph_infos_free(pr->infos);
+    pw_profile_free(pr->p);
+    free(pr->names);
+    pw_arena_release(&pr->names_arena);
+    free(pr->ix.by_id);
+    free(pr->state);
+    free(pr->hidden);
+    memset(pr, 0, sizeof(*pr));
+}
+
+static int compile(const char *pattern, struct pw_regex **out)
+{
+    struct pw_err e = {0};
+    *out = NULL;
+    if (!pattern || !*pattern)
+        return 0;
+    *out = pw_regex_compile(pattern, &e);
+    return *out ? 0 : -1;
+}
+
+/* Prepares pr (whose tables are set) at cfg: pprof's name filters and Aggregate on the tables,
+ * then the graph's node of every location line. */
+static void prepare(struct prepared *pr, const char *symbolize, const struct pw_config *cfg)
+{
+    pr->status = PW_SUMMARY_FULL;
+    pw_arena_init(&pr->names_arena);
+    struct pw_profile *p = pr->p = prepare_tables(&pr->tables, symbolize);
+    if (!p)
+        return;
+    if (pw_sample_index(p, cfg->sample_index, &pr->sample_index, &pr->err)) {
+        pr->status = -1;
+        return;
+    }
+    pr->n_sample_types = p->n_sample_types;
+    struct pw_regex *rx[4];
+    bool bad = compile(cfg->focus, &rx[0]) | compile(cfg->ignore, &rx[1]) |
+               compile(cfg->hide, &rx[2]) | compile(cfg->show, &rx[3]);
+    size_t nl = p->n_locations ? p->n_locations : 1;
+    pr->state = pw_xcalloc(nl, 1);
+    pr->hidden = pw_xcalloc(nl, sizeof(*pr->hidden));
+    if (!bad) /* else the report words the error */
+        pw_filter_locations_by_name(p, rx[0], rx[1], rx[2], rx[3], pr->state, pr->hidden, NULL);
+    pr->all_focused = !rx[0] && !rx[1];
+    for (int i = 0; i < 4; i++)
+        pw_regex_free(rx[i]);
+    if (bad)
+        return;
+
+    struct pw_err e = {0};
+    bool inlines = !cfg->noinlines;
+    bool fn = false, file = false, line = false, addr = false, agg = true;
+    switch (cfg->granularity) {
+    case PW_G_ADDRESSES: fn = file = line = addr = true; agg = !inlines; break;
+    case PW_G_LINES: fn = file = line = true; break;
+    case PW_G_FILES: file = true; break;
+    case PW_G_FUNCTIONS: fn = true; break;
+    case PW_G_FILEFUNCTIONS: fn = file = true; break;
+    default: return; /* the report words the error */
+    }
+    if ((agg && pw_profile_aggregate(p, inlines, fn, file, line, addr, &e)) ||
+        !loc_index_init(&pr->ix, p))
+        return;
+    struct pw_graph_options go = {.sample_index = pr->sample_index,
+                                  .mean_divisor_index = PW_NONE};
+    pr->infos = pw_graph_infos_new(p, &go);
+    pr->n_infos = pw_graph_infos_count(pr->infos);
+    pr->names = pw_xcalloc(pr->n_infos + 1, sizeof(*pr->names));
+    pr->status = 0;
+}
+
+/* A sample's running sums. */
+struct walk {
+    const struct prepared *pr;
     int64_t *flat, *cum;
     uint32_t *mark;
     uint32_t gen;
     uint32_t *locs;
     size_t cap_locs;
-    int64_t *values;
+    uint64_t *loc_ids;
+    size_t cap_ids;
     int64_t total;
 };
 
-/* Appends the numbers of one location_id or value field (packed or not) to out; at most max. */
+/* Appends the numbers of one location_id field (packed or not) to out; at most max. */
 static bool ids(uint32_t type, uint64_t val, struct wire *body, uint64_t **out, size_t *n,
                 size_t *cap, size_t max)
 {
@@ -233,54 +325,82 @@ static bool ids(uint32_t type, uint64_t val, struct wire *body, uint64_t **out, 
     return true;
 }
 
-struct scratch {
-    uint64_t *loc_ids, *values;
-    size_t cap_ids, cap_values;
-};
+/* Counts the values of one value field (packed or not) into *n, keeping the one at index;
+ * false past max or at a malformed varint. */
+static bool value_at(uint32_t type, uint64_t val, struct wire body, uint32_t index,
+                     uint32_t max, uint32_t *n, uint64_t *out)
+{
+    if (type == 0) {
+        if (*n == index)
+            *out = val;
+        return ++*n <= max;
+    }
+    if (type != 2)
+        return false;
+    while (body.p < body.end) {
+        if (*n >= max)
+            return false;
+        if (*n == index) {
+            if (!varint(&body, out))
+                return false;
+        } else {
+            while (body.p < body.end && (*body.p & 0x80))
+                body.p++;
+            if (body.p == body.end)
+                return false;
+            body.p++;
+        }
+        ++*n;
+    }
+    return true;
+}
 
 /* One sample: false when it is not what the decoder would accept as is. */
-static bool walk_sample(struct walk *k, struct scratch *sc, struct wire w)
+static bool walk_sample(struct walk *k, struct wire w)
 {
-    size_t n_ids = 0, n_values = 0;
+    const struct prepared *pr = k->pr;
+    size_t n_ids = 0;
+    uint64_t value = 0;
+    uint32_t n_values = 0;
     while (w.p < w.end) {
         uint32_t num, type;
         uint64_t val;
         struct wire body = {0};
         if (!field(&w, &num, &type, &val, &body))
             return false;
-        if (num == 1 && !ids(type, val, &body, &sc->loc_ids, &n_ids, &sc->cap_ids,
+        if (num == 1 && !ids(type, val, &body, &k->loc_ids, &n_ids, &k->cap_ids,
                              PW_MAX_STACK_DEPTH))
             return false;
-        if (num == 2 && !ids(type, val, &body, &sc->values, &n_values, &sc->cap_values,
-                             k->p->n_sample_types))
+        if (num == 2 && !value_at(type, val, body, pr->sample_index, pr->n_sample_types,
+                                  &n_values, &value))
             return false;
     }
-    if (n_values != k->p->n_sample_types)
+    if (n_values != pr->n_sample_types)
         return false;
     uint32_t n = 0;
     bool focused = false, ignored = false;
     PW_GROW(k->locs, k->cap_locs, n_ids + 1);
     for (size_t i = 0; i < n_ids; i++) {
-        uint64_t id = sc->loc_ids[i];
-        if (id == 0 || id > k->ix.max_id || !k->ix.by_id[id])
+        uint64_t id = k->loc_ids[i];
+        if (id == 0 || id > pr->ix.max_id || !pr->ix.by_id[id])
             return false;
-        uint32_t loc = k->ix.by_id[id] - 1;
-        focused |= k->state[loc] == PW_LOC_FOCUSED;
-        ignored |= k->state[loc] == PW_LOC_IGNORED;
-        if (!k->hidden[loc])
+        uint32_t loc = pr->ix.by_id[id] - 1;
+        focused |= pr->state[loc] == PW_LOC_FOCUSED;
+        ignored |= pr->state[loc] == PW_LOC_IGNORED;
+        if (!pr->hidden[loc])
             k->locs[n++] = loc;
     }
-    int64_t v = (int64_t)sc->values[k->sample_index];
+    int64_t v = (int64_t)value;
     k->total += v < 0 ? -v : v;
     /* pprof's FilterSamplesByName, then graph.New: a sample without value adds to no node. */
-    bool kept = k->all_focused ? n_ids > 0 : focused && !ignored;
+    bool kept = pr->all_focused ? n_ids > 0 : focused && !ignored;
     if (!kept || n == 0 || v == 0)
         return true;
     k->gen++;
     uint32_t leaf = UINT32_MAX;
     for (uint32_t i = n; i-- > 0;) {
         uint32_t cnt;
-        const uint32_t *info = pw_graph_infos_location(k->infos, k->locs[i], &cnt);
+        const uint32_t *info = pw_graph_infos_location(pr->infos, k->locs[i], &cnt);
         for (uint32_t j = cnt; j-- > 0;) {
             if (k->mark[info[j]] != k->gen) {
                 k->mark[info[j]] = k->gen;
@@ -302,104 +422,64 @@ void pw_summary_release(struct pw_summary *s)
     memset(s, 0, sizeof(*s));
 }
 
-static int compile(const char *pattern, struct pw_regex **out)
+struct pw_summary_reader *pw_summary_reader_new(void)
 {
-    struct pw_err e = {0};
-    *out = NULL;
-    if (!pattern || !*pattern)
-        return 0;
-    *out = pw_regex_compile(pattern, &e);
-    return *out ? 0 : -1;
+    return pw_xcalloc(1, sizeof(struct pw_summary_reader));
 }
 
-/* The tables are prepared; walks the samples at cfg into out. */
-static int summarize(struct pw_profile *p, struct wire *samples, size_t n_samples,
-                     const struct pw_config *cfg, struct pw_summary *out, struct pw_err *err)
+void pw_summary_reader_free(struct pw_summary_reader *r)
 {
-    struct walk k = {.p = p};
-    if (pw_sample_index(p, cfg->sample_index, &k.sample_index, err))
-        return -1;
-    struct pw_regex *rx[4];
-    if (compile(cfg->focus, &rx[0]) | compile(cfg->ignore, &rx[1]) | compile(cfg->hide, &rx[2]) |
-        compile(cfg->show, &rx[3])) {
-        for (int i = 0; i < 4; i++)
-            pw_regex_free(rx[i]);
-        return PW_SUMMARY_FULL; /* the report words the error */
-    }
-    size_t nl = p->n_locations ? p->n_locations : 1;
-    unsigned char *state = pw_xcalloc(nl, 1);
-    bool *hidden = pw_xcalloc(nl, sizeof(*hidden));
-    k.any_hidden =
-        pw_filter_locations_by_name(p, rx[0], rx[1], rx[2], rx[3], state, hidden, NULL);
-    k.all_focused = !rx[0] && !rx[1];
-    k.state = state;
-    k.hidden = hidden;
-    for (int i = 0; i < 4; i++)
-        pw_regex_free(rx[i]);
+    if (!r)
+        return;
+    if (r->have)
+        prepared_release(&r->prep);
+    free(r);
+}
 
-    int rc = PW_SUMMARY_FULL;
-    struct pw_err e = {0};
-    struct pw_graph_options go = {.sample_index = k.sample_index, .mean_divisor_index = PW_NONE};
-    struct pw_graph_infos *infos = NULL;
-    struct scratch sc = {0};
-    bool inlines = !cfg->noinlines;
-    bool fn = false, file = false, line = false, addr = false, agg = true;
-    switch (cfg->granularity) {
-    case PW_G_ADDRESSES: fn = file = line = addr = true; agg = !inlines; break;
-    case PW_G_LINES: fn = file = line = true; break;
-    case PW_G_FILES: file = true; break;
-    case PW_G_FUNCTIONS: fn = true; break;
-    case PW_G_FILEFUNCTIONS: fn = file = true; break;
-    default: goto out; /* the report words the error */
-    }
-    if ((agg && pw_profile_aggregate(p, inlines, fn, file, line, addr, &e)) ||
-        !loc_index_init(&k.ix, p))
-        goto out;
-    infos = pw_graph_infos_new(p, &go);
-    k.infos = infos;
-    uint32_t n_infos = pw_graph_infos_count(infos);
-    k.flat = pw_xcalloc(n_infos + 1, sizeof(*k.flat));
-    k.cum = pw_xcalloc(n_infos + 1, sizeof(*k.cum));
-    k.mark = pw_xcalloc(n_infos + 1, sizeof(*k.mark));
+/* Walks the samples with pr into out. */
+static int summarize(struct prepared *pr, const struct wire *samples, size_t n_samples,
+                     struct pw_summary *out)
+{
+    struct walk k = {.pr = pr};
+    k.flat = pw_xcalloc(pr->n_infos + 1, sizeof(*k.flat));
+    k.cum = pw_xcalloc(pr->n_infos + 1, sizeof(*k.cum));
+    k.mark = pw_xcalloc(pr->n_infos + 1, sizeof(*k.mark));
     size_t i = 0;
-    while (i < n_samples && walk_sample(&k, &sc, samples[i]))
+    while (i < n_samples && walk_sample(&k, samples[i]))
         i++;
+    int rc = PW_SUMMARY_FULL;
     if (i == n_samples) {
+        const struct pw_profile *p = pr->p;
         rc = 0;
         out->total = k.total;
-        out->sample_type = pw_arena_strdup(&out->arena, pw_s(p, p->sample_types[k.sample_index].type));
-        out->unit = pw_arena_strdup(&out->arena, pw_s(p, p->sample_types[k.sample_index].unit));
-        out->memstats = p->memstats ? pw_arena_strdup(&out->arena, p->memstats) : NULL;
+        out->sample_type = pw_s(p, p->sample_types[pr->sample_index].type);
+        out->unit = pw_s(p, p->sample_types[pr->sample_index].unit);
+        out->memstats = p->memstats;
         size_t n = 0;
-        for (uint32_t f = 0; f < n_infos; f++)
+        for (uint32_t f = 0; f < pr->n_infos; f++)
             n += k.flat[f] || k.cum[f];
         out->nodes = pw_arena_calloc(&out->arena, n + 1, sizeof(*out->nodes));
-        for (uint32_t f = 0; f < n_infos; f++) {
+        for (uint32_t f = 0; f < pr->n_infos; f++) {
             if (!k.flat[f] && !k.cum[f])
                 continue;
             uint32_t len;
-            struct pw_summary_node *nd = &out->nodes[out->n_nodes++];
-            nd->name = pw_graph_infos_name(infos, f, &out->arena, &len);
-            nd->flat = k.flat[f];
-            nd->cum = k.cum[f];
+            if (!pr->names[f])
+                pr->names[f] = pw_graph_infos_name(pr->infos, f, &pr->names_arena, &len);
+            out->nodes[out->n_nodes++] = (struct pw_summary_node){pr->names[f], k.flat[f],
+                                                                  k.cum[f]};
         }
     }
-out:
-    free(sc.loc_ids);
-    free(sc.values);
     free(k.locs);
+    free(k.loc_ids);
     free(k.flat);
     free(k.cum);
     free(k.mark);
-    free(k.ix.by_id);
-    free(state);
-    free(hidden);
-    pw_graph_infos_free(infos);
     return rc;
 }
 
-int pw_summary_read(const unsigned char *data, size_t len, const char *symbolize,
-                    const struct pw_config *cfg, struct pw_summary *out, struct pw_err *err)
+int pw_summary_read(struct pw_summary_reader *r, const unsigned char *data, size_t len,
+                    const char *symbolize, const struct pw_config *cfg, struct pw_summary *out,
+                    struct pw_err *err)
 {
     memset(out, 0, sizeof(*out));
     pw_arena_init(&out->arena);
@@ -417,13 +497,41 @@ int pw_summary_read(const unsigned char *data, size_t len, const char *symbolize
     struct wire *samples = NULL;
     size_t n_samples = 0;
     int rc = PW_SUMMARY_FULL;
-    struct pw_profile *p = NULL;
-    if (split(bytes, n_bytes, &tables, &samples, &n_samples) && n_samples > 0 &&
-        (p = prepare_tables(&tables, symbolize)))
-        rc = summarize(p, samples, n_samples, cfg, out, err);
-    pw_profile_free(p);
+    struct prepared local = {0}, *pr = &local;
+    if (split(bytes, n_bytes, &tables, &samples, &n_samples) && n_samples > 0) {
+        /* A reader keeps the last tables prepared: a series' snapshots mostly share them. */
+        if (r && r->have && tables.len && r->prep.tables.len == tables.len &&
+            !memcmp(r->prep.tables.data, tables.data, tables.len)) {
+            pr = &r->prep;
+            pw_buf_release(&tables);
+        } else {
+            if (r && r->have)
+                prepared_release(&r->prep);
+            pr = r ? &r->prep : &local;
+            pr->tables = tables;
+            prepare(pr, symbolize, cfg);
+            if (r)
+                r->have = true;
+        }
+        rc = pr->status;
+        if (rc < 0)
+            *err = pr->err;
+        else if (rc == 0)
+            rc = summarize(pr, samples, n_samples, out);
+    } else {
+        pw_buf_release(&tables);
+    }
+    /* Without a reader the summary's strings move to its arena before the tables go. */
+    if (rc == 0 && pr == &local) {
+        out->sample_type = pw_arena_strdup(&out->arena, out->sample_type);
+        out->unit = pw_arena_strdup(&out->arena, out->unit);
+        out->memstats = out->memstats ? pw_arena_strdup(&out->arena, out->memstats) : NULL;
+        for (size_t i = 0; i < out->n_nodes; i++)
+            out->nodes[i].name = pw_arena_strdup(&out->arena, out->nodes[i].name);
+    }
+    if (pr == &local)
+        prepared_release(&local);
     free(samples);
-    pw_buf_release(&tables);
     free(raw);
     if (rc)
         pw_summary_release(out);

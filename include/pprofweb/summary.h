@@ -5,7 +5,8 @@
  * pw_source_prepare_bytes_mode() makes of the same bytes. Bytes or settings this reader does
  * not cover (legacy text formats, unsymbolized locations, tag filters, show_from, prune_from,
  * -mean, ...) are answered with PW_SUMMARY_FULL: the caller runs the full report instead.
- * Ownership: a struct pw_summary owns everything it points to (pw_summary_release). */
+ * Ownership: a struct pw_summary owns its nodes; their names and its strings are its own when
+ * read without a reader, else the reader's until its next read or pw_summary_reader_free. */
 #ifndef PPROFWEB_SUMMARY_H
 #define PPROFWEB_SUMMARY_H
 
@@ -34,11 +35,20 @@ struct pw_summary {
 /* pw_summary_read's answer when the full report must be run. */
 #define PW_SUMMARY_FULL 1
 
-/* Reads data (a stored profile, gzipped or not) at cfg, with the store's -symbolize mode.
- * Returns 0 with out filled, PW_SUMMARY_FULL (out empty) when only the full report can answer,
- * or -1 with err for settings the profile refuses (PW_EINVAL, an unknown sample index). */
-int pw_summary_read(const unsigned char *data, size_t len, const char *symbolize,
-                    const struct pw_config *cfg, struct pw_summary *out, struct pw_err *err);
+/* Keeps the last profile tables (everything but the samples) it prepared, so the snapshots of
+ * a series that share them prepare them once. One reader serves one thread, one cfg and one
+ * -symbolize mode. */
+struct pw_summary_reader;
+struct pw_summary_reader *pw_summary_reader_new(void);
+void pw_summary_reader_free(struct pw_summary_reader *r);
+
+/* Reads data (a stored profile, gzipped or not) at cfg, with the store's -symbolize mode,
+ * through r (may be NULL). Returns 0 with out filled, PW_SUMMARY_FULL (out empty) when only the
+ * full report can answer, or -1 with err for settings the profile refuses (PW_EINVAL, an
+ * unknown sample index). */
+int pw_summary_read(struct pw_summary_reader *r, const unsigned char *data, size_t len,
+                    const char *symbolize, const struct pw_config *cfg, struct pw_summary *out,
+                    struct pw_err *err);
 void pw_summary_release(struct pw_summary *s);
 
 #endif
