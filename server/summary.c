@@ -102,7 +102,8 @@ static bool needs_full_report(const struct pw_config *c)
            (c->tagleaf && *c->tagleaf);
 }
 
-/* Everything but the samples, as profile.proto bytes; the samples' bodies in *samples. */
+/* Everything but the samples (and the time), as profile.proto bytes; the samples' bodies in
+ * *samples. */
 static bool split(const unsigned char *data, size_t len, struct pw_buf *tables,
                   struct wire **samples, size_t *n_samples)
 {
@@ -122,7 +123,9 @@ static bool split(const unsigned char *data, size_t len, struct pw_buf *tables,
             (*samples)[(*n_samples)++] = body;
         } else if (num == 2) {
             return false;
-        } else {
+        } else if (num != 9 && num != 10) {
+            /* Not the time or duration: each snapshot has its own, and no number needs them,
+             * while the rest is often the same from one snapshot to the next. */
             pw_buf_add(tables, start, (size_t)(w.p - start));
         }
     }
