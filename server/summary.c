@@ -37,7 +37,7 @@ struct wire {
     const unsigned char *p, *end;
 };
 
-static bool varint(struct wire *w, uint64_t *out)
+static inline bool varint(struct wire *w, uint64_t *out)
 {
     uint64_t v = 0;
     for (int shift = 0; shift < 64 && w->p < w->end; shift += 7) {
@@ -53,7 +53,8 @@ static bool varint(struct wire *w, uint64_t *out)
 
 /* Reads one field's key and, for length-delimited fields, its body into *body. False at a
  * malformed field. */
-static bool field(struct wire *w, uint32_t *num, uint32_t *type, uint64_t *val, struct wire *body)
+static inline bool field(struct wire *w, uint32_t *num, uint32_t *type, uint64_t *val,
+                         struct wire *body)
 {
     uint64_t key;
     if (!varint(w, &key) || key >> 32)
@@ -110,6 +111,8 @@ static bool split(const unsigned char *data, size_t len, struct pw_buf *tables,
     struct wire w = {data, data + len}, body;
     size_t cap = 0;
     *n_samples = 0;
+    /* A sample takes a few dozen bytes at least: one guess spares most growth. */
+    PW_GROW(*samples, cap, len / 32 + 1);
     while (w.p < w.end) {
         const unsigned char *start = w.p;
         uint32_t num, type;
@@ -195,6 +198,7 @@ struct prepared {
     struct pw_profile *p;
     struct pw_graph_infos *infos;
     uint32_t n_infos;
+    uint32_t *loc_start, *loc_info; /* location i's line infos: loc_info[loc_start[i]...] */
     const char **names; /* per info, in names_arena */
     struct pw_arena names_arena;
     struct loc_index ix;
@@ -215,6 +219,8 @@ static void prepared_release(struct prepared *pr)
     pw_graph_infos_free(pr->infos);
     pw_profile_free(pr->p);
     free(pr->names);
+    free(pr->loc_start);
+    free(pr->loc_info);
     pw_arena_release(&pr->names_arena);
     free(pr->ix.by_id);
     free(pr->state);
@@ -278,6 +284,22 @@ static void prepare(struct prepared *pr, const char *symbolize, const struct pw_
                                   .mean_divisor_index = PW_NONE};
     pr->infos = pw_graph_infos_new(p, &go);
     pr->n_infos = pw_graph_infos_count(pr->infos);
+    /* The same as plain arrays, read for every frame of every sample. */
+    pr->loc_start = pw_xcalloc((size_t)p->n_locations + 1, sizeof(*pr->loc_start));
+    size_t total = 0;
+    for (uint32_t i = 0; i < p->n_locations; i++) {
+        uint32_t cnt;
+        pw_graph_infos_location(pr->infos, i, &cnt);
+        pr->loc_start[i] = (uint32_t)total;
+        total += cnt;
+    }
+    pr->loc_start[p->n_locations] = (uint32_t)total;
+    pr->loc_info = pw_xcalloc(total + 1, sizeof(*pr->loc_info));
+    for (uint32_t i = 0; i < p->n_locations; i++) {
+        uint32_t cnt;
+        const uint32_t *info = pw_graph_infos_location(pr->infos, i, &cnt);
+        memcpy(pr->loc_info + pr->loc_start[i], info, cnt * sizeof(*info));
+    }
     pr->names = pw_xcalloc(pr->n_infos + 1, sizeof(*pr->names));
     pr->status = 0;
 }
@@ -402,9 +424,8 @@ static bool walk_sample(struct walk *k, struct wire w)
     k->gen++;
     uint32_t leaf = UINT32_MAX;
     for (uint32_t i = n; i-- > 0;) {
-        uint32_t cnt;
-        const uint32_t *info = pw_graph_infos_location(pr->infos, k->locs[i], &cnt);
-        for (uint32_t j = cnt; j-- > 0;) {
+        const uint32_t *info = pr->loc_info + pr->loc_start[k->locs[i]];
+        for (uint32_t j = pr->loc_start[k->locs[i] + 1] - pr->loc_start[k->locs[i]]; j-- > 0;) {
             if (k->mark[info[j]] != k->gen) {
                 k->mark[info[j]] = k->gen;
                 k->cum[info[j]] += v;
