@@ -8,7 +8,7 @@
 #               CPU time for it (its /proc/PID/stat ticks), which a busy machine inflates less.
 #   repeated    the same requests again: 20 ms (median of 5).
 #   new         one more snapshot appended to the series, then both again (only it is read):
-#               50 ms (median of 3 appends).
+#               50 ms (median of 5 appends).
 #   size        the timeline JSON: under 1 MB.
 #   idle watch  a watch of a local endpoint every 3 s: the server's CPU ticks over 2 s between
 #               two fetches: 0.
@@ -88,7 +88,7 @@ printf '%-44s %8d bytes  %s (target under 1 MB)\n' "series: timeline JSON" "$siz
 # later each time (a later time_nanos, field 9: the last one read wins).
 name=$(cd $DIR && pwd -P)
 new_t=() new_g=()
-for k in 1 2 3; do
+for k in 1 2 3 4 5; do
     python3 - "$DIR/heap-$(printf %04d $((N - 1))).pb.gz" "$out.new" "$k" <<'PY'
 import gzip, sys
 def varint(n):
