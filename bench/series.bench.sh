@@ -23,7 +23,11 @@ BIN=build/pprofweb
 }
 store=$(mktemp -d) out=$(mktemp) web=$(mktemp -d)
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$store" "$out" "$out".* "$web"' EXIT
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    rm -rf "$store" "$out" "$out".* "$web"
+}
+trap cleanup EXIT
 
 start() { # start ARGS...: the server, its URL in $url and its pid in $pid
     : > "$out"
@@ -40,15 +44,16 @@ stats() {
     local sorted med
     sorted=$(printf '%s\n' "$@" | sort -g)
     med=$(median "$@")
-    printf 'median %7.3f s  fastest %7.3f s  slowest %7.3f s' "$med" "$(echo "$sorted" | head -n1)" \
-        "$(echo "$sorted" | tail -n1)"
+    printf 'median %7.3f s  fastest %7.3f s  slowest %7.3f s' "$med" \
+        "$(echo "$sorted" | head -n1)" "$(echo "$sorted" | tail -n1)"
 }
 verdict() { # verdict VALUE TARGET: "ok" or "MISSED"
     if [ "$(echo "$1 <= $2" | bc -l)" = 1 ]; then echo "ok"; else echo "MISSED"; fi
 }
 timed() { curl -s -o "$out.body" -w "%{time_total} %{size_download} %{http_code}" "$url$1"; }
 
-echo "== series: $N snapshots of a 5000-sample heap profile (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "== series: $N snapshots of a 5000-sample heap profile" \
+    "(load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 t0=$(date +%s.%N)
 start -store "$store" -series $DIR
 t1=$(date +%s.%N)
@@ -128,7 +133,8 @@ sleep 3.5 # the first fetch, at start, is over
 c0=$(ticks "$pid")
 sleep 2
 c1=$(ticks "$pid")
-fetches=$(curl -s "$url/api/watch" | python3 -c 'import json,sys; print(sum(w["fetches"] for w in json.load(sys.stdin)["watches"]))')
+fetches=$(curl -s "$url/api/watch" | python3 -c \
+    'import json,sys; print(sum(w["fetches"] for w in json.load(sys.stdin)["watches"]))')
 printf '%-44s %8d ticks  %s (target 0; %s fetches so far)\n' "series: idle watch CPU over 2 s" \
     "$((c1 - c0))" "$(verdict "$((c1 - c0))" 0)" "$fetches"
 rm -rf "$store.watch"

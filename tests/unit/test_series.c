@@ -145,8 +145,8 @@ static void test_compute(const char *dir, pw_series_read_fn rd)
     pw_config_default(&cfg);
     struct pw_series_cache *c = pw_series_cache_new(1 << 24);
     struct pw_series_data d;
-    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, rd, s, &d, &err) == 0, "compute: %s",
-          err.msg);
+    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, rd, s, &d, &err) == 0,
+          "compute: %s", err.msg);
     CHECK(d.present[0] && !d.present[1] && d.present[2], "gaps are not present");
     CHECK_STREQ(d.sample_type, "inuse_space");
     CHECK(d.n_fns > 3, "functions: %zu", d.n_fns);
@@ -183,7 +183,8 @@ static void test_compute(const char *dir, pw_series_read_fn rd)
 
     /* Another sample index is another result, and a bad one fails the call with 400. */
     cfg.sample_index = "alloc_space";
-    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, rd, s, &d, &err) == 0, "alloc_space");
+    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, rd, s, &d, &err) == 0,
+          "alloc_space");
     CHECK_STREQ(d.sample_type, "alloc_space");
     pw_series_data_release(&d);
     cfg.sample_index = "nosuch";
@@ -193,7 +194,8 @@ static void test_compute(const char *dir, pw_series_read_fn rd)
     /* A snapshot that is not in the store is a gap with the reason. */
     cfg.sample_index = NULL;
     in[0].id = "000000000000000000000000";
-    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, rd, s, &d, &err) == 0, "missing");
+    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, rd, s, &d, &err) == 0,
+          "missing");
     CHECK(!d.present[0] && d.points[0].error && strstr(d.points[0].error, "no profile"),
           "missing snapshot is a gap");
     pw_series_data_release(&d);

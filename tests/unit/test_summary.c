@@ -218,7 +218,8 @@ static void check_handed_over(void)
     CHECK(strstr(err.msg, "no_such_type") != NULL, "error names the sample type: %s", err.msg);
     const unsigned char text[] = "heap profile: 1: 2 [3: 4] @ heap/1048576\n";
     pw_config_default(&cfg);
-    CHECK_INTEQ(pw_summary_read(NULL, text, sizeof(text) - 1, NULL, &cfg, &s, &err), PW_SUMMARY_FULL);
+    CHECK_INTEQ(pw_summary_read(NULL, text, sizeof(text) - 1, NULL, &cfg, &s, &err),
+                PW_SUMMARY_FULL);
     free(data);
 }
 
