@@ -111,8 +111,10 @@ static bool split(const unsigned char *data, size_t len, struct pw_buf *tables,
     struct wire w = {data, data + len}, body;
     size_t cap = 0;
     *n_samples = 0;
-    /* A sample takes a few dozen bytes at least: one guess spares most growth. */
-    PW_GROW(*samples, cap, len / 32 + 1);
+    /* A sample takes a few dozen bytes at least: one guess spares most growth (bounded: the
+     * bytes could be anything). */
+    size_t guess = len / 32 + 1;
+    PW_GROW(*samples, cap, guess < 65536 ? guess : 65536);
     while (w.p < w.end) {
         const unsigned char *start = w.p;
         uint32_t num, type;
