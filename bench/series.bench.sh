@@ -16,7 +16,7 @@
 set -u
 cd "$(dirname "$0")/.."
 DIR=build/series-bench N=${BENCH_SNAPSHOTS:-1000}
-BIN=build/pprofweb
+BIN=${PPROFWEB_BIN:-build/pprofweb} # PPROFWEB_BIN: another build, for a paired run
 [ -f $DIR/heap-$(printf %04d $((N - 1))).pb.gz ] || {
     echo "generating $N snapshots into $DIR"
     python3 bench/genseries.py --snapshots "$N" --samples 5000 --functions 500 -o $DIR || exit 1
