@@ -29,5 +29,5 @@ pg_remove() {
     rm -rf "$PG_DIR"
     PG_DIR=
 }
-# pg_sql SQL: runs SQL in the test database, prints the rows unaligned.
-pg_sql() { pg_as "$PG_BIN/psql" -X -q -At -h "$PG_DIR" -U postgres -d postgres -c "$1"; }
+# pg_sql SQL: runs SQL in the test database (or $PG_DBNAME), prints the rows unaligned.
+pg_sql() { PGOPTIONS="-c client_min_messages=warning" pg_as "$PG_BIN/psql" -X -q -At -h "$PG_DIR" -U postgres -d "${PG_DBNAME:-postgres}" -c "$1"; }
