@@ -7,7 +7,7 @@
 #   first open of a stored profile (M): a server started afresh (nothing cached), the time of
 #     the first /p/ID/api/top (read the bytes, decode, report), BENCH_RUNS starts, median.
 # The database is a private server (tests/http/pglib.sh) on a Unix socket with its default
-# settings except fsync=off (as the tests run it; a production one syncs its WAL).
+# settings, fsync on: both stores make each upload durable before answering.
 set -u
 cd "$(dirname "$0")/.."
 BIN=build/pprofweb M=${1:-build/M.cpu.pb.gz} RUNS=${BENCH_RUNS:-5}
@@ -16,7 +16,7 @@ TMP=$(mktemp -d)
 pid=
 . tests/http/pglib.sh
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; pg_remove; rm -rf "$TMP"' EXIT
-pg_start > /dev/null || { echo "store bench: no PostgreSQL (make test-deps)"; exit 0; }
+PG_SERVER_OPTS="-c fsync=on" pg_start > /dev/null || { echo "store bench: no PostgreSQL (make test-deps)"; exit 0; }
 
 start() { # start STORE: a server on an ephemeral port; sets url and pid
     "$BIN" -http=127.0.0.1:0 -no_browser -store "$1" > "$TMP/out" 2>/dev/null &

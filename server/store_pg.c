@@ -37,6 +37,10 @@ struct pgb {
     pthread_cond_t cv;
     PGconn *conns[PW_DB_CONNECTIONS];
     bool busy[PW_DB_CONNECTIONS];
+    /* After a failed connect, calls fail at once for a second with its message, so requests
+     * do not each wait for a database that is away (PW_DB_CONNECT_TIMEOUT on a dead host). */
+    struct timespec down_until;
+    char down_msg[256];
 };
 
 static const struct pw_store_ops pg_ops;
@@ -93,11 +97,26 @@ static int get_conn(struct pgb *b, int *slot, bool *fresh, struct pw_err *err)
         PQfinish(c);
         c = NULL;
     }
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
     if (!c) {
-        c = connect_db(b->conninfo, err);
-        *fresh = true;
+        pthread_mutex_lock(&b->mu);
+        bool down = now.tv_sec < b->down_until.tv_sec ||
+                    (now.tv_sec == b->down_until.tv_sec && now.tv_nsec < b->down_until.tv_nsec);
+        if (down)
+            pw_fail(err, PW_EUNAVAIL, "%s", b->down_msg);
+        pthread_mutex_unlock(&b->mu);
+        if (!down) {
+            c = connect_db(b->conninfo, err);
+            *fresh = true;
+        }
     }
     pthread_mutex_lock(&b->mu);
+    if (!c && err && *fresh) {
+        clock_gettime(CLOCK_MONOTONIC, &b->down_until);
+        b->down_until.tv_sec += 1;
+        snprintf(b->down_msg, sizeof(b->down_msg), "%s", err->msg);
+    }
     b->conns[k] = c;
     if (!c) {
         b->busy[k] = false;

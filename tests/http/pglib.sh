@@ -19,7 +19,7 @@ pg_start() {
 }
 pg_restart() {
     pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 \
-        -o "-c listen_addresses='' -k $PG_DIR -c fsync=off" start > /dev/null ||
+        -o "-c listen_addresses='' -k $PG_DIR ${PG_SERVER_OPTS--c fsync=off}" start > /dev/null ||
         { echo "postgres did not start: $(tail -n 5 "$PG_DIR/server.log")"; return 1; }
 }
 pg_stop() { pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop > /dev/null 2>&1; }
