@@ -101,8 +101,8 @@ void pw_sha256(const void *data, size_t len, unsigned char out[32]);
  * A series has a stable id (derived from its name, so the same URL or directory finds the same
  * series after a restart), a name, the sample types every snapshot must have, and its snapshots
  * in order: a stored profile id with its time, or a gap (a failed fetch) with the error text.
- * Kept as DIR/SERIES_ID.series, rewritten atomically on every change. Backends other than the
- * directory implement the same calls. Listings and loaded series are owned by the caller. */
+ * Every change is atomic in either backend (a directory: DIR/SERIES_ID.series rewritten
+ * atomically; a database: one transaction). Listings and loaded series are owned by the caller. */
 
 /* Length of a series id: hex of the first 8 bytes of the SHA-256 of "series\n" + its name. */
 #define PW_SERIES_ID_LEN 16
