@@ -350,7 +350,8 @@ static int put_fn(PGconn *c, void *ctx, struct pw_err *err)
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE"
         " SET snapshot_only = pprofweb_profiles.snapshot_only AND EXCLUDED.snapshot_only",
         8, NULL, vals, lens, fmts, 0);
-    int rc = r && PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pq_fail(c, r, "storing a profile", err);
+    int rc = r && PQresultStatus(r) == PGRES_COMMAND_OK ? 0
+                                                        : pq_fail(c, r, "storing a profile", err);
     PQclear(r);
     return rc;
 }
