@@ -326,7 +326,11 @@ static struct pw_store_entry *dir_list(void *b, bool skip_snapshots, size_t *n,
             continue;
         }
         PW_GROW(out, cap, count + 1);
-        if (dir_stat(d, id, &out[count], NULL) == 0)
+        if (dir_stat(d, id, &out[count], NULL))
+            continue;
+        if (skip_snapshots && out[count].snapshot_only) /* a watch's, not yet in its series */
+            (*n_skipped)++;
+        else
             count++;
     }
     closedir(dd);

@@ -439,10 +439,11 @@ static struct pw_store_entry *pg_list(void *v, bool skip_snapshots, size_t *n, s
     PGresult *r = one(v, "listing profiles",
                       skip_snapshots
                           ? "SELECT " ENTRY_COLUMNS ", (SELECT count(*) FROM pprofweb_profiles q"
-                            " WHERE EXISTS (SELECT 1 FROM pprofweb_snapshots s"
+                            " WHERE q.snapshot_only OR EXISTS (SELECT 1 FROM pprofweb_snapshots s"
                             " WHERE s.profile_id = q.id)) FROM pprofweb_profiles p"
-                            " WHERE NOT EXISTS (SELECT 1 FROM pprofweb_snapshots s"
-                            " WHERE s.profile_id = p.id) ORDER BY stored_at DESC, id"
+                            " WHERE NOT p.snapshot_only AND NOT EXISTS (SELECT 1 FROM"
+                            " pprofweb_snapshots s WHERE s.profile_id = p.id)"
+                            " ORDER BY stored_at DESC, id"
                           : "SELECT " ENTRY_COLUMNS ", 0 FROM pprofweb_profiles"
                             " ORDER BY stored_at DESC, id",
                       0, NULL, err);
@@ -458,7 +459,7 @@ static struct pw_store_entry *pg_list(void *v, bool skip_snapshots, size_t *n, s
     PQclear(r);
     if (skip_snapshots && rows == 0) { /* the count rode on the rows: ask for it alone */
         r = one(v, "listing profiles",
-                "SELECT count(*) FROM pprofweb_profiles q WHERE EXISTS"
+                "SELECT count(*) FROM pprofweb_profiles q WHERE q.snapshot_only OR EXISTS"
                 " (SELECT 1 FROM pprofweb_snapshots s WHERE s.profile_id = q.id)",
                 0, NULL, err);
         if (r)

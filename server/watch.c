@@ -169,6 +169,14 @@ static void *run(void *arg)
             if (factor > PW_WATCH_MAX_BACKOFF)
                 factor = PW_WATCH_MAX_BACKOFF;
             delay = wt->info.interval_ms * factor;
+            if (w->shared) {
+                /* Renew for the wait ahead: after a failure it is longer than the last one. */
+                pthread_mutex_unlock(&w->mu);
+                struct pw_err ignored = {0};
+                pw_store_watch_claim(w->o.store, wt->info.series_id, w->holder,
+                                     lease_ms(wt, delay), &ignored);
+                pthread_mutex_lock(&w->mu);
+            }
         }
         struct timespec due;
         clock_gettime(CLOCK_MONOTONIC, &due);

@@ -85,8 +85,9 @@ int pw_store_put_snapshot(struct pw_store *s, const unsigned char *data, size_t 
 
 /* Every stored profile, newest first. */
 struct pw_store_entry *pw_store_list(struct pw_store *s, size_t *n, struct pw_err *err);
-/* The profiles no series snapshot refers to, newest first (what the start page lists: a series'
- * snapshots are listed as their series); *n_in_series counts those left out. */
+/* The profiles no series snapshot refers to and no watch stored, newest first (what the start
+ * page lists: a series' snapshots are listed as their series); *n_in_series counts those left
+ * out. */
 struct pw_store_entry *pw_store_list_loose(struct pw_store *s, size_t *n, size_t *n_in_series,
                                            struct pw_err *err);
 void pw_store_list_free(struct pw_store_entry *entries);

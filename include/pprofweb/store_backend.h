@@ -29,8 +29,8 @@ struct pw_store_ops {
                struct pw_err *err);
     int (*read)(void *b, const char *id, unsigned char **data, size_t *len, struct pw_err *err);
     int (*stat)(void *b, const char *id, struct pw_store_entry *out, struct pw_err *err);
-    /* Every entry (with skip_snapshots, those no series snapshot refers to), newest first;
-     * *n_skipped counts the left-out ones. */
+    /* Every entry (with skip_snapshots, those neither a series snapshot refers to nor stored
+     * by a watch), newest first; *n_skipped counts the left-out ones. */
     struct pw_store_entry *(*list)(void *b, bool skip_snapshots, size_t *n, size_t *n_skipped,
                                    struct pw_err *err);
     uint64_t (*disk_usage)(void *b);
