@@ -38,6 +38,7 @@ struct options {
     bool diff_base;
     bool series;                       /* -series: the sources are one series */
     const char *watch, *watch_keep;    /* -watch=INTERVAL: the sources are URLs to watch */
+    bool store_copy;                   /* -store_copy FROM TO */
 };
 
 enum flag_kind { F_BOOL, F_STR, F_INT, F_FLOAT, F_CMD, F_CMD_ARG, F_SAMPLE, F_GRAN, F_BASE };
@@ -125,7 +126,9 @@ static const struct flag flags[] = {
     {"http", F_STR, O(http), NULL, "Present interactive web UI at the specified http host:port"},
     {"no_browser", F_BOOL, O(no_browser), NULL, "Skip opening a browser for the web UI"},
     {"store", F_STR, O(store), NULL, "Directory of stored profiles (default $PPROFWEB_STORE, "
-     "else ~/.local/share/pprofweb/profiles)"},
+     "else ~/.local/share/pprofweb/profiles), or a PostgreSQL database (postgres://...)"},
+    {"store_copy", F_BOOL, O(store_copy), NULL, "Copy the store FROM into the store TO "
+     "(directories or databases), keeping ids so links survive"},
     {"max_upload", F_STR, O(max_upload), NULL, "Largest upload or fetched profile (bytes, or "
      "64MB, 1GB; default 256MB)"},
     {"auth_token", F_STR, O(auth_token), NULL, "Token required for uploads and fetches "
@@ -366,6 +369,24 @@ static int serve(struct options *o, struct pw_profile *p, struct pw_store *store
     return 0;
 }
 
+/* -store_copy FROM TO: every profile (same ids), series and watch of one store into another. */
+static int store_copy(const struct options *o)
+{
+    if (o->n_sources != 2)
+        return bad_flag("%s", "-store_copy needs two stores: FROM TO (directories, or postgres:// "
+                              "connection strings)");
+    struct pw_err err = {0};
+    struct pw_store *from = pw_store_open(o->sources[0], &err), *to = NULL;
+    if (from)
+        to = pw_store_open(o->sources[1], &err);
+    int rc = from && to ? pw_store_copy(from, to, true, &err) : -1;
+    if (rc)
+        fprintf(stderr, "pprofweb: -store_copy: %s\n", err.msg);
+    pw_store_free(to);
+    pw_store_free(from);
+    return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -374,6 +395,8 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (o.store_copy)
+        return store_copy(&o);
     if (!o.cmd && !o.http)
         return bad_flag("%s", "no report selected: give -http=[host]:port or one of -top, "
                               "-raw, -traces, -tags, -dot, -svg, -peek, -list");
@@ -400,6 +423,15 @@ int main(int argc, char **argv)
         }
         if (store)
             pw_store_set_symbolize(store, o.symbolize);
+        if (store && !pw_store_dir(store) && max_upload > PW_MAX_DB_PROFILE) {
+            if (o.max_upload) {
+                pw_store_free(store);
+                fprintf(stderr, "pprofweb: -max_upload: a database store keeps profiles of at "
+                                "most %zu MB\n", PW_MAX_DB_PROFILE >> 20);
+                return 2;
+            }
+            max_upload = PW_MAX_DB_PROFILE;
+        }
         if (!store)
             fprintf(stderr, "pprofweb: %s: uploads are off and links last only while this "
                             "server runs\n", err.msg);

@@ -93,6 +93,10 @@ int pw_http_status(enum pw_code code)
         return 422;
     case PW_EIO:
         return 502;
+    case PW_EUNAVAIL:
+        return 503;
+    case PW_ECONFLICT:
+        return 409;
     }
     return 500;
 }

@@ -161,6 +161,7 @@ static void json_watches(struct pw_timeline *t, struct pw_json *j)
         pw_json_kint(j, "failures", (int64_t)w[i].failures);
         pw_json_kint(j, "last_time", w[i].last_nanos / 1000000);
         pw_json_kstr(j, "last_error", w[i].last_error);
+        pw_json_kstr(j, "holder", w[i].holder);
         pw_json_obj_end(j);
     }
     pw_json_arr_end(j);
