@@ -208,7 +208,12 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct pw_resp
 {
     size_t len;
     struct MHD_Response *r;
-    if (resp->data) {
+    if (resp->data && resp->data_free) {
+        r = MHD_create_response_from_buffer_with_free_callback_cls(
+            resp->len, (void *)resp->data, resp->data_free, resp->data_free_ctx);
+        if (r)
+            resp->data_free = NULL; /* released by MHD once sent */
+    } else if (resp->data) {
         r = MHD_create_response_from_buffer(resp->len, (void *)resp->data,
                                             MHD_RESPMEM_PERSISTENT);
     } else {

@@ -65,6 +65,9 @@ void pw_response_init(struct pw_response *r)
 
 void pw_response_release(struct pw_response *r)
 {
+    if (r->data_free)
+        r->data_free(r->data_free_ctx);
+    r->data_free = NULL;
     pw_buf_release(&r->buf);
 }
 
@@ -264,6 +267,9 @@ void pw_response_error(struct pw_response *r, bool json, int status, const char 
     r->status = status;
     r->cache_control = "no-cache";
     pw_buf_reset(&r->buf);
+    if (r->data_free)
+        r->data_free(r->data_free_ctx);
+    r->data_free = NULL;
     r->data = NULL;
     if (json) {
         struct pw_json j;
@@ -502,8 +508,10 @@ static void serve_view(struct ctx *c, const struct view_route *v, struct pw_resp
     pw_buf_init(&key, 1 << 20);
     cache_key(&key, id, v->name, &cfg, &c->req->params);
     int status = 0;
-    if (pw_cache_get_or_claim(c->app->cache, pw_buf_str(&key), &status, &r->buf)) {
+    struct pw_cache_body *cached;
+    if (pw_cache_get_shared_or_claim(c->app->cache, pw_buf_str(&key), &status, &cached)) {
         r->status = status;
+        pw_response_share(r, cached);
         pw_buf_release(&key);
         return;
     }

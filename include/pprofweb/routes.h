@@ -51,9 +51,13 @@ struct pw_response {
     const char *cache_control;       /* static string, or NULL */
     const char *set_cookie;          /* Set-Cookie value (request arena), or NULL */
     bool is_page;                    /* HTML page: send the Content-Security-Policy */
-    /* The body: either borrowed static data (data != NULL) or the owned buffer buf. */
+    /* The body: either data (data != NULL) or the owned buffer buf. data is static, or, when
+     * data_free is set, held until data_free(data_free_ctx) is called: by the HTTP layer once
+     * the body is sent, else by pw_response_release or pw_response_error. */
     const unsigned char *data;
     size_t len;
+    void (*data_free)(void *ctx);
+    void *data_free_ctx;
     struct pw_buf buf;
 };
 
@@ -128,6 +132,16 @@ void pw_cache_free(struct pw_cache *c);
 /* On a hit, appends the cached body to body, sets *status and returns 1. On a miss, claims key
  * and returns 0: the caller computes and must then call pw_cache_put() for the same key. */
 int pw_cache_get_or_claim(struct pw_cache *c, const char *key, int *status, struct pw_buf *body);
+/* pw_cache_get_or_claim without a copy: on a hit, *body is the cached body itself, shared
+ * (read-only; eviction leaves it alive) until pw_cache_body_unref(*body). A view of megabytes
+ * is then sent from where it is kept instead of being copied and paged in for each request. */
+struct pw_cache_body;
+int pw_cache_get_shared_or_claim(struct pw_cache *c, const char *key, int *status,
+                                 struct pw_cache_body **body);
+const unsigned char *pw_cache_body_data(const struct pw_cache_body *b, size_t *len);
+void pw_cache_body_unref(void *body); /* a struct pw_cache_body; void for data_free */
+/* Makes r's body the shared cached body b, which r releases. */
+void pw_response_share(struct pw_response *r, struct pw_cache_body *b);
 /* Stores the result for a claimed key (copied) and wakes the threads waiting for it. */
 void pw_cache_put(struct pw_cache *c, const char *key, int status, const char *body, size_t len);
 /* Counters for tests and logs. */
