@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "pprofweb/arena.h"
+#include "pprofweb/encode.h"
+#include "pprofweb/limits.h"
 #include "pprofweb/routes.h"
 
 struct pw_cache_body {
@@ -26,7 +28,8 @@ struct entry {
     uint64_t hash;
     int status;
     struct pw_cache_body *body; /* NULL until ready */
-    size_t len;
+    struct pw_cache_body *gz;   /* body gzipped, once asked for (PW_GZIP_MIN_BODY), or NULL */
+    size_t len;                 /* bytes of body and gz */
     bool ready;  /* computed; false while its claimer computes it */
     int waiters; /* threads waiting on it: never evicted then */
 };
@@ -68,6 +71,7 @@ void pw_cache_free(struct pw_cache *c)
         next = e->next;
         free(e->key);
         pw_cache_body_unref(e->body);
+        pw_cache_body_unref(e->gz);
         free(e);
     }
     free(c->buckets);
@@ -119,6 +123,7 @@ static void remove_entry(struct pw_cache *c, struct entry *e)
     c->n_entries--;
     free(e->key);
     pw_cache_body_unref(e->body);
+    pw_cache_body_unref(e->gz);
     free(e);
 }
 
@@ -208,10 +213,63 @@ int pw_cache_get_or_claim(struct pw_cache *c, const char *key, int *status, stru
     return 1;
 }
 
-int pw_cache_get_shared_or_claim(struct pw_cache *c, const char *key, int *status,
-                                 struct pw_cache_body **body)
+static struct pw_cache_body *new_body(const void *data, size_t len)
 {
-    return get_or_claim(c, key, status, body);
+    struct pw_cache_body *b = pw_xmalloc(sizeof(*b) + (len ? len : 1));
+    atomic_init(&b->refs, 1);
+    b->len = len;
+    memcpy(b->data, data, len);
+    return b;
+}
+
+/* The gzipped copy of the cached body b of key (a reference), made outside the lock and kept
+ * with the entry when it still holds b; NULL when compression failed. */
+static struct pw_cache_body *gzipped(struct pw_cache *c, const char *key,
+                                     const struct pw_cache_body *b)
+{
+    uint64_t h = hash_str(key);
+    pthread_mutex_lock(&c->mu);
+    struct entry *e = find(c, key, h);
+    struct pw_cache_body *gz = e && e->body == b ? e->gz : NULL;
+    if (gz)
+        atomic_fetch_add(&gz->refs, 1);
+    pthread_mutex_unlock(&c->mu);
+    if (gz)
+        return gz;
+    size_t n;
+    unsigned char *data = pw_gzip(b->data, b->len, &n);
+    if (!data)
+        return NULL;
+    gz = new_body(data, n);
+    free(data);
+    pthread_mutex_lock(&c->mu);
+    e = find(c, key, h);
+    if (e && e->body == b && !e->gz) {
+        atomic_fetch_add(&gz->refs, 1);
+        e->gz = gz;
+        e->len += n;
+        c->bytes += n;
+        evict(c);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return gz;
+}
+
+int pw_cache_get_shared_or_claim(struct pw_cache *c, const char *key, int *status,
+                                 struct pw_cache_body **body, bool gzip, bool *is_gzipped)
+{
+    *is_gzipped = false;
+    if (!get_or_claim(c, key, status, body))
+        return 0;
+    if (gzip && (*body)->len >= PW_GZIP_MIN_BODY) {
+        struct pw_cache_body *gz = gzipped(c, key, *body);
+        if (gz) {
+            pw_cache_body_unref(*body);
+            *body = gz;
+            *is_gzipped = true;
+        }
+    }
+    return 1;
 }
 
 void pw_cache_put(struct pw_cache *c, const char *key, int status, const char *body, size_t len)
@@ -223,10 +281,7 @@ void pw_cache_put(struct pw_cache *c, const char *key, int status, const char *b
         e->status = status;
         e->ready = true;
         if (len <= c->max_bytes / 4 && status != 0) {
-            e->body = pw_xmalloc(sizeof(*e->body) + (len ? len : 1));
-            atomic_init(&e->body->refs, 1);
-            e->body->len = len;
-            memcpy(e->body->data, body, len);
+            e->body = new_body(body, len);
             e->len = len;
             c->bytes += len;
             evict(c);
