@@ -531,6 +531,7 @@ struct loop_part {
     size_t from, to;
     bool tags;
     struct hot_node *hn;
+    uint32_t *last_in; /* per node: index + 1 in he of the edge into it used last */
     struct hot_edge *he;
     size_t n_he, cap_he;
     struct gx_u64map edge_map; /* parent << 32 | dest -> index + 1 in he */
@@ -544,8 +545,13 @@ static inline void part_edge(struct loop_part *lp, uint32_t parent, uint32_t n, 
     struct hot_node *hp = &lp->hn[parent];
     uint32_t e = hp->last_edge;
     if (!e || lp->he[e - 1].dest != n) {
-        uint32_t *slot = gx_u64map_get(&lp->edge_map, ((uint64_t)parent << 32) | n);
-        e = slot ? *slot : 0;
+        /* An inlined frame is nearly always called from the function it is inlined into: the
+         * edge into it used last is the one, where its caller's last edge went elsewhere. */
+        e = lp->last_in[n];
+        if (!e || lp->he[e - 1].src != parent) {
+            uint32_t *slot = gx_u64map_get(&lp->edge_map, ((uint64_t)parent << 32) | n);
+            e = slot ? *slot : 0;
+        }
     }
     if (!e) {
         PW_GROW(lp->he, lp->cap_he, lp->n_he + 1);
@@ -563,6 +569,7 @@ static inline void part_edge(struct loop_part *lp, uint32_t parent, uint32_t n, 
         x->is_inline &= is_inline;
     }
     hp->last_edge = e;
+    lp->last_in[n] = e;
 }
 
 static void *run_part(void *arg)
@@ -735,6 +742,7 @@ static void build_graph(struct builder *b)
             .to = p->n_samples * (i + 1) / n_parts,
             .tags = tags,
             .hn = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof(struct hot_node)),
+            .last_in = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof(uint32_t)),
         };
     pw_parallel_run(values ? run_edges_part : run_part, parts, sizeof *parts, n_parts);
     for (size_t i = 0; i < g->n_all && !values; i++) {
@@ -755,6 +763,7 @@ static void build_graph(struct builder *b)
                                  x->residual, x->is_inline);
         }
         free(lp->hn);
+        free(lp->last_in);
         free(lp->he);
         gx_u64map_release(&lp->edge_map);
     }
