@@ -105,6 +105,10 @@
 /* Per-snapshot results kept in memory (bytes): 1000 snapshots of a profile with a few thousand
  * functions, at a few settings, fit; older results are dropped first. */
 #define PW_SERIES_CACHE_BYTES ((size_t)256 << 20)
+/* Cached view bodies from this size on are also kept gzipped, made at the first request that
+ * accepts gzip and sent to those that do: a 9 MB top table is 1 MB on the wire. Smaller bodies
+ * go out as they are, the header and compression costing more than they save. */
+#define PW_GZIP_MIN_BODY ((size_t)32 << 10)
 
 /* Largest profile a PostgreSQL store keeps (bytes as uploaded). PostgreSQL caps one bytea value
  * at 1 GB, and on the way in the bytes exist several times at once: the request body, libpq's
