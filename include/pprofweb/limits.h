@@ -105,5 +105,9 @@
 /* Per-snapshot results kept in memory (bytes): 1000 snapshots of a profile with a few thousand
  * functions, at a few settings, fit; older results are dropped first. */
 #define PW_SERIES_CACHE_BYTES ((size_t)256 << 20)
+/* Merged series kept in memory (bytes: a value per function and snapshot): 1000 snapshots of a
+ * profile with a few thousand functions take tens of MB, so a few settings of a few series fit;
+ * the least recently used are dropped first. */
+#define PW_SERIES_MERGED_BYTES ((size_t)256 << 20)
 
 #endif
