@@ -270,6 +270,16 @@ static struct result *result_new(struct job *j, size_t n, int64_t total)
     return r;
 }
 
+/* Sets r's sample type and unit, interned (lock held). intern() may move the names array, so
+ * it runs before the array is read. */
+static void interned_types(struct pw_series_cache *c, struct result *r, const char *type,
+                           const char *unit)
+{
+    uint32_t t = intern(c, type), u = intern(c, unit);
+    r->sample_type = c->names[t].s;
+    r->unit = c->names[u].s;
+}
+
 /* Reads one snapshot from its bytes (summary.h); false when the full report must run. */
 static bool summarize_one(struct job *j, struct pw_summary_reader *reader)
 {
@@ -278,7 +288,7 @@ static bool summarize_one(struct job *j, struct pw_summary_reader *reader)
     const char *symbolize = NULL;
     struct pw_err e = {0};
     if (!j->read || j->read(j->ctx, j->id, &data, &len, &symbolize, &e))
-        return false; /* the full path words the error */ /* the full path words the error */
+        return false; /* the full path words the error */
     struct pw_summary s;
     int rc = pw_summary_read(reader, data, len, symbolize, j->cfg, &s, &j->err);
     free(data);
@@ -290,8 +300,7 @@ static bool summarize_one(struct job *j, struct pw_summary_reader *reader)
     pthread_mutex_lock(&j->c->mu);
     for (size_t i = 0; i < r->n; i++)
         r->name[i] = intern(j->c, s.nodes[i].name);
-    r->sample_type = j->c->names[intern(j->c, s.sample_type)].s;
-    r->unit = j->c->names[intern(j->c, s.unit)].s;
+    interned_types(j->c, r, s.sample_type, s.unit);
     pthread_mutex_unlock(&j->c->mu);
     if (s.memstats)
         r->has_memstats = parse_memstats(s.memstats, r->memstats);
@@ -326,8 +335,8 @@ static void compute_one(struct job *j, struct pw_summary_reader *reader)
     pthread_mutex_lock(&j->c->mu);
     for (size_t i = 0; i < r->n; i++)
         r->name[i] = intern(j->c, g->nodes[i]->printable_name);
-    r->sample_type = j->c->names[intern(j->c, rep->opt.sample_type ? rep->opt.sample_type : "")].s;
-    r->unit = j->c->names[intern(j->c, rep->opt.sample_unit ? rep->opt.sample_unit : "")].s;
+    interned_types(j->c, r, rep->opt.sample_type ? rep->opt.sample_type : "",
+                   rep->opt.sample_unit ? rep->opt.sample_unit : "");
     pthread_mutex_unlock(&j->c->mu);
     if (p->memstats)
         r->has_memstats = parse_memstats(p->memstats, r->memstats);
@@ -558,9 +567,11 @@ static void merged_append(struct pw_series_cache *c, struct pw_series_merged *m,
     }
 }
 
-/* Unlists m (merge_mu held); freed now unless a request still reads it. */
-static void merged_drop(struct pw_series_cache *c, struct pw_series_merged *m)
+/* Takes m out of the cache's list (merge_mu held). */
+static void merged_unlist(struct pw_series_cache *c, struct pw_series_merged *m)
 {
+    if (!m->listed)
+        return;
     for (struct pw_series_merged **p = &c->merged; *p; p = &(*p)->next)
         if (*p == m) {
             *p = m->next;
@@ -569,11 +580,18 @@ static void merged_drop(struct pw_series_cache *c, struct pw_series_merged *m)
     m->next = NULL;
     m->listed = false;
     c->merged_bytes -= m->bytes;
+}
+
+/* Unlists m; freed now unless a request still reads it. */
+static void merged_drop(struct pw_series_cache *c, struct pw_series_merged *m)
+{
+    merged_unlist(c, m);
     if (m->refs == 0)
         merged_free(m);
 }
 
-/* Lists m first (merge_mu held), dropping the least recently used past the byte bound. */
+/* Lists m first (merge_mu held), dropping the least recently used past the byte bound; the
+ * caller holds a reference to m. */
 static void merged_keep(struct pw_series_cache *c, struct pw_series_merged *m)
 {
     m->bytes = merged_bytes(m);
@@ -585,8 +603,9 @@ static void merged_keep(struct pw_series_cache *c, struct pw_series_merged *m)
         struct pw_series_merged *last = c->merged;
         while (last->next)
             last = last->next;
-        merged_drop(c, last); /* m itself when it alone is too large */
-        if (last == m)
+        bool self = last == m; /* m alone is too large: the caller's reference keeps it */
+        merged_drop(c, last);
+        if (self)
             break;
     }
 }
@@ -701,7 +720,8 @@ int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *i
     struct pw_buf settings;
     pw_buf_init(&settings, 1 << 20);
     settings_key(cfg, &settings);
-    pw_buf_addf(&settings, "\n%s", cum ? "cum" : "flat");
+    size_t settings_len = settings.len;
+    pw_buf_addf(&settings, "\n%s", cum ? "cum" : "flat"); /* the merged key: settings, value */
 
     /* One request at a time builds or extends: the second of two at once (the timeline and the
      * growth of one new snapshot) finds the first's work done. */
@@ -727,8 +747,12 @@ int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *i
     if (!m || from < n) {
         struct result **res = pw_xcalloc(n + 1, sizeof(*res));
         char **errors = pw_xcalloc(n + 1, sizeof(*errors));
-        rc = results_of(c, in, from, n, pw_buf_str(&settings), cfg, acquire, release, read, ctx,
+        char *per_snapshot = pw_xmalloc(settings_len + 1); /* without the value */
+        memcpy(per_snapshot, pw_buf_str(&settings), settings_len);
+        per_snapshot[settings_len] = 0;
+        rc = results_of(c, in, from, n, per_snapshot, cfg, acquire, release, read, ctx,
                         res, errors, err);
+        free(per_snapshot);
         if (rc == 0) {
             size_t cap = n + n / 4 + 16; /* room for the snapshots to come */
             if (!m) {
@@ -744,7 +768,7 @@ int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *i
                     merged_drop(c, m);
                     m = copy;
                 } else {
-                    merged_drop(c, m); /* listed again below, with its new size */
+                    merged_unlist(c, m); /* listed again below, with its new size */
                     merged_reserve(m, n > m->cap ? cap : m->cap);
                 }
                 c->extended++;
@@ -755,6 +779,7 @@ int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *i
             }
             free(m->growth);
             m->growth = NULL;
+            m->refs++; /* the caller's */
             if (!m->failed)
                 merged_keep(c, m);
         }
@@ -769,12 +794,12 @@ int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *i
         free(res);
     } else {
         /* the same snapshots: most recently used first */
-        merged_drop(c, m);
+        m->refs++; /* the caller's */
+        merged_unlist(c, m);
         merged_keep(c, m);
         c->reused++;
     }
     if (rc == 0) {
-        m->refs++;
         out->cache = c;
         out->state = m;
         out->n_points = m->n;
