@@ -10,8 +10,8 @@
  * snapshots of which one is new computes one report. Results are immutable once cached and
  * reference counted while a request merges them; the cache drops the least recently used ones
  * past its byte bound. Missing results are computed on two threads (pw_parallel_run).
- * Merged: the rows over the whole series (struct pw_series_merged: per point the total, per function a
- * column of values) are kept too, per settings and value (flat or cum), and shared by every
+ * Merged: the rows over the whole series (struct pw_series_merged: per point the total, per
+ * function a column of values) are kept too, per settings and value (flat or cum), and shared by every
  * request at those settings (the timeline and the growth ranking alike). When a request's
  * snapshots are the kept ones plus some new ones at the end, only the new ones are looked up
  * and appended: columns have room to grow, so nothing is copied or zeroed again. A merged state
