@@ -8,7 +8,7 @@
 #               CPU time for it (its /proc/PID/stat ticks), which a busy machine inflates less.
 #   repeated    the same requests again: 20 ms (median of 5).
 #   new         one more snapshot appended to the series, then both again (only it is read):
-#               50 ms (median of 5 appends).
+#               50 ms (median of 5 appends); with the server's CPU time for both requests.
 #   size        the timeline JSON: under 1 MB.
 #   idle watch  a watch of a local endpoint every 3 s: the server's CPU ticks over 2 s between
 #               two fetches: 0.
@@ -92,7 +92,7 @@ printf '%-44s %8d bytes  %s (target under 1 MB)\n' "series: timeline JSON" "$siz
 # New snapshots, appended to the same series (named after the directory): the last one a minute
 # later each time (a later time_nanos, field 9: the last one read wins).
 name=$(cd $DIR && pwd -P)
-new_t=() new_g=()
+new_t=() new_g=() new_cpu=()
 for k in 1 2 3 4 5; do
     python3 - "$DIR/heap-$(printf %04d $((N - 1))).pb.gz" "$out.new" "$k" <<'PY'
 import gzip, sys
@@ -110,14 +110,17 @@ PY
     id=$(curl -s --data-binary @"$out.new" "$url/api/upload?name=new$k.pb.gz" |
         python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
     curl -s -o /dev/null --data-urlencode "name=$name" -d "ids=$id" "$url/api/series"
+    c0=$(ticks "$pid")
     read -r t _ _ <<< "$(timed "/api/timeline")"
     read -r g _ _ <<< "$(timed "/api/growth")"
-    new_t+=("$t") new_g+=("$g")
+    c1=$(ticks "$pid")
+    new_t+=("$t") new_g+=("$g") new_cpu+=("$(echo "($c1 - $c0) / 100" | bc -l)")
 done
 printf '%-44s %s  %s (target 0.050 s)\n' "series: /api/timeline after a new snapshot" \
     "$(stats "${new_t[@]}")" "$(verdict "$(median "${new_t[@]}")" 0.050)"
 printf '%-44s %s  %s (target 0.050 s)\n' "series: /api/growth after a new snapshot" \
     "$(stats "${new_g[@]}")" "$(verdict "$(median "${new_g[@]}")" 0.050)"
+printf '%-44s %s\n' "series:   server CPU for both" "$(stats "${new_cpu[@]}")"
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 

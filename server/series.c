@@ -10,6 +10,13 @@
  * snapshots of which one is new computes one report. Results are immutable once cached and
  * reference counted while a request merges them; the cache drops the least recently used ones
  * past its byte bound. Missing results are computed on two threads (pw_parallel_run).
+ * Merged: the rows over the whole series (struct pw_series_merged: per point the total, per
+ * function a column of values) are kept too, per settings and value (flat or cum), and shared by every
+ * request at those settings (the timeline and the growth ranking alike). When a request's
+ * snapshots are the kept ones plus some new ones at the end, only the new ones are looked up
+ * and appended: columns have room to grow, so nothing is copied or zeroed again. A merged state
+ * read by a request is never changed: an append while it is read works on a copy. States with
+ * a snapshot that could not be read are not kept (the next request tries it again).
  * Limits: the caller bounds the number of snapshots (PW_MAX_SERIES_SNAPSHOTS); the cache's bytes
  * (PW_SERIES_CACHE_BYTES). Names live as long as the cache (they repeat across snapshots). */
 #include "pprofweb/series.h"
@@ -22,6 +29,7 @@
 
 #include "pprofweb/buf.h"
 #include "pprofweb/graph.h"
+#include "pprofweb/limits.h"
 #include "pprofweb/parallel.h"
 #include "pprofweb/query.h"
 #include "pprofweb/report.h"
@@ -64,7 +72,14 @@ struct pw_series_cache {
     size_t n_names, cap_names;
     uint32_t *name_buckets;
     size_t n_name_buckets;
+    /* merged states, most recently used first; merge_mu serializes their building */
+    pthread_mutex_t merge_mu;
+    struct pw_series_merged *merged;
+    size_t merged_bytes;
+    size_t reused, extended, built;
 };
+
+static void merged_free_all(struct pw_series_merged *m);
 
 static uint64_t hash_str(const char *s)
 {
@@ -78,6 +93,7 @@ struct pw_series_cache *pw_series_cache_new(size_t max_bytes)
 {
     struct pw_series_cache *c = pw_xcalloc(1, sizeof(*c));
     pthread_mutex_init(&c->mu, NULL);
+    pthread_mutex_init(&c->merge_mu, NULL);
     c->max_bytes = max_bytes;
     pw_arena_init(&c->names_arena);
     return c;
@@ -101,6 +117,8 @@ void pw_series_cache_free(struct pw_series_cache *c)
             next = r->next;
             result_free(r);
         }
+    merged_free_all(c->merged); /* every request's data is released by now */
+    pthread_mutex_destroy(&c->merge_mu);
     pw_arena_release(&c->names_arena);
     free(c->names);
     free(c->name_buckets);
@@ -252,6 +270,16 @@ static struct result *result_new(struct job *j, size_t n, int64_t total)
     return r;
 }
 
+/* Sets r's sample type and unit, interned (lock held). intern() may move the names array, so
+ * it runs before the array is read. */
+static void interned_types(struct pw_series_cache *c, struct result *r, const char *type,
+                           const char *unit)
+{
+    uint32_t t = intern(c, type), u = intern(c, unit);
+    r->sample_type = c->names[t].s;
+    r->unit = c->names[u].s;
+}
+
 /* Reads one snapshot from its bytes (summary.h); false when the full report must run. */
 static bool summarize_one(struct job *j, struct pw_summary_reader *reader)
 {
@@ -260,7 +288,7 @@ static bool summarize_one(struct job *j, struct pw_summary_reader *reader)
     const char *symbolize = NULL;
     struct pw_err e = {0};
     if (!j->read || j->read(j->ctx, j->id, &data, &len, &symbolize, &e))
-        return false; /* the full path words the error */ /* the full path words the error */
+        return false; /* the full path words the error */
     struct pw_summary s;
     int rc = pw_summary_read(reader, data, len, symbolize, j->cfg, &s, &j->err);
     free(data);
@@ -272,8 +300,7 @@ static bool summarize_one(struct job *j, struct pw_summary_reader *reader)
     pthread_mutex_lock(&j->c->mu);
     for (size_t i = 0; i < r->n; i++)
         r->name[i] = intern(j->c, s.nodes[i].name);
-    r->sample_type = j->c->names[intern(j->c, s.sample_type)].s;
-    r->unit = j->c->names[intern(j->c, s.unit)].s;
+    interned_types(j->c, r, s.sample_type, s.unit);
     pthread_mutex_unlock(&j->c->mu);
     if (s.memstats)
         r->has_memstats = parse_memstats(s.memstats, r->memstats);
@@ -308,8 +335,8 @@ static void compute_one(struct job *j, struct pw_summary_reader *reader)
     pthread_mutex_lock(&j->c->mu);
     for (size_t i = 0; i < r->n; i++)
         r->name[i] = intern(j->c, g->nodes[i]->printable_name);
-    r->sample_type = j->c->names[intern(j->c, rep->opt.sample_type ? rep->opt.sample_type : "")].s;
-    r->unit = j->c->names[intern(j->c, rep->opt.sample_unit ? rep->opt.sample_unit : "")].s;
+    interned_types(j->c, r, rep->opt.sample_type ? rep->opt.sample_type : "",
+                   rep->opt.sample_unit ? rep->opt.sample_unit : "");
     pthread_mutex_unlock(&j->c->mu);
     if (p->memstats)
         r->has_memstats = parse_memstats(p->memstats, r->memstats);
@@ -337,31 +364,280 @@ static void *run_part(void *arg)
     return NULL;
 }
 
+/* --- merged series --- */
+
+/* The rows over a whole series at one setting (see the file's comment). Arrays hold cap points,
+ * n used; values past n are 0, so appending a point writes only the functions it has. */
+struct pw_series_merged {
+    struct pw_series_merged *next; /* in the cache's list; NULL and not listed when detached */
+    bool listed;
+    char *key;                     /* settings and value */
+    int refs;                      /* requests reading it: then it is not changed */
+    size_t bytes;
+    size_t n, cap;
+    struct pw_series_input *in;     /* the request's snapshots (owned copies), for matching */
+    struct pw_series_input *points; /* what the data shows: in, with the read errors */
+    bool *present;
+    int64_t *totals;
+    int64_t (*memstats)[PW_SERIES_N_MEMSTATS];
+    const char *sample_type, *unit; /* interned */
+    bool cum;
+    bool failed; /* a snapshot could not be read: not kept */
+    struct pw_series_fn *fns;       /* names interned, values malloc'd with cap points */
+    size_t n_fns, cap_fns;
+    uint32_t *row_of; /* name id -> row, UINT32_MAX when absent */
+    size_t n_row_of;
+    struct pw_growth *growth; /* computed on first use, n_fns rows */
+};
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(pw_xmalloc(n), s, n);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static void merged_free(struct pw_series_merged *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        free((char *)m->in[i].id);
+        free((char *)m->in[i].error);
+        free((char *)m->points[i].error);
+    }
+    for (size_t f = 0; f < m->n_fns; f++)
+        free(m->fns[f].values);
+    free(m->in);
+    free(m->points);
+    free(m->present);
+    free(m->totals);
+    free(m->memstats);
+    free(m->fns);
+    free(m->row_of);
+    free(m->growth);
+    free(m->key);
+    free(m);
+}
+
+static void merged_free_all(struct pw_series_merged *m)
+{
+    while (m) {
+        struct pw_series_merged *next = m->next;
+        merged_free(m);
+        m = next;
+    }
+}
+
+static size_t merged_bytes(const struct pw_series_merged *m)
+{
+    return sizeof(*m) + m->cap * (2 * sizeof(struct pw_series_input) + sizeof(bool) +
+                                  sizeof(int64_t) + (m->memstats ? sizeof(*m->memstats) : 0)) +
+           m->n_fns * (sizeof(struct pw_series_fn) + m->cap * sizeof(int64_t)) +
+           m->n_row_of * sizeof(uint32_t);
+}
+
+/* Room for cap points in every array; the new room zeroed (memstats -1). */
+static void merged_reserve(struct pw_series_merged *m, size_t cap)
+{
+    if (cap <= m->cap)
+        return;
+    size_t old = m->cap;
+    m->in = pw_xrealloc(m->in, cap * sizeof(*m->in));
+    m->points = pw_xrealloc(m->points, cap * sizeof(*m->points));
+    m->present = pw_xrealloc(m->present, cap * sizeof(*m->present));
+    m->totals = pw_xrealloc(m->totals, cap * sizeof(*m->totals));
+    memset(m->present + old, 0, (cap - old) * sizeof(*m->present));
+    memset(m->totals + old, 0, (cap - old) * sizeof(*m->totals));
+    if (m->memstats) {
+        m->memstats = pw_xrealloc(m->memstats, cap * sizeof(*m->memstats));
+        memset(m->memstats + old, 0xff, (cap - old) * sizeof(*m->memstats));
+    }
+    for (size_t f = 0; f < m->n_fns; f++) {
+        m->fns[f].values = pw_xrealloc(m->fns[f].values, cap * sizeof(int64_t));
+        memset(m->fns[f].values + old, 0, (cap - old) * sizeof(int64_t));
+    }
+    m->cap = cap;
+}
+
+/* A copy of m with room for cap points, for an append while m is read. */
+static struct pw_series_merged *merged_copy(const struct pw_series_merged *m, size_t cap)
+{
+    struct pw_series_merged *c = pw_xcalloc(1, sizeof(*c));
+    c->key = xstrdup(m->key);
+    c->cum = m->cum;
+    c->sample_type = m->sample_type;
+    c->unit = m->unit;
+    c->cap = cap > m->n ? cap : m->n + 1;
+    c->n = m->n;
+    c->in = pw_xcalloc(c->cap, sizeof(*c->in));
+    c->points = pw_xcalloc(c->cap, sizeof(*c->points));
+    c->present = pw_xcalloc(c->cap, sizeof(*c->present));
+    c->totals = pw_xcalloc(c->cap, sizeof(*c->totals));
+    for (size_t i = 0; i < m->n; i++) {
+        c->in[i] = (struct pw_series_input){dup_or_null(m->in[i].id), m->in[i].time_nanos,
+                                            dup_or_null(m->in[i].error)};
+        c->points[i] = (struct pw_series_input){c->in[i].id, m->points[i].time_nanos,
+                                                dup_or_null(m->points[i].error)};
+    }
+    memcpy(c->present, m->present, m->n * sizeof(*c->present));
+    memcpy(c->totals, m->totals, m->n * sizeof(*c->totals));
+    if (m->memstats) {
+        c->memstats = pw_xmalloc(c->cap * sizeof(*c->memstats));
+        memset(c->memstats, 0xff, c->cap * sizeof(*c->memstats));
+        memcpy(c->memstats, m->memstats, m->n * sizeof(*c->memstats));
+    }
+    c->n_fns = c->cap_fns = m->n_fns;
+    c->fns = pw_xcalloc(c->n_fns + 1, sizeof(*c->fns));
+    for (size_t f = 0; f < m->n_fns; f++) {
+        c->fns[f].name = m->fns[f].name;
+        c->fns[f].values = pw_xcalloc(c->cap, sizeof(int64_t));
+        memcpy(c->fns[f].values, m->fns[f].values, m->n * sizeof(int64_t));
+    }
+    c->n_row_of = m->n_row_of;
+    c->row_of = pw_xmalloc((c->n_row_of + 1) * sizeof(*c->row_of));
+    memcpy(c->row_of, m->row_of, c->n_row_of * sizeof(*c->row_of));
+    return c;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+/* How many of in[] the kept m already holds (its snapshots are a prefix of in), or SIZE_MAX
+ * when they are not. */
+static size_t merged_prefix(const struct pw_series_merged *m, const struct pw_series_input *in,
+                            size_t n)
+{
+    if (m->n > n)
+        return SIZE_MAX;
+    for (size_t i = m->n; i-- > 0;)
+        if (in[i].time_nanos != m->in[i].time_nanos || !same_str(in[i].id, m->in[i].id) ||
+            !same_str(in[i].error, m->in[i].error))
+            return SIZE_MAX;
+    return m->n;
+}
+
+/* Appends point i (in, with result r or the read error) to m, which has room for it. Takes
+ * the cache lock for names. */
+static void merged_append(struct pw_series_cache *c, struct pw_series_merged *m,
+                          const struct pw_series_input *in, const struct result *r,
+                          const char *error)
+{
+    size_t i = m->n++;
+    m->in[i] = (struct pw_series_input){dup_or_null(in->id), in->time_nanos,
+                                        dup_or_null(in->error)};
+    m->points[i] = (struct pw_series_input){m->in[i].id, in->time_nanos,
+                                            dup_or_null(error ? error : in->error)};
+    m->present[i] = false;
+    if (!r)
+        return;
+    m->present[i] = true;
+    m->totals[i] = r->total;
+    if (r->has_memstats) {
+        if (!m->memstats) {
+            m->memstats = pw_xmalloc(m->cap * sizeof(*m->memstats));
+            memset(m->memstats, 0xff, m->cap * sizeof(*m->memstats)); /* -1 */
+        }
+        memcpy(m->memstats[i], r->memstats, sizeof(r->memstats));
+    }
+    m->sample_type = r->sample_type;
+    m->unit = r->unit;
+    for (size_t e = 0; e < r->n; e++) {
+        uint32_t nm = r->name[e];
+        if (nm >= m->n_row_of) {
+            size_t nr = nm + 1 > m->n_row_of * 2 ? nm + 1 : m->n_row_of * 2;
+            m->row_of = pw_xrealloc(m->row_of, nr * sizeof(*m->row_of));
+            memset(m->row_of + m->n_row_of, 0xff, (nr - m->n_row_of) * sizeof(*m->row_of));
+            m->n_row_of = nr;
+        }
+        if (m->row_of[nm] == UINT32_MAX) {
+            PW_GROW(m->fns, m->cap_fns, m->n_fns + 1);
+            struct pw_series_fn *f = &m->fns[m->n_fns];
+            pthread_mutex_lock(&c->mu);
+            f->name = c->names[nm].s; /* in the names arena: stable */
+            pthread_mutex_unlock(&c->mu);
+            f->values = pw_xcalloc(m->cap, sizeof(int64_t));
+            m->row_of[nm] = (uint32_t)m->n_fns++;
+        }
+        m->fns[m->row_of[nm]].values[i] += m->cum ? r->cum[e] : r->flat[e];
+    }
+}
+
+/* Takes m out of the cache's list (merge_mu held). */
+static void merged_unlist(struct pw_series_cache *c, struct pw_series_merged *m)
+{
+    if (!m->listed)
+        return;
+    for (struct pw_series_merged **p = &c->merged; *p; p = &(*p)->next)
+        if (*p == m) {
+            *p = m->next;
+            break;
+        }
+    m->next = NULL;
+    m->listed = false;
+    c->merged_bytes -= m->bytes;
+}
+
+/* Unlists m; freed now unless a request still reads it. */
+static void merged_drop(struct pw_series_cache *c, struct pw_series_merged *m)
+{
+    merged_unlist(c, m);
+    if (m->refs == 0)
+        merged_free(m);
+}
+
+/* Lists m first (merge_mu held), dropping the least recently used past the byte bound; the
+ * caller holds a reference to m. */
+static void merged_keep(struct pw_series_cache *c, struct pw_series_merged *m)
+{
+    m->bytes = merged_bytes(m);
+    m->next = c->merged;
+    m->listed = true;
+    c->merged = m;
+    c->merged_bytes += m->bytes;
+    while (c->merged_bytes > PW_SERIES_MERGED_BYTES) {
+        struct pw_series_merged *last = c->merged;
+        while (last->next)
+            last = last->next;
+        bool self = last == m; /* m alone is too large: the caller's reference keeps it */
+        merged_drop(c, last);
+        if (self)
+            break;
+    }
+}
+
+void pw_series_cache_merge_stats(struct pw_series_cache *c, size_t *reused, size_t *extended,
+                                 size_t *built)
+{
+    pthread_mutex_lock(&c->merge_mu);
+    *reused = c->reused;
+    *extended = c->extended;
+    *built = c->built;
+    pthread_mutex_unlock(&c->merge_mu);
+}
+
 /* --- the series --- */
 
 void pw_series_data_release(struct pw_series_data *d)
 {
+    if (d->state) {
+        pthread_mutex_lock(&d->cache->merge_mu);
+        if (--d->state->refs == 0 && !d->state->listed)
+            merged_free(d->state);
+        pthread_mutex_unlock(&d->cache->merge_mu);
+    }
     pw_arena_release(&d->arena);
     memset(d, 0, sizeof(*d));
 }
 
-int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *in, size_t n,
-                      const struct pw_config *cfg, bool cum, pw_series_acquire_fn acquire,
-                      pw_series_release_fn release, pw_series_read_fn read, void *ctx,
-                      struct pw_series_data *out, struct pw_err *err)
+/* The key of a setting: only what changes a snapshot's numbers. Display settings (node count,
+ * fractions, sort, units) do not, and must not split the cache. */
+static void settings_key(const struct pw_config *cfg, struct pw_buf *out)
 {
-    memset(out, 0, sizeof(*out));
-    pw_arena_init(&out->arena);
-    struct pw_arena *A = &out->arena;
-    out->n_points = n;
-    out->points = pw_arena_calloc(A, n + 1, sizeof(*out->points));
-    out->present = pw_arena_calloc(A, n + 1, sizeof(bool));
-    out->totals = pw_arena_calloc(A, n + 1, sizeof(int64_t));
-    out->sample_type = out->unit = "";
-    out->cum = cum;
-
-    /* The key holds only the settings that change a snapshot's numbers: display settings
-     * (node count, fractions, sort, units) do not, and must not split the cache. */
     struct pw_config norm, def;
     pw_config_default(&def);
     norm = *cfg;
@@ -374,21 +650,25 @@ int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *i
     norm.relative_percentages = def.relative_percentages;
     norm.unit = def.unit;
     norm.compact_labels = def.compact_labels;
-    struct pw_buf settings;
-    pw_buf_init(&settings, 1 << 20);
-    pw_query_format(&norm, NULL, &settings);
-    struct result **res = pw_xcalloc(n + 1, sizeof(*res));
-    struct job *jobs = pw_xcalloc(n + 1, sizeof(*jobs));
+    pw_query_format(&norm, NULL, out);
+}
+
+/* The per-snapshot results of in[from..n) into res[] (a reference each), computing what is
+ * missing; read errors into errors[] (malloc'd). -1 when the settings fail (err). */
+static int results_of(struct pw_series_cache *c, const struct pw_series_input *in, size_t from,
+                      size_t n, const char *settings, const struct pw_config *cfg,
+                      pw_series_acquire_fn acquire, pw_series_release_fn release,
+                      pw_series_read_fn read, void *ctx, struct result **res, char **errors,
+                      struct pw_err *err)
+{
+    struct job *jobs = pw_xcalloc(n - from + 1, sizeof(*jobs));
     size_t n_jobs = 0;
     pthread_mutex_lock(&c->mu);
-    for (size_t i = 0; i < n; i++) {
-        out->points[i].time_nanos = in[i].time_nanos;
-        out->points[i].id = in[i].id ? pw_arena_strdup(A, in[i].id) : NULL;
-        out->points[i].error = in[i].error ? pw_arena_strdup(A, in[i].error) : NULL;
+    for (size_t i = from; i < n; i++) {
         if (!in[i].id)
             continue;
-        char *key = pw_xmalloc(strlen(in[i].id) + settings.len + 2);
-        sprintf(key, "%s\n%s", in[i].id, pw_buf_str(&settings));
+        char *key = pw_xmalloc(strlen(in[i].id) + strlen(settings) + 2);
+        sprintf(key, "%s\n%s", in[i].id, settings);
         uint64_t h = hash_str(key);
         if ((res[i] = find(c, key, h))) {
             c->hits++;
@@ -400,7 +680,6 @@ int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *i
                                       NULL, {0}};
     }
     pthread_mutex_unlock(&c->mu);
-    pw_buf_release(&settings);
 
     /* Compute what is missing, split in two halves when there is enough to share. */
     struct part parts[PW_PARALLEL_MAX_PARTS];
@@ -411,7 +690,7 @@ int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *i
 
     int rc = 0;
     size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = from; i < n; i++) {
         if (!in[i].id || res[i])
             continue;
         struct job *j = &jobs[k++];
@@ -424,65 +703,118 @@ int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *i
             *err = j->err; /* the settings, not the snapshot: fails the whole series */
             rc = -1;
         } else {
-            out->points[i].error = pw_arena_strdup(A, j->err.msg);
+            errors[i] = xstrdup(j->err.msg);
         }
     }
-
-    /* Merge: one row per name over every point. */
-    pthread_mutex_lock(&c->mu);
-    size_t n_names = c->n_names;
-    pthread_mutex_unlock(&c->mu);
-    uint32_t *row_of = pw_xmalloc((n_names + 1) * sizeof(*row_of));
-    memset(row_of, 0xff, (n_names + 1) * sizeof(*row_of));
-    size_t cap_fns = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        const struct result *r = res[i];
-        if (!r)
-            continue;
-        out->present[i] = true;
-        out->totals[i] = r->total;
-        if (r->has_memstats) {
-            if (!out->memstats) {
-                out->memstats = pw_arena_alloc(A, (n + 1) * sizeof(*out->memstats));
-                memset(out->memstats, 0xff, (n + 1) * sizeof(*out->memstats)); /* -1 */
-            }
-            memcpy(out->memstats[i], r->memstats, sizeof(r->memstats));
-        }
-        out->sample_type = r->sample_type;
-        out->unit = r->unit;
-        for (size_t e = 0; e < r->n; e++) {
-            uint32_t nm = r->name[e];
-            if (row_of[nm] == UINT32_MAX) {
-                PW_GROW(out->fns, cap_fns, out->n_fns + 1);
-                struct pw_series_fn *f = &out->fns[out->n_fns];
-                pthread_mutex_lock(&c->mu);
-                f->name = pw_arena_strdup(A, c->names[nm].s);
-                pthread_mutex_unlock(&c->mu);
-                f->values = pw_arena_calloc(A, n + 1, sizeof(int64_t));
-                row_of[nm] = (uint32_t)out->n_fns++;
-            }
-            struct pw_series_fn *f = &out->fns[row_of[nm]];
-            f->values[i] += cum ? r->cum[e] : r->flat[e];
-        }
-    }
-    free(row_of);
-    /* The rows live in the arena like everything else the data hands out. */
-    if (out->n_fns) {
-        struct pw_series_fn *fns = pw_arena_alloc(A, out->n_fns * sizeof(*fns));
-        memcpy(fns, out->fns, out->n_fns * sizeof(*fns));
-        free(out->fns);
-        out->fns = fns;
-    } else {
-        free(out->fns);
-        out->fns = NULL;
-    }
-    pthread_mutex_lock(&c->mu);
-    for (size_t i = 0; i < n; i++)
-        if (res[i])
-            res[i]->refs--;
-    pthread_mutex_unlock(&c->mu);
-    free(res);
     free(jobs);
+    return rc;
+}
+
+int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *in, size_t n,
+                      const struct pw_config *cfg, bool cum, pw_series_acquire_fn acquire,
+                      pw_series_release_fn release, pw_series_read_fn read, void *ctx,
+                      struct pw_series_data *out, struct pw_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    pw_arena_init(&out->arena);
+    struct pw_buf settings;
+    pw_buf_init(&settings, 1 << 20);
+    settings_key(cfg, &settings);
+    size_t settings_len = settings.len;
+    pw_buf_addf(&settings, "\n%s", cum ? "cum" : "flat"); /* the merged key: settings, value */
+
+    /* One request at a time builds or extends: the second of two at once (the timeline and the
+     * growth of one new snapshot) finds the first's work done. */
+    pthread_mutex_lock(&c->merge_mu);
+    struct pw_series_merged *m = NULL;
+    size_t from = 0;
+    for (struct pw_series_merged *s = c->merged; s; s = s->next) {
+        size_t k;
+        if (!strcmp(s->key, pw_buf_str(&settings)) &&
+            (k = merged_prefix(s, in, n)) != SIZE_MAX && (!m || k > from)) {
+            m = s;
+            from = k;
+        }
+    }
+    if (m) {
+        pthread_mutex_lock(&c->mu);
+        c->hits += from; /* snapshots not looked up again */
+        for (size_t i = 0; i < from; i++)
+            c->hits -= !in[i].id; /* gaps are no lookup */
+        pthread_mutex_unlock(&c->mu);
+    }
+    int rc = 0;
+    if (!m || from < n) {
+        struct result **res = pw_xcalloc(n + 1, sizeof(*res));
+        char **errors = pw_xcalloc(n + 1, sizeof(*errors));
+        char *per_snapshot = pw_xmalloc(settings_len + 1); /* without the value */
+        memcpy(per_snapshot, pw_buf_str(&settings), settings_len);
+        per_snapshot[settings_len] = 0;
+        rc = results_of(c, in, from, n, per_snapshot, cfg, acquire, release, read, ctx,
+                        res, errors, err);
+        free(per_snapshot);
+        if (rc == 0) {
+            size_t cap = n + n / 4 + 16; /* room for the snapshots to come */
+            if (!m) {
+                m = pw_xcalloc(1, sizeof(*m));
+                m->key = xstrdup(pw_buf_str(&settings));
+                m->cum = cum;
+                m->sample_type = m->unit = "";
+                merged_reserve(m, cap);
+                c->built++;
+            } else {
+                if (m->refs > 0) { /* read by a request: append to a copy */
+                    struct pw_series_merged *copy = merged_copy(m, cap);
+                    merged_drop(c, m);
+                    m = copy;
+                } else {
+                    merged_unlist(c, m); /* listed again below, with its new size */
+                    merged_reserve(m, n > m->cap ? cap : m->cap);
+                }
+                c->extended++;
+            }
+            for (size_t i = from; i < n; i++) {
+                merged_append(c, m, &in[i], res[i], errors[i]);
+                m->failed |= in[i].id && !res[i];
+            }
+            free(m->growth);
+            m->growth = NULL;
+            m->refs++; /* the caller's */
+            if (!m->failed)
+                merged_keep(c, m);
+        }
+        pthread_mutex_lock(&c->mu);
+        for (size_t i = from; i < n; i++)
+            if (res[i])
+                res[i]->refs--;
+        pthread_mutex_unlock(&c->mu);
+        for (size_t i = from; i < n; i++)
+            free(errors[i]);
+        free(errors);
+        free(res);
+    } else {
+        /* the same snapshots: most recently used first */
+        m->refs++; /* the caller's */
+        merged_unlist(c, m);
+        merged_keep(c, m);
+        c->reused++;
+    }
+    if (rc == 0) {
+        out->cache = c;
+        out->state = m;
+        out->n_points = m->n;
+        out->points = m->points;
+        out->present = m->present;
+        out->totals = m->totals;
+        out->memstats = m->memstats;
+        out->sample_type = m->sample_type;
+        out->unit = m->unit;
+        out->cum = m->cum;
+        out->fns = m->n_fns ? m->fns : NULL;
+        out->n_fns = m->n_fns;
+    }
+    pthread_mutex_unlock(&c->merge_mu);
+    pw_buf_release(&settings);
     if (rc)
         pw_series_data_release(out);
     return rc;
@@ -592,7 +924,7 @@ int pw_series_growth_sort(const struct pw_series_data *d, struct pw_growth *rows
     return 0;
 }
 
-struct pw_growth *pw_series_growth(const struct pw_series_data *d)
+static struct pw_growth *growth_rows(const struct pw_series_data *d)
 {
     struct pw_growth *rows = pw_xcalloc(d->n_fns + 1, sizeof(*rows));
     for (size_t i = 0; i < d->n_fns; i++) {
@@ -600,5 +932,20 @@ struct pw_growth *pw_series_growth(const struct pw_series_data *d)
         growth_of(d, d->fns[i].values, &rows[i]);
     }
     pw_series_growth_sort(d, rows, d->n_fns, "score", true);
+    return rows;
+}
+
+struct pw_growth *pw_series_growth(const struct pw_series_data *d)
+{
+    if (!d->state)
+        return growth_rows(d);
+    /* Once per merged series: the timeline and the ranking at one setting share the rows. */
+    struct pw_series_merged *m = d->state;
+    pthread_mutex_lock(&d->cache->merge_mu);
+    if (!m->growth)
+        m->growth = growth_rows(d);
+    struct pw_growth *rows = pw_xmalloc((d->n_fns + 1) * sizeof(*rows));
+    memcpy(rows, m->growth, d->n_fns * sizeof(*rows));
+    pthread_mutex_unlock(&d->cache->merge_mu);
     return rows;
 }

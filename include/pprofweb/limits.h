@@ -125,5 +125,9 @@
 /* How often a process sharing a database store looks for watches started, changed or stopped
  * by another process (milliseconds). */
 #define PW_WATCH_SYNC_MS 1000
+/* Merged series kept in memory (bytes: a value per function and snapshot): 1000 snapshots of a
+ * profile with a few thousand functions take tens of MB, so a few settings of a few series fit;
+ * the least recently used are dropped first. */
+#define PW_SERIES_MERGED_BYTES ((size_t)256 << 20)
 
 #endif

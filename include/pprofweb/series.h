@@ -37,11 +37,17 @@ typedef int (*pw_series_read_fn)(void *ctx, const char *id, unsigned char **data
                                  const char **symbolize, struct pw_err *err);
 
 struct pw_series_cache;
+struct pw_series_merged;
 /* max_bytes bounds the cached per-snapshot results (least recently used dropped first). */
 struct pw_series_cache *pw_series_cache_new(size_t max_bytes);
 void pw_series_cache_free(struct pw_series_cache *c);
-/* Snapshots computed (misses) and found (hits) since the cache was made, for tests and bench. */
+/* Snapshots computed (misses) and found (hits) since the cache was made, for tests and bench.
+ * A snapshot already in a kept merged series counts as a hit. */
 void pw_series_cache_stats(struct pw_series_cache *c, size_t *hits, size_t *misses);
+/* How requests found their merged series: kept as it was (reused), kept and extended by the
+ * snapshots appended since (extended), or merged from the per-snapshot results (built). */
+void pw_series_cache_merge_stats(struct pw_series_cache *c, size_t *reused, size_t *extended,
+                                 size_t *built);
 
 /* One node (function, file, line... per granularity) over the series. */
 struct pw_series_fn {
@@ -66,6 +72,10 @@ struct pw_series_data {
      * has a MemStats block. */
     int64_t (*memstats)[PW_SERIES_N_MEMSTATS];
     struct pw_arena arena;
+    /* Set by pw_series_compute: the data is a read-only view of a merged series kept in the
+     * cache (shared with other requests) until pw_series_data_release. */
+    struct pw_series_cache *cache;
+    struct pw_series_merged *state;
 };
 
 /* Computes the series at cfg, the nodes' cum values or (cum false) their flat ones. A snapshot
@@ -76,6 +86,7 @@ int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *i
                       const struct pw_config *cfg, bool cum, pw_series_acquire_fn acquire,
                       pw_series_release_fn release, pw_series_read_fn read, void *ctx,
                       struct pw_series_data *out, struct pw_err *err);
+/* Data from pw_series_compute must be released before its cache is freed. */
 void pw_series_data_release(struct pw_series_data *d);
 
 /* How one function grew over the present points. */
@@ -91,7 +102,8 @@ struct pw_growth {
 };
 
 /* The growth of every function, in the default order: score descending, then change
- * descending, then name. Returns a malloc'd array of data->n_fns rows. */
+ * descending, then name. Returns a malloc'd array of data->n_fns rows. For data from
+ * pw_series_compute the rows are computed once per merged series and copied. */
 struct pw_growth *pw_series_growth(const struct pw_series_data *d);
 /* Sorts rows by key: "score", "change", "per_hour", "steadiness", "first", "last" or "name",
  * ascending or descending; ties fall back to the default order. -1 for an unknown key. */

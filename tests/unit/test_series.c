@@ -203,6 +203,128 @@ static void test_compute(const char *dir, pw_series_read_fn rd)
     pw_store_free(s);
 }
 
+/* a and b show the same series: every point, function (in order), value and growth row. */
+static void check_same(const struct pw_series_data *a, const struct pw_series_data *b,
+                       const char *what)
+{
+    CHECK(a->n_points == b->n_points && a->n_fns == b->n_fns, "%s: %zu/%zu points, %zu/%zu fns",
+          what, a->n_points, b->n_points, a->n_fns, b->n_fns);
+    if (a->n_points != b->n_points || a->n_fns != b->n_fns)
+        return;
+    CHECK(!strcmp(a->sample_type, b->sample_type) && !strcmp(a->unit, b->unit) &&
+              a->cum == b->cum && !a->memstats == !b->memstats,
+          "%s: sample type, unit, value or memstats differ", what);
+    size_t bad = 0;
+    for (size_t i = 0; i < a->n_points; i++) {
+        const struct pw_series_input *x = &a->points[i], *y = &b->points[i];
+        bad += a->present[i] != b->present[i] || a->totals[i] != b->totals[i] ||
+               x->time_nanos != y->time_nanos || !x->id != !y->id ||
+               (x->id && strcmp(x->id, y->id)) || !x->error != !y->error ||
+               (x->error && strcmp(x->error, y->error)) ||
+               (a->memstats && b->memstats &&
+                memcmp(a->memstats[i], b->memstats[i], sizeof(a->memstats[i])));
+    }
+    CHECK(bad == 0, "%s: %zu points differ", what, bad);
+    bad = 0;
+    for (size_t f = 0; f < a->n_fns; f++) {
+        bad += strcmp(a->fns[f].name, b->fns[f].name) != 0;
+        for (size_t i = 0; i < a->n_points; i++)
+            bad += a->fns[f].values[i] != b->fns[f].values[i];
+    }
+    CHECK(bad == 0, "%s: %zu function values differ", what, bad);
+    struct pw_growth *ga = pw_series_growth(a), *gb = pw_series_growth(b);
+    CHECK(memcmp(ga, gb, a->n_fns * sizeof(*ga)) == 0, "%s: growth rows differ", what);
+    free(ga);
+    free(gb);
+}
+
+/* A new snapshot appended to a kept merged series gives exactly what computing the whole series
+ * afresh gives, while the kept one (still read by a request) stays as it was. */
+static void test_append(const char *dir, pw_series_read_fn rd)
+{
+    struct pw_err err = {0};
+    struct pw_store *s = pw_store_open(dir, &err);
+    char t0[PW_STORE_ID_LEN + 1], t1[PW_STORE_ID_LEN + 1], t2[PW_STORE_ID_LEN + 1];
+    put_file(s, "testdata/profiles/shop.heap-t0.pb.gz", t0);
+    put_file(s, "testdata/profiles/shop.heap-t1.pb.gz", t1);
+    put_file(s, "testdata/profiles/shop.heap-t1.debug1.txt", t2);
+    enum { N = 7 };
+    struct pw_series_input in[N] = {
+        {t0, 1000000000000, NULL}, {NULL, 1500000000000, "down"}, {t1, 2000000000000, NULL},
+        {t0, 2500000000000, NULL}, {t1, 3000000000000, NULL},     {t2, 3500000000000, NULL},
+        {t1, 4000000000000, NULL}};
+    struct pw_config cfg;
+    pw_config_default(&cfg);
+    for (int cum = 0; cum < 2; cum++) {
+        struct pw_series_cache *kept = pw_series_cache_new(1 << 24);
+        struct pw_series_data d, held, fresh_d;
+        size_t reused, extended, built, hits, misses;
+        /* One snapshot at a time, as a watch adds them. */
+        for (size_t n = 1; n <= N; n++) {
+            CHECK(pw_series_compute(kept, in, n, &cfg, cum, acquire, release, rd, s, &d, &err) ==
+                      0,
+                  "kept %zu: %s", n, err.msg);
+            struct pw_series_cache *fresh = pw_series_cache_new(1 << 24);
+            CHECK(pw_series_compute(fresh, in, n, &cfg, cum, acquire, release, rd, s, &fresh_d,
+                                    &err) == 0,
+                  "fresh %zu: %s", n, err.msg);
+            char what[64];
+            snprintf(what, sizeof(what), "%s, %zu snapshots", cum ? "cum" : "flat", n);
+            check_same(&d, &fresh_d, what);
+            pw_series_data_release(&fresh_d);
+            pw_series_cache_free(fresh);
+            pw_series_data_release(&d);
+        }
+        pw_series_cache_merge_stats(kept, &reused, &extended, &built);
+        CHECK(built == 1 && extended == N - 1 && reused == 0, "%zu built, %zu extended",
+              built, extended);
+        /* Each of the 3 profiles was read once; the kept snapshots count as hits (1+1+2+3+4+5
+         * over the appends) and so do the 3 new points whose profile was read before. */
+        pw_series_cache_stats(kept, &hits, &misses);
+        CHECK(misses == 3 && hits == 16 + 3, "%zu hits %zu misses", hits, misses);
+        /* The same snapshots again: the kept series as it is. */
+        pw_series_compute(kept, in, N, &cfg, cum, acquire, release, rd, s, &d, &err);
+        pw_series_cache_merge_stats(kept, &reused, &extended, &built);
+        CHECK(reused == 1 && built == 1, "repeated: %zu reused %zu built", reused, built);
+        pw_series_data_release(&d);
+
+        /* Appending while a request reads the shorter series: that one does not change. */
+        pw_series_cache_free(kept);
+        kept = pw_series_cache_new(1 << 24);
+        pw_series_compute(kept, in, N - 1, &cfg, cum, acquire, release, rd, s, &held, &err);
+        int64_t before = held.n_fns ? held.fns[held.n_fns - 1].values[N - 2] : -1;
+        size_t fns_before = held.n_fns;
+        CHECK(pw_series_compute(kept, in, N, &cfg, cum, acquire, release, rd, s, &d, &err) == 0,
+              "append while read: %s", err.msg);
+        pw_series_cache_merge_stats(kept, &reused, &extended, &built);
+        CHECK(extended == 1 && built == 1, "append while read: %zu extended", extended);
+        CHECK(held.n_points == N - 1 && held.n_fns == fns_before &&
+                  (held.n_fns ? held.fns[held.n_fns - 1].values[N - 2] : -1) == before,
+              "the read series changed");
+        struct pw_series_cache *fresh = pw_series_cache_new(1 << 24);
+        pw_series_compute(fresh, in, N, &cfg, cum, acquire, release, rd, s, &fresh_d, &err);
+        check_same(&d, &fresh_d, "appended while read");
+        pw_series_data_release(&fresh_d);
+        pw_series_compute(fresh, in, N - 1, &cfg, cum, acquire, release, rd, s, &fresh_d, &err);
+        check_same(&held, &fresh_d, "read while appended");
+        pw_series_data_release(&fresh_d);
+        pw_series_cache_free(fresh);
+        pw_series_data_release(&held);
+        pw_series_data_release(&d);
+
+        /* A changed snapshot (not an append) is merged again, not extended. */
+        in[2].time_nanos++;
+        pw_series_compute(kept, in, N, &cfg, cum, acquire, release, rd, s, &d, &err);
+        pw_series_cache_merge_stats(kept, &reused, &extended, &built);
+        CHECK(built == 2, "changed snapshot: %zu built", built);
+        CHECK(d.points[2].time_nanos == in[2].time_nanos, "changed time shown");
+        pw_series_data_release(&d);
+        in[2].time_nanos--;
+        pw_series_cache_free(kept);
+    }
+    pw_store_free(s);
+}
+
 /* A series made by hand: a leak that grows every interval, a cache that filled once, noise. */
 static void test_growth(void)
 {
@@ -286,6 +408,8 @@ int main(void)
     test_store_series(dir);
     test_compute(dir, NULL);
     test_compute(dir, read_bytes);
+    test_append(dir, NULL);
+    test_append(dir, read_bytes);
     test_growth();
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
