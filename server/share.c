@@ -258,9 +258,17 @@ static void keep_all(struct pw_share *s, struct incoming *in, size_t n, struct p
         }
     }
     int rc = decoded == n ? 0 : -1;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = pw_store_put_valid(s->o.store, in[i].data, in[i].len, in[i].name, in[i].p, in[i].id,
-                                &err);
+    if (rc == 0) { /* all or nothing: one transaction on a database store */
+        struct pw_store_item *items = calloc(n, sizeof(*items));
+        if (!items)
+            rc = pw_fail(&err, PW_EIO, "out of memory storing %zu profiles", n);
+        for (size_t i = 0; items && i < n; i++)
+            items[i] = (struct pw_store_item){in[i].data, in[i].len, in[i].name, in[i].p, ""};
+        if (items && (rc = pw_store_put_valid_all(s->o.store, items, n, &err)) == 0)
+            for (size_t i = 0; i < n; i++)
+                memcpy(in[i].id, items[i].id, sizeof(in[i].id));
+        free(items);
+    }
     for (size_t i = 0; i < decoded; i++) {
         in[i].p = (pw_profile_free(in[i].p), NULL);
     }

@@ -267,6 +267,40 @@ int pw_store_put_valid(struct pw_store *s, const unsigned char *data, size_t len
     return s->ops->put(s->b, &e, data, len, err);
 }
 
+int pw_store_put_valid_all(struct pw_store *s, struct pw_store_item *items, size_t n,
+                           struct pw_err *err)
+{
+    if (!s->ops->put_all || n < 2) {
+        for (size_t i = 0; i < n; i++)
+            if (pw_store_put_valid(s, items[i].data, items[i].len, items[i].name, items[i].p,
+                                   items[i].id, err))
+                return -1;
+        return 0;
+    }
+    struct pw_store_entry *e = calloc(n, sizeof(*e));
+    const unsigned char **data = calloc(n, sizeof(*data));
+    size_t *len = calloc(n, sizeof(*len));
+    int rc = -1;
+    if (!e || !data || !len) {
+        pw_fail(err, PW_EIO, "out of memory storing %zu profiles", n);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        content_id(items[i].data, items[i].len, items[i].id);
+        /* Bytes already stored are sent again: the backend keeps the old ones (and clears a
+         * watch's mark), in the same transaction, so nothing can drop them in between. */
+        entry_of(items[i].p, items[i].id, items[i].name, items[i].len, false, &e[i]);
+        data[i] = items[i].data;
+        len[i] = items[i].len;
+    }
+    rc = s->ops->put_all(s->b, e, data, len, n, err);
+out:
+    free(e);
+    free(data);
+    free(len);
+    return rc;
+}
+
 int pw_store_read(struct pw_store *s, const char *id, unsigned char **data, size_t *len,
                   struct pw_err *err)
 {

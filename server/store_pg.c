@@ -367,6 +367,40 @@ static int pg_put(void *v, const struct pw_store_entry *e, const unsigned char *
     return run(v, put_fn, &p, err);
 }
 
+struct put_all_ctx {
+    const struct pw_store_entry *e;
+    const unsigned char *const *data;
+    const size_t *len;
+    size_t n;
+};
+
+static int put_all_fn(PGconn *c, void *ctx, struct pw_err *err)
+{
+    struct put_all_ctx *a = ctx;
+    if (cmd(c, "storing profiles", "BEGIN", 0, NULL, err))
+        return -1;
+    for (size_t i = 0; i < a->n; i++) {
+        struct put_ctx p = {&a->e[i], a->data[i], a->len[i]};
+        if (put_fn(c, &p, err)) {
+            pw_err_prefix(err, "%s: ", a->e[i].name);
+            return -1; /* run() rolls back: none of them is stored */
+        }
+    }
+    return cmd(c, "storing profiles", "COMMIT", 0, NULL, err);
+}
+
+static int pg_put_all(void *v, const struct pw_store_entry *e, const unsigned char *const *data,
+                      const size_t *len, size_t n, struct pw_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (len[i] > PW_MAX_DB_PROFILE)
+            return pw_fail(err, PW_ETOOBIG,
+                           "%s: profile of %zu bytes: a database store keeps at most %zu MB per "
+                           "profile", e[i].name, len[i], PW_MAX_DB_PROFILE >> 20);
+    struct put_all_ctx a = {e, data, len, n};
+    return run(v, put_all_fn, &a, err);
+}
+
 static int pg_read(void *v, const char *id, unsigned char **data, size_t *len,
                    struct pw_err *err)
 {
@@ -843,6 +877,7 @@ static const struct pw_store_ops pg_ops = {
     .close = pg_close,
     .exists = pg_exists,
     .put = pg_put,
+    .put_all = pg_put_all,
     .read = pg_read,
     .stat = pg_stat,
     .list = pg_list,

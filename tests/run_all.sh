@@ -34,6 +34,7 @@ run_suite golden env PPROFWEB_CORPUS=testdata tests/conformance/run.sh
 [ -x tests/http/gopages.sh ] && run_suite gopages-http tests/http/gopages.sh
 [ -x tests/http/hostile.sh ] && run_suite hostile-http tests/http/hostile.sh
 [ -x tests/http/series.sh ] && run_suite series-http tests/http/series.sh
+[ -x tests/http/series.sh ] && run_suite series-http-postgresql tests/http/series.sh postgresql
 [ -x tests/browser/run.sh ] && run_suite browser tests/browser/run.sh
 echo "all suites: $total_pass passed, $total_fail failed"
 exit $status

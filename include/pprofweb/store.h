@@ -66,6 +66,21 @@ int pw_store_put_valid(struct pw_store *s, const unsigned char *data, size_t len
                        const char *name, const struct pw_profile *p, char *id_out,
                        struct pw_err *err);
 
+/* One profile of an upload of several, already decoded by the caller into p (as for
+ * pw_store_put_valid); id is written by pw_store_put_valid_all. */
+struct pw_store_item {
+    const unsigned char *data;
+    size_t len;
+    const char *name;
+    const struct pw_profile *p;
+    char id[PW_STORE_ID_LEN + 1];
+};
+/* Stores every item, all or none where the backend can keep that promise (a database: one
+ * transaction, so a failure on the last item leaves none of the others stored); a directory
+ * stores them one after the other, each file whole. */
+int pw_store_put_valid_all(struct pw_store *s, struct pw_store_item *items, size_t n,
+                           struct pw_err *err);
+
 /* Borrows the decoded profile of id (loading it on first use). PW_ENOTFOUND for a malformed or
  * unknown id. Every successful acquire needs one pw_store_release. */
 const struct pw_profile *pw_store_acquire(struct pw_store *s, const char *id, struct pw_err *err);

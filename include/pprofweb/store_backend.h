@@ -27,6 +27,10 @@ struct pw_store_ops {
      * entry's snapshot_only mark (a user now holds a link of their own to it). */
     int (*put)(void *b, const struct pw_store_entry *e, const unsigned char *data, size_t len,
                struct pw_err *err);
+    /* Stores n profiles (each as put with its data) in one step: all or none. NULL in a
+     * backend that cannot (the front then puts them one by one). */
+    int (*put_all)(void *b, const struct pw_store_entry *e, const unsigned char *const *data,
+                   const size_t *len, size_t n, struct pw_err *err);
     int (*read)(void *b, const char *id, unsigned char **data, size_t *len, struct pw_err *err);
     int (*stat)(void *b, const char *id, struct pw_store_entry *out, struct pw_err *err);
     /* Every entry (with skip_snapshots, those neither a series snapshot refers to nor stored

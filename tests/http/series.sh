@@ -6,18 +6,36 @@
 # a restart with the same flags the series is still there; -watch_keep bounds it; an idle watch
 # uses no CPU; -series opens files as one series (a profile of another kind skipped); the Watch
 # API needs the token.
-# Everything listens on 127.0.0.1 with ephemeral ports. Ends with "series http: N passed, N failed".
+# Runs against a directory store, or with the argument "postgresql" against a PostgreSQL store
+# (a private server, tests/http/pglib.sh): the same checks, the same answers.
+# Everything listens on 127.0.0.1 with ephemeral ports. Ends with "series http: N passed, N failed"
+# (or "series http (postgresql): ...").
 set -u
 cd "$(dirname "$0")/../.."
-. tests/http/lib.sh "series http"
+BACKEND=${1:-directory}
+case $BACKEND in directory) NAME="series http" ;; postgresql) NAME="series http (postgresql)" ;;
+    *) echo "usage: $0 [directory|postgresql]"; exit 2 ;; esac
+. tests/http/lib.sh "$NAME"
+. tests/http/pglib.sh
 LEAKY_PID=
 stop_leaky() { [ -n "$LEAKY_PID" ] && kill "$LEAKY_PID" 2>/dev/null; LEAKY_PID=; }
-CLEANUP_HOOK=stop_leaky
+cleanup_all() { stop_leaky; pg_remove; }
+CLEANUP_HOOK=cleanup_all
 finish() { summary; exit; }
 get() { local p=$1; shift; curl -s -m 30 -o "$TMP/body" -w "%{http_code}" "$@" "$URL$p"; }
 post() { local p=$1; shift; curl -s -m 30 -o "$TMP/body" -w '%{http_code}' "$@" "$URL$p"; }
 json() { python3 -c "import json,sys; d=json.load(open('$TMP/body')); print($1)"; }
-STORE=$TMP/store
+# new_store NAME: prints a fresh, empty store's -store argument (a directory, or a database).
+# n_prof STORE: the profiles whose bytes the store holds.
+if [ "$BACKEND" = postgresql ]; then
+    pg_start || { bad "starting postgresql"; finish; }
+    new_store() { pg_sql "CREATE DATABASE $1" > /dev/null && echo "postgresql://postgres@/$1?host=$PG_DIR"; }
+    n_prof() { PG_DBNAME=$(sed 's|.*@/\([a-z0-9_]*\)?.*|\1|' <<< "$1") pg_sql "SELECT count(*) FROM pprofweb_profiles"; }
+else
+    new_store() { echo "$TMP/$1"; }
+    n_prof() { find "$1" -name '*.prof' | wc -l; }
+fi
+STORE=$(new_store store1) || { bad "creating the store"; finish; }
 
 # --- the service ---
 command -v go > /dev/null || { bad "go is not installed"; finish; }
@@ -118,8 +136,7 @@ get /api/timeline > /dev/null
 check "-watch_keep=3: three snapshots kept ($(json 'len(d["points"])'))" test "$(json 'len(d["points"])')" = 3
 check "-watch_keep: the newest kept" test "$(json 'd["points"][-1]["t"] >= d["series"]["last_time"]')" = True
 # The dropped snapshots' bytes are gone too (each fetch of the leaking service is new bytes).
-n_prof() { find "$STORE" -name '*.prof' | wc -l; }
-check "-watch_keep=3: the dropped snapshots' files are freed ($(n_prof) profiles kept)" test "$(n_prof)" -le 4
+check "-watch_keep=3: the dropped snapshots' bytes are freed ($(n_prof "$STORE") profiles kept)" test "$(n_prof "$STORE")" -le 4
 get /api/store > /dev/null
 check "the start page lists snapshots as their series, not as profiles ($(json '(len(d["profiles"]), d["in_series"])'))" \
     test "$(json '(len(d["profiles"]), d["in_series"]>=3)')" = "(0, True)"
@@ -137,7 +154,8 @@ stop_server
 # --- -series: files as one series ---
 mkdir -p "$TMP/dumps"
 cp testdata/profiles/shop.heap-t0.pb.gz testdata/profiles/shop.heap-t1.pb.gz testdata/profiles/shop.cpu.pb.gz "$TMP/dumps/"
-start_server -store "$TMP/store2" -series "$TMP/dumps" || finish
+STORE2=$(new_store store2) || bad "creating the second store"
+start_server -store "$STORE2" -series "$TMP/dumps" || finish
 check "-series: the CPU profile is skipped, named" grep -q 'shop.cpu.pb.gz: skipped: its sample types are samples,cpu' "$TMP/srv.err"
 get /api/timeline > /dev/null
 check "-series: two snapshots, by the profiles' own time" test "$(json 'len(d["points"])')" = 2
@@ -148,7 +166,8 @@ check "-series: the first total is heap-t0's" test "$(json 'd["points"][0]["tota
 stop_server
 
 # --- the Watch API: the token, bad input, start and stop ---
-start_server -store "$TMP/store3" -auth_token s3cret || finish
+STORE3=$(new_store store3) || bad "creating the third store"
+start_server -store "$STORE3" -auth_token s3cret || finish
 st=$(post /api/watch -d url=http://127.0.0.1:9/debug/pprof/heap -d interval=30s)
 check "watch without the token: 401 ($st)" test "$st" = 401
 st=$(post /api/watch -H 'Authorization: Bearer s3cret' -d url=http://127.0.0.1:9/x -d interval=1ms)

@@ -94,6 +94,22 @@ check "text that is no profile: 422" test "$(post /api/upload --data-binary @"$T
 st=$(post /api/upload -F "file=@$HEAP1" -F "file=@$TMP/cut.pb.gz")
 check "multipart with one bad file: 422, none stored" test "$st:$(n_meta)" = "422:3"
 check "nothing stored, no temporary files" test "$(n_meta):$(n_tmp)" = "3:0"
+if [ "$BACKEND" = postgresql ]; then
+    # One upload is one transaction: the database refusing its second file keeps the first out.
+    pg_sql "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
+        \$\$BEGIN RAISE EXCEPTION 'refused by a test trigger'; END\$\$;
+        CREATE TRIGGER refuse BEFORE INSERT ON pprofweb_profiles FOR EACH ROW
+        WHEN (NEW.name = 'refused.pb.gz') EXECUTE FUNCTION refuse()"
+    gzip -dc "$CPU" > "$TMP/cpu.pb" # bytes not stored yet
+    st=$(post /api/upload -F "file=@$HEAP1" -F "file=@$TMP/cpu.pb;filename=refused.pb.gz")
+    check "multipart, the database refusing the second file: an error naming it ($st $(head -c 200 "$TMP/body"))" \
+        grep -q 'refused.pb.gz.*refused by a test trigger' "$TMP/body"
+    check "multipart, the database refusing the second file: the first is not stored either ($st:$(n_meta))" \
+        test "${st:0:1}:$(n_meta)" = "5:3"
+    check "multipart, the first file's link does not exist" \
+        test "$(get "/p/$(sha256sum "$HEAP1" | cut -c1-24)/api/top")" = 404
+    pg_sql "DROP TRIGGER refuse ON pprofweb_profiles; DROP FUNCTION refuse()"
+fi
 check "empty upload: 400" test "$(post /api/upload --data-binary '')" = 400
 check "GET /api/upload: 405" test "$(get /api/upload)" = 405
 check "hostile multipart: 400" test "$(post /api/upload -H 'Content-Type: multipart/form-data; boundary=zz' --data-binary $'--zz\r\nX: y')" = 400
