@@ -243,26 +243,37 @@ static const char *base_name(const char *name)
     return slash ? slash + 1 : name;
 }
 
+/* Decodes one incoming profile into in->p (the store's symbolization); its name prefixes an error. */
+static int decode_one(struct pw_share *s, struct incoming *in, struct pw_err *err)
+{
+    in->p = pw_source_prepare_bytes_mode(in->data, in->len, pw_store_symbolize(s->o.store), err);
+    if (!in->p) {
+        pw_err_prefix(err, "%s: ", in->name);
+        return -1;
+    }
+    return 0;
+}
+
 /* Decodes every incoming profile (none is stored unless all decode), stores them, answers with
- * their ids and links. */
+ * their ids and links. One decoded profile is alive at a time: a decoded model can be a
+ * thousand times its gzipped bytes, so several parts decoded together would hold that many
+ * times more. With several parts each is decoded twice: once to check them all, once to store. */
 static void keep_all(struct pw_share *s, struct incoming *in, size_t n, struct pw_response *r)
 {
     struct pw_err err = {0};
-    size_t decoded = 0;
-    for (; decoded < n; decoded++) {
-        in[decoded].p = pw_source_prepare_bytes_mode(in[decoded].data, in[decoded].len,
-                                                     pw_store_symbolize(s->o.store), &err);
-        if (!in[decoded].p) {
-            pw_err_prefix(&err, "%s: ", in[decoded].name);
-            break;
-        }
+    int rc = 0;
+    for (size_t i = 0; i < n && n > 1 && rc == 0; i++) {
+        rc = decode_one(s, &in[i], &err);
+        pw_profile_free(in[i].p);
+        in[i].p = NULL;
     }
-    int rc = decoded == n ? 0 : -1;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = pw_store_put_valid(s->o.store, in[i].data, in[i].len, in[i].name, in[i].p, in[i].id,
-                                &err);
-    for (size_t i = 0; i < decoded; i++) {
-        in[i].p = (pw_profile_free(in[i].p), NULL);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        rc = decode_one(s, &in[i], &err);
+        if (rc == 0)
+            rc = pw_store_put_valid(s->o.store, in[i].data, in[i].len, in[i].name, in[i].p,
+                                    in[i].id, &err);
+        pw_profile_free(in[i].p);
+        in[i].p = NULL;
     }
     if (rc) {
         err_response(r, &err);

@@ -7,6 +7,8 @@
                           the untrimmed graph has N + 1 nodes
   mkprof.py longnames OUT 50 function names of 200 000 characters and one of 1 MB, each "a..ab"
                           (a backtracking regexp such as (a|aa)+$ tries every start of each)
+  mkprof.py bomb K N OUT  N names of 1 MB (about 1 kB gzipped each): a small file that decodes
+                          large; K makes the bytes distinct
   mkprof.py distinct I OUT  a small profile whose functions are named after I (main.pI_0 ...)
 """
 import gzip
@@ -76,6 +78,12 @@ def main():
         names.append(b"a" * ((1 << 20) - 8) + b"b")
         stacks = [([i, 0], i) for i in range(1, len(names))]
         out = sys.argv[2]
+    elif sys.argv[1] == "bomb":
+        # N names of 1 MB that gzip to about 1 kB each: small parts that decode large
+        k, n = int(sys.argv[2]), int(sys.argv[3])
+        names = [b"main.main"] + [b"x%d_%d" % (k, i) + b"a" * ((1 << 20) - 16) for i in range(n)]
+        stacks = [([i, 0], i) for i in range(1, len(names))]
+        out = sys.argv[4]
     elif sys.argv[1] == "distinct":
         k = int(sys.argv[2])
         names = [b"main.p%d_root" % k] + [b"main.p%d_%d" % (k, i) for i in range(3)]
