@@ -427,7 +427,7 @@ int pw_http_serve(const char *hostport, struct pw_profile **profiles, size_t n_p
     if (pw_http_split_hostport(hostport, host, &port, err))
         return -1;
     struct server srv;
-    srv.app = pw_app_new(cfg, host_is_local(host));
+    srv.app = pw_app_new_sized(cfg, host_is_local(host), opts ? opts->view_cache : 0);
     srv.max_body = opts && opts->max_body ? opts->max_body : PW_MAX_REQUEST_BODY;
     for (size_t i = 0; i < n_profiles; i++) {
         if (!profiles[i])

@@ -4,8 +4,9 @@
 # a 400 within the matching budget while static files keep being served; bodies are refused
 # (token, origin, method, size) before they are read; Host headers naming another site are
 # refused; NUL bytes in parameters and paths are 400; every page has a Content-Security-Policy;
-# multipart uploads are bounded by -max_upload; aborted uploads leave nothing; slow clients do
-# not keep a normal request from being answered. Ends with "hostile http: N passed, N failed".
+# a multipart upload decodes one part at a time, whatever the number of parts; aborted uploads leave nothing; slow clients do
+# not keep a normal request from being answered; 10 000 distinct queries leave the view cache
+# within its bound (/api/cache). Ends with "hostile http: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
 . tests/http/lib.sh "hostile http"
@@ -14,6 +15,7 @@ finish() { summary; exit; }
 get() { local p=$1; shift; curl -s -m 60 -o "$TMP/body" -w "%{http_code}" "$@" "$URL$p"; }
 post() { local p=$1; shift; curl -s -m 60 -o "$TMP/body" -w '%{http_code}' "$@" "$URL$p"; }
 json() { python3 -c "import json,sys; d=json.load(open('$TMP/body')); print($1)"; }
+jtrue() { test "$(json "$1")" = True; }
 STORE=$TMP/store
 
 start_server -store "$STORE" || finish
@@ -145,5 +147,23 @@ check "a normal request during them is answered within 1 s ($st)" \
 kill $slow 2> /dev/null
 wait $slow 2> /dev/null
 
+stop_server
+
+# --- 8. the view cache is bounded by bytes: 10 000 distinct queries stay under it ---
+start_server -view_cache=1MB testdata/profiles/shop.cpu.pb.gz || finish
+base=$(vm VmRSS)
+out=$(python3 tests/http/distinct.py "${URL##*:}" /api/top 10000)
+check "10 000 distinct queries answered 200 ($out)" test "${out%% *}" = 200:10000
+get /api/cache > /dev/null
+check "/api/cache: within its bound of 1 MB ($(cat "$TMP/body"))" \
+    jtrue '0 < d["bytes"] <= d["bound"] == 1048576 and d["evictions"] > 0' 
+rss=$(vm VmRSS)
+check "memory stays near where it started (RSS +$(( (rss - base) / 1024 )) MB)" \
+    test "$rss" -lt $((base + 40 * 1024))
+get "/api/top?f=main" > /dev/null
+get "/api/top?f=main" > /dev/null
+get /api/cache > /dev/null
+check "a repeated view is still a cache hit" jtrue 'd["hits"] >= 1' 
+check "bad -view_cache: exit 2" sh -c "'$BIN' -http=127.0.0.1:0 -no_browser -view_cache=12 > /dev/null 2>&1; test \$? = 2"
 stop_server
 finish

@@ -240,32 +240,51 @@ int main(void)
     pw_app_free(cached);
 
     /* the cache itself */
-    struct pw_cache *cache = pw_cache_new(100);
+    struct pw_cache *cache = pw_cache_new(4096);
     struct pw_buf body;
     pw_buf_init(&body, 0);
     int status = 0;
+    char big[1100], key[1000];
+    memset(big, 'b', sizeof(big));
     CHECK_INTEQ(pw_cache_get_or_claim(cache, "k1", &status, &body), 0);
     pw_cache_put(cache, "k1", 200, "0123456789", 10);
     CHECK_INTEQ(pw_cache_get_or_claim(cache, "k1", &status, &body), 1);
     CHECK(status == 200 && strcmp(pw_buf_str(&body), "0123456789") == 0, "cached body");
     /* bodies over a quarter of the cap are not kept */
     CHECK_INTEQ(pw_cache_get_or_claim(cache, "big", &status, &body), 0);
-    pw_cache_put(cache, "big", 200, "0123456789012345678901234567890", 31);
+    pw_cache_put(cache, "big", 200, big, sizeof(big));
     pw_buf_reset(&body);
     CHECK_INTEQ(pw_cache_get_or_claim(cache, "big", &status, &body), 0);
     pw_cache_put(cache, "big", 200, "x", 1);
     /* past the cap, the least recently used go first */
-    for (int i = 0; i < 20; i++) {
+    for (int i = 0; i < 100; i++) {
         char k[16];
         snprintf(k, sizeof(k), "e%d", i);
         pw_cache_get_or_claim(cache, k, &status, &body);
-        pw_cache_put(cache, k, 200, "0123456789", 10);
+        pw_cache_put(cache, k, 200, big, 100);
     }
-    size_t entries, bytes;
-    pw_cache_stats(cache, &entries, &bytes, NULL, NULL);
-    CHECK(bytes <= 100 && entries <= 11, "bounded: %zu entries, %zu bytes", entries, bytes);
+    struct pw_cache_stats st;
+    pw_cache_stats(cache, &st);
+    CHECK(st.bytes <= 4096 && st.entries < 100 && st.evictions > 0,
+          "bounded: %zu entries, %zu bytes, %zu evicted", st.entries, st.bytes, st.evictions);
+    CHECK(st.max_bytes == 4096, "bound reported: %zu", st.max_bytes);
     pw_buf_reset(&body);
-    CHECK_INTEQ(pw_cache_get_or_claim(cache, "e19", &status, &body), 1);
+    CHECK_INTEQ(pw_cache_get_or_claim(cache, "e99", &status, &body), 1);
+    pw_buf_reset(&body);
+    CHECK_INTEQ(pw_cache_get_or_claim(cache, "e0", &status, &body), 0);
+    pw_cache_put(cache, "e0", 200, "", 0);
+    /* keys count: many long keys with empty bodies stay under the cap too */
+    memset(key, 'k', sizeof(key) - 1);
+    key[sizeof(key) - 1] = 0;
+    for (int i = 0; i < 100; i++) {
+        key[0] = (char)('A' + i % 26);
+        key[1] = (char)('A' + i / 26);
+        pw_cache_get_or_claim(cache, key, &status, &body);
+        pw_cache_put(cache, key, 200, "", 0);
+    }
+    pw_cache_stats(cache, &st);
+    CHECK(st.bytes <= 4096 && st.entries <= 5,
+          "long keys are counted: %zu entries, %zu bytes", st.entries, st.bytes);
     pw_buf_release(&body);
     pw_cache_free(cache);
 
