@@ -6,7 +6,7 @@ PKGS := libprotobuf-c zlib libdeflate libmicrohttpd libgvc libpcre2-8 libcurl li
 # Debian packages that provide the build and test dependencies (installed by `make deps`).
 DEB_PKGS := build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev zlib1g-dev libdeflate-dev \
 	libmicrohttpd-dev libgraphviz-dev libpcre2-dev libcurl4-openssl-dev libssl-dev libiberty-dev
-DEB_TEST_PKGS := chromium curl python3 golang-go time bc
+DEB_TEST_PKGS := chromium curl python3 golang-go time bc apache2-utils
 
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
