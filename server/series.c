@@ -25,6 +25,7 @@
 #include "pprofweb/parallel.h"
 #include "pprofweb/query.h"
 #include "pprofweb/report.h"
+#include "pprofweb/wrap.h"
 
 #define N_BUCKETS 8192
 
@@ -414,7 +415,7 @@ int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *i
                 row_of[nm] = (uint32_t)out->n_fns++;
             }
             struct pw_series_fn *f = &out->fns[row_of[nm]];
-            f->values[i] += cum ? r->cum[e] : r->flat[e];
+            f->values[i] = pw_wadd(f->values[i], cum ? r->cum[e] : r->flat[e]);
         }
     }
     free(row_of);

@@ -1,7 +1,8 @@
 /* wrap: int64 arithmetic that wraps around as Go's does. pprof sums sample values in Go's int64,
  * whose overflow wraps (two's complement), and prints what the wrapped sums give; in C signed
  * overflow is undefined, so every sum that profile values can overflow (merges, graphs, reports,
- * flame graphs, diffs, series, comparisons) goes through these. They compute in uint64_t, whose
+ * flame graphs, diffs, series, comparisons) goes through these, and so does every conversion
+ * of a scaled value back to int64 (pw_go_int64). They compute in uint64_t, whose
  * arithmetic wraps by definition, and convert back (GCC and Clang define that conversion as
  * modulo 2^64, as C23 requires). Nothing to own: values in, values out. */
 #ifndef PPROFWEB_WRAP_H
@@ -40,6 +41,15 @@ static inline int64_t pw_wabs(int64_t a)
 static inline int64_t pw_wdiv(int64_t a, int64_t b)
 {
     return b == -1 ? pw_wneg(a) : a / b;
+}
+
+/* Go's int64(f) on amd64: an f out of int64's range (or NaN) gives INT64_MIN, where C's
+ * conversion is undefined. Scaled values (-mean, ratios, fractions of totals) pass here. */
+static inline int64_t pw_go_int64(double f)
+{
+    if (!(f > -9223372036854775808.0 && f < 9223372036854775808.0))
+        return INT64_MIN;
+    return (int64_t)f;
 }
 
 #endif
