@@ -91,10 +91,10 @@ unit-bins: $(UNIT_BINS)
 
 # The whole suite against a copy built with AddressSanitizer and UndefinedBehaviorSanitizer in
 # build-asan/: every finding (also a leak at exit, or undefined behaviour that did not crash) is
-# written under build-asan/logs/ and counts as a failure.
+# written under build-asan/logs/ and counts as a failure. Clang: its UBSan writes to log_path.
 ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize=alignment
 test-asan: test-deps
-	$(MAKE) B=build-asan CFLAGS="$(ASAN_CFLAGS)" all unit-bins
+	$(MAKE) B=build-asan CC=clang CFLAGS="$(ASAN_CFLAGS)" all unit-bins
 	tests/asan.sh build-asan
 
 unit: $(UNIT_BINS)

@@ -14,7 +14,7 @@ supp=$PWD/tests/lsan.supp
 export ASAN_OPTIONS="log_path=$logs/asan:detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=0"
 export LSAN_OPTIONS="suppressions=$supp:print_suppressions=0"
 export UBSAN_OPTIONS="log_path=$logs/ubsan:print_stacktrace=1:halt_on_error=0"
-PPROFWEB_BUILD=$dir PPROFWEB_BIN=$PWD/$dir/pprofweb tests/run_all.sh
+PPROFWEB_SANITIZED=1 PPROFWEB_BUILD=$dir PPROFWEB_BIN=$PWD/$dir/pprofweb tests/run_all.sh
 status=$?
 n=0
 for f in "$logs"/*; do

@@ -40,6 +40,8 @@ printf '<script>\0a&b "q"\0\xff\xfe\0]]>\0{}[]|<>\\' > "$out/seeds-dot/1"
 srcs=$(ls server/*.c | grep -v -e server/main.c -e server/http.c)
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ibuild/gen $(pkg-config --cflags libgvc)"
 libs="$(pkg-config --libs libprotobuf-c zlib libdeflate libgvc libpcre2-8 libcurl libcrypto libmicrohttpd) -liberty -lm -lpthread"
+# Leaks of third-party libraries kept for the process's life (tests/lsan.supp) are not findings.
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 all="decode query regex gonames memstats goroutines gctrace symbolz multipart routes views merge dot"
 for t in ${FUZZ_TARGETS:-$all}; do
     clang $flags -Itests/fuzz -o "$out/fuzz_$t" tests/fuzz/fuzz_$t.c $srcs build/obj/profile.pb-c.o build/obj/assets.o $libs
