@@ -398,7 +398,7 @@ int64_t pw_flame_flat(const struct pw_flame_node *n)
 
 int64_t pw_flame_weight(const struct pw_flame_node *n)
 {
-    return 2 * n->pos - n->cum;
+    return pw_wsub(pw_wmul(2, n->pos), n->cum);
 }
 
 int64_t pw_flame_min_weight(int64_t root_weight, double min_frac)

@@ -992,7 +992,8 @@ struct pw_graph *pw_graph_create_nodes(const struct pw_profile *p,
     }
     builder_release(&b);
     g->nodes = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof *g->nodes);
-    memcpy(g->nodes, g->all, g->n_all * sizeof *g->nodes);
+    if (g->n_all) /* an empty graph has no node array to copy (memcpy from NULL is undefined) */
+        memcpy(g->nodes, g->all, g->n_all * sizeof *g->nodes);
     g->n_nodes = g->n_all;
     *locs = lv;
     *n_loc_nodes = ln;
