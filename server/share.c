@@ -243,7 +243,8 @@ static const char *base_name(const char *name)
     return slash ? slash + 1 : name;
 }
 
-/* Decodes one incoming profile into in->p (the store's symbolization); its name prefixes an error. */
+/* Decodes one incoming profile into in->p (the store's symbolization); its name prefixes an
+ * error. */
 static int decode_one(struct pw_share *s, struct incoming *in, struct pw_err *err)
 {
     in->p = pw_source_prepare_bytes_mode(in->data, in->len, pw_store_symbolize(s->o.store), err);

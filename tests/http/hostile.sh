@@ -4,9 +4,10 @@
 # a 400 within the matching budget while static files keep being served; bodies are refused
 # (token, origin, method, size) before they are read; Host headers naming another site are
 # refused; NUL bytes in parameters and paths are 400; every page has a Content-Security-Policy;
-# a multipart upload decodes one part at a time, whatever the number of parts; aborted uploads leave nothing; slow clients do
-# not keep a normal request from being answered; 10 000 distinct queries leave the view cache
-# within its bound (/api/cache); an empty graph and values near the int64 limits are served.
+# a multipart upload decodes one part at a time, whatever the number of parts; aborted uploads
+# leave nothing; slow clients do not keep a normal request from being answered; 10 000
+# distinct queries leave the view cache within its bound (/api/cache); an empty graph and values
+# near the int64 limits are served.
 # Ends with "hostile http: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
