@@ -11,7 +11,7 @@ DEB_TEST_PKGS := chromium curl python3 golang-go time bc apache2-utils
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
 WARN := -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wshadow -Wvla
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ibuild/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -I$(B)/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liberty -lm -lpthread
 
 B := build
@@ -94,7 +94,8 @@ unit-bins: $(UNIT_BINS)
 # written under build-asan/logs/ and counts as a failure. Clang: its UBSan writes to log_path.
 ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize=alignment
 test-asan: test-deps
-	$(MAKE) B=build-asan CC=clang CFLAGS="$(ASAN_CFLAGS)" all unit-bins
+	$(MAKE) B=build-asan CC=clang CFLAGS="$(ASAN_CFLAGS)" \
+		WARN="$(WARN) -Wno-unknown-warning-option" all unit-bins
 	tests/asan.sh build-asan
 
 unit: $(UNIT_BINS)
