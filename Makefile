@@ -2,11 +2,12 @@
 # bundled profile; `make bench` times pprofweb (and go tool pprof when installed) on large inputs.
 
 CC ?= cc
-PKGS := libprotobuf-c zlib libdeflate libmicrohttpd libgvc libpcre2-8 libcurl libcrypto
+PKGS := libprotobuf-c zlib libdeflate libmicrohttpd libgvc libpcre2-8 libcurl libcrypto libpq
 # Debian packages that provide the build and test dependencies (installed by `make deps`).
 DEB_PKGS := build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev zlib1g-dev libdeflate-dev \
-	libmicrohttpd-dev libgraphviz-dev libpcre2-dev libcurl4-openssl-dev libssl-dev libiberty-dev
-DEB_TEST_PKGS := chromium curl python3 golang-go time bc apache2-utils
+	libmicrohttpd-dev libgraphviz-dev libpcre2-dev libcurl4-openssl-dev libssl-dev libiberty-dev \
+	libpq-dev
+DEB_TEST_PKGS := chromium curl python3 golang-go time bc postgresql apache2-utils
 
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g

@@ -33,19 +33,22 @@ B=$(curl -s --data-binary @$M2 "$URL/api/upload?name=M2.cpu.pb.gz" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 curl -s -o /dev/null "$URL/p/$B/api/meta" # the base decoded once, as it is when opened
 
+# The body is read and dropped, as a browser keeps it in memory: writing 9 MB to a file would
+# time the disk, not the server. CURL_ARGS adds curl options (--compressed: gzip, as browsers).
 request() { # label path
-    curl -s -o build/compare-bench.json -w "%{time_total} %{size_download}" "$URL$2" |
+    curl -s ${CURL_ARGS:-} -o /dev/null -w "%{time_total} %{size_download}" "$URL$2" |
         awk -v l="$1" '{ printf "%-44s %8.3f s %10.2f MB\n", l, $1, $2 / 1048576 }'
 }
 
 echo "== comparisons, M against M2 (targets: first view < 0.5 s, repeated < 20 ms)"
 request "top diff_base first (builds the comparison)" "/p/$ID/api/top?diff_base=$B"
 request "top diff_base repeated" "/p/$ID/api/top?diff_base=$B"
+CURL_ARGS=--compressed request "top diff_base repeated, gzip (makes it)" "/p/$ID/api/top?diff_base=$B"
+CURL_ARGS=--compressed request "top diff_base repeated, gzip" "/p/$ID/api/top?diff_base=$B"
 request "flame diff_base first (comparison cached)" "/p/$ID/api/flamegraph?diff_base=$B&w=1400"
 request "flame diff_base repeated" "/p/$ID/api/flamegraph?diff_base=$B&w=1400"
 request "graph diff_base first" "/p/$ID/api/graph?diff_base=$B"
 request "flame base first (builds the comparison)" "/p/$ID/api/flamegraph?base=$B&w=1400"
 request "flame base repeated" "/p/$ID/api/flamegraph?base=$B&w=1400"
 request "top base norm first (builds the comparison)" "/p/$ID/api/top?base=$B&norm=t"
-rm -f build/compare-bench.json
 exit 0

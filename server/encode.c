@@ -1,9 +1,11 @@
 /* encode: the model back to profile.proto with protobuf-c (this file and decode.c are the only
  * ones that include it), then gzip with zlib. Ids are kept; the string table holds the strings
  * the profile uses, "" first. All temporary protobuf-c structures live in one arena dropped
- * before returning. */
+ * before returning. HTTP bodies are gzipped with libdeflate, several times faster than zlib at
+ * a like ratio. */
 #include "pprofweb/encode.h"
 
+#include <libdeflate.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -207,4 +209,20 @@ int pw_profile_encode(const struct pw_profile *p, bool gzip, unsigned char **out
     free(e.str_index);
     pw_arena_release(&e.a);
     return rc;
+}
+
+unsigned char *pw_gzip(const void *data, size_t len, size_t *out_len)
+{
+    struct libdeflate_compressor *c = libdeflate_alloc_compressor(6);
+    if (!c)
+        return NULL;
+    size_t cap = libdeflate_gzip_compress_bound(c, len);
+    unsigned char *out = pw_xmalloc(cap ? cap : 1);
+    *out_len = libdeflate_gzip_compress(c, data, len, out, cap);
+    libdeflate_free_compressor(c);
+    if (!*out_len) {
+        free(out);
+        return NULL;
+    }
+    return out;
 }

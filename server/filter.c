@@ -67,37 +67,36 @@ static void select_lines(struct pw_profile *p, struct pw_location *l, const stru
     l->n_lines = n;
 }
 
-enum { LOC_PLAIN = 0, LOC_FOCUSED, LOC_IGNORED };
-
 /* pprof's focusedAndNotIgnored: at least one focused location and no ignored one. */
 static bool focused_and_not_ignored(const struct pw_sample *s, const unsigned char *state)
 {
     bool focused = false;
     for (uint32_t i = 0; i < s->n_locs; i++) {
-        if (state[s->locs[i]] == LOC_IGNORED)
+        if (state[s->locs[i]] == PW_LOC_IGNORED)
             return false;
-        if (state[s->locs[i]] == LOC_FOCUSED)
+        if (state[s->locs[i]] == PW_LOC_FOCUSED)
             focused = true;
     }
     return focused;
 }
 
-void pw_filter_samples_by_name(struct pw_profile *p, const struct pw_regex *focus,
-                               const struct pw_regex *ignore, const struct pw_regex *hide,
-                               const struct pw_regex *show, struct pw_name_matches *out)
+bool pw_filter_locations_by_name(struct pw_profile *p, const struct pw_regex *focus,
+                                 const struct pw_regex *ignore, const struct pw_regex *hide,
+                                 const struct pw_regex *show, unsigned char *state, bool *hidden,
+                                 struct pw_name_matches *out)
 {
     struct pw_name_matches m = {0};
-    unsigned char *state = pw_xcalloc(p->n_locations ? p->n_locations : 1, 1);
-    bool *hidden = pw_xcalloc(p->n_locations ? p->n_locations : 1, sizeof(*hidden));
     bool any_hidden = false;
     for (uint32_t li = 0; li < p->n_locations; li++) {
         struct pw_location *l = &p->locations[li];
+        state[li] = PW_LOC_PLAIN;
+        hidden[li] = false;
         if (ignore && location_matches(p, l, ignore)) {
             m.ignore = true;
-            state[li] = LOC_IGNORED;
+            state[li] = PW_LOC_IGNORED;
         } else if (!focus || location_matches(p, l, focus)) {
             m.focus = true;
-            state[li] = LOC_FOCUSED;
+            state[li] = PW_LOC_FOCUSED;
         }
         if (hide && location_matches(p, l, hide)) {
             m.hide = true;
@@ -119,6 +118,19 @@ void pw_filter_samples_by_name(struct pw_profile *p, const struct pw_regex *focu
                 m.show = true;
         }
     }
+    if (out)
+        *out = m;
+    return any_hidden;
+}
+
+void pw_filter_samples_by_name(struct pw_profile *p, const struct pw_regex *focus,
+                               const struct pw_regex *ignore, const struct pw_regex *hide,
+                               const struct pw_regex *show, struct pw_name_matches *out)
+{
+    unsigned char *state = pw_xcalloc(p->n_locations ? p->n_locations : 1, 1);
+    bool *hidden = pw_xcalloc(p->n_locations ? p->n_locations : 1, sizeof(*hidden));
+    bool any_hidden =
+        pw_filter_locations_by_name(p, focus, ignore, hide, show, state, hidden, out);
 
     /* With neither focus nor ignore every location is focused: a sample needs only one,
      * which spares reading every stack. */
@@ -149,8 +161,6 @@ void pw_filter_samples_by_name(struct pw_profile *p, const struct pw_regex *focu
     p->n_samples = kept;
     free(state);
     free(hidden);
-    if (out)
-        *out = m;
 }
 
 bool pw_show_from(struct pw_profile *p, const struct pw_regex *re)

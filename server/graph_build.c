@@ -169,10 +169,11 @@ void pw_graph_infos_free(struct pw_graph_infos *li)
     free(li);
 }
 
-static void to_node_info(struct builder *b, const struct gx_info_key *k, struct pw_node_info *out)
+static void info_of(const struct pw_graph_infos *li, const struct gx_info_key *k,
+                    struct pw_node_info *out)
 {
-    const char *const *s = b->li->strs.s;
-    const uint32_t *len = b->li->strs.len;
+    const char *const *s = li->strs.s;
+    const uint32_t *len = li->strs.len;
     *out = (struct pw_node_info){.name = s[k->name],
                                  .orig_name = s[k->orig_name],
                                  .address = k->address,
@@ -184,6 +185,31 @@ static void to_node_info(struct builder *b, const struct gx_info_key *k, struct 
                                  .orig_name_len = len[k->orig_name],
                                  .file_len = len[k->file],
                                  .objfile_len = len[k->objfile]};
+}
+
+static void to_node_info(struct builder *b, const struct gx_info_key *k, struct pw_node_info *out)
+{
+    info_of(b->li, k, out);
+}
+
+uint32_t pw_graph_infos_count(const struct pw_graph_infos *li)
+{
+    return li->infos.n;
+}
+
+const uint32_t *pw_graph_infos_location(const struct pw_graph_infos *li, uint32_t loc,
+                                        uint32_t *n)
+{
+    *n = li->loc_start[loc + 1] - li->loc_start[loc];
+    return li->loc_info + li->loc_start[loc];
+}
+
+const char *pw_graph_infos_name(const struct pw_graph_infos *li, uint32_t info,
+                                struct pw_arena *arena, uint32_t *len)
+{
+    struct pw_node_info ni;
+    info_of(li, &li->infos.k[info], &ni);
+    return pw_node_info_printable_name(&ni, arena, len);
 }
 
 static bool info_kept(struct builder *b, uint32_t info)
@@ -489,6 +515,38 @@ struct hot_edge {
     bool residual, is_inline;
 };
 
+/* What a walk through a location leaves behind, for a pass that reads samples only for edges
+ * (run_edges_part), in 32 bits so that the table of a large profile stays in cache: the node of
+ * its last frame kept (walk order: callers first) + 1 (0: none), TAIL_RESIDUAL when a frame not
+ * kept follows it (or none is kept), TAIL_FRAMES when a frame keeps its edges in (EDGES_IN):
+ * such a location is walked frame by frame. Graphs of 2^30 - 1 nodes or more do not use it. */
+#define TAIL_RESIDUAL (1u << 31)
+#define TAIL_FRAMES (1u << 30)
+#define TAIL_NODE (TAIL_FRAMES - 1)
+
+static uint32_t *loc_tails(const struct builder *b, const uint32_t *loc_id)
+{
+    const struct pw_profile *p = b->p;
+    uint32_t *t = pw_xmalloc((p->n_locations ? p->n_locations : 1) * sizeof *t);
+    for (uint32_t l = 0; l < p->n_locations; l++) {
+        uint32_t start = b->loc_start[l], cnt = b->loc_start[l + 1] - start;
+        uint32_t node1 = 0, flags = cnt ? TAIL_RESIDUAL : 0;
+        for (uint32_t ni = cnt; ni-- > 0;) {
+            uint32_t n = loc_id[start + ni];
+            if (n == PW_NONE) {
+                flags |= TAIL_RESIDUAL;
+                continue;
+            }
+            if (n & EDGES_IN)
+                flags |= TAIL_FRAMES;
+            node1 = (n & ~EDGES_IN) + 1;
+            flags &= ~TAIL_RESIDUAL;
+        }
+        t[l] = flags | node1;
+    }
+    return t;
+}
+
 /* The sample loop over samples [from, to): node weights and edges found, in first-seen order.
  * Large profiles run in two parts on two threads; as each part keeps its edges in first-seen
  * order, adding the first part's edges and then the second's creates them in the order one
@@ -496,13 +554,50 @@ struct hot_edge {
 struct loop_part {
     struct builder *b;
     const uint32_t *loc_id;
+    const uint32_t *tails; /* run_edges_part only */
     size_t from, to;
     bool tags;
     struct hot_node *hn;
+    uint32_t *last_in; /* per node: index + 1 in he of the edge into it used last */
     struct hot_edge *he;
     size_t n_he, cap_he;
     struct gx_u64map edge_map; /* parent << 32 | dest -> index + 1 in he */
 };
+
+/* Adds the weight of the current sample (generation gen) to the edge parent -> n once, creating
+ * the edge when new. */
+static inline void part_edge(struct loop_part *lp, uint32_t parent, uint32_t n, bool residual,
+                             bool is_inline, const struct sample_ctx *s, uint32_t gen)
+{
+    struct hot_node *hp = &lp->hn[parent];
+    uint32_t e = hp->last_edge;
+    if (!e || lp->he[e - 1].dest != n) {
+        /* An inlined frame is nearly always called from the function it is inlined into: the
+         * edge into it used last is the one, where its caller's last edge went elsewhere. */
+        e = lp->last_in[n];
+        if (!e || lp->he[e - 1].src != parent) {
+            uint32_t *slot = gx_u64map_get(&lp->edge_map, ((uint64_t)parent << 32) | n);
+            e = slot ? *slot : 0;
+        }
+    }
+    if (!e) {
+        PW_GROW(lp->he, lp->cap_he, lp->n_he + 1);
+        lp->he[lp->n_he] = (struct hot_edge){
+            .src = parent, .dest = n, .residual = residual, .is_inline = is_inline};
+        gx_u64map_put(&lp->edge_map, ((uint64_t)parent << 32) | n, (uint32_t)lp->n_he);
+        e = (uint32_t)++lp->n_he;
+    }
+    struct hot_edge *x = &lp->he[e - 1];
+    if (x->mark != gen) {
+        x->mark = gen;
+        x->weight = pw_wadd(x->weight, s->w);
+        x->weight_div = pw_wadd(x->weight_div, s->dw);
+        x->residual |= residual;
+        x->is_inline &= is_inline;
+    }
+    hp->last_edge = e;
+    lp->last_in[n] = e;
+}
 
 static void *run_part(void *arg)
 {
@@ -546,34 +641,8 @@ static void *run_part(void *arg)
                     if (tags)
                         add_sample(b, b->g->all[n], &s, false, false, true);
                 }
-                if (parent != PW_NONE && n != parent && edges_in) {
-                    struct hot_node *hp = &hn[parent];
-                    uint32_t e = hp->last_edge;
-                    if (!e || lp->he[e - 1].dest != n) {
-                        uint32_t *slot = gx_u64map_get(&lp->edge_map,
-                                                       ((uint64_t)parent << 32) | n);
-                        e = slot ? *slot : 0;
-                    }
-                    bool is_inline = ni != cnt - 1;
-                    if (!e) {
-                        PW_GROW(lp->he, lp->cap_he, lp->n_he + 1);
-                        lp->he[lp->n_he] = (struct hot_edge){
-                            .src = parent, .dest = n, .residual = residual,
-                            .is_inline = is_inline};
-                        gx_u64map_put(&lp->edge_map, ((uint64_t)parent << 32) | n,
-                                      (uint32_t)lp->n_he);
-                        e = (uint32_t)++lp->n_he;
-                    }
-                    struct hot_edge *x = &lp->he[e - 1];
-                    if (x->mark != gen) {
-                        x->mark = gen;
-                        x->weight = pw_wadd(x->weight, s.w);
-                        x->weight_div = pw_wadd(x->weight_div, s.dw);
-                        x->residual |= residual;
-                        x->is_inline &= is_inline;
-                    }
-                    hp->last_edge = e;
-                }
+                if (parent != PW_NONE && n != parent && edges_in)
+                    part_edge(lp, parent, n, residual, ni != cnt - 1, &s, gen);
                 parent = n;
                 residual = false;
             }
@@ -598,26 +667,112 @@ static bool has_labels(const struct pw_profile *p)
     return false;
 }
 
+/* The edges of samples [from, to) into EDGES_IN nodes, node values left alone (values_of): a
+ * location without such a frame is one lookup (loc_tails), the others are walked as
+ * run_part walks them. */
+static void *run_edges_part(void *arg)
+{
+    struct loop_part *lp = arg;
+    struct builder *b = lp->b;
+    const struct pw_profile *p = b->p;
+    const uint32_t *loc_id = lp->loc_id;
+    const uint32_t *tails = lp->tails;
+    struct sample_ctx s = {0};
+    uint32_t gen = 0;
+    for (size_t si = lp->from; si < lp->to; si++) {
+        const struct pw_sample *smp = &p->samples[si];
+        if (!sample_weight(b->o, smp, &s))
+            continue;
+        gen++;
+        uint32_t parent = PW_NONE;
+        bool residual = false;
+        for (uint32_t i = smp->n_locs; i-- > 0;) {
+            uint32_t loc = smp->locs[i];
+            uint32_t t = tails[loc];
+            if (!(t & TAIL_FRAMES)) {
+                if (t & TAIL_NODE) {
+                    parent = (t & TAIL_NODE) - 1;
+                    residual = t & TAIL_RESIDUAL;
+                } else if (t & TAIL_RESIDUAL) {
+                    residual = true;
+                }
+                continue;
+            }
+            uint32_t start = b->loc_start[loc], cnt = b->loc_start[loc + 1] - start;
+            for (uint32_t ni = cnt; ni-- > 0;) {
+                uint32_t n = loc_id[start + ni];
+                if (n == PW_NONE) {
+                    residual = true;
+                    continue;
+                }
+                bool edges_in = n & EDGES_IN;
+                n &= ~EDGES_IN;
+                if (parent != PW_NONE && n != parent && edges_in)
+                    part_edge(lp, parent, n, residual, ni != cnt - 1, &s, gen);
+                parent = n;
+                residual = false;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* o->values_of when this graph can take its node values from it (see pw_graph_options). */
+static const struct pw_graph *values_source(const struct builder *b)
+{
+    const struct pw_graph *v = b->o->values_of;
+    if (!v || !b->o->no_tags || b->o->call_tree)
+        return NULL;
+    const struct gx_graph_priv *vp = v->priv;
+    return vp->node_of_info && vp->infos == b->li ? v : NULL;
+}
+
+/* Copies the flat and cum of every node from the node of the same info in v; a node made only
+ * as the function of another, its own info not kept, has none. */
+static void copy_values(struct builder *b, const struct pw_graph *v)
+{
+    const uint32_t *from = ((const struct gx_graph_priv *)v->priv)->node_of_info;
+    for (size_t info = 0; info < b->li->infos.n + 1; info++) {
+        struct pw_node *n = b->node_of_info[info];
+        if (!n || !from[info] || !info_kept(b, (uint32_t)info))
+            continue;
+        const struct pw_node *m = v->all[from[info] - 1];
+        n->flat = m->flat;
+        n->flat_div = m->flat_div;
+        n->cum = m->cum;
+        n->cum_div = m->cum_div;
+    }
+}
+
 static void build_graph(struct builder *b)
 {
     const struct pw_profile *p = b->p;
     struct pw_graph *g = b->g;
     create_nodes(b);
     uint32_t *loc_id = frame_nodes(b);
-    bool tags = !b->o->no_tags && has_labels(p);
-    size_t n_parts = tags ? 1 : pw_parallel_parts(p->n_samples);
+    const struct pw_graph *values = g->n_all < TAIL_NODE ? values_source(b) : NULL;
+    uint32_t *tails = NULL;
+    if (values) {
+        copy_values(b, values);
+        if (b->o->edges != PW_EDGES_NONE)
+            tails = loc_tails(b, loc_id);
+    }
+    bool tags = !values && !b->o->no_tags && has_labels(p);
+    size_t n_parts = values && !tails ? 0 : tags ? 1 : pw_parallel_parts(p->n_samples);
     struct loop_part parts[PW_PARALLEL_MAX_PARTS];
     for (size_t i = 0; i < n_parts; i++)
         parts[i] = (struct loop_part){
             .b = b,
             .loc_id = loc_id,
+            .tails = tails,
             .from = p->n_samples * i / n_parts,
             .to = p->n_samples * (i + 1) / n_parts,
             .tags = tags,
             .hn = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof(struct hot_node)),
+            .last_in = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof(uint32_t)),
         };
-    pw_parallel_run(run_part, parts, sizeof *parts, n_parts);
-    for (size_t i = 0; i < g->n_all; i++) {
+    pw_parallel_run(values ? run_edges_part : run_part, parts, sizeof *parts, n_parts);
+    for (size_t i = 0; i < g->n_all && !values; i++) {
         struct pw_node *n = g->all[i];
         for (size_t k = 0; k < n_parts; k++) {
             const struct hot_node *h = &parts[k].hn[i];
@@ -635,10 +790,21 @@ static void build_graph(struct builder *b)
                                  x->residual, x->is_inline);
         }
         free(lp->hn);
+        free(lp->last_in);
         free(lp->he);
         gx_u64map_release(&lp->edge_map);
     }
+    free(tails);
     free(loc_id);
+    if (!b->o->kept_nodes) {
+        /* Built from every node: a later graph of these infos may take its values from it. */
+        struct gx_graph_priv *pv = b->pv;
+        pv->infos = b->li;
+        pv->node_of_info = pw_xcalloc(b->li->infos.n + 1, sizeof *pv->node_of_info);
+        for (size_t info = 0; info < b->li->infos.n + 1; info++)
+            if (b->node_of_info[info])
+                pv->node_of_info[info] = b->node_of_info[info]->id + 1;
+    }
 }
 
 /* The calling contexts of a tree, light: a context is (its caller's context, an info), found in
@@ -1017,6 +1183,7 @@ void pw_graph_free(struct pw_graph *g)
     gx_strtab_release(&pv->strs);
     gx_u64map_release(&pv->edge_map);
     pw_graph_infos_free(pv->own_infos);
+    free(pv->node_of_info);
     free(pv);
     free(g->nodes);
     free(g->all);

@@ -210,7 +210,12 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct pw_resp
 {
     size_t len;
     struct MHD_Response *r;
-    if (resp->data) {
+    if (resp->data && resp->data_free) {
+        r = MHD_create_response_from_buffer_with_free_callback_cls(
+            resp->len, (void *)resp->data, resp->data_free, resp->data_free_ctx);
+        if (r)
+            resp->data_free = NULL; /* released by MHD once sent */
+    } else if (resp->data) {
         r = MHD_create_response_from_buffer(resp->len, (void *)resp->data,
                                             MHD_RESPMEM_PERSISTENT);
     } else {
@@ -224,6 +229,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct pw_resp
     add_header(r, "Location", resp->location);
     add_header(r, "Content-Disposition", resp->content_disposition);
     add_header(r, "Set-Cookie", resp->set_cookie);
+    add_header(r, "Content-Encoding", resp->content_encoding);
+    add_header(r, "Vary", resp->vary);
     add_header(r, "X-Content-Type-Options", "nosniff");
     add_header(r, "Referrer-Policy", "no-referrer");
     /* Every HTML answer, also /static/index.html, gets the policy of the pages. */
@@ -341,6 +348,8 @@ static enum MHD_Result route(struct server *srv, struct MHD_Connection *conn,
     pw_response_init(&resp);
     req.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     req.cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
+    req.accepts_gzip =
+        pw_accepts_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding"));
     req.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
     req.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
     if (st->too_big) {

@@ -115,9 +115,10 @@ static const struct graph_parts TEXT_PARTS = {PW_EDGES_INLINE, true, false, fals
 static const struct graph_parts TREE_PARTS = {PW_EDGES_ALL, true, false, false};
 
 /* pprof's Report.newGraph: cleans file names, then builds the graph of the report's samples
- * (only "bytes" numeric labels, no diff-base label), restricted to kept when not NULL. */
+ * (only "bytes" numeric labels, no diff-base label), restricted to kept when not NULL; node
+ * values come from values (a graph of every node) when it is given and can give them. */
 static struct pw_graph *new_graph(struct pw_report *r, const struct pw_node_set *kept,
-                                  struct graph_parts parts)
+                                  struct graph_parts parts, const struct pw_graph *values)
 {
     struct pw_profile *p = r->prof;
     const struct pw_report_options *o = &r->opt;
@@ -148,6 +149,7 @@ static struct pw_graph *new_graph(struct pw_report *r, const struct pw_node_set 
         .call_tree = o->call_tree && callgraph_format,
         .drop_negative = o->drop_negative,
         .kept_nodes = kept,
+        .values_of = values,
         .edges = parts.edges,
         .no_tags = parts.no_tags,
         .values_only = parts.values_only,
@@ -157,6 +159,7 @@ static struct pw_graph *new_graph(struct pw_report *r, const struct pw_node_set 
     if (renamed) {
         pw_graph_infos_free(r->graph_infos);
         r->graph_infos = NULL;
+        values = NULL; /* made with the infos just freed */
     }
     if (!r->graph_infos)
         r->graph_infos = pw_graph_infos_new(p, &go);
@@ -166,7 +169,7 @@ static struct pw_graph *new_graph(struct pw_report *r, const struct pw_node_set 
 
 struct pw_graph *pw_report_new_graph(struct pw_report *r)
 {
-    return new_graph(r, NULL, NODES_ONLY);
+    return new_graph(r, NULL, NODES_ONLY, NULL);
 }
 
 /* pprof's newTrimmedGraph: drops nodes under the node fraction, keeps the top nodecount nodes,
@@ -185,9 +188,12 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
         parts = TEXT_PARTS;
     else if (o->format == PW_REPORT_TREE)
         parts = TREE_PARTS;
-    struct pw_graph *g = new_graph(r, NULL, call_tree ? PRUNED_TREE : VALUES_ONLY);
+    struct pw_graph *g = new_graph(r, NULL, call_tree ? PRUNED_TREE : VALUES_ONLY, NULL);
     if (g->too_large)
         return g; /* refused by pw_report_graph_check: trimming it would be wasted */
+    /* The graphs rebuilt with fewer nodes take the values of their nodes from this one, which
+     * has them all: only the edges they show are read from the samples again. */
+    struct pw_graph *all = NULL;
     int64_t total_value, cum;
     pw_nodes_sum(g->nodes, g->n_nodes, &total_value, &cum);
     /* A pruned tree: the whole tree's total and node count. */
@@ -209,13 +215,13 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
             struct pw_node_set *kept = pw_graph_discard_low_frequency_nodes(g, node_cutoff);
             bool dropped = pw_node_set_count(kept) != g->n_nodes;
             r->dropped_nodes = dropped ? (int)(g->n_nodes - pw_node_set_count(kept)) : 0;
-            pw_graph_free(g);
-            g = new_graph(r, dropped ? kept : NULL, parts);
+            all = g;
+            g = new_graph(r, dropped ? kept : NULL, parts, all);
             pw_node_set_free(kept);
         }
     } else if (!call_tree) {
-        pw_graph_free(g);
-        g = new_graph(r, NULL, parts);
+        all = g;
+        g = new_graph(r, NULL, parts, all);
     }
     r->orig_count = (int)g->n_nodes;
 
@@ -235,7 +241,7 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
             struct pw_node_set *kept = pw_graph_select_top_nodes(g, o->nodecount, visual);
             if (pw_node_set_count(kept) != g->n_nodes) {
                 pw_graph_free(g);
-                g = new_graph(r, kept, parts);
+                g = new_graph(r, kept, parts, all);
                 pw_graph_sort_nodes(g, o->cum_sort, visual);
             }
             pw_node_set_free(kept);
@@ -245,6 +251,7 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
     r->dropped_edges = (int)pw_graph_trim_low_frequency_edges(g, edge_cutoff);
     if (visual)
         pw_graph_remove_redundant_edges(g);
+    pw_graph_free(all);
     return g;
 }
 

@@ -65,6 +65,9 @@ void pw_response_init(struct pw_response *r)
 
 void pw_response_release(struct pw_response *r)
 {
+    if (r->data_free)
+        r->data_free(r->data_free_ctx);
+    r->data_free = NULL;
     pw_buf_release(&r->buf);
 }
 
@@ -93,6 +96,10 @@ int pw_http_status(enum pw_code code)
         return 422;
     case PW_EIO:
         return 502;
+    case PW_EUNAVAIL:
+        return 503;
+    case PW_ECONFLICT:
+        return 409;
     }
     return 500;
 }
@@ -265,12 +272,55 @@ static const struct pw_profile *lookup(struct pw_app *app, const char *id, char 
 
 /* --- responses --- */
 
+/* The q of one element of an Accept-Encoding list, "coding[;q=v]", if it names coding: 1 with
+ * no q, 0 for q=0 (refused); -1 when it names another coding. */
+static int coding_q(const char *s, size_t n, const char *coding)
+{
+    size_t len = strlen(coding);
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    if (n < len || strncasecmp(s, coding, len) != 0 ||
+        (n > len && s[len] != ';' && s[len] != ' ' && s[len] != '\t'))
+        return -1;
+    for (size_t i = len; i + 1 < n; i++) {
+        if ((s[i] == 'q' || s[i] == 'Q') && s[i + 1] == '=') {
+            /* q is at most 3 decimals: 0, 0.0, 0.00, 0.000 refuse; any other digit allows */
+            for (i += 2; i < n && (s[i] == '0' || s[i] == '.'); i++)
+                ;
+            return i < n && s[i] >= '1' && s[i] <= '9';
+        }
+    }
+    return 1;
+}
+
+bool pw_accepts_gzip(const char *h)
+{
+    int gzip = -1, star = -1;
+    while (h && *h) {
+        size_t n = strcspn(h, ",");
+        int q = coding_q(h, n, "gzip");
+        if (q < 0)
+            q = coding_q(h, n, "x-gzip");
+        if (q >= 0)
+            gzip = q > gzip ? q : gzip;
+        q = coding_q(h, n, "*");
+        if (q >= 0)
+            star = q;
+        h += n + (h[n] == ',');
+    }
+    return gzip == 1 || (gzip < 0 && star == 1);
+}
+
 void pw_response_error(struct pw_response *r, bool json, int status, const char *msg)
 {
     r->status = status;
     r->cache_control = "no-cache";
     pw_buf_reset(&r->buf);
+    if (r->data_free)
+        r->data_free(r->data_free_ctx);
+    r->data_free = NULL;
     r->data = NULL;
+    r->content_encoding = NULL;
     if (json) {
         struct pw_json j;
         r->content_type = "application/json";
@@ -508,8 +558,14 @@ static void serve_view(struct ctx *c, const struct view_route *v, struct pw_resp
     pw_buf_init(&key, 1 << 20);
     cache_key(&key, id, v->name, &cfg, &c->req->params);
     int status = 0;
-    if (pw_cache_get_or_claim(c->app->cache, pw_buf_str(&key), &status, &r->buf)) {
+    struct pw_cache_body *cached;
+    bool gzipped;
+    r->vary = "Accept-Encoding";
+    if (pw_cache_get_shared_or_claim(c->app->cache, pw_buf_str(&key), &status, &cached,
+                                     c->req->accepts_gzip, &gzipped)) {
         r->status = status;
+        pw_response_share(r, cached);
+        r->content_encoding = gzipped ? "gzip" : NULL;
         pw_buf_release(&key);
         return;
     }

@@ -25,6 +25,7 @@
 #include "pprofweb/parallel.h"
 #include "pprofweb/query.h"
 #include "pprofweb/report.h"
+#include "pprofweb/summary.h"
 #include "pprofweb/wrap.h"
 
 #define N_BUCKETS 8192
@@ -227,6 +228,7 @@ struct job {
     const struct pw_config *cfg;
     pw_series_acquire_fn acquire;
     pw_series_release_fn release;
+    pw_series_read_fn read;
     void *ctx;
     const char *id;
     char *key;
@@ -235,9 +237,62 @@ struct job {
     struct pw_err err;  /* when res is NULL */
 };
 
-/* Runs the report of one snapshot and fills j->res (not yet cached). */
-static void compute_one(struct job *j)
+/* A result of n nodes for j's key (not yet cached); names interned by the caller. */
+static struct result *result_new(struct job *j, size_t n, int64_t total)
 {
+    struct result *r = pw_xcalloc(1, sizeof(*r));
+    r->key = j->key;
+    j->key = NULL;
+    r->hash = j->hash;
+    r->total = total;
+    r->n = n;
+    r->name = pw_xmalloc((r->n + 1) * sizeof(*r->name));
+    r->flat = pw_xmalloc((r->n + 1) * sizeof(*r->flat));
+    r->cum = pw_xmalloc((r->n + 1) * sizeof(*r->cum));
+    r->bytes = sizeof(*r) + strlen(r->key) + r->n * (sizeof(*r->name) + 2 * sizeof(int64_t));
+    return r;
+}
+
+/* Reads one snapshot from its bytes (summary.h); false when the full report must run. */
+static bool summarize_one(struct job *j, struct pw_summary_reader *reader)
+{
+    unsigned char *data;
+    size_t len;
+    const char *symbolize = NULL;
+    struct pw_err e = {0};
+    if (!j->read || j->read(j->ctx, j->id, &data, &len, &symbolize, &e))
+        return false; /* the full path words the error */ /* the full path words the error */
+    struct pw_summary s;
+    int rc = pw_summary_read(reader, data, len, symbolize, j->cfg, &s, &j->err);
+    free(data);
+    if (rc == PW_SUMMARY_FULL)
+        return false;
+    if (rc < 0)
+        return true; /* j->err says why */
+    struct result *r = result_new(j, s.n_nodes, s.total);
+    pthread_mutex_lock(&j->c->mu);
+    for (size_t i = 0; i < r->n; i++)
+        r->name[i] = intern(j->c, s.nodes[i].name);
+    r->sample_type = j->c->names[intern(j->c, s.sample_type)].s;
+    r->unit = j->c->names[intern(j->c, s.unit)].s;
+    pthread_mutex_unlock(&j->c->mu);
+    if (s.memstats)
+        r->has_memstats = parse_memstats(s.memstats, r->memstats);
+    for (size_t i = 0; i < r->n; i++) {
+        r->flat[i] = s.nodes[i].flat;
+        r->cum[i] = s.nodes[i].cum;
+    }
+    pw_summary_release(&s);
+    j->res = r;
+    return true;
+}
+
+/* Computes one snapshot and fills j->res (not yet cached): from its bytes when the summary
+ * covers them, else by the top report of its decoded profile. */
+static void compute_one(struct job *j, struct pw_summary_reader *reader)
+{
+    if (summarize_one(j, reader))
+        return;
     const struct pw_profile *p = j->acquire(j->ctx, j->id, &j->err);
     if (!p)
         return;
@@ -250,16 +305,7 @@ static void compute_one(struct job *j)
         return;
     }
     struct pw_graph *g = pw_report_graph(rep);
-    struct result *r = pw_xcalloc(1, sizeof(*r));
-    r->key = j->key;
-    j->key = NULL;
-    r->hash = j->hash;
-    r->total = rep->total;
-    r->n = g->n_nodes;
-    r->name = pw_xmalloc((r->n + 1) * sizeof(*r->name));
-    r->flat = pw_xmalloc((r->n + 1) * sizeof(*r->flat));
-    r->cum = pw_xmalloc((r->n + 1) * sizeof(*r->cum));
-    r->bytes = sizeof(*r) + strlen(r->key) + r->n * (sizeof(*r->name) + 2 * sizeof(int64_t));
+    struct result *r = result_new(j, g->n_nodes, rep->total);
     pthread_mutex_lock(&j->c->mu);
     for (size_t i = 0; i < r->n; i++)
         r->name[i] = intern(j->c, g->nodes[i]->printable_name);
@@ -285,8 +331,10 @@ struct part {
 static void *run_part(void *arg)
 {
     struct part *pt = arg;
+    struct pw_summary_reader *reader = pw_summary_reader_new();
     for (size_t i = pt->from; i < pt->to; i++)
-        compute_one(&pt->jobs[i]);
+        compute_one(&pt->jobs[i], reader);
+    pw_summary_reader_free(reader);
     return NULL;
 }
 
@@ -300,8 +348,8 @@ void pw_series_data_release(struct pw_series_data *d)
 
 int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *in, size_t n,
                       const struct pw_config *cfg, bool cum, pw_series_acquire_fn acquire,
-                      pw_series_release_fn release, void *ctx, struct pw_series_data *out,
-                      struct pw_err *err)
+                      pw_series_release_fn release, pw_series_read_fn read, void *ctx,
+                      struct pw_series_data *out, struct pw_err *err)
 {
     memset(out, 0, sizeof(*out));
     pw_arena_init(&out->arena);
@@ -349,8 +397,8 @@ int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *i
             continue;
         }
         c->misses++;
-        jobs[n_jobs++] = (struct job){c, cfg, acquire, release, ctx, in[i].id, key, h, NULL,
-                                      {0}};
+        jobs[n_jobs++] = (struct job){c, cfg, acquire, release, read, ctx, in[i].id, key, h,
+                                      NULL, {0}};
     }
     pthread_mutex_unlock(&c->mu);
     pw_buf_release(&settings);

@@ -436,6 +436,14 @@ static void fetch(struct pw_share *s, const struct pw_request *req, struct pw_re
 /* GET /api/store: the stored profiles, newest first. */
 static void list(struct pw_share *s, const struct pw_request *req, struct pw_response *r)
 {
+    size_t n = 0, in_series = 0; /* a series' snapshots are listed as their series */
+    struct pw_err err = {0};
+    struct pw_store_entry *e =
+        s->o.store ? pw_store_list_loose(s->o.store, &n, &in_series, &err) : NULL;
+    if (s->o.store && !e && err.code == PW_EUNAVAIL) {
+        err_response(r, &err);
+        return;
+    }
     r->content_type = "application/json";
     r->cache_control = "no-cache";
     struct pw_json j;
@@ -446,10 +454,9 @@ static void list(struct pw_share *s, const struct pw_request *req, struct pw_res
     pw_json_kbool(&j, "authorized", authorized(s, req));
     pw_json_key(&j, "max_upload");
     pw_json_uint(&j, s->o.max_upload);
-    size_t n = 0;
-    struct pw_err err = {0};
-    struct pw_store_entry *e = s->o.store ? pw_store_list(s->o.store, &n, &err) : NULL;
     pw_json_kbool(&j, "truncated", n > PW_MAX_LISTED);
+    pw_json_key(&j, "in_series");
+    pw_json_uint(&j, in_series);
     pw_json_key(&j, "profiles");
     pw_json_arr_begin(&j);
     for (size_t i = 0; i < n && i < PW_MAX_LISTED; i++) {
@@ -554,7 +561,8 @@ static const struct pw_profile *load(void *ctx, const char *id, struct pw_arena 
     }
     struct pw_store_entry e;
     if (pw_store_stat(s->o.store, id, &e, err)) {
-        pw_fail(err, PW_ENOTFOUND, "unknown profile id %s", id);
+        if (err->code != PW_EUNAVAIL) /* else 503: the profile may well exist */
+            pw_fail(err, PW_ENOTFOUND, "unknown profile id %s", id);
         return NULL;
     }
     const struct pw_profile *p = pw_store_acquire(s->o.store, id, err);

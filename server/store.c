@@ -1,46 +1,41 @@
-/* store: the profile store behind uploads, fetched URLs and lasting links.
+/* store: the front of the profile store (store.h), in front of a backend (store_backend.h): a
+ * directory (store_dir.c) or a PostgreSQL database (store_pg.c).
  *
- * Layout: DIR/ID.prof holds the bytes exactly as received (gzip, raw proto or legacy text);
- * DIR/ID.meta a few "key value" lines (name, type, time, stored, size). ID is the hex of the first
- * 12 bytes of the SHA-256 of the bytes, so the same upload always gets the same link. Both files
- * are written to a temporary name, fsynced and renamed, data first: a listing shows only ids whose
- * .meta exists, so a crash never exposes a torn profile. Nothing a request sends reaches the file
- * system except a validated id.
- * Decoded profiles are cached (PW_STORE_CACHE_PROFILES, least recently used dropped first) and
- * reference counted so a request never sees its profile freed.
- * Series (see store.h) are DIR/SERIES_ID.series: "name", "type" and "updated" lines, then one
- * "snap TIME ID" or "gap TIME MESSAGE" line per snapshot in time order; every change rewrites the
- * file atomically under the series lock, so readers see the old or the new series, never half. */
+ * Every id is validated here, so a backend only ever sees 24 (profiles) or 16 (series) hex
+ * digits. A profile's id is the hex of the first 12 bytes of the SHA-256 of its bytes, so the
+ * same upload always gets the same link, in either backend. Bytes are decoded completely before
+ * anything is handed to a backend: nothing corrupt is ever stored.
+ * Decoded profiles are cached here, per process (PW_STORE_CACHE_PROFILES, least recently used
+ * dropped first), reference counted so a request never sees its profile freed, with their
+ * metadata: when the backend is unreachable (PW_EUNAVAIL) a cached profile keeps answering.
+ * Series: the front turns profile ids into snapshots (time and sample types from the metadata);
+ * the backend orders, checks and keeps them. Watches are the backend's when it shares them
+ * between processes (a database), else the watcher keeps them in memory (watch.c). */
 #include "pprofweb/store.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "pprofweb/buf.h"
-#include "pprofweb/decode.h"
 #include "pprofweb/limits.h"
 #include "pprofweb/source.h"
+#include "pprofweb/store_backend.h"
 
 struct cached {
-    char id[PW_STORE_ID_LEN + 1];
+    struct pw_store_entry e;
     struct pw_profile *p;
     int refs;
     uint64_t last_used;
 };
 
 struct pw_store {
-    char *dir;
+    const struct pw_store_ops *ops;
+    void *b;
     char *symbolize; /* -symbolize mode for decoding, or NULL */
     pthread_mutex_t mu;
-    pthread_mutex_t series_mu; /* serializes read-modify-write of series files */
     struct cached *cache;
     size_t n_cache, cap_cache;
     uint64_t clock;
@@ -55,28 +50,16 @@ bool pw_store_id_valid(const char *id)
     return i == PW_STORE_ID_LEN;
 }
 
-static int mkdir_p(const char *path, struct pw_err *err)
+bool pw_store_is_database(const char *where)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-        return pw_fail(err, PW_EINVAL, "store directory path too long");
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(tmp, 0700) && errno != EEXIST)
-            return pw_fail(err, PW_EIO, "store: cannot create %s: %s", tmp, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(tmp, 0700) && errno != EEXIST)
-        return pw_fail(err, PW_EIO, "store: cannot create %s: %s", tmp, strerror(errno));
-    return 0;
+    return where && (!strncmp(where, "postgres://", 11) || !strncmp(where, "postgresql://", 13) ||
+                     strchr(where, '=') != NULL);
 }
 
-struct pw_store *pw_store_open(const char *dir, struct pw_err *err)
+struct pw_store *pw_store_open(const char *where, struct pw_err *err)
 {
     char def[4096];
-    if (!dir || !*dir) {
+    if (!where || !*where) {
         const char *env = getenv("PPROFWEB_STORE"), *xdg = getenv("XDG_DATA_HOME"),
                    *home = getenv("HOME");
         if (env && *env)
@@ -89,20 +72,17 @@ struct pw_store *pw_store_open(const char *dir, struct pw_err *err)
             pw_fail(err, PW_EINVAL, "store: no -store directory and no $HOME");
             return NULL;
         }
-        dir = def;
+        where = def;
     }
-    if (mkdir_p(dir, err))
+    const struct pw_store_ops *ops = NULL;
+    void *b = pw_store_is_database(where) ? pw_store_pg_open(where, &ops, err)
+                                          : pw_store_dir_open(where, &ops, err);
+    if (!b)
         return NULL;
-    if (access(dir, W_OK | X_OK)) {
-        pw_fail(err, PW_EIO, "store: %s is not writable: %s", dir, strerror(errno));
-        return NULL;
-    }
     struct pw_store *s = pw_xcalloc(1, sizeof(*s));
-    s->dir = strdup(dir);
-    if (!s->dir)
-        abort();
+    s->ops = ops;
+    s->b = b;
     pthread_mutex_init(&s->mu, NULL);
-    pthread_mutex_init(&s->series_mu, NULL);
     return s;
 }
 
@@ -113,10 +93,9 @@ void pw_store_free(struct pw_store *s)
     for (size_t i = 0; i < s->n_cache; i++)
         pw_profile_free(s->cache[i].p);
     free(s->cache);
+    s->ops->close(s->b);
     pthread_mutex_destroy(&s->mu);
-    pthread_mutex_destroy(&s->series_mu);
     free(s->symbolize);
-    free(s->dir);
     free(s);
 }
 
@@ -135,61 +114,15 @@ const char *pw_store_symbolize(const struct pw_store *s)
 
 const char *pw_store_dir(const struct pw_store *s)
 {
-    return s->dir;
+    return pw_store_dir_path(s->b, s->ops);
 }
 
-static void path_of(const struct pw_store *s, const char *id, const char *ext, char *out,
-                    size_t n)
+const char *pw_store_kind(const struct pw_store *s)
 {
-    snprintf(out, n, "%s/%s.%s", s->dir, id, ext);
+    return s->ops->kind;
 }
 
-/* Writes data to path atomically: a temporary file in the same directory, fsync, rename, then
- * fsync of the directory so the rename itself is durable. */
-static int write_atomic(const struct pw_store *s, const char *path, const void *data, size_t len,
-                        struct pw_err *err)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s/.tmp-XXXXXX", s->dir);
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return pw_fail(err, PW_EIO, "store: cannot create a file in %s: %s", s->dir,
-                       strerror(errno));
-    const unsigned char *p = data;
-    size_t left = len;
-    while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            return pw_fail(err, PW_EIO, "store: writing %s: %s", tmp, strerror(e));
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fsync(fd) || close(fd)) {
-        int e = errno;
-        unlink(tmp);
-        return pw_fail(err, PW_EIO, "store: syncing %s: %s", tmp, strerror(e));
-    }
-    if (rename(tmp, path)) {
-        int e = errno;
-        unlink(tmp);
-        return pw_fail(err, PW_EIO, "store: renaming to %s: %s", path, strerror(e));
-    }
-    int dfd = open(s->dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return 0;
-}
-
-/* Keeps printable ASCII and UTF-8 bytes; control characters become '?'. */
-static void sanitize(char *dst, size_t n, const char *src)
+void pw_store_sanitize(char *dst, size_t n, const char *src)
 {
     size_t j = 0;
     for (size_t i = 0; src && src[i] && j + 1 < n; i++) {
@@ -199,7 +132,10 @@ static void sanitize(char *dst, size_t n, const char *src)
     dst[j] = 0;
 }
 
-static void cache_insert(struct pw_store *s, const char *id, struct pw_profile *p, int refs)
+/* --- the cache of decoded profiles (s->mu held) --- */
+
+static void cache_insert(struct pw_store *s, const struct pw_store_entry *e, struct pw_profile *p,
+                         int refs)
 {
     /* Drop the least recently used profiles nobody is using, down to the bound. */
     while (s->n_cache >= PW_STORE_CACHE_PROFILES) {
@@ -215,7 +151,7 @@ static void cache_insert(struct pw_store *s, const char *id, struct pw_profile *
     }
     PW_GROW(s->cache, s->cap_cache, s->n_cache + 1);
     struct cached *c = &s->cache[s->n_cache++];
-    snprintf(c->id, sizeof(c->id), "%s", id);
+    c->e = *e;
     c->p = p;
     c->refs = refs;
     c->last_used = ++s->clock;
@@ -224,7 +160,7 @@ static void cache_insert(struct pw_store *s, const char *id, struct pw_profile *
 static struct cached *cache_find(struct pw_store *s, const char *id)
 {
     for (size_t i = 0; i < s->n_cache; i++)
-        if (!strcmp(s->cache[i].id, id))
+        if (!strcmp(s->cache[i].e.id, id))
             return &s->cache[i];
     return NULL;
 }
@@ -237,53 +173,61 @@ static void content_id(const unsigned char *data, size_t len, char *id)
         snprintf(id + 2 * i, 3, "%02x", sum[i]);
 }
 
-static bool stored(const struct pw_store *s, const char *id)
+/* The metadata of a decoded profile about to be stored. */
+static void entry_of(const struct pw_profile *p, const char *id, const char *name, size_t len,
+                     bool snapshot, struct pw_store_entry *e)
 {
-    char meta_path[4200], data_path[4200];
-    path_of(s, id, "meta", meta_path, sizeof(meta_path));
-    path_of(s, id, "prof", data_path, sizeof(data_path));
-    return access(meta_path, F_OK) == 0 && access(data_path, F_OK) == 0;
-}
-
-/* Writes the data, then the .meta that makes it visible. */
-static int write_entry(struct pw_store *s, const char *id, const unsigned char *data, size_t len,
-                       const char *name, const struct pw_profile *p, struct pw_err *err)
-{
-    char meta_path[4200], data_path[4200];
-    path_of(s, id, "meta", meta_path, sizeof(meta_path));
-    path_of(s, id, "prof", data_path, sizeof(data_path));
-    if (write_atomic(s, data_path, data, len, err))
-        return -1;
-    struct pw_buf meta;
-    pw_buf_init(&meta, 1 << 16);
-    char clean[256];
-    sanitize(clean, sizeof(clean), name && *name ? name : "upload");
-    pw_buf_addf(&meta, "name %s\ntype ", clean);
+    memset(e, 0, sizeof(*e));
+    snprintf(e->id, sizeof(e->id), "%s", id);
+    pw_store_sanitize(e->name, sizeof(e->name), name && *name ? name : "upload");
+    struct pw_buf t;
+    pw_buf_init(&t, sizeof(e->type) - 1);
+    char clean[128];
     for (uint32_t i = 0; i < p->n_sample_types; i++) {
-        sanitize(clean, sizeof(clean), pw_s(p, p->sample_types[i].type));
-        pw_buf_addf(&meta, "%s%s", i ? "," : "", clean);
+        pw_store_sanitize(clean, sizeof(clean), pw_s(p, p->sample_types[i].type));
+        pw_buf_addf(&t, "%s%s", i ? "," : "", clean);
     }
-    pw_buf_addf(&meta, "\ntime %lld\nstored %lld\nsize %zu\n", (long long)p->time_nanos,
-                (long long)time(NULL), len);
-    int rc = write_atomic(s, meta_path, meta.data, meta.len, err);
-    pw_buf_release(&meta);
-    return rc;
+    snprintf(e->type, sizeof(e->type), "%.*s", (int)t.len, t.data ? t.data : "");
+    pw_buf_release(&t);
+    e->time_nanos = p->time_nanos;
+    e->stored_at = (int64_t)time(NULL);
+    e->size = len;
+    e->snapshot_only = snapshot;
 }
 
-int pw_store_put(struct pw_store *s, const unsigned char *data, size_t len, const char *name,
-                 char *id_out, struct pw_err *err)
+/* Already stored: nothing to write, except that a user's own put of bytes a watch stored
+ * makes them outlive the watch's snapshots. 1 when stored, 0 when not, -1 with err. */
+static int already(struct pw_store *s, const char *id, bool snapshot, struct pw_err *err)
+{
+    int have = s->ops->exists(s->b, id, err);
+    if (have != 1 || snapshot)
+        return have;
+    struct pw_store_entry e;
+    if (s->ops->stat(s->b, id, &e, err))
+        return -1;
+    if (!e.snapshot_only)
+        return 1;
+    e.snapshot_only = false;
+    return s->ops->put(s->b, &e, NULL, 0, err) ? -1 : 1;
+}
+
+static int put(struct pw_store *s, const unsigned char *data, size_t len, const char *name,
+               bool snapshot, char *id_out, struct pw_err *err)
 {
     char id[PW_STORE_ID_LEN + 1];
     content_id(data, len, id);
     snprintf(id_out, PW_STORE_ID_LEN + 1, "%s", id);
-    if (stored(s, id))
-        return 0; /* the same bytes are stored already */
+    int have = already(s, id, snapshot, err);
+    if (have)
+        return have < 0 ? -1 : 0;
 
     /* Validate completely before anything is written. */
     struct pw_profile *p = pw_source_prepare_bytes_mode(data, len, s->symbolize, err);
     if (!p)
         return -1;
-    if (write_entry(s, id, data, len, name, p, err)) {
+    struct pw_store_entry e;
+    entry_of(p, id, name, len, snapshot, &e);
+    if (s->ops->put(s->b, &e, data, len, err)) {
         pw_profile_free(p);
         return -1;
     }
@@ -291,9 +235,21 @@ int pw_store_put(struct pw_store *s, const unsigned char *data, size_t len, cons
     if (cache_find(s, id))
         pw_profile_free(p);
     else
-        cache_insert(s, id, p, 0);
+        cache_insert(s, &e, p, 0);
     pthread_mutex_unlock(&s->mu);
     return 0;
+}
+
+int pw_store_put(struct pw_store *s, const unsigned char *data, size_t len, const char *name,
+                 char *id_out, struct pw_err *err)
+{
+    return put(s, data, len, name, false, id_out, err);
+}
+
+int pw_store_put_snapshot(struct pw_store *s, const unsigned char *data, size_t len,
+                          const char *name, char *id_out, struct pw_err *err)
+{
+    return put(s, data, len, name, true, id_out, err);
 }
 
 int pw_store_put_valid(struct pw_store *s, const unsigned char *data, size_t len,
@@ -303,9 +259,12 @@ int pw_store_put_valid(struct pw_store *s, const unsigned char *data, size_t len
     char id[PW_STORE_ID_LEN + 1];
     content_id(data, len, id);
     snprintf(id_out, PW_STORE_ID_LEN + 1, "%s", id);
-    if (stored(s, id))
-        return 0;
-    return write_entry(s, id, data, len, name, p, err);
+    int have = already(s, id, false, err);
+    if (have)
+        return have < 0 ? -1 : 0;
+    struct pw_store_entry e;
+    entry_of(p, id, name, len, false, &e);
+    return s->ops->put(s->b, &e, data, len, err);
 }
 
 int pw_store_read(struct pw_store *s, const char *id, unsigned char **data, size_t *len,
@@ -313,15 +272,7 @@ int pw_store_read(struct pw_store *s, const char *id, unsigned char **data, size
 {
     if (!pw_store_id_valid(id))
         return pw_fail(err, PW_ENOTFOUND, "no profile with id \"%.64s\"", id);
-    char meta_path[4200], data_path[4200];
-    path_of(s, id, "meta", meta_path, sizeof(meta_path));
-    path_of(s, id, "prof", data_path, sizeof(data_path));
-    if (access(meta_path, F_OK))
-        return pw_fail(err, PW_ENOTFOUND, "no profile with id %s", id);
-    if (pw_read_file(data_path, PW_MAX_INPUT, data, len, err))
-        return pw_fail(err, err->code == PW_ENOTFOUND ? PW_ENOTFOUND : PW_EIO,
-                       "profile %s: stored data unreadable", id);
-    return 0;
+    return s->ops->read(s->b, id, data, len, err);
 }
 
 const struct pw_profile *pw_store_acquire(struct pw_store *s, const char *id, struct pw_err *err)
@@ -341,9 +292,12 @@ const struct pw_profile *pw_store_acquire(struct pw_store *s, const char *id, st
     pthread_mutex_unlock(&s->mu);
 
     /* Decode outside the lock: other profiles stay available meanwhile. */
+    struct pw_store_entry e;
+    if (s->ops->stat(s->b, id, &e, err))
+        return NULL;
     unsigned char *data;
     size_t len;
-    if (pw_store_read(s, id, &data, &len, err))
+    if (s->ops->read(s->b, id, &data, &len, err))
         return NULL;
     struct pw_profile *p = pw_source_prepare_bytes_mode(data, len, s->symbolize, err);
     free(data);
@@ -359,7 +313,7 @@ const struct pw_profile *pw_store_acquire(struct pw_store *s, const char *id, st
         c->last_used = ++s->clock;
         p = c->p;
     } else {
-        cache_insert(s, id, p, 1);
+        cache_insert(s, &e, p, 1);
     }
     pthread_mutex_unlock(&s->mu);
     return p;
@@ -376,95 +330,48 @@ void pw_store_release(struct pw_store *s, const struct pw_profile *p)
     pthread_mutex_unlock(&s->mu);
 }
 
-static int parse_meta(const char *text, struct pw_store_entry *e)
-{
-    const char *line = text;
-    while (*line) {
-        const char *end = strchr(line, '\n');
-        size_t n = end ? (size_t)(end - line) : strlen(line);
-        char buf[512];
-        snprintf(buf, sizeof(buf), "%.*s", (int)(n < sizeof(buf) ? n : sizeof(buf) - 1), line);
-        char *sp = strchr(buf, ' ');
-        if (sp) {
-            *sp = 0;
-            const char *v = sp + 1;
-            if (!strcmp(buf, "name"))
-                snprintf(e->name, sizeof(e->name), "%s", v);
-            else if (!strcmp(buf, "type"))
-                snprintf(e->type, sizeof(e->type), "%s", v);
-            else if (!strcmp(buf, "time"))
-                e->time_nanos = strtoll(v, NULL, 10);
-            else if (!strcmp(buf, "stored"))
-                e->stored_at = strtoll(v, NULL, 10);
-            else if (!strcmp(buf, "size"))
-                e->size = strtoull(v, NULL, 10);
-        }
-        line += n + (end ? 1 : 0);
-    }
-    return 0;
-}
-
 int pw_store_stat(struct pw_store *s, const char *id, struct pw_store_entry *out,
                   struct pw_err *err)
 {
     if (!pw_store_id_valid(id))
         return pw_fail(err, PW_ENOTFOUND, "no profile with id \"%.64s\"", id);
-    char meta_path[4200];
-    path_of(s, id, "meta", meta_path, sizeof(meta_path));
-    unsigned char *d;
-    size_t n;
-    if (pw_read_file(meta_path, 1 << 16, &d, &n, err))
-        return pw_fail(err, PW_ENOTFOUND, "no profile with id %s", id);
-    d = pw_xrealloc(d, n + 1);
-    d[n] = 0;
-    memset(out, 0, sizeof(*out));
-    snprintf(out->id, sizeof(out->id), "%s", id);
-    parse_meta((const char *)d, out);
-    free(d);
-    return 0;
-}
-
-static int cmp_newest(const void *a, const void *b)
-{
-    const struct pw_store_entry *x = a, *y = b;
-    if (x->stored_at != y->stored_at)
-        return x->stored_at > y->stored_at ? -1 : 1;
-    return strcmp(x->id, y->id);
+    struct pw_err e2 = {0};
+    if (s->ops->stat(s->b, id, out, &e2) == 0)
+        return 0;
+    if (e2.code == PW_EUNAVAIL) { /* a decoded profile keeps answering */
+        pthread_mutex_lock(&s->mu);
+        struct cached *c = cache_find(s, id);
+        if (c)
+            *out = c->e;
+        pthread_mutex_unlock(&s->mu);
+        if (c)
+            return 0;
+    }
+    if (err)
+        *err = e2;
+    return -1;
 }
 
 struct pw_store_entry *pw_store_list(struct pw_store *s, size_t *n, struct pw_err *err)
 {
-    DIR *d = opendir(s->dir);
-    if (!d) {
-        pw_fail(err, PW_EIO, "store: cannot list %s: %s", s->dir, strerror(errno));
-        return NULL;
-    }
-    struct pw_store_entry *out = NULL;
-    size_t cap = 0, count = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        const char *dot = strrchr(de->d_name, '.');
-        if (!dot || strcmp(dot, ".meta") || dot - de->d_name != PW_STORE_ID_LEN)
-            continue;
-        char id[PW_STORE_ID_LEN + 1];
-        memcpy(id, de->d_name, PW_STORE_ID_LEN);
-        id[PW_STORE_ID_LEN] = 0;
-        if (!pw_store_id_valid(id))
-            continue;
-        PW_GROW(out, cap, count + 1);
-        if (pw_store_stat(s, id, &out[count], NULL) == 0)
-            count++;
-    }
-    closedir(d);
-    if (count)
-        qsort(out, count, sizeof(*out), cmp_newest);
-    *n = count;
-    return out ? out : pw_xcalloc(1, sizeof(*out));
+    size_t skipped;
+    return s->ops->list(s->b, false, n, &skipped, err);
+}
+
+struct pw_store_entry *pw_store_list_loose(struct pw_store *s, size_t *n, size_t *n_in_series,
+                                           struct pw_err *err)
+{
+    return s->ops->list(s->b, true, n, n_in_series, err);
 }
 
 void pw_store_list_free(struct pw_store_entry *entries)
 {
     free(entries);
+}
+
+uint64_t pw_store_disk_usage(struct pw_store *s)
+{
+    return s->ops->disk_usage(s->b);
 }
 
 /* --- series --- */
@@ -496,118 +403,14 @@ void pw_store_series_free(struct pw_series *sr)
     memset(sr, 0, sizeof(*sr));
 }
 
-/* Parses a series file's text into sr (lines that do not parse are skipped). */
-static void series_parse(char *text, struct pw_series *sr)
-{
-    size_t cap = 0;
-    for (char *line = text; line && *line;) {
-        char *end = strchr(line, '\n');
-        if (end)
-            *end = 0;
-        char *sp = strchr(line, ' ');
-        const char *v = sp ? sp + 1 : "";
-        if (sp)
-            *sp = 0;
-        if (!strcmp(line, "name")) {
-            snprintf(sr->info.name, sizeof(sr->info.name), "%s", v);
-        } else if (!strcmp(line, "type")) {
-            snprintf(sr->info.type, sizeof(sr->info.type), "%s", v);
-        } else if (!strcmp(line, "updated")) {
-            sr->info.updated_at = strtoll(v, NULL, 10);
-        } else if ((!strcmp(line, "snap") || !strcmp(line, "gap")) &&
-                   sr->n < PW_MAX_SERIES_SNAPSHOTS) {
-            char *rest;
-            long long t = strtoll(v, &rest, 10);
-            struct pw_series_snapshot sn = {.time_nanos = t};
-            if (*rest == ' ')
-                rest++;
-            bool ok = true;
-            if (line[0] == 's') {
-                snprintf(sn.id, sizeof(sn.id), "%s", rest);
-                ok = pw_store_id_valid(sn.id);
-            } else {
-                snprintf(sn.error, sizeof(sn.error), "%s", rest);
-                sr->info.n_gaps++;
-            }
-            if (ok) {
-                PW_GROW(sr->snaps, cap, sr->n + 1);
-                sr->snaps[sr->n++] = sn;
-            }
-        }
-        line = end ? end + 1 : NULL;
-    }
-    sr->info.n_snapshots = sr->n;
-}
-
-static int series_read(struct pw_store *s, const char *id, struct pw_series *out,
-                       struct pw_err *err)
-{
-    memset(out, 0, sizeof(*out));
-    if (!pw_series_id_valid(id))
-        return pw_fail(err, PW_ENOTFOUND, "no series with id \"%.64s\"", id);
-    char path[4200];
-    path_of(s, id, "series", path, sizeof(path));
-    unsigned char *d;
-    size_t n;
-    if (pw_read_file(path, PW_MAX_SERIES_FILE, &d, &n, err))
-        return pw_fail(err, PW_ENOTFOUND, "no series with id %s", id);
-    d = pw_xrealloc(d, n + 1);
-    d[n] = 0;
-    snprintf(out->info.id, sizeof(out->info.id), "%s", id);
-    series_parse((char *)d, out);
-    free(d);
-    return 0;
-}
-
-static int series_write(struct pw_store *s, struct pw_series *sr, struct pw_err *err)
-{
-    struct pw_buf b;
-    pw_buf_init(&b, PW_MAX_SERIES_FILE);
-    sr->info.updated_at = (int64_t)time(NULL);
-    pw_buf_addf(&b, "name %s\ntype %s\nupdated %lld\n", sr->info.name, sr->info.type,
-                (long long)sr->info.updated_at);
-    for (size_t i = 0; i < sr->n; i++) {
-        const struct pw_series_snapshot *sn = &sr->snaps[i];
-        if (sn->id[0])
-            pw_buf_addf(&b, "snap %lld %s\n", (long long)sn->time_nanos, sn->id);
-        else
-            pw_buf_addf(&b, "gap %lld %s\n", (long long)sn->time_nanos, sn->error);
-    }
-    char path[4200];
-    path_of(s, sr->info.id, "series", path, sizeof(path));
-    int rc = b.overflow ? pw_fail(err, PW_ETOOBIG, "series %s is too large to write",
-                                  sr->info.id)
-                        : write_atomic(s, path, b.data, b.len, err);
-    pw_buf_release(&b);
-    return rc;
-}
-
 int pw_store_series_open(struct pw_store *s, const char *name, char *id_out, struct pw_err *err)
 {
     char id[PW_SERIES_ID_LEN + 1];
     pw_store_series_id(name, id);
     snprintf(id_out, PW_SERIES_ID_LEN + 1, "%s", id);
-    pthread_mutex_lock(&s->series_mu);
-    struct pw_series sr;
-    int rc = 0;
-    if (series_read(s, id, &sr, NULL)) {
-        memset(&sr, 0, sizeof(sr));
-        snprintf(sr.info.id, sizeof(sr.info.id), "%s", id);
-        sanitize(sr.info.name, sizeof(sr.info.name), name);
-        rc = series_write(s, &sr, err);
-    }
-    pw_store_series_free(&sr);
-    pthread_mutex_unlock(&s->series_mu);
-    return rc;
-}
-
-/* Drops the first n snapshots. */
-static void series_drop(struct pw_series *sr, size_t n)
-{
-    if (n > sr->n)
-        n = sr->n;
-    memmove(sr->snaps, sr->snaps + n, (sr->n - n) * sizeof(*sr->snaps));
-    sr->n -= n;
+    char clean[256];
+    pw_store_sanitize(clean, sizeof(clean), name);
+    return s->ops->series_open(s->b, id, clean, err);
 }
 
 /* Fills sn for one snapshot (its profile's type into type); 0 or -1 with err. */
@@ -627,7 +430,7 @@ static int snapshot_of(struct pw_store *s, const char *profile_id, int64_t time_
         if (!sn->time_nanos)
             sn->time_nanos = e.time_nanos;
     } else {
-        sanitize(sn->error, 200, error && *error ? error : "no profile");
+        pw_store_sanitize(sn->error, 200, error && *error ? error : "no profile");
     }
     if (!sn->time_nanos) {
         struct timespec ts;
@@ -637,142 +440,221 @@ static int snapshot_of(struct pw_store *s, const char *profile_id, int64_t time_
     return 0;
 }
 
-/* Inserts sn at its place in time order (dropping the oldest past the bound). */
-static int series_insert(struct pw_series *sr, const struct pw_series_snapshot *sn,
-                         const char *type, struct pw_err *err)
+static int append(struct pw_store *s, const char *series_id, const char *const *profile_ids,
+                  const int64_t *times, size_t n, const char *error, const char *holder,
+                  struct pw_err *err)
 {
-    if (sn->id[0] && sr->info.type[0] && strcmp(sr->info.type, type))
-        return pw_fail(err, PW_EINVAL,
-                       "snapshot %s has sample types %s, but series \"%.60s\" has %s", sn->id,
-                       type, sr->info.name, sr->info.type);
-    if (sn->id[0] && !sr->info.type[0])
-        snprintf(sr->info.type, sizeof(sr->info.type), "%s", type);
-    if (sr->n >= PW_MAX_SERIES_SNAPSHOTS)
-        series_drop(sr, sr->n - PW_MAX_SERIES_SNAPSHOTS + 1);
-    size_t at = sr->n;
-    while (at > 0 && sr->snaps[at - 1].time_nanos > sn->time_nanos)
-        at--;
-    size_t cap = sr->n;
-    PW_GROW(sr->snaps, cap, sr->n + 1);
-    memmove(sr->snaps + at + 1, sr->snaps + at, (sr->n - at) * sizeof(*sr->snaps));
-    sr->snaps[at] = *sn;
-    sr->n++;
-    return 0;
+    if (!pw_series_id_valid(series_id))
+        return pw_fail(err, PW_ENOTFOUND, "no series with id \"%.64s\"", series_id);
+    struct pw_series_snapshot *sn = pw_xcalloc(n + 1, sizeof(*sn));
+    char(*types)[128] = pw_xcalloc(n + 1, sizeof(*types));
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = snapshot_of(s, profile_ids[i], times[i], error, &sn[i], types[i], err);
+    if (rc == 0)
+        rc = s->ops->series_append(s->b, series_id, sn, (const char(*)[128])types, n, holder,
+                                   err);
+    free(sn);
+    free(types);
+    return rc;
 }
 
 int pw_store_series_append(struct pw_store *s, const char *series_id, const char *profile_id,
                            int64_t time_nanos, const char *error, struct pw_err *err)
 {
-    return pw_store_series_append_many(s, series_id, &profile_id, &time_nanos, 1, error, err);
+    return append(s, series_id, &profile_id, &time_nanos, 1, error, NULL, err);
 }
 
 int pw_store_series_append_many(struct pw_store *s, const char *series_id,
                                 const char *const *profile_ids, const int64_t *times, size_t n,
                                 const char *error, struct pw_err *err)
 {
-    struct pw_series_snapshot *sn = pw_xcalloc(n + 1, sizeof(*sn));
-    char(*types)[128] = pw_xcalloc(n + 1, sizeof(*types));
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = snapshot_of(s, profile_ids[i], times[i], error, &sn[i], types[i], err);
-    pthread_mutex_lock(&s->series_mu);
-    struct pw_series sr;
-    if (rc == 0)
-        rc = series_read(s, series_id, &sr, err);
-    else
-        memset(&sr, 0, sizeof(sr));
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = series_insert(&sr, &sn[i], types[i], err);
-    if (rc == 0)
-        rc = series_write(s, &sr, err);
-    pw_store_series_free(&sr);
-    pthread_mutex_unlock(&s->series_mu);
-    free(sn);
-    free(types);
-    return rc;
+    return append(s, series_id, profile_ids, times, n, error, NULL, err);
+}
+
+int pw_store_series_append_held(struct pw_store *s, const char *series_id,
+                                const char *profile_id, int64_t time_nanos, const char *error,
+                                const char *holder, struct pw_err *err)
+{
+    return append(s, series_id, &profile_id, &time_nanos, 1, error, holder, err);
 }
 
 int pw_store_series_trim(struct pw_store *s, const char *series_id, size_t keep_count,
                          int64_t keep_age_nanos, struct pw_err *err)
 {
-    pthread_mutex_lock(&s->series_mu);
-    struct pw_series sr;
-    int rc = series_read(s, series_id, &sr, err);
-    if (rc == 0 && sr.n) {
-        size_t drop = keep_count && sr.n > keep_count ? sr.n - keep_count : 0;
-        int64_t newest = sr.snaps[sr.n - 1].time_nanos;
-        while (keep_age_nanos && drop < sr.n && newest - sr.snaps[drop].time_nanos > keep_age_nanos)
-            drop++;
-        if (drop) {
-            series_drop(&sr, drop);
-            rc = series_write(s, &sr, err);
-        }
-    }
-    pw_store_series_free(&sr);
-    pthread_mutex_unlock(&s->series_mu);
-    return rc;
+    if (!pw_series_id_valid(series_id))
+        return pw_fail(err, PW_ENOTFOUND, "no series with id \"%.64s\"", series_id);
+    return s->ops->series_trim(s->b, series_id, keep_count, keep_age_nanos, err);
 }
 
 int pw_store_series_get(struct pw_store *s, const char *series_id, struct pw_series *out,
                         struct pw_err *err)
 {
-    pthread_mutex_lock(&s->series_mu);
-    int rc = series_read(s, series_id, out, err);
-    pthread_mutex_unlock(&s->series_mu);
-    return rc;
-}
-
-static int cmp_updated(const void *a, const void *b)
-{
-    const struct pw_series_info *x = a, *y = b;
-    if (x->updated_at != y->updated_at)
-        return x->updated_at > y->updated_at ? -1 : 1;
-    return strcmp(x->id, y->id);
+    memset(out, 0, sizeof(*out));
+    if (!pw_series_id_valid(series_id))
+        return pw_fail(err, PW_ENOTFOUND, "no series with id \"%.64s\"", series_id);
+    return s->ops->series_get(s->b, series_id, out, err);
 }
 
 struct pw_series_info *pw_store_series_list(struct pw_store *s, size_t *n, struct pw_err *err)
 {
-    DIR *d = opendir(s->dir);
-    if (!d) {
-        pw_fail(err, PW_EIO, "store: cannot list %s: %s", s->dir, strerror(errno));
-        return NULL;
-    }
-    struct pw_series_info *out = pw_xcalloc(1, sizeof(*out));
-    size_t cap = 1, count = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        const char *dot = strrchr(de->d_name, '.');
-        if (!dot || strcmp(dot, ".series") || dot - de->d_name != PW_SERIES_ID_LEN)
-            continue;
-        char id[PW_SERIES_ID_LEN + 1];
-        memcpy(id, de->d_name, PW_SERIES_ID_LEN);
-        id[PW_SERIES_ID_LEN] = 0;
-        struct pw_series sr;
-        if (pw_store_series_get(s, id, &sr, NULL))
-            continue;
-        PW_GROW(out, cap, count + 1);
-        out[count++] = sr.info;
-        pw_store_series_free(&sr);
-    }
-    closedir(d);
-    qsort(out, count, sizeof(*out), cmp_updated);
-    *n = count;
-    return out;
+    return s->ops->series_list(s->b, n, err);
 }
 
-uint64_t pw_store_disk_usage(struct pw_store *s)
+/* --- watches --- */
+
+bool pw_store_shares_watches(const struct pw_store *s)
 {
-    DIR *d = opendir(s->dir);
-    uint64_t total = 0;
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        char path[4200];
-        struct stat st;
-        snprintf(path, sizeof(path), "%s/%s", s->dir, de->d_name);
-        if (de->d_name[0] != '.' && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-            total += (uint64_t)st.st_blocks * 512;
+    return s->ops->watch_list != NULL;
+}
+
+static int no_watches(const struct pw_store *s, struct pw_err *err)
+{
+    return pw_fail(err, PW_EINVAL, "a %s store keeps no watches", s->ops->kind);
+}
+
+int pw_store_watch_put(struct pw_store *s, const struct pw_store_watch *w, struct pw_err *err)
+{
+    if (!s->ops->watch_put)
+        return no_watches(s, err);
+    if (!pw_series_id_valid(w->series_id))
+        return pw_fail(err, PW_EINVAL, "bad series id \"%.40s\"", w->series_id);
+    return s->ops->watch_put(s->b, w, err);
+}
+
+int pw_store_watch_delete(struct pw_store *s, const char *series_id, struct pw_err *err)
+{
+    if (!s->ops->watch_delete)
+        return no_watches(s, err);
+    if (!pw_series_id_valid(series_id))
+        return pw_fail(err, PW_ENOTFOUND, "no watch of series \"%.40s\"", series_id);
+    return s->ops->watch_delete(s->b, series_id, err);
+}
+
+struct pw_store_watch *pw_store_watch_list(struct pw_store *s, size_t *n, struct pw_err *err)
+{
+    *n = 0;
+    if (!s->ops->watch_list) {
+        no_watches(s, err);
+        return NULL;
     }
-    if (d)
-        closedir(d);
-    return total;
+    return s->ops->watch_list(s->b, n, err);
+}
+
+int pw_store_watch_claim(struct pw_store *s, const char *series_id, const char *holder,
+                         long long lease_ms, struct pw_err *err)
+{
+    if (!s->ops->watch_claim)
+        return no_watches(s, err);
+    return s->ops->watch_claim(s->b, series_id, holder, lease_ms, err);
+}
+
+int pw_store_watch_report(struct pw_store *s, const char *series_id, const char *holder, bool ok,
+                          int64_t when_nanos, const char *error, struct pw_err *err)
+{
+    if (!s->ops->watch_report)
+        return no_watches(s, err);
+    char clean[256];
+    pw_store_sanitize(clean, sizeof(clean), error ? error : "");
+    return s->ops->watch_report(s->b, series_id, holder, ok, when_nanos, clean, err);
+}
+
+int pw_store_watch_release(struct pw_store *s, const char *series_id, const char *holder,
+                           struct pw_err *err)
+{
+    if (!s->ops->watch_release)
+        return no_watches(s, err);
+    return s->ops->watch_release(s->b, series_id, holder, err);
+}
+
+/* --- copying a store --- */
+
+int pw_store_copy(struct pw_store *from, struct pw_store *to, bool verbose, struct pw_err *err)
+{
+    size_t n = 0, copied = 0;
+    struct pw_store_entry *e = pw_store_list(from, &n, err);
+    if (!e)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        unsigned char *data;
+        size_t len;
+        int have = to->ops->exists(to->b, e[i].id, err);
+        if (have < 0) {
+            rc = -1;
+            break;
+        }
+        if (have)
+            continue;
+        if (from->ops->read(from->b, e[i].id, &data, &len, err)) {
+            rc = pw_err_prefix(err, "reading %s: ", e[i].id);
+            break;
+        }
+        char id[PW_STORE_ID_LEN + 1];
+        content_id(data, len, id);
+        if (strcmp(id, e[i].id)) /* never store bytes under another id: links would lie */
+            rc = pw_fail(err, PW_ECORRUPT, "profile %s: its bytes do not match its id",
+                         e[i].id);
+        else
+            rc = to->ops->put(to->b, &e[i], data, len, err);
+        free(data);
+        copied += rc == 0;
+        if (verbose && copied && copied % 100 == 0)
+            fprintf(stderr, "pprofweb: %zu of %zu profiles copied\n", copied, n);
+    }
+    pw_store_list_free(e);
+    size_t ns = 0;
+    struct pw_series_info *series = rc == 0 ? pw_store_series_list(from, &ns, err) : NULL;
+    if (rc == 0 && !series)
+        rc = -1;
+    for (size_t i = 0; i < ns && rc == 0; i++) {
+        struct pw_series sr, have;
+        if (pw_store_series_get(from, series[i].id, &sr, err)) {
+            rc = -1;
+            break;
+        }
+        rc = to->ops->series_open(to->b, sr.info.id, sr.info.name, err);
+        /* Snapshots the destination has already (an earlier copy) are not added twice. */
+        if (rc == 0)
+            rc = pw_store_series_get(to, sr.info.id, &have, err);
+        if (rc == 0) {
+            struct pw_series_snapshot *add = pw_xcalloc(sr.n + 1, sizeof(*add));
+            char(*types)[128] = pw_xcalloc(sr.n + 1, sizeof(*types));
+            size_t n_add = 0, m = 0;
+            for (size_t k = 0; k < sr.n; k++) { /* both in time order */
+                const struct pw_series_snapshot *sn = &sr.snaps[k];
+                while (m < have.n && have.snaps[m].time_nanos < sn->time_nanos)
+                    m++;
+                bool dup = false;
+                for (size_t x = m; x < have.n && have.snaps[x].time_nanos == sn->time_nanos; x++)
+                    dup = dup || !strcmp(have.snaps[x].id, sn->id);
+                if (dup)
+                    continue;
+                add[n_add] = *sn;
+                snprintf(types[n_add], sizeof(types[n_add]), "%s", sn->id[0] ? sr.info.type : "");
+                n_add++;
+            }
+            if (n_add)
+                rc = to->ops->series_append(to->b, sr.info.id, add, (const char(*)[128])types,
+                                            n_add, NULL, err);
+            free(add);
+            free(types);
+            pw_store_series_free(&have);
+        }
+        pw_store_series_free(&sr);
+    }
+    free(series);
+    if (rc == 0 && from->ops->watch_list && to->ops->watch_put) {
+        size_t nw = 0;
+        struct pw_store_watch *w = pw_store_watch_list(from, &nw, err);
+        if (!w)
+            rc = -1;
+        for (size_t i = 0; i < nw && rc == 0; i++)
+            rc = to->ops->watch_put(to->b, &w[i], err);
+        free(w);
+    }
+    if (verbose && rc == 0)
+        fprintf(stderr, "pprofweb: copied %zu profiles (%zu already there) and %zu series\n",
+                copied, n - copied, ns);
+    return rc;
 }

@@ -161,6 +161,7 @@ static void json_watches(struct pw_timeline *t, struct pw_json *j)
         pw_json_kint(j, "failures", (int64_t)w[i].failures);
         pw_json_kint(j, "last_time", w[i].last_nanos / 1000000);
         pw_json_kstr(j, "last_error", w[i].last_error);
+        pw_json_kstr(j, "holder", w[i].holder);
         pw_json_obj_end(j);
     }
     pw_json_arr_end(j);
@@ -393,6 +394,13 @@ static const struct pw_profile *acquire(void *ctx, const char *id, struct pw_err
 static void release(void *ctx, const struct pw_profile *p)
 {
     pw_store_release(ctx, p);
+}
+
+static int read_bytes(void *ctx, const char *id, unsigned char **data, size_t *len,
+                      const char **symbolize, struct pw_err *err)
+{
+    *symbolize = pw_store_symbolize(ctx);
+    return pw_store_read(ctx, id, data, len, err);
 }
 
 /* A whole-number parameter within 0..max, def when absent. */
@@ -644,8 +652,8 @@ static void serve_analysis(struct pw_timeline *t, const struct pw_request *req, 
         in[i] = (struct pw_series_input){sr.snaps[i].id[0] ? sr.snaps[i].id : NULL,
                                          sr.snaps[i].time_nanos, sr.snaps[i].error};
     struct pw_series_data d;
-    if (pw_series_compute(t->series_cache, in, sr.n, &cfg, v.cum, acquire, release, t->store,
-                          &d, &err)) {
+    if (pw_series_compute(t->series_cache, in, sr.n, &cfg, v.cum, acquire, release, read_bytes,
+                          t->store, &d, &err)) {
         fail_response(r, &err);
     } else {
         struct pw_growth *g = pw_series_growth(&d);

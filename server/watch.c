@@ -7,8 +7,11 @@
  * condition variable until the next fetch is due (interval, doubled after each failure in a row
  * up to PW_WATCH_MAX_BACKOFF intervals) or it is stopped: no polling, so an idle watch costs
  * nothing. Nothing a watched endpoint sends can stop the thread: every error is a gap.
- * Limits: PW_MAX_WATCHES, PW_MIN/MAX_WATCH_INTERVAL_MS. Memory: each watch is owned by the
- * watcher; a fetched profile's bytes live only during one attempt. */
+ * Shared store (watch.h): a sync thread mirrors the store's watches into local threads every
+ * PW_WATCH_SYNC_MS; each thread claims the lease before an attempt and adds the snapshot only
+ * while holding it. A database that cannot be reached stops nothing: threads keep trying.
+ * Limits: PW_MAX_WATCHES, PW_MIN/MAX_WATCH_INTERVAL_MS, PW_WATCH_SYNC_MS. Memory: each watch is
+ * owned by the watcher; a fetched profile's bytes live only during one attempt. */
 #include "pprofweb/watch.h"
 
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pprofweb/arena.h"
 #include "pprofweb/fetch.h"
@@ -27,16 +31,24 @@ struct watch {
     struct pw_watch_info info;
     int timeout; /* seconds, as pprof adjusts it */
     bool stop;
+    bool held; /* shared store: this process holds the lease */
     pthread_t thread;
 };
 
 struct pw_watcher {
     struct pw_watch_options o;
+    bool shared;      /* the store keeps the watches, for every replica */
+    char holder[128]; /* this process in leases */
     pthread_mutex_t mu;
     pthread_cond_t cv; /* signalled on stop and on interval changes */
     struct watch **v;
     size_t n, cap;
+    bool stopping;
+    pthread_t sync;
+    bool sync_running;
 };
+
+static void *sync_run(void *arg);
 
 struct pw_watcher *pw_watcher_new(const struct pw_watch_options *o)
 {
@@ -50,7 +62,22 @@ struct pw_watcher *pw_watcher_new(const struct pw_watch_options *o)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&w->cv, &ca);
     pthread_condattr_destroy(&ca);
+    w->shared = w->o.store && pw_store_shares_watches(w->o.store);
+    if (w->shared) {
+        char host[64] = "";
+        gethostname(host, sizeof(host) - 1);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(w->holder, sizeof(w->holder), "%s/%d/%08lx", host[0] ? host : "pprofweb",
+                 (int)getpid(), (unsigned long)(ts.tv_nsec ^ (ts.tv_sec << 20)) & 0xffffffffUL);
+        w->sync_running = pthread_create(&w->sync, NULL, sync_run, w) == 0;
+    }
     return w;
+}
+
+const char *pw_watcher_holder(const struct pw_watcher *w)
+{
+    return w->holder;
 }
 
 static int64_t realtime_nanos(void)
@@ -69,21 +96,35 @@ static int attempt(struct watch *wt, struct pw_err *err)
     size_t len = 0;
     char id[PW_STORE_ID_LEN + 1];
     int64_t started = realtime_nanos();
+    const char *holder = w->shared ? w->holder : NULL;
     int rc = pw_fetch_url(wt->info.url, wt->timeout, w->o.max_bytes, &data, &len, err);
     if (rc == 0)
-        rc = pw_store_put(w->o.store, data, len, wt->info.url, id, err);
+        rc = pw_store_put_snapshot(w->o.store, data, len, wt->info.url, id, err);
     free(data);
     if (rc == 0)
-        rc = pw_store_series_append(w->o.store, sid, id, 0, NULL, err);
+        rc = pw_store_series_append_held(w->o.store, sid, id, 0, NULL, holder, err);
+    if (rc && err->code == PW_ECONFLICT)
+        return rc; /* another replica fetches it now: no gap of ours */
     if (rc) {
         struct pw_err ignored = {0};
-        pw_store_series_append(w->o.store, sid, NULL, started, err->msg, &ignored);
+        pw_store_series_append_held(w->o.store, sid, NULL, started, err->msg, holder, &ignored);
+    }
+    if (holder) {
+        struct pw_err ignored = {0};
+        pw_store_watch_report(w->o.store, sid, holder, rc == 0, started, rc ? err->msg : "",
+                              &ignored);
     }
     if (w->o.keep_count || w->o.keep_age_nanos) {
         struct pw_err ignored = {0};
         pw_store_series_trim(w->o.store, sid, w->o.keep_count, w->o.keep_age_nanos, &ignored);
     }
     return rc;
+}
+
+/* The lease a claim asks for: the next delay and a half, plus a CPU profile's duration. */
+static long long lease_ms(const struct watch *wt, long long delay)
+{
+    return delay + delay / 2 + (long long)wt->info.seconds * 1000;
 }
 
 static void *run(void *arg)
@@ -93,25 +134,50 @@ static void *run(void *arg)
     unsigned fails = 0;
     pthread_mutex_lock(&w->mu);
     while (!wt->stop) {
-        pthread_mutex_unlock(&w->mu);
-        struct pw_err err = {0};
-        int rc = attempt(wt, &err);
-        pthread_mutex_lock(&w->mu);
-        wt->info.fetches++;
-        wt->info.last_nanos = realtime_nanos();
-        snprintf(wt->info.last_error, sizeof(wt->info.last_error), "%s", rc ? err.msg : "");
-        if (rc) {
-            wt->info.failures++;
-            fails++;
-        } else {
-            fails = 0;
-        }
         long long factor = 1;
         for (unsigned k = 0; k < fails && factor < PW_WATCH_MAX_BACKOFF; k++)
             factor *= 2;
         if (factor > PW_WATCH_MAX_BACKOFF)
             factor = PW_WATCH_MAX_BACKOFF;
-        long long delay = wt->info.interval_ms * factor;
+        long long interval = wt->info.interval_ms, delay = interval * factor;
+        pthread_mutex_unlock(&w->mu);
+        struct pw_err err = {0};
+        int held = 1;
+        if (w->shared)
+            held = pw_store_watch_claim(w->o.store, wt->info.series_id, w->holder,
+                                        lease_ms(wt, delay), &err);
+        int rc = held == 1 ? attempt(wt, &err) : -1;
+        pthread_mutex_lock(&w->mu);
+        wt->held = held == 1 && !(rc && err.code == PW_ECONFLICT);
+        if (held != 1 || (rc && err.code == PW_ECONFLICT)) {
+            /* Another replica holds it (look again soon, to take over if it dies), or the
+             * database is away (try again next interval). */
+            delay = held < 0 ? interval : interval / 4;
+        } else {
+            wt->info.fetches++;
+            wt->info.last_nanos = realtime_nanos();
+            snprintf(wt->info.last_error, sizeof(wt->info.last_error), "%s", rc ? err.msg : "");
+            if (rc) {
+                wt->info.failures++;
+                fails++;
+            } else {
+                fails = 0;
+            }
+            factor = 1;
+            for (unsigned k = 0; k < fails && factor < PW_WATCH_MAX_BACKOFF; k++)
+                factor *= 2;
+            if (factor > PW_WATCH_MAX_BACKOFF)
+                factor = PW_WATCH_MAX_BACKOFF;
+            delay = wt->info.interval_ms * factor;
+            if (w->shared) {
+                /* Renew for the wait ahead: after a failure it is longer than the last one. */
+                pthread_mutex_unlock(&w->mu);
+                struct pw_err ignored = {0};
+                pw_store_watch_claim(w->o.store, wt->info.series_id, w->holder,
+                                     lease_ms(wt, delay), &ignored);
+                pthread_mutex_lock(&w->mu);
+            }
+        }
         struct timespec due;
         clock_gettime(CLOCK_MONOTONIC, &due);
         due.tv_sec += delay / 1000;
@@ -134,6 +200,10 @@ static void stop_and_free(struct pw_watcher *w, struct watch *wt)
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
     pthread_join(wt->thread, NULL);
+    if (w->shared && wt->held) {
+        struct pw_err ignored = {0};
+        pw_store_watch_release(w->o.store, wt->info.series_id, w->holder, &ignored);
+    }
     free(wt);
 }
 
@@ -142,18 +212,124 @@ void pw_watcher_free(struct pw_watcher *w)
     if (!w)
         return;
     pthread_mutex_lock(&w->mu);
+    w->stopping = true;
     for (size_t i = 0; i < w->n; i++)
         w->v[i]->stop = true;
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
-    for (size_t i = 0; i < w->n; i++) {
-        pthread_join(w->v[i]->thread, NULL);
-        free(w->v[i]);
-    }
+    if (w->sync_running)
+        pthread_join(w->sync, NULL);
+    for (size_t i = 0; i < w->n; i++)
+        stop_and_free(w, w->v[i]);
     free(w->v);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     free(w);
+}
+
+static struct watch *find_locked(struct pw_watcher *w, const char *series_id, size_t *at)
+{
+    for (size_t i = 0; i < w->n; i++)
+        if (!strcmp(w->v[i]->info.series_id, series_id)) {
+            if (at)
+                *at = i;
+            return w->v[i];
+        }
+    return NULL;
+}
+
+/* Starts the local thread of a watch (w->mu held); an existing one gets the new interval. */
+static int spawn_locked(struct pw_watcher *w, const char *sid, const char *url,
+                        long long interval_ms, int seconds, int timeout, struct pw_err *err)
+{
+    struct watch *have = find_locked(w, sid, NULL);
+    if (have) {
+        if (have->info.interval_ms != interval_ms) {
+            have->info.interval_ms = interval_ms;
+            pthread_cond_broadcast(&w->cv);
+        }
+        return 0;
+    }
+    if (w->n >= PW_MAX_WATCHES)
+        return pw_fail(err, PW_ETOOBIG, "too many watches (limit %d): stop one first",
+                       PW_MAX_WATCHES);
+    struct watch *wt = pw_xcalloc(1, sizeof(*wt));
+    wt->w = w;
+    wt->timeout = timeout;
+    snprintf(wt->info.series_id, sizeof(wt->info.series_id), "%s", sid);
+    snprintf(wt->info.url, sizeof(wt->info.url), "%s", url);
+    wt->info.interval_ms = interval_ms;
+    wt->info.seconds = seconds;
+    if (pthread_create(&wt->thread, NULL, run, wt)) {
+        free(wt);
+        return pw_fail(err, PW_EIO, "cannot start a thread for the watch");
+    }
+    PW_GROW(w->v, w->cap, w->n + 1);
+    w->v[w->n++] = wt;
+    return 0;
+}
+
+/* Shared store: makes the local threads match the store's watches (started, changed or stopped
+ * by any replica). When the store cannot be listed, nothing changes. */
+static void sync_once(struct pw_watcher *w)
+{
+    size_t n = 0;
+    struct pw_err err = {0};
+    struct pw_store_watch *sw = pw_store_watch_list(w->o.store, &n, &err);
+    if (!sw)
+        return;
+    struct watch **gone = NULL;
+    size_t n_gone = 0;
+    pthread_mutex_lock(&w->mu);
+    for (size_t i = 0; i < n && !w->stopping; i++) {
+        int timeout = 0;
+        struct pw_err e2 = {0};
+        char *full = pw_fetch_adjust_url(sw[i].url, sw[i].seconds, w->o.timeout, &timeout, &e2);
+        free(full);
+        spawn_locked(w, sw[i].series_id, sw[i].url, sw[i].interval_ms, sw[i].seconds, timeout,
+                     &e2);
+    }
+    for (size_t i = 0; i < w->n;) {
+        bool kept = false;
+        for (size_t k = 0; k < n && !kept; k++)
+            kept = !strcmp(sw[k].series_id, w->v[i]->info.series_id);
+        if (kept) {
+            i++;
+            continue;
+        }
+        gone = pw_xrealloc(gone, (n_gone + 1) * sizeof(*gone));
+        gone[n_gone++] = w->v[i];
+        memmove(w->v + i, w->v + i + 1, (w->n - i - 1) * sizeof(*w->v));
+        w->n--;
+    }
+    pthread_mutex_unlock(&w->mu);
+    for (size_t i = 0; i < n_gone; i++)
+        stop_and_free(w, gone[i]);
+    free(gone);
+    free(sw);
+}
+
+static void *sync_run(void *arg)
+{
+    struct pw_watcher *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->stopping) {
+        pthread_mutex_unlock(&w->mu);
+        sync_once(w);
+        pthread_mutex_lock(&w->mu);
+        struct timespec due;
+        clock_gettime(CLOCK_MONOTONIC, &due);
+        due.tv_sec += PW_WATCH_SYNC_MS / 1000;
+        due.tv_nsec += (PW_WATCH_SYNC_MS % 1000) * 1000000L;
+        if (due.tv_nsec >= 1000000000) {
+            due.tv_sec++;
+            due.tv_nsec -= 1000000000;
+        }
+        while (!w->stopping && pthread_cond_timedwait(&w->cv, &w->mu, &due) != ETIMEDOUT)
+            ;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
 }
 
 int pw_watcher_start(struct pw_watcher *w, const char *url, long long interval_ms, int seconds,
@@ -179,64 +355,93 @@ int pw_watcher_start(struct pw_watcher *w, const char *url, long long interval_m
         return -1;
     }
     snprintf(series_id_out, PW_SERIES_ID_LEN + 1, "%s", sid);
-    pthread_mutex_lock(&w->mu);
     int rc = 0;
-    for (size_t i = 0; i < w->n; i++) {
-        if (!strcmp(w->v[i]->info.series_id, sid)) {
-            w->v[i]->info.interval_ms = interval_ms;
-            pthread_cond_broadcast(&w->cv);
-            goto out;
-        }
+    if (w->shared) {
+        size_t n = 0;
+        struct pw_store_watch *have = pw_store_watch_list(w->o.store, &n, err);
+        bool known = false;
+        for (size_t i = 0; have && i < n && !known; i++)
+            known = !strcmp(have[i].series_id, sid);
+        free(have);
+        if (!have)
+            rc = -1;
+        else if (!known && n >= PW_MAX_WATCHES)
+            rc = pw_fail(err, PW_ETOOBIG, "too many watches (limit %d): stop one first",
+                         PW_MAX_WATCHES);
+        struct pw_store_watch sw = {.interval_ms = interval_ms, .seconds = seconds};
+        snprintf(sw.series_id, sizeof(sw.series_id), "%s", sid);
+        snprintf(sw.url, sizeof(sw.url), "%s", full);
+        if (rc == 0)
+            rc = pw_store_watch_put(w->o.store, &sw, err);
     }
-    if (w->n >= PW_MAX_WATCHES) {
-        rc = pw_fail(err, PW_ETOOBIG, "too many watches (limit %d): stop one first",
-                     PW_MAX_WATCHES);
-        goto out;
+    if (rc == 0) {
+        pthread_mutex_lock(&w->mu);
+        rc = spawn_locked(w, sid, full, interval_ms, seconds, timeout, err);
+        pthread_mutex_unlock(&w->mu);
     }
-    struct watch *wt = pw_xcalloc(1, sizeof(*wt));
-    wt->w = w;
-    wt->timeout = timeout;
-    snprintf(wt->info.series_id, sizeof(wt->info.series_id), "%s", sid);
-    snprintf(wt->info.url, sizeof(wt->info.url), "%s", full);
-    wt->info.interval_ms = interval_ms;
-    wt->info.seconds = seconds;
-    if (pthread_create(&wt->thread, NULL, run, wt)) {
-        free(wt);
-        rc = pw_fail(err, PW_EIO, "cannot start a thread for the watch");
-        goto out;
-    }
-    PW_GROW(w->v, w->cap, w->n + 1);
-    w->v[w->n++] = wt;
-out:
-    pthread_mutex_unlock(&w->mu);
     free(full);
     return rc;
 }
 
 int pw_watcher_stop(struct pw_watcher *w, const char *series_id, struct pw_err *err)
 {
-    struct watch *found = NULL;
+    bool in_store = false;
+    if (w->shared) {
+        struct pw_err e2 = {0};
+        if (pw_store_watch_delete(w->o.store, series_id, &e2) == 0)
+            in_store = true;
+        else if (e2.code != PW_ENOTFOUND)
+            return pw_fail(err, e2.code, "%s", e2.msg);
+    }
+    size_t at = 0;
     pthread_mutex_lock(&w->mu);
-    for (size_t i = 0; i < w->n && !found; i++) {
-        if (!strcmp(w->v[i]->info.series_id, series_id)) {
-            found = w->v[i];
-            memmove(w->v + i, w->v + i + 1, (w->n - i - 1) * sizeof(*w->v));
-            w->n--;
-        }
+    struct watch *found = find_locked(w, series_id, &at);
+    if (found) {
+        memmove(w->v + at, w->v + at + 1, (w->n - at - 1) * sizeof(*w->v));
+        w->n--;
     }
     pthread_mutex_unlock(&w->mu);
-    if (!found)
+    if (!found && !in_store)
         return pw_fail(err, PW_ENOTFOUND, "no watch of series \"%.40s\"", series_id);
-    stop_and_free(w, found);
+    if (found)
+        stop_and_free(w, found);
     return 0;
 }
 
 struct pw_watch_info *pw_watcher_list(struct pw_watcher *w, size_t *n)
 {
+    if (w->shared) {
+        /* Every replica's view: what the holder recorded in the store. */
+        struct pw_err err = {0};
+        size_t ns = 0;
+        struct pw_store_watch *sw = pw_store_watch_list(w->o.store, &ns, &err);
+        if (sw) {
+            struct pw_watch_info *out = pw_xcalloc(ns + 1, sizeof(*out));
+            for (size_t i = 0; i < ns; i++) {
+                struct pw_watch_info *o = &out[i];
+                snprintf(o->series_id, sizeof(o->series_id), "%s", sw[i].series_id);
+                snprintf(o->url, sizeof(o->url), "%s", sw[i].url);
+                o->interval_ms = sw[i].interval_ms;
+                o->seconds = sw[i].seconds;
+                o->fetches = sw[i].fetches;
+                o->failures = sw[i].failures;
+                o->last_nanos = sw[i].last_nanos;
+                snprintf(o->last_error, sizeof(o->last_error), "%s", sw[i].last_error);
+                snprintf(o->holder, sizeof(o->holder), "%s",
+                         sw[i].lease_live ? sw[i].holder : "");
+            }
+            *n = ns;
+            free(sw);
+            return out;
+        }
+    }
     pthread_mutex_lock(&w->mu);
     struct pw_watch_info *out = pw_xcalloc(w->n + 1, sizeof(*out));
-    for (size_t i = 0; i < w->n; i++)
+    for (size_t i = 0; i < w->n; i++) {
         out[i] = w->v[i]->info;
+        if (w->shared && w->v[i]->held)
+            snprintf(out[i].holder, sizeof(out[i].holder), "%s", w->holder);
+    }
     *n = w->n;
     pthread_mutex_unlock(&w->mu);
     return out;

@@ -32,6 +32,8 @@ run_suite golden env PPROFWEB_CORPUS=testdata tests/conformance/run.sh
 [ -x tests/http/run.sh ] && run_suite http tests/http/run.sh
 [ -x tests/http/graph.sh ] && run_suite graph-http tests/http/graph.sh
 [ -x tests/http/store.sh ] && run_suite store-http tests/http/store.sh
+[ -x tests/http/store.sh ] && run_suite store-http-postgresql tests/http/store.sh postgresql
+[ -x tests/http/replicas.sh ] && run_suite replicas-http tests/http/replicas.sh
 [ -x tests/http/compare.sh ] && run_suite compare-http tests/http/compare.sh
 [ -x tests/http/gopages.sh ] && run_suite gopages-http tests/http/gopages.sh
 [ -x tests/http/hostile.sh ] && run_suite hostile-http tests/http/hostile.sh

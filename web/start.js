@@ -219,8 +219,9 @@ export async function render(ctx) {
               el('a', {href: viewLink(p.id, '')}, 'graph'))));
     }
     list.hidden = rows.length === 0;
-    listNote.textContent = rows.length ? (store && store.truncated ? 'Only the newest are listed.' : '') :
-      'No profiles stored yet: upload one above.';
+    const inSeries = store && store.in_series ? ` ${store.in_series} more are snapshots, listed with their series.` : '';
+    listNote.textContent = (rows.length ? (store && store.truncated ? 'Only the newest are listed.' : '') :
+      'No profiles stored yet: upload one above.') + inSeries;
     if (store && store.token_required && !store.authorized && !token()) tokenBox.hidden = false;
   }
   await refresh();

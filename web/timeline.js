@@ -55,6 +55,12 @@ function fmtTime(ms, withDate) {
   return withDate ? iso.slice(0, 19).replace('T', ' ') + ' UTC' : iso.slice(11, 19);
 }
 
+// An axis label: the time of day, with the date when the axis spans days.
+function fmtTick(ms, span) {
+  const iso = new Date(ms).toISOString();
+  return span >= 86400000 ? iso.slice(5, 16).replace('T', ' ') : iso.slice(11, 19);
+}
+
 // --- URL state ---
 
 function navigate(changes) {
@@ -121,7 +127,7 @@ function drawChart(box, times, series, unit, opts) {
   for (let k = 0; k <= 5; k++) {
     const t = t0 + span * k / 5;
     axis.append(svg('text', {x: x(t), y: H - 6, 'text-anchor': k === 0 ? 'start' : k === 5 ? 'end' : 'middle'},
-        fmtTime(t, false)));
+        fmtTick(t, span)));
   }
   root.append(axis);
   for (const s of series) {
@@ -158,7 +164,8 @@ function legend(box, series, unit, at) {
 // Hover: the nearest point's values in a tooltip, a crosshair.
 function hover(chart, box, times, points, series, unit, extra) {
   const tip = document.getElementById('tl-tip');
-  box.addEventListener('mousemove', (e) => {
+  // On the chart's own SVG, which each drawing replaces: listeners on box would pile up.
+  chart.root.addEventListener('mousemove', (e) => {
     const r = chart.root.getBoundingClientRect();
     const px = (e.clientX - r.left) * chart.W / r.width;
     let best = 0;
@@ -181,7 +188,7 @@ function hover(chart, box, times, points, series, unit, extra) {
     tip.style.top = (e.clientY + 14) + 'px';
     tip.dataset.index = best;
   });
-  box.addEventListener('mouseleave', () => { tip.hidden = true; chart.cross.setAttribute('x1', -10); chart.cross.setAttribute('x2', -10); });
+  chart.root.addEventListener('mouseleave', () => { tip.hidden = true; chart.cross.setAttribute('x1', -10); chart.cross.setAttribute('x2', -10); });
 }
 
 function selected() {
@@ -234,10 +241,20 @@ function renderTimeline() {
   const tl = data.tl;
   const times = tl.points.map((p) => p.t);
   const box = document.getElementById('tl-chart');
-  const series = [{name: `total ${tl.sample_type}`, total: true, color: '#1d1d1f',
-    values: tl.points.map((p) => (p.total === undefined ? null : p.total))}];
-  tl.lines.forEach((l, i) => series.push({name: l.name, color: COLORS[i % COLORS.length], values: l.values}));
-  const chart = drawChart(box, times, series, tl.unit);
+  const total = {name: `total ${tl.sample_type}`, total: true, color: '#1d1d1f',
+    values: tl.points.map((p) => (p.total === undefined ? null : p.total))};
+  const lines = tl.lines.map((l, i) => ({name: l.name, color: COLORS[i % COLORS.length], values: l.values}));
+  const series = [total, ...lines];
+  // The growing functions have their own scale under the total: beside a total a hundred times
+  // larger they would be flat lines on its floor.
+  const chart = drawChart(box, times, [total], tl.unit);
+  const linesBox = document.getElementById('tl-lines');
+  linesBox.hidden = !lines.length;
+  let lchart = null;
+  if (lines.length) {
+    lchart = drawChart(linesBox, times, lines, tl.unit);
+    hover(lchart, linesBox, times, tl.points, series, tl.unit);
+  }
   const sel = selected();
   tl.points.forEach((p, i) => {
     if (p.total === undefined) {
@@ -251,12 +268,14 @@ function renderTimeline() {
     chart.root.append(c);
   });
   // A click anywhere on the chart picks the nearest snapshot (points may be a pixel wide).
-  chart.root.addEventListener('click', (e) => {
-    if (e.target.classList && e.target.classList.contains('pt')) return;
-    const tip = document.getElementById('tl-tip');
-    const p = tl.points[Number(tip.dataset.index)];
-    if (p && p.id && p.total !== undefined) select(p.id);
-  });
+  for (const c of lchart ? [chart, lchart] : [chart]) {
+    c.root.addEventListener('click', (e) => {
+      if (e.target.classList && e.target.classList.contains('pt')) return;
+      const tip = document.getElementById('tl-tip');
+      const p = tl.points[Number(tip.dataset.index)];
+      if (p && p.id && p.total !== undefined) select(p.id);
+    });
+  }
   hover(chart, box, times, tl.points, series, tl.unit);
   legend(document.getElementById('tl-legend'), series, tl.unit);
 

@@ -9,6 +9,8 @@ enum pw_code {
     PW_ETOOBIG,   /* input over a limit: HTTP 413 */
     PW_ECORRUPT,  /* malformed profile: HTTP 422 */
     PW_EIO,       /* file system or network failure: HTTP 500/502 */
+    PW_EUNAVAIL,  /* a service pprofweb needs (the store's database) is unreachable: HTTP 503 */
+    PW_ECONFLICT, /* another process holds what was asked for (a watch's lease): HTTP 409 */
 };
 
 struct pw_err {

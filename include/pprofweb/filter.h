@@ -32,6 +32,17 @@ int pw_apply_focus(struct pw_profile *p, const struct pw_config *cfg, struct pw_
 struct pw_name_matches {
     bool focus, ignore, hide, show;
 };
+/* The part of pprof's FilterSamplesByName that concerns locations, for readers that walk
+ * samples themselves (summary.h): hide and show drop lines of p's locations; state[i] (one
+ * byte per location) is PW_LOC_IGNORED, PW_LOC_FOCUSED or PW_LOC_PLAIN; hidden[i] is set for a
+ * location left without lines, which a sample's stack then skips. A sample is kept when it has
+ * no ignored location and a focused one, and some location not hidden. Returns whether any
+ * location is hidden. */
+enum { PW_LOC_PLAIN = 0, PW_LOC_FOCUSED, PW_LOC_IGNORED };
+bool pw_filter_locations_by_name(struct pw_profile *p, const struct pw_regex *focus,
+                                 const struct pw_regex *ignore, const struct pw_regex *hide,
+                                 const struct pw_regex *show, unsigned char *state, bool *hidden,
+                                 struct pw_name_matches *out);
 void pw_filter_samples_by_name(struct pw_profile *p, const struct pw_regex *focus,
                                const struct pw_regex *ignore, const struct pw_regex *hide,
                                const struct pw_regex *show, struct pw_name_matches *out);

@@ -182,6 +182,13 @@ struct pw_graph_options {
                        * choose which nodes to keep, then rebuilt */
     bool drop_negative;  /* drop nodes with negative values */
     const struct pw_node_set *kept_nodes; /* only nodes in this set; NULL for all */
+    /* A graph of the same profile, infos, sample_index and mean_divisor_index, built without
+     * kept_nodes (values_only is enough), or NULL. A node's flat and cum do not depend on which
+     * other nodes are kept (flat is its samples' leaf weight, cum their weight), so with no_tags
+     * they are copied from it and the samples are read only for edges: not at all with
+     * PW_EDGES_NONE, and with PW_EDGES_INLINE one lookup per location but where an inlined
+     * frame is. Ignored when it was built with other infos. */
+    const struct pw_graph *values_of;
     /* The profile's location infos made with these options (pw_graph_infos_new), shared by the
      * graphs of one report; NULL: made for this graph alone. */
     const struct pw_graph_infos *infos;
@@ -194,6 +201,14 @@ struct pw_graph_infos;
 struct pw_graph_infos *pw_graph_infos_new(const struct pw_profile *p,
                                           const struct pw_graph_options *o);
 void pw_graph_infos_free(struct pw_graph_infos *li);
+/* For readers that walk samples themselves (summary.h): how many infos there are (a graph has
+ * one node per info), the infos of location loc's lines (as lines: [0] is the innermost; one
+ * for a location without lines) and an info's PrintableName (in arena, its length in *len). */
+uint32_t pw_graph_infos_count(const struct pw_graph_infos *li);
+const uint32_t *pw_graph_infos_location(const struct pw_graph_infos *li, uint32_t loc,
+                                        uint32_t *n);
+const char *pw_graph_infos_name(const struct pw_graph_infos *li, uint32_t info,
+                                struct pw_arena *arena, uint32_t *len);
 
 /* pprof's Graph. nodes is the ordered node list; the graph owns every node ever created (also
  * those no longer listed). */

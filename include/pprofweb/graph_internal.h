@@ -74,6 +74,11 @@ struct gx_graph_priv {
     struct gx_strtab strs;
     struct pw_graph_infos *own_infos; /* made for this graph: its nodes' strings are there */
     struct gx_u64map edge_map; /* src id << 32 | dest id -> edge index */
+    /* A graph (not a tree) built from every sample: the infos it was built with and, per info,
+     * its node's id + 1 (0: none), which a later graph of the same infos takes values from
+     * (pw_graph_options.values_of). NULL otherwise. */
+    const struct pw_graph_infos *infos;
+    uint32_t *node_of_info;
 };
 
 /* Removes e from the edge list l (order kept); no-op when absent. */

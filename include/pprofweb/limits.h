@@ -111,5 +111,25 @@
 /* Per-snapshot results kept in memory (bytes): 1000 snapshots of a profile with a few thousand
  * functions, at a few settings, fit; older results are dropped first. */
 #define PW_SERIES_CACHE_BYTES ((size_t)256 << 20)
+/* Cached view bodies from this size on are also kept gzipped, made at the first request that
+ * accepts gzip and sent to those that do: a 9 MB top table is 1 MB on the wire. Smaller bodies
+ * go out as they are, the header and compression costing more than they save. */
+#define PW_GZIP_MIN_BODY ((size_t)32 << 10)
+
+/* Largest profile a PostgreSQL store keeps (bytes as uploaded). PostgreSQL caps one bytea value
+ * at 1 GB, and on the way in the bytes exist several times at once: the request body, libpq's
+ * send buffer (sent as a binary parameter, so never escaped, which would double it again), and
+ * the server's copy of the row being built; reading back, libpq's result plus the decoder's
+ * input. 256 MB (the default -max_upload) keeps each of those far below 1 GB, and is many times
+ * the largest real profile (tens of MB). With a database store, -max_upload cannot exceed it. */
+#define PW_MAX_DB_PROFILE ((size_t)256 << 20)
+/* Connections one pprofweb process keeps open to a PostgreSQL store: request threads and
+ * watches share them (each query holds one for milliseconds); a replica more would queue. */
+#define PW_DB_CONNECTIONS 8
+/* Seconds to wait for the database when connecting (a connection string may set its own). */
+#define PW_DB_CONNECT_TIMEOUT 5
+/* How often a process sharing a database store looks for watches started, changed or stopped
+ * by another process (milliseconds). */
+#define PW_WATCH_SYNC_MS 1000
 
 #endif

@@ -34,6 +34,7 @@ struct pw_request {
     bool client_is_local;     /* the peer is a loopback address */
     /* Request headers the sharing routes read (share.h), or NULL when absent. */
     const char *authorization, *cookie, *origin, *host;
+    bool accepts_gzip; /* Accept-Encoding allows gzip (pw_accepts_gzip) */
     struct pw_arena *arena;   /* per-request memory, released after the response is sent */
     /* Only the headers have arrived (body NULL): pw_route answers only refusals decided by them
      * (403, 401, 405, 503...) and otherwise leaves the response's status 0, so that the body is
@@ -48,10 +49,16 @@ struct pw_response {
     const char *location;            /* redirect target (request arena), or NULL */
     const char *cache_control;       /* static string, or NULL */
     const char *set_cookie;          /* Set-Cookie value (request arena), or NULL */
+    const char *content_encoding;    /* "gzip" when the body is gzipped, or NULL */
+    const char *vary;                /* static string, or NULL */
     bool is_page;                    /* HTML page: send the Content-Security-Policy */
-    /* The body: either borrowed static data (data != NULL) or the owned buffer buf. */
+    /* The body: either data (data != NULL) or the owned buffer buf. data is static, or, when
+     * data_free is set, held until data_free(data_free_ctx) is called: by the HTTP layer once
+     * the body is sent, else by pw_response_release or pw_response_error. */
     const unsigned char *data;
     size_t len;
+    void (*data_free)(void *ctx);
+    void *data_free_ctx;
     struct pw_buf buf;
 };
 
@@ -110,6 +117,10 @@ void pw_warm_paths(pw_route_hook route, void *ctx, const char *const *paths, siz
 /* Handles one request. Never fails: errors become 4xx/5xx responses with a message. */
 void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_response *resp);
 
+/* True when an Accept-Encoding header (NULL: none) allows gzip: gzip or x-gzip, or else *,
+ * listed with no q=0. */
+bool pw_accepts_gzip(const char *accept_encoding);
+
 /* Maps an error code to an HTTP status (400, 404, 413, 422, 500). */
 int pw_http_status(enum pw_code code);
 
@@ -130,6 +141,18 @@ void pw_cache_free(struct pw_cache *c);
 /* On a hit, appends the cached body to body, sets *status and returns 1. On a miss, claims key
  * and returns 0: the caller computes and must then call pw_cache_put() for the same key. */
 int pw_cache_get_or_claim(struct pw_cache *c, const char *key, int *status, struct pw_buf *body);
+/* pw_cache_get_or_claim without a copy: on a hit, *body is the cached body itself, shared
+ * (read-only; eviction leaves it alive) until pw_cache_body_unref(*body). A view of megabytes
+ * is then sent from where it is kept instead of being copied and paged in for each request.
+ * With gzip, a body of PW_GZIP_MIN_BODY bytes or more comes gzipped (*gzipped set): the
+ * cache's gzipped copy, made by the first such call. */
+struct pw_cache_body;
+int pw_cache_get_shared_or_claim(struct pw_cache *c, const char *key, int *status,
+                                 struct pw_cache_body **body, bool gzip, bool *gzipped);
+const unsigned char *pw_cache_body_data(const struct pw_cache_body *b, size_t *len);
+void pw_cache_body_unref(void *body); /* a struct pw_cache_body; void for data_free */
+/* Makes r's body the shared cached body b, which r releases. */
+void pw_response_share(struct pw_response *r, struct pw_cache_body *b);
 /* Stores the result for a claimed key (copied) and wakes the threads waiting for it. */
 void pw_cache_put(struct pw_cache *c, const char *key, int status, const char *body, size_t len);
 struct pw_cache_stats {

@@ -30,6 +30,11 @@ struct pw_series_input {
 typedef const struct pw_profile *(*pw_series_acquire_fn)(void *ctx, const char *id,
                                                          struct pw_err *err);
 typedef void (*pw_series_release_fn)(void *ctx, const struct pw_profile *p);
+/* Reads a snapshot's stored bytes (malloc'd, the caller frees) and the -symbolize mode its
+ * profile is prepared with: the series reads most snapshots from their bytes (summary.h),
+ * borrowing the decoded profile only for what that reader leaves to the full report. */
+typedef int (*pw_series_read_fn)(void *ctx, const char *id, unsigned char **data, size_t *len,
+                                 const char **symbolize, struct pw_err *err);
 
 struct pw_series_cache;
 /* max_bytes bounds the cached per-snapshot results (least recently used dropped first). */
@@ -63,13 +68,14 @@ struct pw_series_data {
     struct pw_arena arena;
 };
 
-/* Computes the series at cfg, the nodes' cum values or (cum false) their flat ones. A snapshot whose profile cannot be read becomes a gap with the
- * reason; settings the profiles refuse (an unknown sample index, a bad regexp) fail the whole
- * call with PW_EINVAL. */
+/* Computes the series at cfg, the nodes' cum values or (cum false) their flat ones. A snapshot
+ * whose profile cannot be read becomes a gap with the reason; settings the profiles refuse (an
+ * unknown sample index, a bad regexp) fail the whole call with PW_EINVAL. read may be NULL
+ * (every snapshot then goes through acquire and the full report). */
 int pw_series_compute(struct pw_series_cache *c, const struct pw_series_input *in, size_t n,
                       const struct pw_config *cfg, bool cum, pw_series_acquire_fn acquire,
-                      pw_series_release_fn release, void *ctx, struct pw_series_data *out,
-                      struct pw_err *err);
+                      pw_series_release_fn release, pw_series_read_fn read, void *ctx,
+                      struct pw_series_data *out, struct pw_err *err);
 void pw_series_data_release(struct pw_series_data *d);
 
 /* How one function grew over the present points. */

@@ -1,12 +1,16 @@
-/* store: profiles kept on disk so links outlive the server. Content-addressed (the same bytes get
- * the same id), written atomically (temporary file, fsync, rename), loaded lazily into a bounded
- * in-memory cache. A struct pw_store is shared by all request threads (it locks internally).
+/* store: profiles kept so links outlive the server. Content-addressed (the same bytes get the same
+ * id), each stored all or nothing, loaded lazily into a bounded in-memory cache. Two backends
+ * behind one API (store_backend.h): a directory (the default) and a PostgreSQL database
+ * (-store postgres://...), which several pprofweb processes share, watches included. A struct
+ * pw_store is shared by all request threads (it locks internally). When the database cannot be
+ * reached, calls fail with PW_EUNAVAIL, except that profiles already decoded keep answering.
  * Ownership: the store owns its cached profiles; a caller borrows one between pw_store_acquire()
  * and pw_store_release(), during which it is never freed. Listings are owned by the caller
  * (pw_store_list_free). */
 #ifndef PPROFWEB_STORE_H
 #define PPROFWEB_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,17 +32,26 @@ struct pw_store_entry {
     int64_t time_nanos;  /* the profile's own time (0: none) */
     int64_t stored_at;   /* seconds since the epoch */
     uint64_t size;       /* bytes as stored */
+    bool snapshot_only;  /* stored by a watch: its bytes go when no snapshot refers to it */
 };
 
-/* Opens (creating it 0700 if missing) the store directory. dir NULL picks the default:
- * $PPROFWEB_STORE, else $XDG_DATA_HOME/pprofweb/profiles, else ~/.local/share/pprofweb/profiles. */
-struct pw_store *pw_store_open(const char *dir, struct pw_err *err);
+/* Opens a store. where starting with postgres:// or postgresql://, or a libpq "key=value"
+ * string (containing '='), is a PostgreSQL database: connected and its schema created or
+ * migrated before this returns (PW_EUNAVAIL when it cannot be reached). Anything else is a
+ * directory (created 0700 if missing); NULL picks the default directory: $PPROFWEB_STORE, else
+ * $XDG_DATA_HOME/pprofweb/profiles, else ~/.local/share/pprofweb/profiles. */
+struct pw_store *pw_store_open(const char *where, struct pw_err *err);
+/* True when where names a PostgreSQL database rather than a directory. */
+bool pw_store_is_database(const char *where);
 void pw_store_free(struct pw_store *s);
 /* Sets the -symbolize mode stored profiles are prepared with (copied; NULL: pprof's default).
  * Call before the store is shared. */
 void pw_store_set_symbolize(struct pw_store *s, const char *mode);
 const char *pw_store_symbolize(const struct pw_store *s);
+/* The store's directory; NULL for a database. */
 const char *pw_store_dir(const struct pw_store *s);
+/* "directory" or "postgresql". */
+const char *pw_store_kind(const struct pw_store *s);
 
 /* Validates data as a profile (fully decoded first: PW_ECORRUPT/PW_ETOOBIG with the decoder's
  * message, nothing written) and stores it under its content id, written to id_out
@@ -65,8 +78,18 @@ int pw_store_read(struct pw_store *s, const char *id, unsigned char **data, size
 int pw_store_stat(struct pw_store *s, const char *id, struct pw_store_entry *out,
                   struct pw_err *err);
 
+/* Like pw_store_put, for a snapshot a watch took: marked snapshot_only, so its bytes are freed
+ * once -watch_keep drops every snapshot that refers to it. */
+int pw_store_put_snapshot(struct pw_store *s, const unsigned char *data, size_t len,
+                          const char *name, char *id_out, struct pw_err *err);
+
 /* Every stored profile, newest first. */
 struct pw_store_entry *pw_store_list(struct pw_store *s, size_t *n, struct pw_err *err);
+/* The profiles no series snapshot refers to and no watch stored, newest first (what the start
+ * page lists: a series' snapshots are listed as their series); *n_in_series counts those left
+ * out. */
+struct pw_store_entry *pw_store_list_loose(struct pw_store *s, size_t *n, size_t *n_in_series,
+                                           struct pw_err *err);
 void pw_store_list_free(struct pw_store_entry *entries);
 
 /* True when id has the form of a store id (24 lowercase hex digits). */
@@ -79,8 +102,8 @@ void pw_sha256(const void *data, size_t len, unsigned char out[32]);
  * A series has a stable id (derived from its name, so the same URL or directory finds the same
  * series after a restart), a name, the sample types every snapshot must have, and its snapshots
  * in order: a stored profile id with its time, or a gap (a failed fetch) with the error text.
- * Kept as DIR/SERIES_ID.series, rewritten atomically on every change. Backends other than the
- * directory implement the same calls. Listings and loaded series are owned by the caller. */
+ * Every change is atomic in either backend (a directory: DIR/SERIES_ID.series rewritten
+ * atomically; a database: one transaction). Listings and loaded series are owned by the caller. */
 
 /* Length of a series id: hex of the first 8 bytes of the SHA-256 of "series\n" + its name. */
 #define PW_SERIES_ID_LEN 16
@@ -133,7 +156,51 @@ int pw_store_series_get(struct pw_store *s, const char *series_id, struct pw_ser
 void pw_store_series_free(struct pw_series *sr);
 /* Every series, most recently changed first (caller frees with free()). */
 struct pw_series_info *pw_store_series_list(struct pw_store *s, size_t *n, struct pw_err *err);
-/* Bytes the store's files take on disk. */
+/* Like pw_store_series_append_many, only while holder holds the lease of the series' watch
+ * (checked in the same transaction as the insert, so a snapshot is never taken twice):
+ * PW_ECONFLICT when another process took the watch over. */
+int pw_store_series_append_held(struct pw_store *s, const char *series_id,
+                                const char *profile_id, int64_t time_nanos, const char *error,
+                                const char *holder, struct pw_err *err);
+/* Bytes the store takes on disk (the directory's files, the database's tables). */
 uint64_t pw_store_disk_usage(struct pw_store *s);
+
+/* --- watches kept in the store (a database): every process sharing it sees them ---
+ * A watch is fetched by one process at a time, the holder of its lease: pw_store_watch_claim
+ * takes or renews it (until lease_ms from now, by the database's clock) when it is free,
+ * expired or already the caller's. */
+struct pw_store_watch {
+    char series_id[PW_SERIES_ID_LEN + 1];
+    char url[512];
+    long long interval_ms;
+    int seconds;
+    char holder[128];          /* who holds the lease ("" when free) */
+    bool lease_live;           /* the lease has not expired */
+    uint64_t fetches, failures;
+    int64_t last_nanos;        /* the last attempt (0: none) */
+    char last_error[256];
+};
+
+/* True when the store keeps watches for every process that opens it (a database). */
+bool pw_store_shares_watches(const struct pw_store *s);
+/* Adds the watch (or changes its URL and interval). */
+int pw_store_watch_put(struct pw_store *s, const struct pw_store_watch *w, struct pw_err *err);
+/* Removes it (PW_ENOTFOUND when there is none). */
+int pw_store_watch_delete(struct pw_store *s, const char *series_id, struct pw_err *err);
+/* Every watch, oldest first (malloc'd; free()). */
+struct pw_store_watch *pw_store_watch_list(struct pw_store *s, size_t *n, struct pw_err *err);
+/* 1 when holder now holds the lease, 0 when another does, -1 with err. */
+int pw_store_watch_claim(struct pw_store *s, const char *series_id, const char *holder,
+                         long long lease_ms, struct pw_err *err);
+/* Records an attempt's outcome (when holder still holds the lease). */
+int pw_store_watch_report(struct pw_store *s, const char *series_id, const char *holder, bool ok,
+                          int64_t when_nanos, const char *error, struct pw_err *err);
+/* Gives the lease up (a process stopping), so another takes the watch at once. */
+int pw_store_watch_release(struct pw_store *s, const char *series_id, const char *holder,
+                           struct pw_err *err);
+
+/* Copies every profile (ids kept, so links survive), series and watch of from into to (a store
+ * already holding some of them keeps them). Prints progress to stderr when verbose. */
+int pw_store_copy(struct pw_store *from, struct pw_store *to, bool verbose, struct pw_err *err);
 
 #endif

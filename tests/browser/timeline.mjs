@@ -1,7 +1,8 @@
 // Browser tests of the timeline: build/pprofweb -series on three heap profiles of the shop
 // service (two profile.proto files and the ?debug=1 text with its MemStats block). The chart
-// draws a point per snapshot and the MemStats chart; hovering shows the values; the growth table
-// sorts by a header and a row click focuses that function (f= in the URL, applied to the series);
+// draws a point per snapshot, the top growing functions in a panel of their own scale and the
+// MemStats chart; hovering shows the values; the growth table sorts by a header and a row click
+// focuses that function (f= in the URL, applied to the series);
 // clicking one point offers that snapshot's views; a second point lands on the later snapshot
 // with the earlier as its base. The start page lists the series and has the Watch control, and
 // several uploaded files open as a series. Screenshots: build/screenshots/timeline*.png.
@@ -33,6 +34,13 @@ async function main() {
     await page.waitForSelector('body[data-ready="1"]');
     check(await page.locator('#tl-chart circle.pt').count() === 3, 'a point per snapshot');
     check(await page.locator('#tl-chart path.line.total').count() === 1, 'the total line');
+    // The growing functions on their own scale: the top one reaches the top of its panel.
+    check(await page.locator('#tl-lines path.line').count() >= 1, 'the function lines have their panel');
+    const top = await page.locator('#tl-lines path.line').first().evaluate((e) => e.getBBox().y);
+    check(top < 40, `the top function line uses its panel's height (top at ${top})`);
+    // Snapshots days apart: the time axis gives dates.
+    check(/^\d\d-\d\d \d\d:\d\d$/.test(await page.locator('#tl-chart .axis text').last().textContent()),
+        'a time axis over days shows dates');
     check(/3 snapshots/.test(await page.locator('#tl-summary').textContent()), 'summary counts snapshots');
     check(await page.locator('#tl-si').inputValue() === 'inuse_space', 'heap: inuse_space by default');
     check(await page.locator('#tl-memstats-box').isVisible(), 'the MemStats chart shows');

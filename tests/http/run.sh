@@ -58,6 +58,24 @@ same_as_cli top "noinlines=t" -top -noinlines
 same_as_cli top "rel=t&f=main" -top -relative_percentages -focus=main
 same_as_cli top "calltree=t" -top -call_tree
 same_as_cli top "compact=t" -top -compact_labels
+
+# A large cached view goes gzipped to a client that accepts it (browsers, curl --compressed),
+# the same JSON once inflated; as it is to one that does not; a small one always as it is.
+curl -s -o "$TMP/graph.json" "$URL/api/graph"
+curl -s --compressed -D "$TMP/gz.hdr" -o "$TMP/graph.gz.json" "$URL/api/graph"
+check "gzip: Content-Encoding" grep -qi '^Content-Encoding: gzip' "$TMP/gz.hdr"
+check "gzip: Vary" grep -qi '^Vary: Accept-Encoding' "$TMP/gz.hdr"
+check "gzip: fewer bytes" [ "$(sed -n 's/^Content-Length: *\([0-9]*\).*/\1/Ip' "$TMP/gz.hdr")" -lt \
+    "$(($(wc -c < "$TMP/graph.json") / 3))" ]
+check "gzip: the same JSON" cmp -s "$TMP/graph.json" "$TMP/graph.gz.json"
+curl -s -D "$TMP/raw.hdr" -o "$TMP/graph.raw.json" "$URL/api/graph"
+check "no gzip unasked" sh -c "! grep -qi '^Content-Encoding' '$TMP/raw.hdr'"
+check "no gzip unasked: the same JSON" cmp -s "$TMP/graph.json" "$TMP/graph.raw.json"
+curl -s -H 'Accept-Encoding: gzip;q=0' -D "$TMP/q0.hdr" -o /dev/null "$URL/api/graph"
+check "no gzip with q=0" sh -c "! grep -qi '^Content-Encoding' '$TMP/q0.hdr'"
+curl -s -o /dev/null "$URL/api/peek?f=main"
+curl -s --compressed -D "$TMP/small.hdr" -o /dev/null "$URL/api/peek?f=main"
+check "small views as they are" sh -c "! grep -qi '^Content-Encoding' '$TMP/small.hdr'"
 same_as_cli top "f=main&i=json&sort=cum&g=lines&n=20" -top -focus=main -ignore=json -cum -lines -nodecount=20
 same_as_cli peek "f=main%5C." -peek='main\.' -focus='main\.' -lines
 same_as_cli peek "f=runtime&sort=cum" -peek=runtime -focus=runtime -lines -cum

@@ -117,6 +117,12 @@ wait_for 5 fetched || bad "a fetch with -watch_keep"
 get /api/timeline > /dev/null
 check "-watch_keep=3: three snapshots kept ($(json 'len(d["points"])'))" test "$(json 'len(d["points"])')" = 3
 check "-watch_keep: the newest kept" test "$(json 'd["points"][-1]["t"] >= d["series"]["last_time"]')" = True
+# The dropped snapshots' bytes are gone too (each fetch of the leaking service is new bytes).
+n_prof() { find "$STORE" -name '*.prof' | wc -l; }
+check "-watch_keep=3: the dropped snapshots' files are freed ($(n_prof) profiles kept)" test "$(n_prof)" -le 4
+get /api/store > /dev/null
+check "the start page lists snapshots as their series, not as profiles ($(json '(len(d["profiles"]), d["in_series"])'))" \
+    test "$(json '(len(d["profiles"]), d["in_series"]>=3)')" = "(0, True)"
 stop_server
 stop_leaky
 

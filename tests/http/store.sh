@@ -4,12 +4,18 @@
 # (422, nothing stored), concurrent uploads, live URLs from a local HTTP server (a command-line
 # URL and POST /api/fetch) and fetch errors, the access token (-auth_token, -private), hostile
 # names served escaped. Everything listens on 127.0.0.1 only and is stopped at the end.
-# Ends with "store http: N passed, N failed".
+# Runs against a directory store, or with the argument "postgresql" against a PostgreSQL store
+# (a private server, tests/http/pglib.sh): the same checks, the same answers.
+# Ends with "store http: N passed, N failed" (or "store http (postgresql): ...").
 set -u
 cd "$(dirname "$0")/../.."
-. tests/http/lib.sh "store http"
+BACKEND=${1:-directory}
+case $BACKEND in directory) NAME="store http" ;; postgresql) NAME="store http (postgresql)" ;;
+    *) echo "usage: $0 [directory|postgresql]"; exit 2 ;; esac
+. tests/http/lib.sh "$NAME"
+. tests/http/pglib.sh
 WEB_PID=
-stop_web() { [ -n "$WEB_PID" ] && kill "$WEB_PID" 2>/dev/null; }
+stop_web() { [ -n "$WEB_PID" ] && kill "$WEB_PID" 2>/dev/null; pg_remove; }
 CLEANUP_HOOK=stop_web
 finish() { summary; exit; }
 
@@ -17,11 +23,21 @@ finish() { summary; exit; }
 post() { local p=$1; shift; curl -s -m 60 -o "$TMP/body" -w '%{http_code}' "$@" "$URL$p"; }
 get() { local p=$1; shift; curl -s -m 60 -o "$TMP/body" -w "%{http_code}" "$@" "$URL$p"; }
 json() { python3 -c "import json,sys; d=json.load(open('$TMP/body')); print($1)"; }
-# Files in the store: profiles (.meta), and anything temporary left behind.
-n_meta() { find "$STORE" -name '*.meta' | wc -l; }
-n_tmp() { find "$STORE" -name '.tmp*' | wc -l; }
-
-STORE=$TMP/store
+# Profiles in the store (.meta files, or rows), and anything temporary left behind.
+if [ "$BACKEND" = postgresql ]; then
+    pg_start || { bad "starting postgresql"; finish; }
+    STORE=$PG_URL
+    n_meta() { pg_sql "SELECT count(*) FROM pprofweb_profiles"; }
+    n_tmp() { echo 0; } # a transaction leaves nothing behind
+    store_ready() { test "$(pg_sql 'SELECT version FROM pprofweb_schema')" = 1; }
+    store_reset() { pg_sql "TRUNCATE pprofweb_profiles, pprofweb_series CASCADE"; }
+else
+    STORE=$TMP/store
+    n_meta() { find "$STORE" -name '*.meta' | wc -l; }
+    n_tmp() { find "$STORE" -name '.tmp*' | wc -l; }
+    store_ready() { test -d "$STORE"; }
+    store_reset() { rm -rf "$STORE"; }
+fi
 CPU=testdata/profiles/shop.cpu.pb.gz
 HEAP=testdata/profiles/shop.heap-t0.pb.gz
 HEAP1=testdata/profiles/shop.heap-t1.pb.gz
@@ -29,7 +45,7 @@ TEXT=testdata/profiles/shop.heap-t1.debug1.txt
 
 # --- uploads into an empty store, no profile on the command line ---
 start_server -store "$STORE" || finish
-check "store directory created" test -d "$STORE"
+check "store created ($BACKEND)" store_ready
 check "start page" test "$(get /ui/)" = 200
 check "start page at /start" test "$(get /start)" = 200
 check "start page is the page" grep -q 'src="/static/app.js"' "$TMP/body"
@@ -200,7 +216,7 @@ else
     # A port that was free a moment ago: nothing listens there.
     CLOSED=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 
-    rm -rf "$STORE"
+    store_reset
     start_server -store "$STORE" "$LIVE/cpu.pb.gz" || finish
     LID=$(curl -s "$URL/api/meta" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
     check "URL argument: content id" test "$LID" = "$(sha256sum "$CPU" | cut -c1-24)"
@@ -265,6 +281,12 @@ check "-private: a forged cookie does not" test "$(get /api/meta -H 'Cookie: ppr
 stop_server > /dev/null
 
 check "an unusable -store is an error" sh -c "'$BIN' -http=127.0.0.1:0 -no_browser -store /proc/nonexistent/x > /dev/null 2>&1; test \$? = 1"
+if [ "$BACKEND" = postgresql ]; then
+    "$BIN" -http=127.0.0.1:0 -no_browser -store "postgresql://postgres@/postgres?host=$TMP/none" > /dev/null 2> "$TMP/err"
+    check "a database that cannot be reached: exit 1 ($?)" test "$?" = 1
+    check "... with a clear message ($(head -c 300 "$TMP/err"))" grep -q 'database unavailable:.*No such file' "$TMP/err"
+    check "-max_upload past what a database takes: exit 2" sh -c "'$BIN' -http=127.0.0.1:0 -no_browser -store '$STORE' -max_upload=1GB > /dev/null 2>&1; test \$? = 2"
+fi
 
 kill "$WEB_PID" 2>/dev/null
 wait "$WEB_PID" 2>/dev/null

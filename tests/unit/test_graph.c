@@ -1,7 +1,8 @@
 /* Unit tests for the graph (graph_build.c, graph_trim.c, graph_tables.c): flat/cum aggregation,
  * recursion counted once, inlined frames, line granularity, kept-node filtering with residual
  * edges, label tags, pprof's orders and trimming, ShortenFunctionName, the two-thread
- * sample loop, and call trees built only where the node fraction keeps them. */
+ * sample loop, graphs that take node values from another, and call trees built only where the
+ * node fraction keeps them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -545,6 +546,75 @@ static void test_two_part_loop(void)
     pw_profile_free(p);
 }
 
+/* Graphs rebuilt with fewer nodes take flat and cum from the graph of every node (values_of)
+ * and read the samples only for edges: they equal the graphs built from the samples alone, with
+ * inlined frames whose callers are dropped (residual edges into them) and without. */
+static void test_values_of(void)
+{
+    struct pw_profile *p = walk_profile();
+    /* Inlined frames: f(i+1) inlined into f(i), some called from dropped light functions. */
+    uint32_t inl[40];
+    for (uint32_t i = 0; i < 40; i++)
+        inl[i] = add_loc(p, 0, 2, (uint32_t[]){(i * 7 + 1) % 300, (i * 7) % 300},
+                         (int64_t[]){5, 6});
+    uint32_t seed = 7;
+    for (int s = 0; s < 3000; s++) {
+        uint32_t locs[6];
+        for (int d = 0; d < 6; d++) {
+            seed = seed * 1103515245u + 12345u;
+            locs[d] = (seed >> 8) % 3 ? inl[(seed >> 12) % 40] : (seed >> 12) % 600;
+        }
+        add_sample(p, 1 + s % 3, 6, locs, NULL, NULL);
+    }
+    struct pw_graph_options o = default_opts();
+    o.no_tags = true;
+    o.values_only = true;
+    o.edges = PW_EDGES_NONE;
+    struct pw_graph_infos *infos = pw_graph_infos_new(p, &o);
+    o.infos = infos;
+    struct pw_graph *all = pw_graph_new(p, &o);
+    int64_t flat, cum;
+    pw_nodes_sum(all->nodes, all->n_nodes, &flat, &cum);
+    struct pw_node_set *kept = pw_graph_discard_low_frequency_nodes(all, flat / 400);
+    CHECK(pw_node_set_count(kept) > 10 && pw_node_set_count(kept) < all->n_nodes * 3 / 4,
+          "%zu of %zu nodes kept", pw_node_set_count(kept), all->n_nodes);
+    o.values_only = false;
+    o.kept_nodes = kept;
+    enum pw_graph_edges kinds[] = {PW_EDGES_INLINE, PW_EDGES_ALL, PW_EDGES_NONE};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        o.edges = kinds[k];
+        o.values_of = NULL;
+        struct pw_graph *read = pw_graph_new(p, &o);
+        o.values_of = all;
+        struct pw_graph *taken = pw_graph_new(p, &o);
+        CHECK_INTEQ(taken->n_nodes, read->n_nodes);
+        CHECK_INTEQ(taken->n_edges, read->n_edges);
+        CHECK(kinds[k] == PW_EDGES_NONE || read->n_edges > 20, "%zu edges", read->n_edges);
+        int node_diffs = 0, edge_diffs = 0, inline_edges = 0;
+        for (size_t i = 0; i < read->n_nodes && i < taken->n_nodes; i++) {
+            const struct pw_node *a = read->nodes[i], *b = taken->nodes[i];
+            node_diffs += strcmp(a->info.name, b->info.name) != 0 || a->flat != b->flat ||
+                          a->cum != b->cum || a->in.n != b->in.n || a->out.n != b->out.n;
+        }
+        for (size_t i = 0; i < read->n_edges && i < taken->n_edges; i++) {
+            const struct pw_edge *a = read->edges[i], *b = taken->edges[i];
+            edge_diffs += a->src->id != b->src->id || a->dest->id != b->dest->id ||
+                          a->weight != b->weight || a->residual != b->residual ||
+                          a->is_inline != b->is_inline;
+            inline_edges += a->is_inline;
+        }
+        CHECK_INTEQ(node_diffs, 0);
+        CHECK_INTEQ(edge_diffs, 0);
+        CHECK(kinds[k] == PW_EDGES_NONE || inline_edges > 0, "inline edges");
+        pw_graph_free(read);
+        pw_graph_free(taken);
+    }
+    pw_node_set_free(kept);
+    pw_graph_free(all);
+    pw_graph_infos_free(infos);
+    pw_profile_free(p);
+}
+
 /* Trims a call tree as the report does: drops the contexts under fraction of the total. */
 static size_t trim_tree(struct pw_graph *g, double fraction, size_t *whole)
 {
@@ -643,6 +713,7 @@ int main(void)
     test_names();
     test_nul_names();
     test_two_part_loop();
+    test_values_of();
     test_pruned_tree();
     test_key_cmp();
     return harness_done();

@@ -122,7 +122,17 @@ static void test_store_series(const char *dir)
     pw_store_free(s);
 }
 
-static void test_compute(const char *dir)
+/* The series reads snapshots from their bytes (summary.h) when it can. */
+static int read_bytes(void *ctx, const char *id, unsigned char **data, size_t *len,
+                      const char **symbolize, struct pw_err *err)
+{
+    *symbolize = pw_store_symbolize(ctx);
+    return pw_store_read(ctx, id, data, len, err);
+}
+
+/* rd NULL: every snapshot by its full report; else mostly by the summary. The numbers must be
+ * the same either way. */
+static void test_compute(const char *dir, pw_series_read_fn rd)
 {
     struct pw_err err = {0};
     struct pw_store *s = pw_store_open(dir, &err);
@@ -135,13 +145,13 @@ static void test_compute(const char *dir)
     pw_config_default(&cfg);
     struct pw_series_cache *c = pw_series_cache_new(1 << 24);
     struct pw_series_data d;
-    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, s, &d, &err) == 0, "compute: %s",
-          err.msg);
+    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, rd, s, &d, &err) == 0,
+          "compute: %s", err.msg);
     CHECK(d.present[0] && !d.present[1] && d.present[2], "gaps are not present");
     CHECK_STREQ(d.sample_type, "inuse_space");
     CHECK(d.n_fns > 3, "functions: %zu", d.n_fns);
     struct pw_series_data dc;
-    CHECK(pw_series_compute(c, in, 3, &cfg, true, acquire, release, s, &dc, &err) == 0,
+    CHECK(pw_series_compute(c, in, 3, &cfg, true, acquire, release, rd, s, &dc, &err) == 0,
           "compute cum: %s", err.msg);
     CHECK_INTEQ(dc.n_fns, d.n_fns);
     /* Every function's values are the top report's of its snapshot. */
@@ -166,24 +176,26 @@ static void test_compute(const char *dir)
     CHECK(hits == 2 && misses == 2, "first: %zu hits %zu misses", hits, misses);
 
     /* Again: every snapshot from the cache. */
-    pw_series_compute(c, in, 3, &cfg, false, acquire, release, s, &d, &err);
+    pw_series_compute(c, in, 3, &cfg, false, acquire, release, rd, s, &d, &err);
     pw_series_data_release(&d);
     pw_series_cache_stats(c, &hits, &misses);
     CHECK(hits == 4 && misses == 2, "repeated: %zu hits %zu misses", hits, misses);
 
     /* Another sample index is another result, and a bad one fails the call with 400. */
     cfg.sample_index = "alloc_space";
-    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, s, &d, &err) == 0, "alloc_space");
+    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, rd, s, &d, &err) == 0,
+          "alloc_space");
     CHECK_STREQ(d.sample_type, "alloc_space");
     pw_series_data_release(&d);
     cfg.sample_index = "nosuch";
-    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, s, &d, &err) == -1 &&
+    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, rd, s, &d, &err) == -1 &&
               err.code == PW_EINVAL,
           "bad sample index: %s", err.msg);
     /* A snapshot that is not in the store is a gap with the reason. */
     cfg.sample_index = NULL;
     in[0].id = "000000000000000000000000";
-    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, s, &d, &err) == 0, "missing");
+    CHECK(pw_series_compute(c, in, 3, &cfg, false, acquire, release, rd, s, &d, &err) == 0,
+          "missing");
     CHECK(!d.present[0] && d.points[0].error && strstr(d.points[0].error, "no profile"),
           "missing snapshot is a gap");
     pw_series_data_release(&d);
@@ -272,7 +284,8 @@ int main(void)
     char dir[] = "/tmp/pprofweb-series-XXXXXX";
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
     test_store_series(dir);
-    test_compute(dir);
+    test_compute(dir, NULL);
+    test_compute(dir, read_bytes);
     test_growth();
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

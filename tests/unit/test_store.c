@@ -91,6 +91,50 @@ int main(void)
     p = pw_store_acquire(s, id, &err);
     CHECK(p != NULL, "acquire after restart: %s", err.msg);
     pw_store_release(s, p);
+
+    /* -watch_keep: dropped snapshots free their bytes, unless something else still refers to
+     * them (a later snapshot of the same bytes, or a user's own upload of them). */
+    char sid[PW_SERIES_ID_LEN + 1], ids[4][PW_STORE_ID_LEN + 1];
+    CHECK(pw_store_series_open(s, "http://svc/debug/pprof/goroutine", sid, &err) == 0, "%s",
+          err.msg);
+    for (int i = 0; i < 4; i++) {
+        char text[96];
+        snprintf(text, sizeof(text), "goroutine profile: total %d\n%d @ 0x%x\n", i + 1, i + 1,
+                 0x1000 + i);
+        int rc = i == 1 ? pw_store_put(s, (unsigned char *)text, strlen(text), "mine", ids[i], &err)
+                        : pw_store_put_snapshot(s, (unsigned char *)text, strlen(text), "svc",
+                                                ids[i], &err);
+        CHECK(rc == 0, "put %d: %s", i, err.msg);
+        CHECK(pw_store_series_append(s, sid, ids[i], (int64_t)(i + 1) * 1000000000, NULL, &err) ==
+                  0,
+              "append %d: %s", i, err.msg);
+    }
+    /* The newest snapshot's bytes again, as another snapshot: two references to one id. */
+    CHECK(pw_store_series_append(s, sid, ids[3], 5000000000LL, NULL, &err) == 0, "%s", err.msg);
+    size_t loose = 0, in_series = 0;
+    list = pw_store_list_loose(s, &loose, &in_series, &err);
+    CHECK(list && loose == 1 && in_series == 4, "loose listing: %zu loose, %zu in series", loose,
+          in_series);
+    pw_store_list_free(list);
+    CHECK(pw_store_series_trim(s, sid, 1, 0, &err) == 0, "trim: %s", err.msg);
+    struct pw_store_entry e;
+    CHECK(pw_store_stat(s, ids[0], &e, &err) != 0, "a dropped snapshot's bytes are freed");
+    CHECK(pw_store_stat(s, ids[2], &e, &err) != 0, "a dropped snapshot's bytes are freed");
+    CHECK(pw_store_stat(s, ids[1], &e, &err) == 0, "a user's upload stays after its snapshot goes");
+    CHECK(pw_store_stat(s, ids[3], &e, &err) == 0, "bytes a kept snapshot refers to stay");
+    struct pw_series sr;
+    CHECK(pw_store_series_get(s, sid, &sr, &err) == 0 && sr.n == 1, "one snapshot kept");
+    pw_store_series_free(&sr);
+    list = pw_store_list_loose(s, &loose, &in_series, &err);
+    CHECK(list && loose == 2 && in_series == 1, "after the trim: %zu loose, %zu in series", loose,
+          in_series);
+    pw_store_list_free(list);
+    CHECK(!pw_store_shares_watches(s), "a directory keeps no watches of its own");
+
+    CHECK(pw_store_is_database("postgres://db/pprof"), "postgres:// is a database");
+    CHECK(pw_store_is_database("postgresql:///pprof?host=/run/pg"), "postgresql:// too");
+    CHECK(pw_store_is_database("host=db dbname=pprof"), "a key=value string too");
+    CHECK(!pw_store_is_database("/var/lib/pprofweb"), "a path is a directory");
     pw_store_free(s);
     free(data);
     char cmd[128];
