@@ -38,7 +38,7 @@ open(sys.argv[1], "wb").write(bytes([len(a) >> 8 & 255, len(a) & 255]) + a + b)
 PY
 printf '<script>\0a&b "q"\0\xff\xfe\0]]>\0{}[]|<>\\' > "$out/seeds-dot/1"
 srcs=$(ls server/*.c | grep -v -e server/main.c -e server/http.c)
-flags="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ibuild/gen $(pkg-config --cflags libgvc)"
+flags="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ibuild/gen $(pkg-config --cflags libgvc libpq)"
 libs="$(pkg-config --libs libprotobuf-c zlib libdeflate libgvc libpcre2-8 libcurl libcrypto libmicrohttpd libpq) -liberty -lm -lpthread"
 # Leaks of third-party libraries kept for the process's life (tests/lsan.supp) are not findings.
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
