@@ -13,6 +13,7 @@
 #include "pprofweb/dotgraph.h"
 #include "pprofweb/graph_internal.h"
 #include "pprofweb/measurement.h"
+#include "pprofweb/wrap.h"
 
 #define VALUE_MAX 128
 
@@ -159,11 +160,6 @@ static void add_legend(const struct dot *d)
     pw_buf_adds(d->out, "] }\n");
 }
 
-static int64_t abs64(int64_t v)
-{
-    return gx_abs64(v);
-}
-
 static void add_node(const struct dot *d, const struct pw_node *n, int id, double max_flat)
 {
     struct pw_buf *out = d->out;
@@ -193,12 +189,12 @@ static void add_node(const struct dot *d, const struct pw_node *n, int id, doubl
         pw_buf_addc(out, ')');
     }
     int font = 8;
-    if (max_flat != 0 && flat != 0 && (double)abs64(flat) <= max_flat)
-        font += (int)ceil(16.0 * sqrt((double)abs64(flat) / max_flat));
+    if (max_flat != 0 && flat != 0 && (double)pw_wabs(flat) <= max_flat)
+        font += (int)ceil(16.0 * sqrt((double)pw_wabs(flat) / max_flat));
     const char *shape = a && a->shape && a->shape[0] ? a->shape : "box";
     pw_buf_addf(out, "\" id=\"node%d\" fontsize=%d shape=%s tooltip=\"", id, font, shape);
     pw_dot_escape_n(out, n->printable_name, n->printable_name_len);
-    double score = (double)cum / (double)abs64(d->c->total);
+    double score = (double)cum / (double)pw_wabs(d->c->total);
     char fg[8], bg[8];
     pw_dot_color(fg, score, false);
     pw_dot_color(bg, score, true);
@@ -223,13 +219,6 @@ static double tag_distance(const struct pw_tag *t, const struct pw_tag *u)
     return v - (double)t->value;
 }
 
-static int64_t go_int64(double f)
-{
-    if (!(f > -9223372036854775808.0 && f < 9223372036854775808.0))
-        return INT64_MIN;
-    return (int64_t)f;
-}
-
 /* pprof's tagGroupLabel: fills the collapsed tag (name in arena). */
 static void tag_group_label(struct pw_tag **grp, size_t n, struct pw_tag *out, struct pw_arena *a)
 {
@@ -247,9 +236,9 @@ static void tag_group_label(struct pw_tag **grp, size_t n, struct pw_tag *out, s
     uint64_t c = (uint64_t)min->cum, dc = (uint64_t)min->cum_div;
     for (size_t i = 1; i < n; i++) {
         const struct pw_tag *t = grp[i];
-        if (go_int64(pw_scale(t->value, t->unit, min->unit, NULL)) < min->value)
+        if (pw_go_int64(pw_scale(t->value, t->unit, min->unit, NULL)) < min->value)
             min = t;
-        if (go_int64(pw_scale(t->value, t->unit, max->unit, NULL)) > max->value)
+        if (pw_go_int64(pw_scale(t->value, t->unit, max->unit, NULL)) > max->value)
             max = t;
         f += (uint64_t)t->flat;
         df += (uint64_t)t->flat_div;
@@ -258,9 +247,9 @@ static void tag_group_label(struct pw_tag **grp, size_t n, struct pw_tag *out, s
     }
     int64_t fv = (int64_t)f, cv = (int64_t)c;
     if ((int64_t)df != 0)
-        fv = ((int64_t)df == -1) ? (int64_t)(0 - (uint64_t)fv) : fv / (int64_t)df;
+        fv = pw_wdiv(fv, (int64_t)df);
     if ((int64_t)dc != 0)
-        cv = ((int64_t)dc == -1) ? (int64_t)(0 - (uint64_t)cv) : cv / (int64_t)dc;
+        cv = pw_wdiv(cv, (int64_t)dc);
     pw_label(l1, sizeof l1, min->value, min->unit);
     pw_label(l2, sizeof l2, max->value, max->unit);
     out->name = pw_arena_printf(a, "%s..%s", l1, l2);
@@ -412,20 +401,18 @@ static void add_edge(const struct dot *d, const struct pw_edge *e, int from, int
                 e->is_inline ? "\\n (inline)" : "");
     if (total != 0) {
         /* int64 arithmetic wraps as Go's does */
-        int64_t q = (int64_t)((uint64_t)wv * 100) / total;
-        if (total == -1)
-            q = (int64_t)(0 - (uint64_t)wv * 100);
-        int64_t m = abs64(q) < 100 ? abs64(q) : 100;
+        int64_t q = pw_wdiv(pw_wmul(wv, 100), total);
+        int64_t m = pw_wabs(q) < 100 ? pw_wabs(q) : 100;
         int weight = 1 + (int)m;
         if (weight > 1)
             pw_buf_addf(out, " weight=%d", weight);
-        q = (total == -1) ? (int64_t)(0 - (uint64_t)wv * 5) : (int64_t)((uint64_t)wv * 5) / total;
-        m = abs64(q) < 5 ? abs64(q) : 5;
+        q = pw_wdiv(pw_wmul(wv, 5), total);
+        m = pw_wabs(q) < 5 ? pw_wabs(q) : 5;
         int width = 1 + (int)m;
         if (width > 1)
             pw_buf_addf(out, " penwidth=%d", width);
         char color[8];
-        pw_dot_color(color, (double)wv / (double)abs64(total), false);
+        pw_dot_color(color, (double)wv / (double)pw_wabs(total), false);
         pw_buf_addf(out, " color=\"%s\"", color);
     }
     for (int i = 0; i < 2; i++) {
@@ -456,10 +443,10 @@ void pw_compose_dot(struct pw_buf *out, const struct pw_graph *g, pw_dot_attrs_f
     /* DOT ids by node id: 0 for nodes not listed, as pprof's map lookups give. */
     int *dot_id = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof *dot_id);
     bool *nodelets = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof *nodelets);
-    double max_flat = (double)abs64(pw_node_flat_value(g->nodes[0]));
+    double max_flat = (double)pw_wabs(pw_node_flat_value(g->nodes[0]));
     for (size_t i = 0; i < g->n_nodes; i++) {
         dot_id[g->nodes[i]->id] = (int)i + 1;
-        double f = (double)abs64(pw_node_flat_value(g->nodes[i]));
+        double f = (double)pw_wabs(pw_node_flat_value(g->nodes[i]));
         if (f > max_flat)
             max_flat = f;
     }

@@ -23,6 +23,7 @@
 #include "pprofweb/measurement.h"
 #include "pprofweb/regex.h"
 #include "pprofweb/report.h"
+#include "pprofweb/wrap.h"
 
 /* Per-build state. */
 struct builder {
@@ -152,7 +153,7 @@ static void add_seq(struct builder *b, uint8_t side, size_t from, size_t to, int
     PW_GROW(f->seqs, b->cap_seqs, f->n_seqs + 1);
     f->seqs[f->n_seqs++] = (struct pw_flame_seq){off, (uint32_t)n, side, flat, w, dw};
     if (side == 0)
-        f->shown += w;
+        f->shown = pw_wadd(f->shown, w);
 }
 
 /* Collects the stacks of every sample (for a pivot: the callees and the callers of its outermost
@@ -387,17 +388,17 @@ struct tree_builder {
 
 int64_t pw_flame_cum(const struct pw_flame_node *n)
 {
-    return n->cum_div ? n->cum / n->cum_div : n->cum;
+    return n->cum_div ? pw_wdiv(n->cum, n->cum_div) : n->cum;
 }
 
 int64_t pw_flame_flat(const struct pw_flame_node *n)
 {
-    return n->flat_div ? n->flat / n->flat_div : n->flat;
+    return n->flat_div ? pw_wdiv(n->flat, n->flat_div) : n->flat;
 }
 
 int64_t pw_flame_weight(const struct pw_flame_node *n)
 {
-    return 2 * n->pos - n->cum;
+    return pw_wsub(pw_wmul(2, n->pos), n->cum);
 }
 
 int64_t pw_flame_min_weight(int64_t root_weight, double min_frac)
@@ -421,13 +422,13 @@ static uint32_t tree_node(struct pw_flame_tree *t, uint32_t parent, uint32_t fra
 
 static void add_to(struct pw_flame_node *n, const struct pw_flame_seq *s, bool leaf)
 {
-    n->cum += s->w;
-    n->cum_div += s->dw;
+    n->cum = pw_wadd(n->cum, s->w);
+    n->cum_div = pw_wadd(n->cum_div, s->dw);
     if (s->w > 0)
-        n->pos += s->w;
+        n->pos = pw_wadd(n->pos, s->w);
     if (leaf && s->flat) {
-        n->flat += s->w;
-        n->flat_div += s->dw;
+        n->flat = pw_wadd(n->flat, s->w);
+        n->flat_div = pw_wadd(n->flat_div, s->dw);
     }
 }
 
@@ -497,9 +498,9 @@ static int tree_level(struct tree_builder *tb, size_t alive, uint32_t d, struct 
         if (f->mean || r->len == d + 1) {
             add_to(n, &f->seqs[r->seq], r->len == d + 1);
         } else {
-            n->cum += r->w;
+            n->cum = pw_wadd(n->cum, r->w);
             if (r->w > 0)
-                n->pos += r->w;
+                n->pos = pw_wadd(n->pos, r->w);
         }
         if (f->inl[r->off + d])
             n->flags |= PW_FLAME_INLINE;
@@ -525,10 +526,10 @@ static size_t select_stacks(struct tree_builder *tb, uint32_t seq, uint32_t dept
             k++;
         for (uint32_t a = 0; a <= k && a < depth; a++) {
             struct pw_flame_ancestor *an = &t->ancestors[a];
-            an->cum += s->w;
-            an->cum_div += s->dw;
+            an->cum = pw_wadd(an->cum, s->w);
+            an->cum_div = pw_wadd(an->cum_div, s->dw);
             if (s->w > 0)
-                an->pos += s->w;
+                an->pos = pw_wadd(an->pos, s->w);
         }
         if (k < depth)
             continue;

@@ -25,6 +25,7 @@
 #include "pprofweb/regex.h"
 #include "pprofweb/report.h"
 #include "pprofweb/views.h"
+#include "pprofweb/wrap.h"
 
 /* Trees kept for zoom requests: each is up to tens of MB on a million-sample profile. */
 #define FLAME_CACHE_TREES 4
@@ -181,11 +182,11 @@ static int64_t small_children(const struct writer *w, uint32_t node, struct pw_f
         if (dropped(w, c) || visible(w, c))
             continue;
         const struct pw_flame_node *n = &t->nodes[c];
-        sum->cum += n->cum;
-        sum->cum_div += n->cum_div;
-        sum->flat += n->flat;
-        sum->flat_div += n->flat_div;
-        sum->pos += n->pos;
+        sum->cum = pw_wadd(sum->cum, n->cum);
+        sum->cum_div = pw_wadd(sum->cum_div, n->cum_div);
+        sum->flat = pw_wadd(sum->flat, n->flat);
+        sum->flat_div = pw_wadd(sum->flat_div, n->flat_div);
+        sum->pos = pw_wadd(sum->pos, n->pos);
         count++;
     }
     return count;
@@ -378,7 +379,7 @@ int pw_flame_write(const struct pw_flame *f, const struct pw_flame_request *req,
     char tmp[PW_VALUE_MAX];
     int64_t total = f->total;
     if (f->ratio > 0 && f->ratio != 1)
-        total = (int64_t)((double)total * f->ratio);
+        total = pw_go_int64((double)total * f->ratio);
     pw_scaled_label(tmp, sizeof(tmp), total, f->sample_unit, f->output_unit);
     pw_json_kint(j, "total", f->total);
     pw_json_kstr(j, "total_fmt", tmp);
@@ -419,7 +420,7 @@ int pw_flame_write(const struct pw_flame *f, const struct pw_flame_request *req,
         pw_json_arr_begin(j);
         put_int(j, t->nodes[0].seq);
         put_int(j, frame_index(&w, an->frame));
-        put_int(j, an->cum_div ? an->cum / an->cum_div : an->cum);
+        put_int(j, an->cum_div ? pw_wdiv(an->cum, an->cum_div) : an->cum);
         put_int(j, 2 * an->pos - an->cum);
         pw_json_arr_end(j);
     }

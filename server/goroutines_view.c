@@ -15,6 +15,7 @@
 #include "pprofweb/json.h"
 #include "pprofweb/report.h"
 #include "pprofweb/views.h"
+#include "pprofweb/wrap.h"
 
 struct grp {
     size_t b, e; /* the group's range in the sorted order */
@@ -79,7 +80,7 @@ static void string_counts(struct pw_json *j, const struct pw_profile *p, const s
             vals[n] = l->str;
             counts[n++] = 0;
         }
-        counts[k] += s->values[vi];
+        counts[k] = pw_wadd(counts[k], s->values[vi]);
     }
     pw_json_arr_begin(j);
     for (;;) {
@@ -135,8 +136,8 @@ int pw_view_goroutines(const struct pw_view_args *a, struct pw_buf *out, struct 
             g[n_g++] = (struct grp){.b = i};
         struct grp *c = &g[n_g - 1];
         c->e = i + 1;
-        c->count += s->values[vi];
-        total += s->values[vi];
+        c->count = pw_wadd(c->count, s->values[vi]);
+        total = pw_wadd(total, s->values[vi]);
         const struct pw_label *w = k_wait ? label(s, k_wait) : NULL;
         if (w && w->is_num) {
             if (!c->has_wait || w->num < c->wait_min)
@@ -146,7 +147,7 @@ int pw_view_goroutines(const struct pw_view_args *a, struct pw_buf *out, struct 
             c->has_wait = true;
         }
         if (k_locked && label(s, k_locked))
-            c->locked += s->values[vi];
+            c->locked = pw_wadd(c->locked, s->values[vi]);
     }
     qsort(g, n_g, sizeof(*g), grp_cmp);
     struct pw_json j;

@@ -17,6 +17,7 @@
 #include "pprofweb/limits.h"
 #include "pprofweb/parallel.h"
 #include "pprofweb/profile.h"
+#include "pprofweb/wrap.h"
 
 /* Build-time state. */
 struct builder {
@@ -351,11 +352,11 @@ struct sample_ctx {
 static void add_tag_weight(struct pw_tag *t, const struct sample_ctx *s, bool flat)
 {
     if (flat) {
-        t->flat_div += s->dw;
-        t->flat += s->w;
+        t->flat_div = pw_wadd(t->flat_div, s->dw);
+        t->flat = pw_wadd(t->flat, s->w);
     } else {
-        t->cum_div += s->dw;
-        t->cum += s->w;
+        t->cum_div = pw_wadd(t->cum_div, s->dw);
+        t->cum = pw_wadd(t->cum, s->w);
     }
 }
 
@@ -364,11 +365,11 @@ static void add_sample(struct builder *b, struct pw_node *n, const struct sample
                        bool weights, bool tags)
 {
     if (weights && flat) {
-        n->flat_div += s->dw;
-        n->flat += s->w;
+        n->flat_div = pw_wadd(n->flat_div, s->dw);
+        n->flat = pw_wadd(n->flat, s->w);
     } else if (weights) {
-        n->cum_div += s->dw;
-        n->cum += s->w;
+        n->cum_div = pw_wadd(n->cum_div, s->dw);
+        n->cum = pw_wadd(n->cum, s->w);
     }
     if (!tags)
         return;
@@ -461,8 +462,8 @@ static bool sample_weight(const struct pw_graph_options *o, const struct pw_samp
 static void add_edge_weight(struct pw_edge *e, int64_t dw, int64_t w, bool residual,
                             bool is_inline)
 {
-    e->weight_div += dw;
-    e->weight += w;
+    e->weight_div = pw_wadd(e->weight_div, dw);
+    e->weight = pw_wadd(e->weight, w);
     if (residual)
         e->residual = true;
     if (!is_inline)
@@ -589,8 +590,8 @@ static inline void part_edge(struct loop_part *lp, uint32_t parent, uint32_t n, 
     struct hot_edge *x = &lp->he[e - 1];
     if (x->mark != gen) {
         x->mark = gen;
-        x->weight += s->w;
-        x->weight_div += s->dw;
+        x->weight = pw_wadd(x->weight, s->w);
+        x->weight_div = pw_wadd(x->weight_div, s->dw);
         x->residual |= residual;
         x->is_inline &= is_inline;
     }
@@ -635,8 +636,8 @@ static void *run_part(void *arg)
                 struct hot_node *h = &hn[n];
                 if (h->mark != gen) {
                     h->mark = gen;
-                    h->cum += s.w;
-                    h->cum_div += s.dw;
+                    h->cum = pw_wadd(h->cum, s.w);
+                    h->cum_div = pw_wadd(h->cum_div, s.dw);
                     if (tags)
                         add_sample(b, b->g->all[n], &s, false, false, true);
                 }
@@ -647,8 +648,8 @@ static void *run_part(void *arg)
             }
         }
         if (parent != PW_NONE && !residual) {
-            hn[parent].flat += s.w;
-            hn[parent].flat_div += s.dw;
+            hn[parent].flat = pw_wadd(hn[parent].flat, s.w);
+            hn[parent].flat_div = pw_wadd(hn[parent].flat_div, s.dw);
             if (tags)
                 add_sample(b, b->g->all[parent], &s, true, false, true);
         }
@@ -775,10 +776,10 @@ static void build_graph(struct builder *b)
         struct pw_node *n = g->all[i];
         for (size_t k = 0; k < n_parts; k++) {
             const struct hot_node *h = &parts[k].hn[i];
-            n->cum += h->cum;
-            n->cum_div += h->cum_div;
-            n->flat += h->flat;
-            n->flat_div += h->flat_div;
+            n->cum = pw_wadd(n->cum, h->cum);
+            n->cum_div = pw_wadd(n->cum_div, h->cum_div);
+            n->flat = pw_wadd(n->flat, h->flat);
+            n->flat_div = pw_wadd(n->flat_div, h->flat_div);
         }
     }
     for (size_t k = 0; k < n_parts; k++) {
@@ -914,8 +915,8 @@ static uint32_t *kept_depths(struct builder *b, size_t max_nodes)
             depth[si] += b->loc_start[smp->locs[i] + 1] - b->loc_start[smp->locs[i]];
         n_frames += depth[si];
     }
-    int64_t cutoff = (int64_t)((double)(int64_t)total * b->o->tree_node_fraction);
-    cutoff = cutoff < 0 ? -cutoff : cutoff;
+    int64_t cutoff = pw_go_int64((double)(int64_t)total * b->o->tree_node_fraction);
+    cutoff = pw_wabs(cutoff);
     if (cutoff == 0) {
         free(depth);
         return NULL;
@@ -953,7 +954,7 @@ static uint32_t *kept_depths(struct builder *b, size_t max_nodes)
             fits = sl && c.n <= max_nodes;
             if (!fits)
                 break;
-            sl->cum += l->w;
+            sl->cum = pw_wadd(sl->cum, l->w);
             l->ctx = sl->ctx1 - 1;
             frames[l->out++] = l->ctx;
             if (lane_next(b, l)) {
@@ -961,7 +962,7 @@ static uint32_t *kept_depths(struct builder *b, size_t max_nodes)
                 __builtin_prefetch(&c.slots[context_home(&c, l->key)]);
                 k++;
             } else {
-                c.flat[l->ctx] += l->w;
+                c.flat[l->ctx] = pw_wadd(c.flat[l->ctx], l->w);
                 *l = lanes[--n_lanes]; /* the lane is free; its place takes the last */
             }
         }
@@ -1157,7 +1158,8 @@ struct pw_graph *pw_graph_create_nodes(const struct pw_profile *p,
     }
     builder_release(&b);
     g->nodes = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof *g->nodes);
-    memcpy(g->nodes, g->all, g->n_all * sizeof *g->nodes);
+    if (g->n_all) /* an empty graph has no node array to copy (memcpy from NULL is undefined) */
+        memcpy(g->nodes, g->all, g->n_all * sizeof *g->nodes);
     g->n_nodes = g->n_all;
     *locs = lv;
     *n_loc_nodes = ln;

@@ -12,6 +12,7 @@
 
 #include "pprofweb/graph.h"
 #include "pprofweb/graph_internal.h"
+#include "pprofweb/wrap.h"
 
 /* Stable merge sort of pointers with a "less" predicate. */
 typedef bool (*less_fn)(const void *a, const void *b, void *ctx);
@@ -66,13 +67,13 @@ static int cmp_key(const struct pw_node *l, const struct pw_node *r)
 static bool less_flat_name(const void *a, const void *b, void *ctx)
 {
     const struct pw_node *l = ((const struct scored *)a)->n, *r = ((const struct scored *)b)->n;
-    int64_t iv = gx_abs64(l->flat), jv = gx_abs64(r->flat);
+    int64_t iv = pw_wabs(l->flat), jv = pw_wabs(r->flat);
     if (iv != jv)
         return iv > jv;
     int c = pw_gostr_cmp(l->printable_name, l->printable_name_len, r->printable_name, r->printable_name_len);
     if (c)
         return c < 0;
-    iv = gx_abs64(l->cum), jv = gx_abs64(r->cum);
+    iv = pw_wabs(l->cum), jv = pw_wabs(r->cum);
     if (iv != jv)
         return iv > jv;
     return cmp_key(l, r) < 0;
@@ -81,10 +82,10 @@ static bool less_flat_name(const void *a, const void *b, void *ctx)
 static bool less_flat_cum_name(const void *a, const void *b, void *ctx)
 {
     const struct pw_node *l = ((const struct scored *)a)->n, *r = ((const struct scored *)b)->n;
-    int64_t iv = gx_abs64(l->flat), jv = gx_abs64(r->flat);
+    int64_t iv = pw_wabs(l->flat), jv = pw_wabs(r->flat);
     if (iv != jv)
         return iv > jv;
-    iv = gx_abs64(l->cum), jv = gx_abs64(r->cum);
+    iv = pw_wabs(l->cum), jv = pw_wabs(r->cum);
     if (iv != jv)
         return iv > jv;
     int c = pw_gostr_cmp(l->printable_name, l->printable_name_len, r->printable_name, r->printable_name_len);
@@ -125,13 +126,13 @@ static bool less_score(const void *a, const void *b, void *ctx)
 {
     const struct scored *sa = a, *sb = b;
     const struct pw_node *l = sa->n, *r = sb->n;
-    int64_t iv = gx_abs64(sa->score), jv = gx_abs64(sb->score);
+    int64_t iv = pw_wabs(sa->score), jv = pw_wabs(sb->score);
     if (iv != jv)
         return iv > jv;
     int c = pw_gostr_cmp(l->printable_name, l->printable_name_len, r->printable_name, r->printable_name_len);
     if (c)
         return c < 0;
-    iv = gx_abs64(l->flat), jv = gx_abs64(r->flat);
+    iv = pw_wabs(l->flat), jv = pw_wabs(r->flat);
     if (iv != jv)
         return iv > jv;
     return cmp_key(l, r) < 0;
@@ -144,26 +145,18 @@ static double edge_entropy_score(const struct pw_edge_list *edges, int64_t self)
     int64_t total = self;
     for (uint32_t i = 0; i < edges->n; i++)
         if (edges->v[i]->weight > 0)
-            total += gx_abs64(edges->v[i]->weight);
+            total = pw_wadd(total, pw_wabs(edges->v[i]->weight));
     if (total != 0) {
         for (uint32_t i = 0; i < edges->n; i++) {
-            double frac = (double)gx_abs64(edges->v[i]->weight) / (double)total;
+            double frac = (double)pw_wabs(edges->v[i]->weight) / (double)total;
             score += -frac * log2(frac);
         }
         if (self > 0) {
-            double frac = (double)gx_abs64(self) / (double)total;
+            double frac = (double)pw_wabs(self) / (double)total;
             score += -frac * log2(frac);
         }
     }
     return score;
-}
-
-/* Go's int64(f) on amd64: out-of-range gives INT64_MIN. */
-static int64_t go_int64(double f)
-{
-    if (!(f > -9223372036854775808.0 && f < 9223372036854775808.0))
-        return INT64_MIN;
-    return (int64_t)f;
 }
 
 static int64_t entropy_score(const struct pw_node *n)
@@ -177,7 +170,7 @@ static int64_t entropy_score(const struct pw_node *n)
         score++;
     else
         score += edge_entropy_score(&n->out, n->flat);
-    return (int64_t)((uint64_t)go_int64(score * (double)n->cum) + (uint64_t)n->flat);
+    return pw_wadd(pw_go_int64(score * (double)n->cum), n->flat);
 }
 
 void pw_nodes_sort(struct pw_node **nodes, size_t n, enum pw_node_order order)
@@ -247,7 +240,7 @@ static bool less_edge(const void *a, const void *b, void *ctx)
 {
     const struct pw_edge *l = a, *r = b;
     if (l->weight != r->weight)
-        return gx_abs64(l->weight) > gx_abs64(r->weight);
+        return pw_wabs(l->weight) > pw_wabs(r->weight);
     int c = pw_gostr_cmp(l->src->printable_name, l->src->printable_name_len,
                          r->src->printable_name, r->src->printable_name_len);
     if (c)
@@ -275,9 +268,9 @@ static bool less_tag(const void *a, const void *b, void *ctx)
 {
     const struct pw_tag *l = a, *r = b;
     if (!*(bool *)ctx && l->cum != r->cum)
-        return gx_abs64(l->cum) > gx_abs64(r->cum);
+        return pw_wabs(l->cum) > pw_wabs(r->cum);
     if (l->flat != r->flat)
-        return gx_abs64(l->flat) > gx_abs64(r->flat);
+        return pw_wabs(l->flat) > pw_wabs(r->flat);
     return strcmp(l->name, r->name) < 0;
 }
 
@@ -307,7 +300,7 @@ struct pw_node_set *pw_graph_discard_low_frequency_nodes(const struct pw_graph *
 {
     struct pw_node_set *s = pw_node_set_new();
     for (size_t i = 0; i < g->n_nodes; i++)
-        if (gx_abs64(g->nodes[i]->cum) >= cutoff)
+        if (pw_wabs(g->nodes[i]->cum) >= cutoff)
             pw_node_set_add(s, &g->nodes[i]->info);
     return s;
 }
@@ -317,7 +310,7 @@ void pw_graph_discard_low_frequency_node_ptrs(const struct pw_graph *g, int64_t 
 {
     ptr_set_init(out, g);
     for (size_t i = 0; i < g->n_nodes; i++)
-        if (gx_abs64(g->nodes[i]->cum) >= cutoff)
+        if (pw_wabs(g->nodes[i]->cum) >= cutoff)
             ptr_set_add(out, g->nodes[i]);
 }
 
@@ -382,7 +375,7 @@ static void trim_tags(struct pw_tag_list *l, int64_t min)
 {
     uint32_t k = 0;
     for (uint32_t i = 0; i < l->n; i++)
-        if (gx_abs64(l->v[i]->flat) >= min || gx_abs64(l->v[i]->cum) >= min)
+        if (pw_wabs(l->v[i]->flat) >= min || pw_wabs(l->v[i]->cum) >= min)
             l->v[k++] = l->v[i];
     l->n = k;
 }
@@ -411,7 +404,7 @@ size_t pw_graph_trim_low_frequency_edges(struct pw_graph *g, int64_t cutoff)
         uint32_t k = 0;
         for (uint32_t j = 0; j < in->n; j++) {
             struct pw_edge *e = in->v[j];
-            if (gx_abs64(e->weight) < cutoff) {
+            if (pw_wabs(e->weight) < cutoff) {
                 e->mark = 1;
                 e->src->mark = UINT32_MAX;
                 gx_edge_unindex(g, e);

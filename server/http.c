@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -41,6 +42,7 @@ struct req_state {
     bool answered; /* a refusal was queued before the body: the body is dropped unread */
     bool too_big;
     bool nul;      /* the raw URL holds %00 */
+    bool had_body; /* body bytes arrived (an upload): its memory is handed back at the end */
 };
 
 /* MHD's first look at a request: the raw URL, before it is decoded (and a %00 in it cuts the
@@ -306,6 +308,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
+        st->had_body = true;
         if (!st->too_big) {
             pw_buf_add(&st->body, upload_data, *upload_data_size);
             if (st->body.overflow) {
@@ -384,10 +387,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct req_state *st = *con_cls;
     if (!st)
         return;
+    bool had_body = st->had_body;
     pw_buf_release(&st->body);
     pw_arena_release(&st->arena);
     free(st);
     *con_cls = NULL;
+    /* An upload's body and the profiles decoded from it are freed by now; give the pages back
+     * to the system too, so one large or aborted upload does not leave the server that large
+     * (freed heap memory is otherwise kept by the allocator for reuse). */
+    if (had_body)
+        malloc_trim(0);
 }
 
 static void *reap(void *arg)
@@ -427,7 +436,7 @@ int pw_http_serve(const char *hostport, struct pw_profile **profiles, size_t n_p
     if (pw_http_split_hostport(hostport, host, &port, err))
         return -1;
     struct server srv;
-    srv.app = pw_app_new(cfg, host_is_local(host));
+    srv.app = pw_app_new_sized(cfg, host_is_local(host), opts ? opts->view_cache : 0);
     srv.max_body = opts && opts->max_body ? opts->max_body : PW_MAX_REQUEST_BODY;
     for (size_t i = 0; i < n_profiles; i++) {
         if (!profiles[i])

@@ -15,6 +15,7 @@
 
 #include "pprofweb/legacy.h"
 #include "pprofweb/limits.h"
+#include "pprofweb/wrap.h"
 
 /* A cursor over binary words; nil is Go's nil slice, which pprof uses as "ran out". */
 struct words {
@@ -213,7 +214,7 @@ static int java_header(struct lg *g, int ptype, struct lg_str *b, struct pw_err 
                 if (lg_parse_int(val, 0, &v, msg, sizeof(msg)))
                     return pw_fail(err, PW_ECORRUPT, "failed to parse attribute %.*s: %s",
                                    (int)(line.len > 64 ? 64 : line.len), line.s, msg);
-                g->duration_nanos = (int64_t)((uint64_t)v * 1000 * 1000);
+                g->duration_nanos = pw_wmul(v, 1000 * 1000);
             } else {
                 return LG_UNRECOGNIZED;
             }
@@ -270,8 +271,8 @@ static int java_samples(struct lg *g, int ptype, struct lg_str *b, struct lg_add
                 s->bytes = s->v[1] / s->v[0]; /* both are non-negative */
                 lg_scale_heap_sample(s->v[0], s->v[1], 524288, &s->v[0], &s->v[1]);
             } else if (g->period != 0) {
-                s->v[0] = (int64_t)((uint64_t)s->v[0] * (uint64_t)g->period);
-                s->v[1] = (int64_t)((uint64_t)s->v[1] * (uint64_t)g->period);
+                s->v[0] = pw_wmul(s->v[0], g->period);
+                s->v[1] = pw_wmul(s->v[1], g->period);
             }
         }
         *b = rest;

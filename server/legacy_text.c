@@ -14,6 +14,7 @@
 
 #include "pprofweb/legacy.h"
 #include "pprofweb/limits.h"
+#include "pprofweb/wrap.h"
 
 #define SHOWN(l) (int)((l).len > 80 ? 80 : (l).len), (l).s
 
@@ -372,7 +373,7 @@ static int contention_sample(const struct lg_re *rx, struct lg_str line, int64_t
             double ghz = (double)cpu_hz / 1e9;
             v1 = lg_f2i((double)v1 * (double)period / ghz);
         }
-        v2 = (int64_t)((uint64_t)v2 * (uint64_t)period);
+        v2 = pw_wmul(v2, period);
     }
     tmp->n_v = 2;
     tmp->v[0] = v2;
@@ -407,7 +408,7 @@ static int contention_attrs(struct lg *g, struct lg_scanner *s, int64_t *cpu_hz)
         } else if (lg_eq(key, "ms since reset")) {
             if (lg_parse_int(val, 0, &v, NULL, 0))
                 return LG_UNRECOGNIZED;
-            g->duration_nanos = (int64_t)((uint64_t)v * 1000 * 1000);
+            g->duration_nanos = pw_wmul(v, 1000 * 1000);
         } else if (!lg_eq(key, "discarded samples")) {
             return LG_UNRECOGNIZED; /* including "format" and "resolution": Java's */
         }

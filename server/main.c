@@ -27,7 +27,8 @@ struct options {
     const char *cmd_arg; /* regexp of -peek / -list */
     const char *http;
     bool no_browser;
-    const char *store, *max_upload, *auth_token;
+    const char *store, *max_upload, *auth_token, *view_cache;
+    size_t view_cache_bytes; /* -view_cache parsed; 0: PW_VIEW_CACHE_BYTES */
     bool private_mode;
     const char *symbolize;
     const char *output;
@@ -132,6 +133,8 @@ static const struct flag flags[] = {
      "(directories or databases), keeping ids so links survive"},
     {"max_upload", F_STR, O(max_upload), NULL, "Largest upload or fetched profile (bytes, or "
      "64MB, 1GB; default 256MB)"},
+    {"view_cache", F_STR, O(view_cache), NULL, "Memory for computed views, least recently used "
+     "dropped first (bytes, or 64MB, 1GB; default 256MB)"},
     {"auth_token", F_STR, O(auth_token), NULL, "Token required for uploads and fetches "
      "(default $PPROFWEB_AUTH_TOKEN)"},
     {"private", F_BOOL, O(private_mode), NULL, "Require the token for reading too"},
@@ -358,7 +361,8 @@ static int serve(struct options *o, struct pw_profile *p, struct pw_store *store
                                                        : first_watch[0] ? first_watch : NULL};
     sv.timeline = pw_timeline_new(&to);
     pw_timeline_warm(sv.timeline);
-    struct pw_http_options ho = {.max_body = max_upload, .setup = setup, .setup_ctx = &sv};
+    struct pw_http_options ho = {.max_body = max_upload, .view_cache = o->view_cache_bytes,
+                                 .setup = setup, .setup_ctx = &sv};
     int rc = pw_http_serve(o->http, NULL, 0, NULL, &o->cfg, !o->no_browser, &ho, &err);
     pw_watcher_free(watcher);
     pw_timeline_free(sv.timeline);
@@ -424,6 +428,10 @@ int main(int argc, char **argv)
     if (o.http) {
         if (o.max_upload && pw_parse_size(o.max_upload, &max_upload, &err))
             return bad_flag("-max_upload: %s", err.msg);
+        if (o.view_cache && (pw_parse_size(o.view_cache, &o.view_cache_bytes, &err) ||
+                             o.view_cache_bytes < 4096))
+            return bad_flag("-view_cache: %s", o.view_cache_bytes < 4096 && !err.msg[0]
+                                                   ? "below 4096 bytes" : err.msg);
         if (o.private_mode && (!token || !*token))
             return bad_flag("%s", "-private needs -auth_token (or $PPROFWEB_AUTH_TOKEN)");
         store = pw_store_open(o.store, &err);

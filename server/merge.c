@@ -14,6 +14,7 @@
 #include "pprofweb/buf.h"
 #include "pprofweb/parallel.h"
 #include "pprofweb/profile.h"
+#include "pprofweb/wrap.h"
 
 
 /* A hash map of byte-string keys to indexes 0, 1, 2, ... in insertion order, which are the
@@ -449,7 +450,7 @@ static void add_sample(struct merger *m, const struct pw_sample *ss, const struc
         struct pw_sample *ds = &p->samples[t->slots[j].index1 - 1];
         if (t->slots[j].tag == tag && same_key(m, ds, k, ss->n_locs, nl)) {
             for (uint32_t i = 0; i < nt; i++)
-                ds->values[i] += ss->values[i];
+                ds->values[i] = pw_wadd(ds->values[i], ss->values[i]);
             return;
         }
     }

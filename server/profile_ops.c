@@ -11,6 +11,7 @@
 #include "pprofweb/buf.h"
 #include "pprofweb/gofmt.h"
 #include "pprofweb/profile.h"
+#include "pprofweb/wrap.h"
 
 int pw_profile_scale_n(struct pw_profile *p, const double *ratios, struct pw_err *err)
 {
@@ -26,7 +27,7 @@ int pw_profile_scale_n(struct pw_profile *p, const double *ratios, struct pw_err
         bool keep = false;
         for (uint32_t j = 0; j < p->n_sample_types; j++) {
             if (ratios[j] != 1) {
-                int64_t v = (int64_t)round((double)s->values[j] * ratios[j]);
+                int64_t v = pw_go_int64(round((double)s->values[j] * ratios[j]));
                 s->values[j] = v;
                 keep = keep || v != 0;
             }
@@ -77,10 +78,10 @@ int pw_profile_normalize(struct pw_profile *p, const struct pw_profile *base, st
     double *scale = pw_xcalloc(n + 1, sizeof(double));
     for (size_t i = 0; i < base->n_samples; i++)
         for (uint32_t j = 0; j < n; j++)
-            bv[j] += base->samples[i].values[j];
+            bv[j] = pw_wadd(bv[j], base->samples[i].values[j]);
     for (size_t i = 0; i < p->n_samples; i++)
         for (uint32_t j = 0; j < n; j++)
-            sv[j] += p->samples[i].values[j];
+            sv[j] = pw_wadd(sv[j], p->samples[i].values[j]);
     for (uint32_t j = 0; j < n; j++)
         scale[j] = sv[j] == 0 ? 0.0 : (double)bv[j] / (double)sv[j];
     pw_profile_scale_n(p, scale, err);

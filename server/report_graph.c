@@ -14,17 +14,13 @@
 #include "pprofweb/graph.h"
 #include "pprofweb/limits.h"
 #include "pprofweb/measurement.h"
-
-static int64_t abs64(int64_t v)
-{
-    return v < 0 ? -v : v;
-}
+#include "pprofweb/wrap.h"
 
 const char *pw_report_format_value(const struct pw_report *r, int64_t v, char dst[PW_VALUE_MAX])
 {
     double ratio = r->opt.ratio;
     if (ratio > 0 && ratio != 1)
-        v = (int64_t)((double)v * ratio);
+        v = pw_go_int64((double)v * ratio);
     pw_scaled_label(dst, PW_VALUE_MAX, v, r->opt.sample_unit, r->opt.output_unit);
     return dst;
 }
@@ -201,10 +197,10 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
     int64_t total_value, cum;
     pw_nodes_sum(g->nodes, g->n_nodes, &total_value, &cum);
     /* A pruned tree: the whole tree's total and node count. */
-    total_value = (int64_t)((uint64_t)total_value + (uint64_t)g->pruned_flat);
+    total_value = pw_wadd(total_value, g->pruned_flat);
     size_t n_whole = g->n_nodes + g->n_pruned;
-    int64_t node_cutoff = abs64((int64_t)((double)total_value * o->nodefraction));
-    int64_t edge_cutoff = abs64((int64_t)((double)total_value * o->edgefraction));
+    int64_t node_cutoff = pw_wabs(pw_go_int64((double)total_value * o->nodefraction));
+    int64_t edge_cutoff = pw_wabs(pw_go_int64((double)total_value * o->edgefraction));
     r->dropped_nodes = 0;
     if (node_cutoff > 0) {
         if (call_tree) {
@@ -268,9 +264,9 @@ static void select_output_unit(struct pw_report *r, const struct pw_graph *g)
         return;
     int64_t min_value = 0;
     for (size_t i = 0; i < g->n_nodes; i++) {
-        int64_t node_min = abs64(pw_node_flat_value(g->nodes[i]));
+        int64_t node_min = pw_wabs(pw_node_flat_value(g->nodes[i]));
         if (node_min == 0)
-            node_min = abs64(pw_node_cum_value(g->nodes[i]));
+            node_min = pw_wabs(pw_node_cum_value(g->nodes[i]));
         if (node_min > 0 && (min_value == 0 || node_min < min_value))
             min_value = node_min;
     }
@@ -278,8 +274,8 @@ static void select_output_unit(struct pw_report *r, const struct pw_graph *g)
     if (min_value == 0)
         min_value = max_value;
     if (o->ratio > 0 && o->ratio != 1) {
-        min_value = (int64_t)((double)min_value * o->ratio);
-        max_value = (int64_t)((double)max_value * o->ratio);
+        min_value = pw_go_int64((double)min_value * o->ratio);
+        max_value = pw_go_int64((double)max_value * o->ratio);
     }
     const char *min_unit, *max_unit, *unit;
     pw_scale(min_value, o->sample_unit, "minimum", &min_unit);
@@ -411,7 +407,7 @@ static const char *gen_label(struct pw_report *r, int d, const char *noun, const
                              double fraction)
 {
     char v[PW_VALUE_MAX];
-    pw_report_format_value(r, abs64((int64_t)((double)r->total * fraction)), v);
+    pw_report_format_value(r, pw_wabs(pw_go_int64((double)r->total * fraction)), v);
     return pw_arena_printf(&r->arena, "Dropped %d %s%s (%s <= %s)", d, noun, d > 1 ? "s" : "", what,
                            v);
 }
@@ -425,7 +421,7 @@ const char **pw_report_labels(struct pw_report *r, bool full_headers, size_t *n)
         profile_labels(r, &l);
     int64_t flat_sum = 0;
     for (size_t i = 0; i < g->n_nodes; i++)
-        flat_sum += pw_node_flat_value(g->nodes[i]);
+        flat_sum = pw_wadd(flat_sum, pw_node_flat_value(g->nodes[i]));
     if (o->n_active_filters > 0) {
         lines_add(&l, "Active filters:");
         for (size_t i = 0; i < o->n_active_filters; i++) {

@@ -7,6 +7,7 @@
  * report_graph.c; -svg hands the -dot text to layout.c.
  * Not here: fetching, merging and symbolizing profiles (main.c), which run before. */
 #include "pprofweb/report.h"
+#include "pprofweb/wrap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,20 +274,19 @@ static int64_t compute_total(struct pw_report *r)
         const struct pw_sample *s = &p->samples[i];
         int64_t v = s->values[r->opt.sample_index];
         int64_t d = r->opt.mean ? s->values[0] : 0;
-        if (v < 0)
-            v = -v;
-        total += v;
-        div += d;
+        v = pw_wabs(v);
+        total = pw_wadd(total, v);
+        div = pw_wadd(div, d);
         if (pw_sample_has_label(p, s, base_key, base_true)) {
-            diff_total += v;
-            diff_div += d;
+            diff_total = pw_wadd(diff_total, v);
+            diff_div = pw_wadd(diff_div, d);
         }
     }
     if (diff_total > 0) {
         total = diff_total;
         div = diff_div;
     }
-    return div != 0 ? total / div : total;
+    return div != 0 ? pw_wdiv(total, div) : total;
 }
 
 void pw_report_free(struct pw_report *r)

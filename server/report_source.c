@@ -20,6 +20,7 @@
 #include "pprofweb/limits.h"
 #include "pprofweb/measurement.h"
 #include "pprofweb/regex.h"
+#include "pprofweb/wrap.h"
 
 #define SOURCE_MARGIN 5 /* lines shown before the first and after the last sample */
 
@@ -271,8 +272,8 @@ static void print_file(struct pw_report *r, struct pw_buf *out, struct source_re
         int64_t flat = 0, cum = 0;
         for (size_t i = 0; i < n; i++) {
             if (fns[i]->info.lineno == lineno) {
-                flat += fns[i]->flat;
-                cum += fns[i]->cum;
+                flat = pw_wadd(flat, fns[i]->flat);
+                cum = pw_wadd(cum, fns[i]->cum);
             }
         }
         pw_buf_addf(out, "%10s %10s %6lld:%s\n", value_or_dot(r, flat, a), value_or_dot(r, cum, b),

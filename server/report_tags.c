@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pprofweb/measurement.h"
+#include "pprofweb/wrap.h"
 
 /* ---- tabwriter: Go's text/tabwriter with minwidth 0, tabwidth 0, padding 1, padchar ' ' and
  * AlignRight. Cells are tab-terminated; the text after a line's last tab is not aligned. ---- */
@@ -224,17 +225,12 @@ static int cmp_key_value(const void *a, const void *b)
     return c ? c : strcmp(x->value, y->value);
 }
 
-static int64_t abs64(int64_t v)
-{
-    return v < 0 ? -v : v;
-}
-
 /* graph.SortTags(tags, flat=true): decreasing |flat|, then name. */
 static int cmp_weight_name(const void *a, const void *b)
 {
     const struct tag_entry *x = a, *y = b;
     if (x->weight != y->weight) {
-        int64_t ax = abs64(x->weight), ay = abs64(y->weight);
+        int64_t ax = pw_wabs(x->weight), ay = pw_wabs(y->weight);
         if (ax != ay)
             return ax > ay ? -1 : 1;
     }
@@ -247,7 +243,7 @@ static void print_key(struct pw_report *r, struct tabw *tw, const char *key, str
     const struct pw_report_options *o = &r->opt;
     int64_t total = 0;
     for (size_t i = 0; i < n; i++)
-        total += tags[i].weight;
+        total = pw_wadd(total, tags[i].weight);
     qsort(tags, n, sizeof(*tags), cmp_weight_name);
     const char *u;
     double f = pw_scale(total, o->sample_unit, o->output_unit, &u);
@@ -294,7 +290,7 @@ void pw_report_print_tags(struct pw_report *r, struct pw_buf *out)
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         if (m > 0 && strcmp(e[m - 1].key, e[i].key) == 0 && strcmp(e[m - 1].value, e[i].value) == 0)
-            e[m - 1].weight += e[i].weight;
+            e[m - 1].weight = pw_wadd(e[m - 1].weight, e[i].weight);
         else
             e[m++] = e[i];
     }

@@ -13,6 +13,7 @@
 #include "pprofweb/graph.h"
 #include "pprofweb/measurement.h"
 #include "pprofweb/regex.h"
+#include "pprofweb/wrap.h"
 
 /* Go's fmt "%<width>s": pads on the left to width runes. */
 static void add_padded(struct pw_buf *out, const char *s, size_t width)
@@ -47,7 +48,7 @@ void pw_report_print_text(struct pw_report *r, struct pw_buf *out)
     for (size_t i = 0; i < n_items; i++) {
         const struct pw_text_item *it = &items[i];
         char p1[PW_PERCENT_MAX], p2[PW_PERCENT_MAX], p3[PW_PERCENT_MAX];
-        flat_sum += it->flat;
+        flat_sum = pw_wadd(flat_sum, it->flat);
         pw_buf_addf(out, "%10s %s %s %10s %s  ", it->flat_fmt,
                     pw_percentage(p1, it->flat, r->total), pw_percentage(p2, flat_sum, r->total),
                     it->cum_fmt, pw_percentage(p3, it->cum, r->total));
@@ -94,7 +95,7 @@ int pw_report_print_tree(struct pw_report *r, struct pw_buf *out, struct pw_err 
         pw_edges_sort(&n->in, edges);
         for (uint32_t j = 0; j < n->in.n; j++)
             print_edge(r, out, edges[j], cum, edges[j]->src);
-        flat_sum += flat;
+        flat_sum = pw_wadd(flat_sum, flat);
         char f[PW_VALUE_MAX], c[PW_VALUE_MAX], p1[PW_PERCENT_MAX], p2[PW_PERCENT_MAX],
             p3[PW_PERCENT_MAX];
         pw_buf_addf(out, "%10s %s %s %10s %s                | ",

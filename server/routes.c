@@ -118,6 +118,12 @@ bool pw_id_valid(const char *id)
 
 struct pw_app *pw_app_new(const struct pw_config *base, bool local_only)
 {
+    return pw_app_new_sized(base, local_only, 0);
+}
+
+struct pw_app *pw_app_new_sized(const struct pw_config *base, bool local_only,
+                                size_t cache_bytes)
+{
     struct pw_app *app = pw_xcalloc(1, sizeof(*app));
     if (base)
         app->base = *base;
@@ -128,7 +134,7 @@ struct pw_app *pw_app_new(const struct pw_config *base, bool local_only)
     snprintf(app->scope, sizeof(app->scope), "app%lu",
              __atomic_add_fetch(&n_apps, 1, __ATOMIC_RELAXED));
     pthread_mutex_init(&app->mu, NULL);
-    app->cache = pw_cache_new(PW_VIEW_CACHE_BYTES);
+    app->cache = pw_cache_new(cache_bytes ? cache_bytes : PW_VIEW_CACHE_BYTES);
     app->compare = pw_compare_new();
     return app;
 }
@@ -692,10 +698,34 @@ static void serve_ui(struct ctx *c, struct pw_response *r)
     pw_response_error(r, false, 404, "no such view");
 }
 
+/* GET /api/cache: what the view cache holds against its bound. */
+static void serve_cache(struct ctx *c, struct pw_response *r)
+{
+    struct pw_cache_stats st;
+    pw_cache_stats(c->app->cache, &st);
+    struct pw_json j;
+    r->content_type = "application/json";
+    r->cache_control = "no-cache";
+    pw_json_init(&j, &r->buf);
+    pw_json_obj_begin(&j);
+    pw_json_kint(&j, "entries", (int64_t)st.entries);
+    pw_json_kint(&j, "bytes", (int64_t)st.bytes);
+    pw_json_kint(&j, "bound", (int64_t)st.max_bytes);
+    pw_json_kint(&j, "hits", (int64_t)st.hits);
+    pw_json_kint(&j, "misses", (int64_t)st.misses);
+    pw_json_kint(&j, "evictions", (int64_t)st.evictions);
+    pw_json_obj_end(&j);
+    pw_buf_addc(&r->buf, '\n');
+}
+
 static void serve_api(struct ctx *c, struct pw_response *r)
 {
     if (strcmp(c->rest, "/profiles") == 0 && !c->id) {
         serve_profiles(c, r);
+        return;
+    }
+    if (strcmp(c->rest, "/cache") == 0 && !c->id) {
+        serve_cache(c, r);
         return;
     }
     for (size_t i = 0; i < sizeof(views) / sizeof(*views); i++) {

@@ -2,8 +2,10 @@
  * least-recently-used list; one mutex guards all of it and a condition variable lets readers
  * wait for a key another thread is computing. Bodies are copied in, and out either as a copy or
  * shared: a body is reference counted, so a reader sending it keeps it alive past its eviction.
- * Bounded by the byte cap given at creation (bodies still being sent after eviction are not
- * counted); a body larger than a quarter of it is not kept. */
+ * Bounded by the byte cap given at creation, counting every entry's key, body and bookkeeping
+ * (a view cached for a long random f= costs its key too; bodies still being sent after
+ * eviction are not counted); a body larger than a quarter of the cap is not kept. Eviction runs
+ * when an entry is claimed and when its body is stored. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -41,8 +43,14 @@ struct pw_cache {
     size_t n_buckets, n_entries;
     struct entry *head, *tail;
     size_t bytes, max_bytes;
-    size_t hits, misses;
+    size_t hits, misses, evictions;
 };
+
+/* Bytes an entry is charged: its body, key and struct (malloc's own overhead left out). */
+static size_t cost(const struct entry *e)
+{
+    return sizeof(*e) + strlen(e->key) + 1 + e->len;
+}
 
 static uint64_t hash_str(const char *s)
 {
@@ -119,7 +127,7 @@ static void remove_entry(struct pw_cache *c, struct entry *e)
         pp = &(*pp)->hnext;
     *pp = e->hnext;
     lru_unlink(c, e);
-    c->bytes -= e->len;
+    c->bytes -= cost(e);
     c->n_entries--;
     free(e->key);
     pw_cache_body_unref(e->body);
@@ -132,8 +140,10 @@ static void evict(struct pw_cache *c)
     struct entry *e = c->tail;
     while (c->bytes > c->max_bytes && e) {
         struct entry *prev = e->prev;
-        if (e->ready && e->waiters == 0)
+        if (e->ready && e->waiters == 0) {
             remove_entry(c, e);
+            c->evictions++;
+        }
         e = prev;
     }
 }
@@ -199,6 +209,8 @@ static int get_or_claim(struct pw_cache *c, const char *key, int *status,
     lru_push_front(c, e);
     c->n_entries++;
     c->misses++;
+    c->bytes += cost(e);
+    evict(c);
     pthread_mutex_unlock(&c->mu);
     return 0;
 }
@@ -283,7 +295,7 @@ void pw_cache_put(struct pw_cache *c, const char *key, int status, const char *b
         if (len <= c->max_bytes / 4 && status != 0) {
             e->body = new_body(body, len);
             e->len = len;
-            c->bytes += len;
+            c->bytes += len; /* the key and struct were counted at the claim */
             evict(c);
         } else if (e->waiters == 0) {
             remove_entry(c, e); /* too big to keep and nobody is waiting for it */
@@ -295,17 +307,14 @@ void pw_cache_put(struct pw_cache *c, const char *key, int status, const char *b
     pthread_mutex_unlock(&c->mu);
 }
 
-void pw_cache_stats(struct pw_cache *c, size_t *entries, size_t *bytes, size_t *hits,
-                    size_t *misses)
+void pw_cache_stats(struct pw_cache *c, struct pw_cache_stats *out)
 {
     pthread_mutex_lock(&c->mu);
-    if (entries)
-        *entries = c->n_entries;
-    if (bytes)
-        *bytes = c->bytes;
-    if (hits)
-        *hits = c->hits;
-    if (misses)
-        *misses = c->misses;
+    out->entries = c->n_entries;
+    out->bytes = c->bytes;
+    out->max_bytes = c->max_bytes;
+    out->hits = c->hits;
+    out->misses = c->misses;
+    out->evictions = c->evictions;
     pthread_mutex_unlock(&c->mu);
 }

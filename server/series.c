@@ -34,6 +34,7 @@
 #include "pprofweb/query.h"
 #include "pprofweb/report.h"
 #include "pprofweb/summary.h"
+#include "pprofweb/wrap.h"
 
 #define N_BUCKETS 8192
 
@@ -563,7 +564,8 @@ static void merged_append(struct pw_series_cache *c, struct pw_series_merged *m,
             f->values = pw_xcalloc(m->cap, sizeof(int64_t));
             m->row_of[nm] = (uint32_t)m->n_fns++;
         }
-        m->fns[m->row_of[nm]].values[i] += m->cum ? r->cum[e] : r->flat[e];
+        int64_t *v = &m->fns[m->row_of[nm]].values[i];
+        *v = pw_wadd(*v, m->cum ? r->cum[e] : r->flat[e]);
     }
 }
 

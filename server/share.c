@@ -243,35 +243,44 @@ static const char *base_name(const char *name)
     return slash ? slash + 1 : name;
 }
 
+/* Decodes one incoming profile into in->p (the store's symbolization); its name prefixes an
+ * error. */
+static int decode_one(struct pw_share *s, struct incoming *in, struct pw_err *err)
+{
+    in->p = pw_source_prepare_bytes_mode(in->data, in->len, pw_store_symbolize(s->o.store), err);
+    if (!in->p) {
+        pw_err_prefix(err, "%s: ", in->name);
+        return -1;
+    }
+    return 0;
+}
+
 /* Decodes every incoming profile (none is stored unless all decode), stores them, answers with
- * their ids and links. */
+ * their ids and links. One decoded profile is alive at a time: a decoded model can be a
+ * thousand times its gzipped bytes, so several parts decoded together would hold that many
+ * times more. Each is decoded once, for its entry; the store then takes the bytes and entries
+ * of all (all or nothing where it can: one transaction on a database). */
 static void keep_all(struct pw_share *s, struct incoming *in, size_t n, struct pw_response *r)
 {
     struct pw_err err = {0};
-    size_t decoded = 0;
-    for (; decoded < n; decoded++) {
-        in[decoded].p = pw_source_prepare_bytes_mode(in[decoded].data, in[decoded].len,
-                                                     pw_store_symbolize(s->o.store), &err);
-        if (!in[decoded].p) {
-            pw_err_prefix(&err, "%s: ", in[decoded].name);
-            break;
+    int rc = 0;
+    struct pw_store_item *items = calloc(n, sizeof(*items));
+    if (!items)
+        rc = pw_fail(&err, PW_EIO, "out of memory storing %zu profiles", n);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        rc = decode_one(s, &in[i], &err);
+        if (rc == 0) {
+            items[i].data = in[i].data;
+            items[i].len = in[i].len;
+            pw_store_describe(in[i].p, in[i].name, in[i].len, &items[i].entry);
         }
+        pw_profile_free(in[i].p);
+        in[i].p = NULL;
     }
-    int rc = decoded == n ? 0 : -1;
-    if (rc == 0) { /* all or nothing: one transaction on a database store */
-        struct pw_store_item *items = calloc(n, sizeof(*items));
-        if (!items)
-            rc = pw_fail(&err, PW_EIO, "out of memory storing %zu profiles", n);
-        for (size_t i = 0; items && i < n; i++)
-            items[i] = (struct pw_store_item){in[i].data, in[i].len, in[i].name, in[i].p, ""};
-        if (items && (rc = pw_store_put_valid_all(s->o.store, items, n, &err)) == 0)
-            for (size_t i = 0; i < n; i++)
-                memcpy(in[i].id, items[i].id, sizeof(in[i].id));
-        free(items);
-    }
-    for (size_t i = 0; i < decoded; i++) {
-        in[i].p = (pw_profile_free(in[i].p), NULL);
-    }
+    if (rc == 0 && (rc = pw_store_put_valid_all(s->o.store, items, n, &err)) == 0)
+        for (size_t i = 0; i < n; i++)
+            memcpy(in[i].id, items[i].entry.id, sizeof(in[i].id));
+    free(items);
     if (rc) {
         err_response(r, &err);
         return;

@@ -252,19 +252,32 @@ int pw_store_put_snapshot(struct pw_store *s, const unsigned char *data, size_t 
     return put(s, data, len, name, true, id_out, err);
 }
 
+void pw_store_describe(const struct pw_profile *p, const char *name, size_t len,
+                       struct pw_store_entry *e)
+{
+    entry_of(p, "", name, len, false, e);
+}
+
+/* Stores data with the entry e describes (its id set here, written to id_out too). */
+static int put_described(struct pw_store *s, const unsigned char *data, size_t len,
+                         struct pw_store_entry *e, char *id_out, struct pw_err *err)
+{
+    content_id(data, len, e->id);
+    snprintf(id_out, PW_STORE_ID_LEN + 1, "%s", e->id);
+    int have = already(s, e->id, false, err);
+    if (have)
+        return have < 0 ? -1 : 0;
+    e->stored_at = (int64_t)time(NULL);
+    return s->ops->put(s->b, e, data, len, err);
+}
+
 int pw_store_put_valid(struct pw_store *s, const unsigned char *data, size_t len,
                        const char *name, const struct pw_profile *p, char *id_out,
                        struct pw_err *err)
 {
-    char id[PW_STORE_ID_LEN + 1];
-    content_id(data, len, id);
-    snprintf(id_out, PW_STORE_ID_LEN + 1, "%s", id);
-    int have = already(s, id, false, err);
-    if (have)
-        return have < 0 ? -1 : 0;
     struct pw_store_entry e;
-    entry_of(p, id, name, len, false, &e);
-    return s->ops->put(s->b, &e, data, len, err);
+    pw_store_describe(p, name, len, &e);
+    return put_described(s, data, len, &e, id_out, err);
 }
 
 int pw_store_put_valid_all(struct pw_store *s, struct pw_store_item *items, size_t n,
@@ -272,8 +285,8 @@ int pw_store_put_valid_all(struct pw_store *s, struct pw_store_item *items, size
 {
     if (!s->ops->put_all || n < 2) {
         for (size_t i = 0; i < n; i++)
-            if (pw_store_put_valid(s, items[i].data, items[i].len, items[i].name, items[i].p,
-                                   items[i].id, err))
+            if (put_described(s, items[i].data, items[i].len, &items[i].entry,
+                              items[i].entry.id, err))
                 return -1;
         return 0;
     }
@@ -285,11 +298,13 @@ int pw_store_put_valid_all(struct pw_store *s, struct pw_store_item *items, size
         pw_fail(err, PW_EIO, "out of memory storing %zu profiles", n);
         goto out;
     }
+    int64_t now = (int64_t)time(NULL);
     for (size_t i = 0; i < n; i++) {
-        content_id(items[i].data, items[i].len, items[i].id);
+        content_id(items[i].data, items[i].len, items[i].entry.id);
+        items[i].entry.stored_at = now;
         /* Bytes already stored are sent again: the backend keeps the old ones (and clears a
          * watch's mark), in the same transaction, so nothing can drop them in between. */
-        entry_of(items[i].p, items[i].id, items[i].name, items[i].len, false, &e[i]);
+        e[i] = items[i].entry;
         data[i] = items[i].data;
         len[i] = items[i].len;
     }

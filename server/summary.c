@@ -30,6 +30,7 @@
 #include "pprofweb/regex.h"
 #include "pprofweb/source.h"
 #include "pprofweb/symbolize.h"
+#include "pprofweb/wrap.h"
 
 /* --- protobuf wire --- */
 
@@ -418,7 +419,12 @@ static bool walk_sample(struct walk *k, struct wire w)
             k->locs[n++] = loc;
     }
     int64_t v = (int64_t)value;
-    k->total += v < 0 ? -v : v;
+    /* A total that would wrap is left to the report: pprof merges samples of one stack before
+     * summing |value|, and with wrapping sums that order changes the result. */
+    int64_t total;
+    if (pw_wabs(v) < 0 || __builtin_add_overflow(k->total, pw_wabs(v), &total))
+        return false;
+    k->total = total;
     /* pprof's FilterSamplesByName, then graph.New: a sample without value adds to no node. */
     bool kept = pr->all_focused ? n_ids > 0 : focused && !ignored;
     if (!kept || n == 0 || v == 0)

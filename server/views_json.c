@@ -18,6 +18,7 @@
 #include "pprofweb/measurement.h"
 #include "pprofweb/regex.h"
 #include "pprofweb/report.h"
+#include "pprofweb/wrap.h"
 
 /* Writes a percentage as pprof formats it, without its padding. */
 void pw_view_json_pct(struct pw_json *j, int64_t v, int64_t total)
@@ -326,7 +327,7 @@ int pw_view_top(const struct pw_view_args *a, struct pw_buf *out, struct pw_err 
     int64_t sum = 0;
     for (size_t i = 0; i < n && !out->overflow; i++) {
         const struct pw_text_item *it = &items[i];
-        sum += it->flat;
+        sum = pw_wadd(sum, it->flat);
         pw_json_obj_begin(&j);
         pw_json_key(&j, "name");
         pw_json_strn(&j, it->name, it->name_len);
@@ -416,7 +417,7 @@ int pw_view_peek(const struct pw_view_args *a, struct pw_buf *out, struct pw_err
             continue;
         matched++;
         int64_t flat = pw_node_flat_value(n), cum = pw_node_cum_value(n);
-        sum += flat;
+        sum = pw_wadd(sum, flat);
         char f[PW_VALUE_MAX], c[PW_VALUE_MAX];
         PW_GROW(tmp, cap, (size_t)n->in.n + n->out.n + 1);
         pw_json_obj_begin(&j);

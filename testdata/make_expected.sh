@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates testdata/expected/ from `go tool pprof` (Go 1.19) for pprofweb's own golden tests:
 # annotated source (-list) of the shop program's profiles with its sources in shop/, and a few
-# reports on those profiles. tests/conformance/run.sh replays COMMANDS.tsv with pprofweb.
+# reports on those profiles and on extremes.pb.gz (tests/http/mkprof.py extremes). tests/conformance/run.sh replays COMMANDS.tsv with pprofweb.
 # Run from anywhere: testdata/make_expected.sh
 set -eu
 cd "$(dirname "$0")"
@@ -32,4 +32,13 @@ run top.debug1.txt -top -nodecount=0 profiles/shop.heap-t1.debug1.txt
 run top.base.txt -top -nodecount=0 -base=profiles/shop.heap-t0.pb.gz profiles/shop.heap-t1.pb.gz
 run peek.cpu.txt -peek "'main\\.serve|json\\.Marshal'" profiles/shop.cpu.pb.gz
 run top.cpu.focus.txt -top -nodecount=0 -focus=checksum -hide=runtime profiles/shop.cpu.pb.gz
+# Values near INT64_MAX and INT64_MIN: Go's sums wrap around, and so must pprofweb's.
+for r in top:-top top.cum:"-top -cum" traces:-traces tree:-tree peek:"-peek=." dot:-dot \
+    raw:-raw lines:"-top -lines" samples:"-top -sample_index=samples" nodecount:"-top -nodecount=2"; do
+    run "extremes.${r%%:*}.txt" ${r#*:} profiles/extremes.pb.gz
+done
+run extremes.merged.txt -top profiles/extremes.pb.gz profiles/extremes.pb.gz
+run extremes.base.txt -top -base=profiles/extremes.pb.gz profiles/extremes.pb.gz
+run extremes.diff.txt -top -diff_base=profiles/extremes.pb.gz profiles/extremes.pb.gz
+run extremes.focus.txt -top -focus=cold -hide=leaf profiles/extremes.pb.gz
 echo "wrote $n outputs into testdata/expected"

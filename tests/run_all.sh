@@ -21,7 +21,11 @@ run_suite() {
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
     [ $rc -ne 0 ] && status=1
 }
-run_suite unit tests/unit/run.sh build/tests/test_*
+# PPROFWEB_BUILD: the build directory whose binary and unit tests run (build-asan for
+# `make test-asan`); the scripts take the binary from PPROFWEB_BIN.
+build=${PPROFWEB_BUILD:-build}
+export PPROFWEB_BIN=${PPROFWEB_BIN:-$PWD/$build/pprofweb}
+run_suite unit tests/unit/run.sh "$build"/tests/test_*
 run_suite cli tests/cli/run.sh
 run_suite conformance tests/conformance/run.sh
 run_suite golden env PPROFWEB_CORPUS=testdata tests/conformance/run.sh

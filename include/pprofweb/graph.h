@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pprofweb/arena.h"
+#include "pprofweb/wrap.h"
 
 struct pw_profile;
 struct pw_buf;
@@ -62,7 +63,7 @@ struct pw_edge {
 
 static inline int64_t pw_edge_weight_value(const struct pw_edge *e)
 {
-    return e->weight_div == 0 ? e->weight : e->weight / e->weight_div;
+    return e->weight_div == 0 ? e->weight : pw_wdiv(e->weight, e->weight_div);
 }
 
 /* An EdgeMap: the edges of a node in insertion order (Go's map order is random; every place
@@ -82,11 +83,11 @@ struct pw_tag {
 
 static inline int64_t pw_tag_flat_value(const struct pw_tag *t)
 {
-    return t->flat_div == 0 ? t->flat : t->flat / t->flat_div;
+    return t->flat_div == 0 ? t->flat : pw_wdiv(t->flat, t->flat_div);
 }
 static inline int64_t pw_tag_cum_value(const struct pw_tag *t)
 {
-    return t->cum_div == 0 ? t->cum : t->cum / t->cum_div;
+    return t->cum_div == 0 ? t->cum : pw_wdiv(t->cum, t->cum_div);
 }
 
 /* A TagMap in insertion order. */
@@ -121,11 +122,11 @@ struct pw_node {
 
 static inline int64_t pw_node_flat_value(const struct pw_node *n)
 {
-    return n->flat_div == 0 ? n->flat : n->flat / n->flat_div;
+    return n->flat_div == 0 ? n->flat : pw_wdiv(n->flat, n->flat_div);
 }
 static inline int64_t pw_node_cum_value(const struct pw_node *n)
 {
-    return n->cum_div == 0 ? n->cum : n->cum / n->cum_div;
+    return n->cum_div == 0 ? n->cum : pw_wdiv(n->cum, n->cum_div);
 }
 
 /* pprof's NodeSet: a set of NodeInfo (owns copies of the strings). */

@@ -93,9 +93,4 @@ void gx_edge_index(struct pw_graph *g, const struct pw_edge *e);
 const char *gx_go_base(const char *path, size_t n, struct pw_arena *arena, uint32_t *len);
 const char *gx_go_clean(const char *path, size_t n, struct pw_arena *arena, uint32_t *len);
 
-static inline int64_t gx_abs64(int64_t v)
-{
-    return v < 0 ? (int64_t)(0 - (uint64_t)v) : v;
-}
-
 #endif

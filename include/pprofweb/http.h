@@ -23,6 +23,8 @@ struct pw_http_options {
     /* Request bodies past it are 413, refused from Content-Length before they are read when
      * the client sends one; 0 means PW_MAX_REQUEST_BODY. */
     size_t max_body;
+    /* Bytes of the view cache (-view_cache); 0 means PW_VIEW_CACHE_BYTES. */
+    size_t view_cache;
     /* Called once the app exists and holds the profiles, before it serves: sets a loader, a
      * hook, more profiles. A failure stops the server before it listens. */
     int (*setup)(struct pw_app *app, void *ctx, struct pw_err *err);

@@ -76,6 +76,12 @@
 #define PW_HTTP_MAX_CONNECTIONS 4000
 #define PW_HTTP_MAX_CONNECTIONS_PER_IP 1500
 
+/* Bytes of computed views (JSON bodies, downloads) the server keeps, keys and bookkeeping
+ * included; past it the least recently used are dropped. The views of a dozen large profiles at
+ * a few settings each fit; every distinct query string is an entry, so without a bound random
+ * f= values would grow the server without end. -view_cache changes it. */
+#define PW_VIEW_CACHE_BYTES ((size_t)256 << 20)
+
 /* Snapshots in one series (profiles and gaps). A watch every 30 s fills a week with 20 160;
  * the timeline of 100 000 stays a few MB of JSON after downsampling, and the series file a few
  * tens of MB. Past it the oldest snapshots are dropped, as -watch_keep would. */

@@ -19,8 +19,6 @@
 
 /* Profiles one app serves from memory. */
 #define PW_MAX_APP_PROFILES 4096
-/* Bytes of computed views kept; past it the least recently used are dropped. */
-#define PW_VIEW_CACHE_BYTES ((size_t)256 << 20)
 /* A request body (uploads); larger is HTTP 413. */
 #define PW_MAX_REQUEST_BODY ((size_t)256 << 20)
 /* Length of a profile id: [A-Za-z0-9_-]{1,64}. */
@@ -78,8 +76,12 @@ bool pw_response_page(struct pw_response *r, const char *name);
 struct pw_app;
 
 /* local_only: refuse non-local clients (403), as pprof does when bound to localhost. base is the
- * initial view settings (command-line flags); NULL means pprof's defaults. */
+ * initial view settings (command-line flags); NULL means pprof's defaults. The view cache holds
+ * PW_VIEW_CACHE_BYTES. */
 struct pw_app *pw_app_new(const struct pw_config *base, bool local_only);
+/* The same with a view cache of cache_bytes (0: PW_VIEW_CACHE_BYTES), as -view_cache sets. */
+struct pw_app *pw_app_new_sized(const struct pw_config *base, bool local_only,
+                                size_t cache_bytes);
 void pw_app_free(struct pw_app *app);
 /* Adds a profile the caller keeps alive. id NULL derives a stable id from the profile's content
  * (the same file gives the same id across restarts). The first profile added is the default one
@@ -153,8 +155,11 @@ void pw_cache_body_unref(void *body); /* a struct pw_cache_body; void for data_f
 void pw_response_share(struct pw_response *r, struct pw_cache_body *b);
 /* Stores the result for a claimed key (copied) and wakes the threads waiting for it. */
 void pw_cache_put(struct pw_cache *c, const char *key, int status, const char *body, size_t len);
-/* Counters for tests and logs. */
-void pw_cache_stats(struct pw_cache *c, size_t *entries, size_t *bytes, size_t *hits,
-                    size_t *misses);
+struct pw_cache_stats {
+    size_t entries, bytes, max_bytes; /* bytes count keys, bodies and bookkeeping */
+    size_t hits, misses, evictions;
+};
+/* Counters for tests, logs and GET /api/cache. */
+void pw_cache_stats(struct pw_cache *c, struct pw_cache_stats *out);
 
 #endif

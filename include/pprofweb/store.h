@@ -66,15 +66,18 @@ int pw_store_put_valid(struct pw_store *s, const unsigned char *data, size_t len
                        const char *name, const struct pw_profile *p, char *id_out,
                        struct pw_err *err);
 
-/* One profile of an upload of several, already decoded by the caller into p (as for
- * pw_store_put_valid); id is written by pw_store_put_valid_all. */
+/* One profile of an upload of several: its bytes and the entry pw_store_describe made of its
+ * decoded profile (which the caller may free before storing); entry.id is written by
+ * pw_store_put_valid_all. */
 struct pw_store_item {
     const unsigned char *data;
     size_t len;
-    const char *name;
-    const struct pw_profile *p;
-    char id[PW_STORE_ID_LEN + 1];
+    struct pw_store_entry entry;
 };
+/* The entry (name, sample types, time, size) the store keeps of a decoded profile, without id or
+ * stored_at, which storing sets. */
+void pw_store_describe(const struct pw_profile *p, const char *name, size_t len,
+                       struct pw_store_entry *e);
 /* Stores every item, all or none where the backend can keep that promise (a database: one
  * transaction, so a failure on the last item leaves none of the others stored); a directory
  * stores them one after the other, each file whole. */

@@ -8,7 +8,7 @@ import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const bin = path.join(root, 'build/pprofweb');
+export const bin = process.env.PPROFWEB_BIN || path.join(root, 'build/pprofweb');
 export const shots = path.join(root, 'build/screenshots');
 fs.mkdirSync(shots, {recursive: true});
 

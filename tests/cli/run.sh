@@ -3,7 +3,7 @@
 # is wrong, exit status 1, no crash; bad flags exit 2 with usage; pprof's flag spellings work.
 set -u
 cd "$(dirname "$0")/../.."
-bin=build/pprofweb
+bin=${PPROFWEB_BIN:-build/pprofweb}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0

@@ -7,6 +7,9 @@
                           the untrimmed graph has N + 1 nodes
   mkprof.py longnames OUT 50 function names of 200 000 characters and one of 1 MB, each "a..ab"
                           (a backtracking regexp such as (a|aa)+$ tries every start of each)
+  mkprof.py bomb K N OUT  N names of 1 MB (about 1 kB gzipped each): a small file that decodes
+                          large; K makes the bytes distinct
+  mkprof.py extremes OUT  samples whose values are near INT64_MAX and INT64_MIN (sums wrap)
   mkprof.py distinct I OUT  a small profile whose functions are named after I (main.pI_0 ...)
 """
 import gzip
@@ -49,7 +52,8 @@ def profile(names, stacks):
     p += bfield(1, vfield(1, 1) + vfield(2, 2))
     p += bfield(1, vfield(1, 3) + vfield(2, 4))
     for stack, value in stacks:
-        p += bfield(2, bfield(1, packed([f + 1 for f in stack])) + bfield(2, packed([1, value])))
+        values = list(value) if isinstance(value, tuple) else [1, value]
+        p += bfield(2, bfield(1, packed([f + 1 for f in stack])) + bfield(2, packed(values)))
     for i in range(len(names)):
         p += bfield(4, vfield(1, i + 1) + vfield(3, 0x1000 + i) + bfield(4, vfield(1, i + 1) + vfield(2, 10 + i)))
         p += bfield(5, vfield(1, i + 1) + vfield(2, 6 + i) + vfield(3, 6 + i) + vfield(4, 5))
@@ -75,6 +79,21 @@ def main():
         names = [b"main.main"] + [b"a" * 200000 + b"b%d" % i for i in range(50)]
         names.append(b"a" * ((1 << 20) - 8) + b"b")
         stacks = [([i, 0], i) for i in range(1, len(names))]
+        out = sys.argv[2]
+    elif sys.argv[1] == "bomb":
+        # N names of 1 MB that gzip to about 1 kB each: small parts that decode large
+        k, n = int(sys.argv[2]), int(sys.argv[3])
+        names = [b"main.main"] + [b"x%d_%d" % (k, i) + b"a" * ((1 << 20) - 16) for i in range(n)]
+        stacks = [([i, 0], i) for i in range(1, len(names))]
+        out = sys.argv[4]
+    elif sys.argv[1] == "extremes":
+        # values near the int64 limits, so that flat and cum sums wrap around as Go's do
+        big, small = (1 << 63) - 1, -(1 << 63)
+        names = [b"main.main", b"main.hot", b"main.cold", b"main.both", b"main.leaf"]
+        stacks = [([1, 0], (big, big - 1)), ([1, 0], (big // 2 + 3, big)),
+                  ([2, 0], (small + 1, small)), ([2, 0], (small // 2, -7)),
+                  ([3, 1, 0], (big, small + 5)), ([4, 3, 2, 0], (big - 10, big // 3)),
+                  ([4, 2, 0], (5, small))]
         out = sys.argv[2]
     elif sys.argv[1] == "distinct":
         k = int(sys.argv[2])

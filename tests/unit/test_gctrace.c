@@ -19,6 +19,12 @@ static void test_real_log(void)
     CHECK(pw_gctrace_detect((const char *)d, n), "detected");
     struct pw_gctrace t;
     CHECK(pw_gctrace_parse((const char *)d, n, &t, &err) == 0, "%s", err.msg);
+    /* The file's bytes are not a C string: a NUL-terminated copy for strstr. */
+    unsigned char *text = pw_xmalloc(n + 1);
+    memcpy(text, d, n);
+    text[n] = 0;
+    free(d);
+    d = text;
     size_t gc_lines = 0;
     for (const char *p = (const char *)d; (p = strstr(p, "gc ")); p++)
         gc_lines += (p == (const char *)d || p[-1] == '\n');
