@@ -263,7 +263,8 @@ static int put_described(struct pw_store *s, const unsigned char *data, size_t l
                          struct pw_store_entry *e, char *id_out, struct pw_err *err)
 {
     content_id(data, len, e->id);
-    snprintf(id_out, PW_STORE_ID_LEN + 1, "%s", e->id);
+    if (id_out != e->id)
+        memcpy(id_out, e->id, sizeof(e->id));
     int have = already(s, e->id, false, err);
     if (have)
         return have < 0 ? -1 : 0;
