@@ -14,6 +14,7 @@
 #include "pprofweb/report.h"
 #include "pprofweb/source.h"
 #include "pprofweb/summary.h"
+#include "pprofweb/wrap.h"
 
 struct row {
     const char *name;
@@ -44,12 +45,14 @@ static int cmp_row(const void *a, const void *b)
 /* Sorted by name, rows of one name added up (the series does the same). */
 static void merge_names(struct rows *rs)
 {
+    if (rs->n == 0)
+        return; /* an empty profile: no rows (and qsort wants an array) */
     qsort(rs->r, rs->n, sizeof(*rs->r), cmp_row);
     size_t k = 0;
     for (size_t i = 0; i < rs->n; i++) {
         if (k && !strcmp(rs->r[k - 1].name, rs->r[i].name)) {
-            rs->r[k - 1].flat += rs->r[i].flat;
-            rs->r[k - 1].cum += rs->r[i].cum;
+            rs->r[k - 1].flat = pw_wadd(rs->r[k - 1].flat, rs->r[i].flat);
+            rs->r[k - 1].cum = pw_wadd(rs->r[k - 1].cum, rs->r[i].cum);
         } else {
             rs->r[k++] = rs->r[i];
         }
