@@ -6,7 +6,9 @@
  * thousands of pages. An arena past BIG_ARENA_TOTAL grows by aligned blocks of HUGE_PAGE. */
 #include "pprofweb/arena.h"
 
+#include <malloc.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,9 @@
 #define HUGE_PAGE ((size_t)2 << 20)
 /* An arena holding this much is a profile's, not a request's: its blocks grow to huge pages. */
 #define BIG_ARENA_TOTAL ((size_t)1 << 20)
+
+/* The heap itself asks for huge pages (pw_heap_prefer_huge_pages). */
+static bool heap_huge;
 
 struct pw_arena_block {
     struct pw_arena_block *next;
@@ -86,6 +91,23 @@ void pw_grow(void **arr, size_t *cap, size_t need, size_t elem)
     *cap = n;
 }
 
+void pw_heap_prefer_huge_pages(size_t reserve)
+{
+    heap_huge = true;
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_TOP_PAD, (int)reserve);
+    mallopt(M_ARENA_MAX, 1);
+    /* The heap grows by reserve bytes for the first allocation it cannot hold: those bytes,
+     * untouched yet, are the ones advised. */
+    char *lo = sbrk(0);
+    free(pw_xmalloc((size_t)1 << 20));
+    char *hi = sbrk(0);
+    if (lo == (char *)-1 || hi == (char *)-1 || hi <= lo)
+        return;
+    advise_huge(lo, (size_t)(hi - lo));
+}
+
 void pw_arena_init(struct pw_arena *a)
 {
     a->head = NULL;
@@ -101,8 +123,10 @@ void *pw_arena_alloc(struct pw_arena *a, size_t n)
         if (cap > SIZE_MAX - sizeof(*b))
             oom(n);
         if (cap == BLOCK_SIZE && a->total >= BIG_ARENA_TOTAL) {
-            /* One aligned huge page: unaligned, no whole huge page would fit in it. */
-            b = aligned_alloc(HUGE_PAGE, HUGE_PAGE);
+            /* One aligned huge page: unaligned, no whole huge page would fit in it. On a heap
+             * that has huge pages already, alignment would only leave a gap before each block,
+             * which the heap's huge pages then fill. */
+            b = heap_huge ? malloc(HUGE_PAGE) : aligned_alloc(HUGE_PAGE, HUGE_PAGE);
             if (!b)
                 oom(HUGE_PAGE);
             advise_huge(b, HUGE_PAGE);

@@ -3,12 +3,12 @@
  * (source.c, as pprof's fetchProfiles), then either prints one report (-top, -raw, -traces, -tags, -peek,
  * -list, -dot, -svg) or serves the web UI (-http). Errors print one line and exit 1; bad flags
  * exit 2 as Go's flag package does. */
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "pprofweb/arena.h"
 #include "pprofweb/buf.h"
 #include "pprofweb/config.h"
 #include "pprofweb/http.h"
@@ -408,13 +408,8 @@ int main(int argc, char **argv)
     if (o.n_sources == 0 && !o.http)
         return bad_flag("%s", "missing profile source");
     if (!o.http) {
-        /* One report, then exit: memory freed along the way is reused, not returned to the
-         * system and faulted in again page by page (a tenth of -top's time on a large profile).
-         * Arrays up to 32 MB come from the heap, not from mmap, for the same reason. A server
-         * keeps glibc's defaults and gives memory back between requests. */
-        mallopt(M_MMAP_THRESHOLD, 32 << 20);
-        mallopt(M_TRIM_THRESHOLD, 1 << 30);
-        mallopt(M_TOP_PAD, 64 << 20);
+        /* One report, then exit: the heap is sized and paged for one large model (arena.h). */
+        pw_heap_prefer_huge_pages(PW_CLI_HEAP_RESERVE);
     }
 
     struct pw_err err = {0};
