@@ -482,6 +482,7 @@ int main(int argc, char **argv)
             .timeout = o.timeout,
             .store = store,
             .stored_id = fetched_id,
+            .graph_reports_only = !o.http && o.cmd && pw_report_is_graph(o.cmd),
         };
         struct pw_buf warn;
         pw_buf_init(&warn, 0);

@@ -913,6 +913,65 @@ struct pw_profile *pw_profile_merge_consume(struct pw_profile **srcs, size_t n, 
     return p;
 }
 
+/* Whether two mappings are one for Merge (map_mapping's key). */
+static bool same_mapping_key(const struct pw_mapping *a, const struct pw_mapping *b)
+{
+    return mapping_key_size(a) == mapping_key_size(b) && a->offset == b->offset &&
+           (a->build_id ? a->build_id : a->file) == (b->build_id ? b->build_id : b->file);
+}
+
+bool pw_profile_merge_graph_neutral(const struct pw_profile *p)
+{
+    /* Comments and mappings are few: pairs are compared (above a bound, the answer is no). */
+    if (p->n_comments > 64 || p->n_mappings > 256)
+        return false;
+    for (uint32_t i = 0; i < p->n_comments; i++)
+        for (uint32_t j = i + 1; j < p->n_comments; j++)
+            if (p->comments[i] == p->comments[j])
+                return false;
+    for (uint32_t i = 0; i < p->n_mappings; i++)
+        for (uint32_t j = i + 1; j < p->n_mappings; j++)
+            if (same_mapping_key(&p->mappings[i], &p->mappings[j]))
+                return false;
+    /* No value below zero, every location reached by a sample that is not zero, zero samples
+     * without labels, and every function reached. */
+    uint8_t *loc_seen = pw_xcalloc(p->n_locations ? p->n_locations : 1, 1);
+    uint32_t n_locs = 0;
+    bool ok = true;
+    for (size_t i = 0; i < p->n_samples && ok; i++) {
+        const struct pw_sample *s = &p->samples[i];
+        bool zero = true;
+        for (uint32_t t = 0; t < p->n_sample_types; t++) {
+            ok = ok && s->values[t] >= 0;
+            zero = zero && s->values[t] == 0;
+        }
+        if (zero) {
+            ok = ok && s->n_labels == 0;
+            continue;
+        }
+        for (uint32_t j = 0; j < s->n_locs; j++) {
+            uint32_t l = s->locs[j];
+            n_locs += !loc_seen[l];
+            loc_seen[l] = 1;
+        }
+    }
+    free(loc_seen);
+    if (!ok || n_locs != p->n_locations)
+        return false;
+    uint8_t *fn_seen = pw_xcalloc(p->n_functions ? p->n_functions : 1, 1);
+    uint32_t n_fns = 0;
+    for (uint32_t l = 0; l < p->n_locations; l++)
+        for (uint32_t j = 0; j < p->locations[l].n_lines; j++) {
+            uint32_t f = p->locations[l].lines[j].function;
+            if (f != PW_NONE && !fn_seen[f]) {
+                fn_seen[f] = 1;
+                n_fns++;
+            }
+        }
+    free(fn_seen);
+    return n_fns == p->n_functions;
+}
+
 struct pw_profile *pw_profile_compact(const struct pw_profile *p)
 {
     struct pw_profile *src = (struct pw_profile *)p;

@@ -37,6 +37,15 @@ int pw_report_format_of(const char *cmd)
     return -1;
 }
 
+bool pw_report_is_graph(const char *cmd)
+{
+    if (strcmp(cmd, "svg") == 0)
+        return true;
+    int format = pw_report_format_of(cmd);
+    return format == PW_REPORT_TEXT || format == PW_REPORT_TREE || format == PW_REPORT_DOT ||
+           format == PW_REPORT_LIST;
+}
+
 /* pprof's applyCommandOverrides: some reports must see untrimmed data, some have their own node
  * count default and granularity. */
 static void apply_command_overrides(const char *cmd, enum pw_report_format format,

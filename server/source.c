@@ -146,8 +146,15 @@ static struct pw_profile *load_all(const struct pw_source_options *o, const char
             pw_buf_addf(warn, "%s\n", e.msg);
     }
     *loaded = got;
-    if (got && !pw_scale_profiles(ps, got, err))
+    if (got && pw_scale_profiles(ps, got, err)) {
+        /* out stays NULL */
+    } else if (got == 1 && o->graph_reports_only && o->n_bases == 0 &&
+               pw_profile_merge_graph_neutral(ps[0])) {
+        out = ps[0];
+        ps[0] = NULL;
+    } else if (got) {
         out = pw_profile_merge_consume(ps, got, err); /* frees ps[i] */
+    }
     for (size_t i = 0; i < got; i++)
         pw_profile_free(ps[i]);
     free(ps);

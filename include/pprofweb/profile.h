@@ -187,6 +187,18 @@ struct pw_profile *pw_profile_merge(struct pw_profile *const *srcs, size_t n, st
  * beforehand, as for a single one, instead of through key tables as pw_profile_merge does. */
 struct pw_profile *pw_profile_merge_consume(struct pw_profile **srcs, size_t n,
                                             struct pw_err *err);
+/* Whether Merge of p alone would change nothing that a report built from its call graph shows
+ * (top, peek, dot, list), so that such a report may skip it. Merge of one profile renumbers ids
+ * in first-seen order, makes equal mappings, functions, locations and samples one, drops zero
+ * samples and what no sample reaches, and keeps the first mapping first. A graph keys its nodes
+ * by what a location says (name, file, line, address, mapping file), not by ids or order, so
+ * none of that changes its numbers or names, but for these, which p has none of when this
+ * returns true: a value below zero (a report's total adds samples' absolute values: two samples
+ * of opposite signs count less as one), two mappings that are one (addresses move into the
+ * first), a zero sample with labels (their units count), a location or function only zero samples or none reach (filters
+ * match every location), repeated comments. A graph leaves zero samples out. Mappings no sample reaches are read by -raw only. One pass over
+ * the samples' locations. */
+bool pw_profile_merge_graph_neutral(const struct pw_profile *p);
 /* pprof's Compact: Merge of one profile. */
 struct pw_profile *pw_profile_compact(const struct pw_profile *p);
 /* pprof's Scale / ScaleN. */

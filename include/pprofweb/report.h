@@ -92,6 +92,9 @@ struct pw_report {
 /* Maps a command name ("top", "text", "traces", "tags", "raw", "peek", "tree", "dot", "list",
  * "comments") to its format; -1 when unknown. */
 int pw_report_format_of(const char *cmd);
+/* Whether command cmd (or "svg") reports only what the profile's call graph shows: top, peek,
+ * dot, svg, list; not traces, tags, raw or comments, which read the samples themselves. */
+bool pw_report_is_graph(const char *cmd);
 
 /* pprof's generateRawReport: builds the report of command cmd with argument arg (the peek/list
  * regexp, or NULL) on a copy of p with settings cfg; the copy borrows from p (pw_profile_derive),

@@ -3,7 +3,10 @@
  * functions, locations and samples, in the same order, with the same ids and string table, on
  * a profile full of what Merge folds: identical mappings, functions, locations and samples,
  * label orders, zero samples. Merging two consumed profiles (as a comparison does) gives
- * exactly what the key-table merge of the two gives. And merging folds what it should. */
+ * exactly what the key-table merge of the two gives. And merging folds what it should.
+ * A profile that pw_profile_merge_graph_neutral calls neutral gives every graph report exactly
+ * as its merge does, and each thing that Merge would change in such a report makes it not
+ * neutral. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +14,9 @@
 #include "harness.h"
 #include "pprofweb/buf.h"
 #include "pprofweb/parallel.h"
+#include "pprofweb/config.h"
 #include "pprofweb/profile.h"
+#include "pprofweb/report.h"
 
 static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
 
@@ -217,8 +222,175 @@ static void check_several(size_t n, bool diff_base)
     pw_profile_free(consumed);
 }
 
+/* The graph reports of p, one after another, under settings a user would try. */
+static char *graph_reports(const struct pw_profile *p)
+{
+    static const struct {
+        const char *cmd, *arg;
+        enum pw_granularity g;
+        const char *focus, *tagfocus;
+    } runs[] = {
+        {"top", NULL, PW_G_FUNCTIONS, NULL, NULL},
+        {"top", NULL, PW_G_ADDRESSES, NULL, NULL},
+        {"top", NULL, PW_G_LINES, "main\\.f1", NULL},
+        {"top", NULL, PW_G_FILES, NULL, "handler=a"},
+        {"top", NULL, PW_G_FUNCTIONS, "nothing-matches", NULL},
+        {"dot", NULL, PW_G_FUNCTIONS, NULL, NULL},
+        {"dot", NULL, PW_G_ADDRESSES, NULL, NULL},
+        {"peek", "main\\.f2", PW_G_FUNCTIONS, NULL, NULL},
+    };
+    struct pw_buf all;
+    pw_buf_init(&all, 0);
+    for (size_t i = 0; i < sizeof(runs) / sizeof(*runs); i++) {
+        struct pw_config cfg;
+        pw_config_default(&cfg);
+        cfg.granularity = runs[i].g;
+        cfg.focus = runs[i].focus;
+        cfg.tagfocus = runs[i].tagfocus;
+        struct pw_buf out, warn;
+        pw_buf_init(&out, 0);
+        pw_buf_init(&warn, 0);
+        struct pw_err err = {0};
+        int rc = pw_report_run(&out, &warn, p, runs[i].cmd, runs[i].arg, &cfg, &err);
+        pw_buf_addf(&all, "== %s %d: rc %d %s\n%s%s", runs[i].cmd, (int)i, rc, err.msg,
+                    pw_buf_str(&warn), pw_buf_str(&out));
+        pw_buf_release(&out);
+        pw_buf_release(&warn);
+    }
+    char *s = strdup(pw_buf_str(&all));
+    pw_buf_release(&all);
+    return s;
+}
+
+/* folding_profile without what a graph would see merged: mappings of their own, no zero or
+ * negative value, every location and function reached. Equal functions, locations and samples
+ * stay. */
+static struct pw_profile *neutral_profile(size_t n, uint64_t seed)
+{
+    struct pw_profile *p = folding_profile(n, seed, false);
+    p->mappings[1].file = pw_intern_cstr(p, "/bin/app2");
+    for (size_t i = 0; i < p->n_samples; i++) {
+        int64_t *v = p->samples[i].values;
+        if (v[0] == 0 || v[1] <= 0) {
+            v[0] = 3;
+            v[1] = 4096 + (int64_t)i;
+        }
+    }
+    struct pw_location *all_funcs = pw_add_location(p);
+    all_funcs->id = p->n_locations;
+    all_funcs->mapping = 2;
+    all_funcs->address = p->mappings[2].start + 0x10;
+    all_funcs->n_lines = N_FUNCS;
+    all_funcs->lines = pw_arena_alloc(&p->arena, sizeof(struct pw_line) * N_FUNCS);
+    for (uint32_t f = 0; f < N_FUNCS; f++)
+        all_funcs->lines[f] = (struct pw_line){.function = f, .line = f + 1};
+    struct pw_sample *s = pw_add_sample(p);
+    s->values = pw_arena_alloc(&p->arena, 2 * sizeof(int64_t));
+    s->values[0] = 1;
+    s->values[1] = 100;
+    s->n_locs = p->n_locations;
+    s->locs = pw_arena_alloc(&p->arena, sizeof(uint32_t) * s->n_locs);
+    for (uint32_t l = 0; l < s->n_locs; l++)
+        s->locs[l] = l;
+    return p;
+}
+
+/* Reports of p as it is and as merged; whether they are the same. */
+static bool same_as_merged(const struct pw_profile *p)
+{
+    struct pw_profile *merged = pw_profile_compact(p);
+    char *a = graph_reports(p), *b = graph_reports(merged);
+    bool same = strcmp(a, b) == 0;
+    if (!same) {
+        size_t i = 0;
+        while (a[i] && a[i] == b[i])
+            i++;
+        printf("# differ at byte %zu: \"%.120s\" vs \"%.120s\"\n", i, a + i, b + i);
+    }
+    free(a);
+    free(b);
+    pw_profile_free(merged);
+    return same;
+}
+
+static void check_graph_neutral(void)
+{
+    struct pw_profile *p = neutral_profile(2000, 0x853c49e6748fea9bull);
+    CHECK(pw_profile_merge_graph_neutral(p), "a profile with only equal parts is not neutral");
+    struct pw_profile *merged = pw_profile_compact(p);
+    CHECK(merged->n_samples < p->n_samples && merged->n_locations < p->n_locations &&
+              merged->n_functions < p->n_functions,
+          "Merge folded nothing: the test would not show that folding changes no report");
+    pw_profile_free(merged);
+    CHECK(same_as_merged(p), "graph reports of a neutral profile differ from its merge's");
+
+    /* A value below zero, in a sample with a twin: the total adds absolute values. */
+    struct pw_sample *twin = NULL, *first = NULL;
+    for (size_t i = 0; i < p->n_samples && !twin; i++)
+        for (size_t j = 0; j < i && !twin; j++)
+            if (p->samples[i].n_locs == p->samples[j].n_locs && p->samples[i].n_labels == 0 &&
+                p->samples[j].n_labels == 0 &&
+                !memcmp(p->samples[i].locs, p->samples[j].locs,
+                        sizeof(uint32_t) * p->samples[i].n_locs)) {
+                twin = &p->samples[i];
+                first = &p->samples[j];
+            }
+    CHECK(twin != NULL, "no two samples alike");
+    if (twin) {
+        int64_t was = twin->values[1];
+        twin->values[1] = -first->values[1] / 2;
+        CHECK(!pw_profile_merge_graph_neutral(p), "a value below zero: neutral");
+        CHECK(!same_as_merged(p), "twins of opposite signs: the total should show it");
+        twin->values[1] = was;
+    }
+    /* Two mappings Merge makes one: addresses and object files change. */
+    uint32_t file1 = p->mappings[1].file;
+    p->mappings[1].file = p->mappings[0].file;
+    CHECK(!pw_profile_merge_graph_neutral(p), "mappings that are one: neutral");
+    CHECK(!same_as_merged(p), "mappings that are one: the reports should show it");
+    p->mappings[1].file = file1;
+    /* A zero sample with labels. */
+    struct pw_sample *z = &p->samples[5];
+    int64_t v0 = z->values[0], v1 = z->values[1];
+    uint32_t nl = z->n_labels;
+    z->values[0] = z->values[1] = 0;
+    z->n_labels = 0;
+    CHECK(pw_profile_merge_graph_neutral(p), "a zero sample without labels: not neutral");
+    z->n_labels = 1;
+    z->labels[0] = (struct pw_label){.key = pw_intern_cstr(p, "handler"),
+                                     .str = pw_intern_cstr(p, "zero")};
+    CHECK(!pw_profile_merge_graph_neutral(p), "a zero sample with labels: neutral");
+    z->values[0] = v0;
+    z->values[1] = v1;
+    z->n_labels = nl;
+    /* A location no sample reaches, matching a focus nothing else matches. */
+    struct pw_function *lone = pw_add_function(p);
+    lone->id = p->n_functions;
+    lone->name = lone->system_name = pw_intern_cstr(p, "nothing-matches");
+    CHECK(!pw_profile_merge_graph_neutral(p), "a function no location has: neutral");
+    struct pw_location *l = pw_add_location(p);
+    l->id = p->n_locations;
+    l->mapping = 0;
+    l->address = p->mappings[0].start + 0x7000;
+    l->n_lines = 1;
+    l->lines = pw_arena_alloc(&p->arena, sizeof(*l->lines));
+    l->lines[0] = (struct pw_line){.function = p->n_functions - 1, .line = 9};
+    CHECK(!pw_profile_merge_graph_neutral(p), "a location no sample reaches: neutral");
+    CHECK(!same_as_merged(p), "a location no sample reaches: the focus warning should show it");
+    p->n_locations--;
+    p->n_functions--;
+    CHECK(pw_profile_merge_graph_neutral(p), "back as it was: not neutral");
+    /* A comment twice. */
+    pw_add_comment(p, "note", 4);
+    CHECK(pw_profile_merge_graph_neutral(p), "one comment: not neutral");
+    pw_add_comment(p, "note", 4);
+    CHECK(!pw_profile_merge_graph_neutral(p), "a comment twice: neutral");
+    pw_profile_free(p);
+}
+
 int main(void)
 {
+    check_graph_neutral();
     check_in_place(500);
     check_in_place(PW_PARALLEL_MIN_SAMPLES * 2); /* the keys on two threads */
     check_several(500, true);
