@@ -2,7 +2,12 @@
 # bundled profile; `make bench` times pprofweb (and go tool pprof when installed) on large inputs.
 
 CC ?= cc
-PKGS := libprotobuf-c zlib libdeflate libmicrohttpd libgvc libpcre2-8 libcurl libcrypto libpq
+# Linked libraries, and those loaded when first used (dynlib.h: a report run from the command
+# line needs no HTTP server, fetcher, database client or hash, nor the thirty libraries they
+# bring). A loaded one is opened by the soname its development package links to
+# ($(B)/gen/sonames.h).
+PKGS := libprotobuf-c zlib libdeflate libgvc libpcre2-8
+LOADED_PKGS := libcurl libpq libcrypto
 # Debian packages that provide the build and test dependencies (installed by `make deps`).
 DEB_PKGS := build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev zlib1g-dev libdeflate-dev \
 	libmicrohttpd-dev libgraphviz-dev libpcre2-dev libcurl4-openssl-dev libssl-dev libiberty-dev \
@@ -12,8 +17,9 @@ DEB_TEST_PKGS := chromium curl python3 golang-go time bc postgresql apache2-util
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
 WARN := -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wshadow -Wvla
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -I$(B)/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liberty -lm -lpthread
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -I$(B)/gen \
+	$(shell pkg-config --cflags $(PKGS) $(LOADED_PKGS) libmicrohttpd 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs $(PKGS) libmicrohttpd 2>/dev/null) -liberty -lm -lpthread -ldl
 
 B := build
 LIB_SRCS := $(filter-out server/main.c,$(wildcard server/*.c))
@@ -32,6 +38,14 @@ $(B)/gen/profile.pb-c.c $(B)/gen/profile.pb-c.h: server/proto/profile.proto
 	@mkdir -p $(B)/gen
 	protoc-c --c_out=$(B)/gen -Iserver/proto server/proto/profile.proto
 
+$(B)/gen/sonames.h: Makefile
+	@mkdir -p $(B)/gen
+	@for p in $(LOADED_PKGS); do \
+		n=$$(objdump -p "$$(pkg-config --variable=libdir $$p)/$$p.so" | awk '$$1 == "SONAME" { print $$2 }'); \
+		[ -n "$$n" ] || { echo "no soname for $$p: is its -dev package installed?"; exit 1; }; \
+		echo "#define PW_SONAME_$$(echo $${p#lib} | tr a-z A-Z) \"$$n\""; \
+	done > $@
+
 $(B)/embed: server/embed/embed.c
 	@mkdir -p $(B)
 	$(CC) -O1 -std=c11 -Wall -Wextra -Werror -o $@ $<
@@ -48,7 +62,7 @@ $(B)/obj/assets.o: $(B)/gen/assets.c
 	@mkdir -p $(B)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) -std=c11 -w -c -o $@ $<
 
-$(B)/obj/%.o: server/%.c $(B)/gen/profile.pb-c.h $(wildcard include/pprofweb/*.h)
+$(B)/obj/%.o: server/%.c $(B)/gen/profile.pb-c.h $(B)/gen/sonames.h $(wildcard include/pprofweb/*.h)
 	@mkdir -p $(B)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 

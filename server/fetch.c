@@ -1,8 +1,11 @@
-/* fetch: GET a profile from a live service with libcurl (the only file that includes curl.h).
- * The URL is adjusted as pprof does (-seconds, timeouts); the body is capped at the input limit
- * and decoded like a file. Redirects are followed (at most 5); only http and https are allowed. */
+/* fetch: GET a profile from a live service with libcurl (the only file that includes curl.h),
+ * loaded on the first fetch (dynlib.h). The URL is adjusted as pprof does (-seconds, timeouts);
+ * the body is capped at the input limit and decoded like a file. Redirects are followed (at
+ * most 5); only http and https are allowed. */
 #include "pprofweb/fetch.h"
 
+/* The calls go through the table below, not through curl's type-checking macros. */
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -11,13 +14,36 @@
 
 #include "pprofweb/buf.h"
 #include "pprofweb/decode.h"
+#include "pprofweb/dynlib.h"
+#include "sonames.h"
 #include "pprofweb/limits.h"
 
+static struct {
+    CURLcode (*global_init)(long flags);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *c, CURLoption option, ...);
+    CURLcode (*easy_perform)(CURL *c);
+    CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
+    void (*easy_cleanup)(CURL *c);
+    const char *(*easy_strerror)(CURLcode code);
+    struct curl_slist *(*slist_append)(struct curl_slist *list, const char *s);
+    void (*slist_free_all)(struct curl_slist *list);
+} cu;
+
+static const struct pw_dynsym cu_syms[] = {
+    {"curl_global_init", &cu.global_init},     {"curl_easy_init", &cu.easy_init},
+    {"curl_easy_setopt", &cu.easy_setopt},     {"curl_easy_perform", &cu.easy_perform},
+    {"curl_easy_getinfo", &cu.easy_getinfo},   {"curl_easy_cleanup", &cu.easy_cleanup},
+    {"curl_easy_strerror", &cu.easy_strerror}, {"curl_slist_append", &cu.slist_append},
+    {"curl_slist_free_all", &cu.slist_free_all},
+};
+
+static struct pw_dynlib cu_lib = PW_DYNLIB_INIT(PW_SONAME_CURL, cu_syms);
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
 static void curl_init(void)
 {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    cu.global_init(CURL_GLOBAL_DEFAULT);
 }
 
 char *pw_fetch_adjust_url(const char *source, int seconds, int timeout, int *timeout_out,
@@ -82,46 +108,48 @@ static size_t on_data(char *ptr, size_t size, size_t n, void *userdata)
 static int transfer(const char *url, const char *body, size_t body_len, int timeout, size_t max,
                     unsigned char **data, size_t *len, struct pw_err *err)
 {
+    if (pw_dynlib_open(&cu_lib, err))
+        return -1;
     pthread_once(&curl_once, curl_init);
-    CURL *c = curl_easy_init();
+    CURL *c = cu.easy_init();
     if (!c)
         return pw_fail(err, PW_EIO, "http: cannot initialise libcurl");
     const char *verb = body ? "http post" : "http fetch";
     struct sink s;
     pw_buf_init(&s.body, max);
     char curl_err[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    cu.easy_setopt(c, CURLOPT_URL, url);
+    cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    cu.easy_setopt(c, CURLOPT_WRITEDATA, &s);
+    cu.easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
+    cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    cu.easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    cu.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 #else
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    cu.easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    cu.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout + 5);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "pprofweb");
+    cu.easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout + 5);
+    cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+    cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    cu.easy_setopt(c, CURLOPT_USERAGENT, "pprofweb");
     struct curl_slist *headers = NULL;
     if (body) {
-        headers = curl_slist_append(NULL, "Content-Type: application/octet-stream");
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+        headers = cu.slist_append(NULL, "Content-Type: application/octet-stream");
+        cu.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+        cu.easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        cu.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
     }
-    CURLcode rc = curl_easy_perform(c);
+    CURLcode rc = cu.easy_perform(c);
     long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     char *ctype = NULL;
-    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
+    cu.easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
     bool text = ctype && strstr(ctype, "text/plain");
-    curl_easy_cleanup(c);
-    curl_slist_free_all(headers);
+    cu.easy_cleanup(c);
+    cu.slist_free_all(headers);
     if (rc != CURLE_OK) {
         bool too_big = s.body.overflow;
         pw_buf_release(&s.body);
@@ -129,7 +157,7 @@ static int transfer(const char *url, const char *body, size_t body_len, int time
             return pw_fail(err, PW_ETOOBIG, "%s %s: %s larger than %zu MB (limit)", verb, url,
                            body ? "answer" : "profile", max >> 20);
         return pw_fail(err, PW_EIO, "%s %s: %s", verb, url,
-                       curl_err[0] ? curl_err : curl_easy_strerror(rc));
+                       curl_err[0] ? curl_err : cu.easy_strerror(rc));
     }
     if (status != 200) {
         /* net/http/pprof explains its errors in a short text body. */

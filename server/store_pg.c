@@ -16,7 +16,8 @@
  * comes back; a call on a connection that turns out broken is retried once on a fresh one. While
  * the database cannot be reached, calls fail with PW_EUNAVAIL (HTTP 503).
  * Limits: PW_MAX_DB_PROFILE bytes per profile, PW_DB_CONNECT_TIMEOUT. Memory: results are
- * copied out and cleared before returning. */
+ * copied out and cleared before returning. libpq is loaded when a database store is opened
+ * (dynlib.h). */
 #include "pprofweb/store_backend.h"
 
 #include <libpq-fe.h>
@@ -27,9 +28,50 @@
 #include <time.h>
 
 #include "pprofweb/buf.h"
+#include "pprofweb/dynlib.h"
+#include "sonames.h"
 #include "pprofweb/limits.h"
 
 #define SCHEMA_VERSION 1
+
+static struct {
+    void (*clear)(PGresult *res);
+    PGconn *(*connectdbParams)(const char *const *keywords, const char *const *values,
+                               int expand_dbname);
+    char *(*errorMessage)(const PGconn *conn);
+    PGresult *(*exec)(PGconn *conn, const char *query);
+    PGresult *(*execParams)(PGconn *conn, const char *command, int n, const Oid *types,
+                            const char *const *values, const int *lengths, const int *formats,
+                            int result_format);
+    void (*finish)(PGconn *conn);
+    int (*getisnull)(const PGresult *res, int row, int field);
+    int (*getlength)(const PGresult *res, int row, int field);
+    char *(*getvalue)(const PGresult *res, int row, int field);
+    int (*ntuples)(const PGresult *res);
+    char *(*resultErrorMessage)(const PGresult *res);
+    ExecStatusType (*resultStatus)(const PGresult *res);
+    ConnStatusType (*status)(const PGconn *conn);
+    PGTransactionStatusType (*transactionStatus)(const PGconn *conn);
+} pq;
+
+static const struct pw_dynsym pq_syms[] = {
+    {"PQclear", &pq.clear},
+    {"PQconnectdbParams", &pq.connectdbParams},
+    {"PQerrorMessage", &pq.errorMessage},
+    {"PQexec", &pq.exec},
+    {"PQexecParams", &pq.execParams},
+    {"PQfinish", &pq.finish},
+    {"PQgetisnull", &pq.getisnull},
+    {"PQgetlength", &pq.getlength},
+    {"PQgetvalue", &pq.getvalue},
+    {"PQntuples", &pq.ntuples},
+    {"PQresultErrorMessage", &pq.resultErrorMessage},
+    {"PQresultStatus", &pq.resultStatus},
+    {"PQstatus", &pq.status},
+    {"PQtransactionStatus", &pq.transactionStatus},
+};
+
+static struct pw_dynlib pq_lib = PW_DYNLIB_INIT(PW_SONAME_PQ, pq_syms);
 
 struct pgb {
     char *conninfo;
@@ -61,15 +103,15 @@ static PGconn *connect_db(const char *conninfo, struct pw_err *err)
     /* connect_timeout first: a value in the connection string overrides it. */
     const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
     const char *vals[] = {timeout, "pprofweb", conninfo, NULL};
-    PGconn *c = PQconnectdbParams(keys, vals, 1);
-    if (c && PQstatus(c) == CONNECTION_OK) {
-        PGresult *r = PQexec(c, "SET client_min_messages = warning");
-        PQclear(r);
+    PGconn *c = pq.connectdbParams(keys, vals, 1);
+    if (c && pq.status(c) == CONNECTION_OK) {
+        PGresult *r = pq.exec(c, "SET client_min_messages = warning");
+        pq.clear(r);
         return c;
     }
     char msg[200];
-    pq_message(c ? PQerrorMessage(c) : "out of memory", msg, sizeof(msg));
-    PQfinish(c);
+    pq_message(c ? pq.errorMessage(c) : "out of memory", msg, sizeof(msg));
+    pq.finish(c);
     pw_fail(err, PW_EUNAVAIL, "database unavailable: %s", msg);
     return NULL;
 }
@@ -93,8 +135,8 @@ static int get_conn(struct pgb *b, int *slot, bool *fresh, struct pw_err *err)
     PGconn *c = b->conns[k];
     pthread_mutex_unlock(&b->mu);
     *fresh = false;
-    if (c && PQstatus(c) != CONNECTION_OK) {
-        PQfinish(c);
+    if (c && pq.status(c) != CONNECTION_OK) {
+        pq.finish(c);
         c = NULL;
     }
     struct timespec now;
@@ -131,8 +173,8 @@ static void put_conn(struct pgb *b, int slot)
 {
     pthread_mutex_lock(&b->mu);
     PGconn *c = b->conns[slot];
-    if (c && PQstatus(c) != CONNECTION_OK) {
-        PQfinish(c);
+    if (c && pq.status(c) != CONNECTION_OK) {
+        pq.finish(c);
         b->conns[slot] = NULL;
     }
     b->busy[slot] = false;
@@ -144,10 +186,10 @@ static void put_conn(struct pgb *b, int slot)
 static int pq_fail(PGconn *c, PGresult *r, const char *what, struct pw_err *err)
 {
     char msg[200];
-    pq_message(r ? PQresultErrorMessage(r) : PQerrorMessage(c), msg, sizeof(msg));
+    pq_message(r ? pq.resultErrorMessage(r) : pq.errorMessage(c), msg, sizeof(msg));
     if (!*msg || !strcmp(msg, "unknown error"))
-        pq_message(PQerrorMessage(c), msg, sizeof(msg));
-    if (PQstatus(c) != CONNECTION_OK)
+        pq_message(pq.errorMessage(c), msg, sizeof(msg));
+    if (pq.status(c) != CONNECTION_OK)
         return pw_fail(err, PW_EUNAVAIL, "database unavailable (%s): %s", what, msg);
     return pw_fail(err, PW_EIO, "database: %s: %s", what, msg);
 }
@@ -157,12 +199,12 @@ static int pq_fail(PGconn *c, PGresult *r, const char *what, struct pw_err *err)
 static PGresult *q(PGconn *c, const char *what, const char *sql, int n, const char *const *vals,
                    struct pw_err *err)
 {
-    PGresult *r = PQexecParams(c, sql, n, NULL, vals, NULL, NULL, 0);
-    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    PGresult *r = pq.execParams(c, sql, n, NULL, vals, NULL, NULL, 0);
+    ExecStatusType st = r ? pq.resultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return r;
     pq_fail(c, r, what, err);
-    PQclear(r);
+    pq.clear(r);
     return NULL;
 }
 
@@ -171,7 +213,7 @@ static int cmd(PGconn *c, const char *what, const char *sql, int n, const char *
                struct pw_err *err)
 {
     PGresult *r = q(c, what, sql, n, vals, err);
-    PQclear(r);
+    pq.clear(r);
     return r ? 0 : -1;
 }
 
@@ -189,9 +231,9 @@ static int run(struct pgb *b, txfn fn, void *ctx, struct pw_err *err)
             return -1;
         PGconn *c = b->conns[slot];
         int rc = fn(c, ctx, err);
-        bool broken = PQstatus(c) != CONNECTION_OK;
-        if (!broken && PQtransactionStatus(c) != PQTRANS_IDLE)
-            PQclear(PQexec(c, "ROLLBACK"));
+        bool broken = pq.status(c) != CONNECTION_OK;
+        if (!broken && pq.transactionStatus(c) != PQTRANS_IDLE)
+            pq.clear(pq.exec(c, "ROLLBACK"));
         put_conn(b, slot);
         if (rc == 0 || !broken || fresh || attempt > 0)
             return rc;
@@ -236,8 +278,8 @@ static int migrate(PGconn *c, void *ctx, struct pw_err *err)
                     NULL, err);
     if (!r)
         return -1;
-    int version = atoi(PQgetvalue(r, 0, 0));
-    PQclear(r);
+    int version = atoi(pq.getvalue(r, 0, 0));
+    pq.clear(r);
     if (version > SCHEMA_VERSION)
         return pw_fail(err, PW_EINVAL,
                        "the database's pprofweb schema is version %d, newer than this pprofweb's "
@@ -258,6 +300,8 @@ static int migrate(PGconn *c, void *ctx, struct pw_err *err)
 void *pw_store_pg_open(const char *conninfo, const struct pw_store_ops **ops,
                        struct pw_err *err)
 {
+    if (pw_dynlib_open(&pq_lib, err))
+        return NULL;
     struct pgb *b = pw_xcalloc(1, sizeof(*b));
     b->conninfo = strdup(conninfo);
     if (!b->conninfo)
@@ -276,7 +320,7 @@ static void pg_close(void *v)
 {
     struct pgb *b = v;
     for (int i = 0; i < PW_DB_CONNECTIONS; i++)
-        PQfinish(b->conns[i]);
+        pq.finish(b->conns[i]);
     pthread_cond_destroy(&b->cv);
     pthread_mutex_destroy(&b->mu);
     free(b->conninfo);
@@ -314,8 +358,8 @@ static int pg_exists(void *v, const char *id, struct pw_err *err)
                       1, vals, err);
     if (!r)
         return -1;
-    int have = PQntuples(r) > 0;
-    PQclear(r);
+    int have = pq.ntuples(r) > 0;
+    pq.clear(r);
     return have;
 }
 
@@ -343,16 +387,16 @@ static int put_fn(PGconn *c, void *ctx, struct pw_err *err)
                           (const char *)p->data};
     int lens[] = {0, 0, 0, 0, 0, 0, 0, (int)p->len};
     int fmts[] = {0, 0, 0, 0, 0, 0, 0, 1}; /* the bytes go binary: no escaping, no copy more */
-    PGresult *r = PQexecParams(
+    PGresult *r = pq.execParams(
         c,
         "INSERT INTO pprofweb_profiles"
         " (id, name, type, time_nanos, stored_at, size, snapshot_only, data)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE"
         " SET snapshot_only = pprofweb_profiles.snapshot_only AND EXCLUDED.snapshot_only",
         8, NULL, vals, lens, fmts, 0);
-    int rc = r && PQresultStatus(r) == PGRES_COMMAND_OK ? 0
+    int rc = r && pq.resultStatus(r) == PGRES_COMMAND_OK ? 0
                                                         : pq_fail(c, r, "storing a profile", err);
-    PQclear(r);
+    pq.clear(r);
     return rc;
 }
 
@@ -412,23 +456,23 @@ static int pg_read(void *v, const char *id, unsigned char **data, size_t *len,
             return -1;
         PGconn *c = b->conns[slot];
         const char *vals[] = {id};
-        PGresult *r = PQexecParams(c, "SELECT data FROM pprofweb_profiles WHERE id = $1", 1, NULL,
+        PGresult *r = pq.execParams(c, "SELECT data FROM pprofweb_profiles WHERE id = $1", 1, NULL,
                                    vals, NULL, NULL, 1);
         int rc;
-        if (r && PQresultStatus(r) == PGRES_TUPLES_OK) {
-            if (PQntuples(r) == 0) {
+        if (r && pq.resultStatus(r) == PGRES_TUPLES_OK) {
+            if (pq.ntuples(r) == 0) {
                 rc = pw_fail(err, PW_ENOTFOUND, "no profile with id %s", id);
             } else {
-                *len = (size_t)PQgetlength(r, 0, 0);
+                *len = (size_t)pq.getlength(r, 0, 0);
                 *data = pw_xmalloc(*len + 1);
-                memcpy(*data, PQgetvalue(r, 0, 0), *len);
+                memcpy(*data, pq.getvalue(r, 0, 0), *len);
                 rc = 0;
             }
         } else {
             rc = pq_fail(c, r, "reading a profile", err);
         }
-        PQclear(r);
-        bool broken = PQstatus(c) != CONNECTION_OK;
+        pq.clear(r);
+        bool broken = pq.status(c) != CONNECTION_OK;
         put_conn(b, slot);
         if (rc == 0 || !broken || fresh || attempt > 0)
             return rc;
@@ -438,13 +482,13 @@ static int pg_read(void *v, const char *id, unsigned char **data, size_t *len,
 static void entry_from(PGresult *r, int row, struct pw_store_entry *e)
 {
     memset(e, 0, sizeof(*e));
-    snprintf(e->id, sizeof(e->id), "%s", PQgetvalue(r, row, 0));
-    snprintf(e->name, sizeof(e->name), "%s", PQgetvalue(r, row, 1));
-    snprintf(e->type, sizeof(e->type), "%s", PQgetvalue(r, row, 2));
-    e->time_nanos = strtoll(PQgetvalue(r, row, 3), NULL, 10);
-    e->stored_at = strtoll(PQgetvalue(r, row, 4), NULL, 10);
-    e->size = strtoull(PQgetvalue(r, row, 5), NULL, 10);
-    e->snapshot_only = PQgetvalue(r, row, 6)[0] == 't';
+    snprintf(e->id, sizeof(e->id), "%s", pq.getvalue(r, row, 0));
+    snprintf(e->name, sizeof(e->name), "%s", pq.getvalue(r, row, 1));
+    snprintf(e->type, sizeof(e->type), "%s", pq.getvalue(r, row, 2));
+    e->time_nanos = strtoll(pq.getvalue(r, row, 3), NULL, 10);
+    e->stored_at = strtoll(pq.getvalue(r, row, 4), NULL, 10);
+    e->size = strtoull(pq.getvalue(r, row, 5), NULL, 10);
+    e->snapshot_only = pq.getvalue(r, row, 6)[0] == 't';
 }
 
 #define ENTRY_COLUMNS "id, name, type, time_nanos, stored_at, size, snapshot_only"
@@ -458,11 +502,11 @@ static int pg_stat(void *v, const char *id, struct pw_store_entry *out, struct p
     if (!r)
         return -1;
     int rc = 0;
-    if (PQntuples(r) == 0)
+    if (pq.ntuples(r) == 0)
         rc = pw_fail(err, PW_ENOTFOUND, "no profile with id %s", id);
     else
         entry_from(r, 0, out);
-    PQclear(r);
+    pq.clear(r);
     return rc;
 }
 
@@ -483,22 +527,22 @@ static struct pw_store_entry *pg_list(void *v, bool skip_snapshots, size_t *n, s
                       0, NULL, err);
     if (!r)
         return NULL;
-    int rows = PQntuples(r);
+    int rows = pq.ntuples(r);
     struct pw_store_entry *out = pw_xcalloc((size_t)rows + 1, sizeof(*out));
     for (int i = 0; i < rows; i++)
         entry_from(r, i, &out[i]);
     *n = (size_t)rows;
     if (rows)
-        *n_skipped = strtoull(PQgetvalue(r, 0, 7), NULL, 10);
-    PQclear(r);
+        *n_skipped = strtoull(pq.getvalue(r, 0, 7), NULL, 10);
+    pq.clear(r);
     if (skip_snapshots && rows == 0) { /* the count rode on the rows: ask for it alone */
         r = one(v, "listing profiles",
                 "SELECT count(*) FROM pprofweb_profiles q WHERE q.snapshot_only OR EXISTS"
                 " (SELECT 1 FROM pprofweb_snapshots s WHERE s.profile_id = q.id)",
                 0, NULL, err);
         if (r)
-            *n_skipped = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
-        PQclear(r);
+            *n_skipped = strtoull(pq.getvalue(r, 0, 0), NULL, 10);
+        pq.clear(r);
     }
     return out;
 }
@@ -511,8 +555,8 @@ static uint64_t pg_disk_usage(void *v)
                       "ARRAY['pprofweb_profiles', 'pprofweb_series', 'pprofweb_snapshots',"
                       " 'pprofweb_watches']) t",
                       0, NULL, &err);
-    uint64_t total = r ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
-    PQclear(r);
+    uint64_t total = r ? strtoull(pq.getvalue(r, 0, 0), NULL, 10) : 0;
+    pq.clear(r);
     return total;
 }
 
@@ -527,7 +571,7 @@ static int pg_series_open(void *v, const char *id, const char *name, struct pw_e
                       "INSERT INTO pprofweb_series (id, name, updated_at) VALUES ($1, $2, $3)"
                       " ON CONFLICT (id) DO NOTHING",
                       3, vals, err);
-    PQclear(r);
+    pq.clear(r);
     return r ? 0 : -1;
 }
 
@@ -550,32 +594,32 @@ static int get_fn(PGconn *c, void *ctx, struct pw_err *err)
                     err);
     if (!r)
         return -1;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
+    if (pq.ntuples(r) == 0) {
+        pq.clear(r);
         return pw_fail(err, PW_ENOTFOUND, "no series with id %s", g->id);
     }
     snprintf(out->info.id, sizeof(out->info.id), "%s", g->id);
-    snprintf(out->info.name, sizeof(out->info.name), "%s", PQgetvalue(r, 0, 0));
-    snprintf(out->info.type, sizeof(out->info.type), "%s", PQgetvalue(r, 0, 1));
-    out->info.updated_at = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
-    PQclear(r);
+    snprintf(out->info.name, sizeof(out->info.name), "%s", pq.getvalue(r, 0, 0));
+    snprintf(out->info.type, sizeof(out->info.type), "%s", pq.getvalue(r, 0, 1));
+    out->info.updated_at = strtoll(pq.getvalue(r, 0, 2), NULL, 10);
+    pq.clear(r);
     r = q(c, "reading a series",
           "SELECT time_nanos, coalesce(profile_id, ''), error FROM pprofweb_snapshots"
           " WHERE series_id = $1 ORDER BY time_nanos, seq",
           1, vals, err);
     if (!r)
         return -1;
-    int rows = PQntuples(r);
+    int rows = pq.ntuples(r);
     out->snaps = pw_xcalloc((size_t)rows + 1, sizeof(*out->snaps));
     for (int i = 0; i < rows; i++) {
         struct pw_series_snapshot *sn = &out->snaps[out->n++];
-        sn->time_nanos = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-        snprintf(sn->id, sizeof(sn->id), "%s", PQgetvalue(r, i, 1));
-        snprintf(sn->error, sizeof(sn->error), "%s", PQgetvalue(r, i, 2));
+        sn->time_nanos = strtoll(pq.getvalue(r, i, 0), NULL, 10);
+        snprintf(sn->id, sizeof(sn->id), "%s", pq.getvalue(r, i, 1));
+        snprintf(sn->error, sizeof(sn->error), "%s", pq.getvalue(r, i, 2));
         out->info.n_gaps += !sn->id[0];
     }
     out->info.n_snapshots = out->n;
-    PQclear(r);
+    pq.clear(r);
     return cmd(c, "reading a series", "COMMIT", 0, NULL, err);
 }
 
@@ -599,18 +643,18 @@ static struct pw_series_info *pg_series_list(void *v, size_t *n, struct pw_err *
                       0, NULL, err);
     if (!r)
         return NULL;
-    int rows = PQntuples(r);
+    int rows = pq.ntuples(r);
     struct pw_series_info *out = pw_xcalloc((size_t)rows + 1, sizeof(*out));
     for (int i = 0; i < rows; i++) {
-        snprintf(out[i].id, sizeof(out[i].id), "%s", PQgetvalue(r, i, 0));
-        snprintf(out[i].name, sizeof(out[i].name), "%s", PQgetvalue(r, i, 1));
-        snprintf(out[i].type, sizeof(out[i].type), "%s", PQgetvalue(r, i, 2));
-        out[i].updated_at = strtoll(PQgetvalue(r, i, 3), NULL, 10);
-        out[i].n_snapshots = strtoull(PQgetvalue(r, i, 4), NULL, 10);
-        out[i].n_gaps = strtoull(PQgetvalue(r, i, 5), NULL, 10);
+        snprintf(out[i].id, sizeof(out[i].id), "%s", pq.getvalue(r, i, 0));
+        snprintf(out[i].name, sizeof(out[i].name), "%s", pq.getvalue(r, i, 1));
+        snprintf(out[i].type, sizeof(out[i].type), "%s", pq.getvalue(r, i, 2));
+        out[i].updated_at = strtoll(pq.getvalue(r, i, 3), NULL, 10);
+        out[i].n_snapshots = strtoull(pq.getvalue(r, i, 4), NULL, 10);
+        out[i].n_gaps = strtoull(pq.getvalue(r, i, 5), NULL, 10);
     }
     *n = (size_t)rows;
-    PQclear(r);
+    pq.clear(r);
     return out;
 }
 
@@ -633,14 +677,14 @@ static int append_fn(PGconn *c, void *ctx, struct pw_err *err)
                     err);
     if (!r)
         return -1;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
+    if (pq.ntuples(r) == 0) {
+        pq.clear(r);
         return pw_fail(err, PW_ENOTFOUND, "no series with id %s", a->id);
     }
     char name[256], type[128];
-    snprintf(name, sizeof(name), "%s", PQgetvalue(r, 0, 0));
-    snprintf(type, sizeof(type), "%s", PQgetvalue(r, 0, 1));
-    PQclear(r);
+    snprintf(name, sizeof(name), "%s", pq.getvalue(r, 0, 0));
+    snprintf(type, sizeof(type), "%s", pq.getvalue(r, 0, 1));
+    pq.clear(r);
     if (a->holder) {
         /* The lease row is locked until the commit: a replica taking the watch over waits, and
          * then sees this snapshot; one that took it before makes this one refused. */
@@ -650,8 +694,8 @@ static int append_fn(PGconn *c, void *ctx, struct pw_err *err)
               2, hv, err);
         if (!r)
             return -1;
-        int held = PQntuples(r);
-        PQclear(r);
+        int held = pq.ntuples(r);
+        pq.clear(r);
         if (!held)
             return pw_fail(err, PW_ECONFLICT,
                            "another pprofweb took over the watch of series %s", a->id);
@@ -725,18 +769,18 @@ static int trim_fn(PGconn *c, void *ctx, struct pw_err *err)
                     3, vals, err);
     if (!r)
         return -1;
-    int dropped = PQntuples(r);
+    int dropped = pq.ntuples(r);
     struct pw_buf ids;
     pw_buf_init(&ids, 0);
     pw_buf_addc(&ids, '{');
     int listed = 0;
     for (int i = 0; i < dropped; i++) {
-        if (PQgetisnull(r, i, 0))
+        if (pq.getisnull(r, i, 0))
             continue;
-        pw_buf_addf(&ids, "%s%s", listed++ ? "," : "", PQgetvalue(r, i, 0));
+        pw_buf_addf(&ids, "%s%s", listed++ ? "," : "", pq.getvalue(r, i, 0));
     }
     pw_buf_addc(&ids, '}');
-    PQclear(r);
+    pq.clear(r);
     int rc = 0;
     if (dropped) {
         /* A second statement: it must see the snapshots the first one deleted as gone. */
@@ -776,7 +820,7 @@ static int pg_watch_put(void *v, const struct pw_store_watch *w, struct pw_err *
                       " SET url = EXCLUDED.url, interval_ms = EXCLUDED.interval_ms,"
                       " seconds = EXCLUDED.seconds",
                       4, vals, err);
-    PQclear(r);
+    pq.clear(r);
     return r ? 0 : -1;
 }
 
@@ -788,8 +832,8 @@ static int pg_watch_delete(void *v, const char *series_id, struct pw_err *err)
                       err);
     if (!r)
         return -1;
-    int gone = PQntuples(r);
-    PQclear(r);
+    int gone = pq.ntuples(r);
+    pq.clear(r);
     return gone ? 0 : pw_fail(err, PW_ENOTFOUND, "no watch of series \"%.40s\"", series_id);
 }
 
@@ -803,23 +847,23 @@ static struct pw_store_watch *pg_watch_list(void *v, size_t *n, struct pw_err *e
                       0, NULL, err);
     if (!r)
         return NULL;
-    int rows = PQntuples(r);
+    int rows = pq.ntuples(r);
     struct pw_store_watch *out = pw_xcalloc((size_t)rows + 1, sizeof(*out));
     for (int i = 0; i < rows; i++) {
         struct pw_store_watch *w = &out[i];
-        snprintf(w->series_id, sizeof(w->series_id), "%s", PQgetvalue(r, i, 0));
-        snprintf(w->url, sizeof(w->url), "%s", PQgetvalue(r, i, 1));
-        w->interval_ms = strtoll(PQgetvalue(r, i, 2), NULL, 10);
-        w->seconds = atoi(PQgetvalue(r, i, 3));
-        snprintf(w->holder, sizeof(w->holder), "%s", PQgetvalue(r, i, 4));
-        w->lease_live = PQgetvalue(r, i, 5)[0] == 't';
-        w->fetches = strtoull(PQgetvalue(r, i, 6), NULL, 10);
-        w->failures = strtoull(PQgetvalue(r, i, 7), NULL, 10);
-        w->last_nanos = strtoll(PQgetvalue(r, i, 8), NULL, 10);
-        snprintf(w->last_error, sizeof(w->last_error), "%s", PQgetvalue(r, i, 9));
+        snprintf(w->series_id, sizeof(w->series_id), "%s", pq.getvalue(r, i, 0));
+        snprintf(w->url, sizeof(w->url), "%s", pq.getvalue(r, i, 1));
+        w->interval_ms = strtoll(pq.getvalue(r, i, 2), NULL, 10);
+        w->seconds = atoi(pq.getvalue(r, i, 3));
+        snprintf(w->holder, sizeof(w->holder), "%s", pq.getvalue(r, i, 4));
+        w->lease_live = pq.getvalue(r, i, 5)[0] == 't';
+        w->fetches = strtoull(pq.getvalue(r, i, 6), NULL, 10);
+        w->failures = strtoull(pq.getvalue(r, i, 7), NULL, 10);
+        w->last_nanos = strtoll(pq.getvalue(r, i, 8), NULL, 10);
+        snprintf(w->last_error, sizeof(w->last_error), "%s", pq.getvalue(r, i, 9));
     }
     *n = (size_t)rows;
-    PQclear(r);
+    pq.clear(r);
     return out;
 }
 
@@ -840,8 +884,8 @@ static int pg_watch_claim(void *v, const char *series_id, const char *holder, lo
                       3, vals, err);
     if (!r)
         return -1;
-    int held = PQntuples(r) > 0;
-    PQclear(r);
+    int held = pq.ntuples(r) > 0;
+    pq.clear(r);
     return held;
 }
 
@@ -856,7 +900,7 @@ static int pg_watch_report(void *v, const char *series_id, const char *holder, b
                       " failures = failures + $3::bigint, last_nanos = $4, last_error = $5"
                       " WHERE series_id = $1 AND holder = $2",
                       5, vals, err);
-    PQclear(r);
+    pq.clear(r);
     return r ? 0 : -1;
 }
 
@@ -868,7 +912,7 @@ static int pg_watch_release(void *v, const char *series_id, const char *holder,
                       "UPDATE pprofweb_watches SET holder = '', lease_until = '-infinity'"
                       " WHERE series_id = $1 AND holder = $2",
                       2, vals, err);
-    PQclear(r);
+    pq.clear(r);
     return r ? 0 : -1;
 }
 
