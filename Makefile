@@ -7,7 +7,7 @@ CC ?= cc
 # bring). A loaded one is opened by the soname its development package links to
 # ($(B)/gen/sonames.h).
 PKGS := libprotobuf-c zlib libdeflate libgvc libpcre2-8
-LOADED_PKGS := libcurl libpq libcrypto
+LOADED_PKGS := libmicrohttpd libcurl libpq libcrypto
 # Debian packages that provide the build and test dependencies (installed by `make deps`).
 DEB_PKGS := build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev zlib1g-dev libdeflate-dev \
 	libmicrohttpd-dev libgraphviz-dev libpcre2-dev libcurl4-openssl-dev libssl-dev libiberty-dev \
@@ -18,8 +18,8 @@ OPT ?= -O2
 CFLAGS ?= $(OPT) -g
 WARN := -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wshadow -Wvla
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -I$(B)/gen \
-	$(shell pkg-config --cflags $(PKGS) $(LOADED_PKGS) libmicrohttpd 2>/dev/null)
-LDLIBS += $(shell pkg-config --libs $(PKGS) libmicrohttpd 2>/dev/null) -liberty -lm -lpthread -ldl
+	$(shell pkg-config --cflags $(PKGS) $(LOADED_PKGS) 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liberty -lm -lpthread -ldl
 
 B := build
 LIB_SRCS := $(filter-out server/main.c,$(wildcard server/*.c))

@@ -5,7 +5,8 @@
  * an MHD response. The listening socket is created here (so bind errors have a real message)
  * and passed to MHD. SIGINT and SIGTERM are blocked in every thread and taken with sigwait() by
  * the serving thread, which then stops MHD: in-flight requests finish, nothing is killed midway.
- * This is the only file that includes microhttpd.h. */
+ * This is the only file that includes microhttpd.h; libmicrohttpd is loaded when a server
+ * starts (dynlib.h), so a command-line report does not load it. */
 #include "pprofweb/http.h"
 
 #include <arpa/inet.h>
@@ -28,8 +29,51 @@
 
 #include "pprofweb/arena.h"
 #include "pprofweb/buf.h"
+#include "pprofweb/dynlib.h"
 #include "pprofweb/limits.h"
 #include "pprofweb/routes.h"
+#include "sonames.h"
+
+static struct {
+    enum MHD_Result (*add_response_header)(struct MHD_Response *r, const char *header,
+                                           const char *content);
+    struct MHD_Response *(*create_response_from_buffer_with_free_callback_cls)(
+        size_t size, void *buffer, MHD_ContentReaderFreeCallback crfc, void *crfc_cls);
+    struct MHD_Response *(*create_response_from_buffer)(size_t size, void *buffer,
+                                                          enum MHD_ResponseMemoryMode mode);
+    enum MHD_Result (*queue_response)(struct MHD_Connection *c, unsigned int status,
+                                      struct MHD_Response *r);
+    void (*destroy_response)(struct MHD_Response *r);
+    const char *(*lookup_connection_value)(struct MHD_Connection *c, enum MHD_ValueKind kind,
+                                           const char *key);
+    int (*get_connection_values_n)(struct MHD_Connection *c, enum MHD_ValueKind kind,
+                                   MHD_KeyValueIteratorN iterator, void *iterator_cls);
+    const union MHD_ConnectionInfo *(*get_connection_info)(struct MHD_Connection *c,
+                                                           enum MHD_ConnectionInfoType type, ...);
+    struct MHD_Daemon *(*start_daemon)(unsigned int flags, uint16_t port,
+                                       MHD_AcceptPolicyCallback apc, void *apc_cls,
+                                       MHD_AccessHandlerCallback dh, void *dh_cls, ...);
+    const union MHD_DaemonInfo *(*get_daemon_info)(struct MHD_Daemon *d,
+                                                   enum MHD_DaemonInfoType type, ...);
+    void (*stop_daemon)(struct MHD_Daemon *d);
+} mhd;
+
+static const struct pw_dynsym mhd_syms[] = {
+    {"MHD_add_response_header", &mhd.add_response_header},
+    {"MHD_create_response_from_buffer_with_free_callback_cls",
+     &mhd.create_response_from_buffer_with_free_callback_cls},
+    {"MHD_create_response_from_buffer", &mhd.create_response_from_buffer},
+    {"MHD_queue_response", &mhd.queue_response},
+    {"MHD_destroy_response", &mhd.destroy_response},
+    {"MHD_lookup_connection_value", &mhd.lookup_connection_value},
+    {"MHD_get_connection_values_n", &mhd.get_connection_values_n},
+    {"MHD_get_connection_info", &mhd.get_connection_info},
+    {"MHD_start_daemon", &mhd.start_daemon},
+    {"MHD_get_daemon_info", &mhd.get_daemon_info},
+    {"MHD_stop_daemon", &mhd.stop_daemon},
+};
+
+static struct pw_dynlib mhd_lib = PW_DYNLIB_INIT(PW_SONAME_MICROHTTPD, mhd_syms);
 
 extern char **environ;
 
@@ -203,7 +247,7 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 static void add_header(struct MHD_Response *r, const char *name, const char *value)
 {
     if (value)
-        MHD_add_response_header(r, name, value);
+        mhd.add_response_header(r, name, value);
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct pw_response *resp)
@@ -211,16 +255,16 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct pw_resp
     size_t len;
     struct MHD_Response *r;
     if (resp->data && resp->data_free) {
-        r = MHD_create_response_from_buffer_with_free_callback_cls(
+        r = mhd.create_response_from_buffer_with_free_callback_cls(
             resp->len, (void *)resp->data, resp->data_free, resp->data_free_ctx);
         if (r)
             resp->data_free = NULL; /* released by MHD once sent */
     } else if (resp->data) {
-        r = MHD_create_response_from_buffer(resp->len, (void *)resp->data,
+        r = mhd.create_response_from_buffer(resp->len, (void *)resp->data,
                                             MHD_RESPMEM_PERSISTENT);
     } else {
         void *body = pw_buf_detach(&resp->buf, &len);
-        r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+        r = mhd.create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     }
     if (!r)
         return MHD_NO;
@@ -240,8 +284,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct pw_resp
                    "default-src 'self'; style-src 'self' 'unsafe-inline'; "
                    "img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; "
                    "frame-ancestors 'none'; form-action 'self'");
-    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, r);
-    MHD_destroy_response(r);
+    enum MHD_Result ret = mhd.queue_response(conn, (unsigned)resp->status, r);
+    mhd.destroy_response(r);
     return ret;
 }
 
@@ -281,7 +325,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return refuse(conn, st, url, 400, "the URL holds a NUL byte (%00)");
         /* Refuse a declared oversize body before reading it (MHD then closes the connection
          * instead of sending 100 Continue). */
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        const char *cl = mhd.lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl) {
             char *end;
             unsigned long long n = strtoull(cl, &end, 10);
@@ -298,7 +342,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         /* A request with a body: every check that needs only the headers (local clients,
          * Host, method, origin, token, a store) runs before a byte of the body is read. */
-        if (cl || MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding") ||
+        if (cl || mhd.lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding") ||
             (strcmp(method, "GET") && strcmp(method, "HEAD")))
             return route(srv, conn, st, url, method, true);
         return MHD_YES;
@@ -336,22 +380,22 @@ static enum MHD_Result route(struct server *srv, struct MHD_Connection *conn,
     req.body = early ? NULL : (const unsigned char *)st->body.data;
     req.body_len = 0;
     req.body_pending = early;
-    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
+    mhd.get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
     bool bad_params = req.body_len == (size_t)-1, nul_param = req.body_len == (size_t)-2;
     req.body_len = early ? 0 : st->body.len;
-    req.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    req.content_type = mhd.lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        mhd.get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     req.client_is_local = ci && addr_is_loopback(ci->client_addr);
 
     struct pw_response resp;
     pw_response_init(&resp);
-    req.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    req.cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
+    req.authorization = mhd.lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    req.cookie = mhd.lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
     req.accepts_gzip =
-        pw_accepts_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding"));
-    req.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
-    req.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+        pw_accepts_gzip(mhd.lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding"));
+    req.origin = mhd.lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+    req.host = mhd.lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
     if (st->too_big) {
         too_big(&resp, url, srv->max_body);
     } else if (bad_params) {
@@ -433,7 +477,7 @@ int pw_http_serve(const char *hostport, struct pw_profile **profiles, size_t n_p
 {
     char host[256];
     int port;
-    if (pw_http_split_hostport(hostport, host, &port, err))
+    if (pw_http_split_hostport(hostport, host, &port, err) || pw_dynlib_open(&mhd_lib, err))
         return -1;
     struct server srv;
     srv.app = pw_app_new_sized(cfg, host_is_local(host), opts ? opts->view_cache : 0);
@@ -467,7 +511,7 @@ int pw_http_serve(const char *hostport, struct pw_profile **profiles, size_t n_p
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    struct MHD_Daemon *d = MHD_start_daemon(
+    struct MHD_Daemon *d = mhd.start_daemon(
         flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)PW_HTTP_THREADS, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)PW_HTTP_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 * 1024,
@@ -482,7 +526,7 @@ int pw_http_serve(const char *hostport, struct pw_profile **profiles, size_t n_p
         return pw_fail(err, PW_EIO, "cannot start the http server on %s", hostport);
     }
     pw_app_warm(srv.app);
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *di = mhd.get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     int bound = di ? (int)di->port : port;
 
     const char *shown = *host ? host : "localhost";
@@ -508,7 +552,7 @@ int pw_http_serve(const char *hostport, struct pw_profile **profiles, size_t n_p
 
     int sig = 0;
     sigwait(&sigs, &sig);
-    MHD_stop_daemon(d); /* also closes the listening socket it was given */
+    mhd.stop_daemon(d); /* also closes the listening socket it was given */
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pw_app_free(srv.app);
     return 0;

@@ -39,7 +39,7 @@ PY
 printf '<script>\0a&b "q"\0\xff\xfe\0]]>\0{}[]|<>\\' > "$out/seeds-dot/1"
 srcs=$(ls server/*.c | grep -v -e server/main.c -e server/http.c)
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ibuild/gen $(pkg-config --cflags libgvc libpq)"
-libs="$(pkg-config --libs libprotobuf-c zlib libdeflate libgvc libpcre2-8 libmicrohttpd) -liberty -lm -lpthread -ldl"
+libs="$(pkg-config --libs libprotobuf-c zlib libdeflate libgvc libpcre2-8) -liberty -lm -lpthread -ldl"
 # Leaks of third-party libraries kept for the process's life (tests/lsan.supp) are not findings.
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 all="decode query regex gonames memstats goroutines gctrace symbolz multipart routes views merge dot"
