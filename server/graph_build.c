@@ -659,11 +659,25 @@ static void *run_part(void *arg)
     return NULL;
 }
 
-static bool has_labels(const struct pw_profile *p)
+/* Whether a sample has a label that makes a tag (sample_labels): a string label other than the
+ * ignored key, or a numeric one of num_label_key. A comparison labels every base sample with
+ * the ignored key, and tags cost the loop its second thread and the values of an earlier graph. */
+static bool has_labels(const struct pw_profile *p, const struct pw_graph_options *o)
 {
-    for (size_t i = 0; i < p->n_samples; i++)
-        if (p->samples[i].n_labels)
-            return true;
+    pw_str ignored = PW_NONE; /* the ignored key's string, once seen: strings are interned */
+    for (size_t i = 0; i < p->n_samples; i++) {
+        const struct pw_sample *smp = &p->samples[i];
+        for (uint32_t k = 0; k < smp->n_labels; k++) {
+            const struct pw_label *l = &smp->labels[k];
+            if (!l->is_num && l->key == ignored)
+                continue;
+            const char *want = l->is_num ? o->num_label_key : o->ignore_label_key;
+            if (!want || (strcmp(pw_s(p, l->key), want) == 0) == l->is_num)
+                return true;
+            if (!l->is_num)
+                ignored = l->key;
+        }
+    }
     return false;
 }
 
@@ -717,11 +731,12 @@ static void *run_edges_part(void *arg)
     return NULL;
 }
 
-/* o->values_of when this graph can take its node values from it (see pw_graph_options). */
-static const struct pw_graph *values_source(const struct builder *b)
+/* o->values_of when this graph can take its node values from it (see pw_graph_options); tags
+ * says whether it has any. */
+static const struct pw_graph *values_source(const struct builder *b, bool tags)
 {
     const struct pw_graph *v = b->o->values_of;
-    if (!v || !b->o->no_tags || b->o->call_tree)
+    if (!v || tags || b->o->call_tree)
         return NULL;
     const struct gx_graph_priv *vp = v->priv;
     return vp->node_of_info && vp->infos == b->li ? v : NULL;
@@ -750,14 +765,14 @@ static void build_graph(struct builder *b)
     struct pw_graph *g = b->g;
     create_nodes(b);
     uint32_t *loc_id = frame_nodes(b);
-    const struct pw_graph *values = g->n_all < TAIL_NODE ? values_source(b) : NULL;
+    bool tags = !b->o->no_tags && has_labels(p, b->o);
+    const struct pw_graph *values = g->n_all < TAIL_NODE ? values_source(b, tags) : NULL;
     uint32_t *tails = NULL;
     if (values) {
         copy_values(b, values);
         if (b->o->edges != PW_EDGES_NONE)
             tails = loc_tails(b, loc_id);
     }
-    bool tags = !values && !b->o->no_tags && has_labels(p);
     size_t n_parts = values && !tails ? 0 : tags ? 1 : pw_parallel_parts(p->n_samples);
     struct loop_part parts[PW_PARALLEL_MAX_PARTS];
     for (size_t i = 0; i < n_parts; i++)
