@@ -16,7 +16,6 @@
 #include "pprofweb/json.h"
 #include "pprofweb/memstats.h"
 #include "pprofweb/measurement.h"
-#include "pprofweb/parallel.h"
 #include "pprofweb/regex.h"
 #include "pprofweb/report.h"
 #include "pprofweb/wrap.h"
@@ -305,46 +304,18 @@ static void json_base_new(struct pw_json *j, struct pw_report *r,
     }
 }
 
-/* The top's two reports, of the view's profile and of a comparison's base alone (its rows'
- * base column): they do not depend on each other, so they run on a thread each. */
-struct top_job {
-    const struct pw_view_args *a;
-    struct pw_buf *warn;
-    struct pw_err *err;
-    struct pw_report *r;
-    struct pw_text_item *items;
-    size_t n;
-    struct pw_compare_rows *cmp;
-};
-
-static void *top_job_run(void *arg)
-{
-    struct top_job *t = arg;
-    if (t->warn) {
-        t->r = pw_report_new(t->a->p, "top", NULL, t->a->cfg, t->warn, t->err);
-        if (t->r)
-            t->items = pw_report_text_items(t->r, &t->n);
-    } else {
-        t->cmp = pw_compare_rows_new(t->a);
-    }
-    return NULL;
-}
-
 int pw_view_top(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err)
 {
     struct pw_buf warn;
     pw_buf_init(&warn, 1 << 20);
-    struct top_job jobs[2] = {{.a = a, .warn = &warn, .err = err}, {.a = a}};
-    pw_parallel_run(top_job_run, jobs, sizeof *jobs, a->cmp && !a->cfg->mean ? 2 : 1);
-    struct pw_report *r = jobs[0].r;
-    struct pw_compare_rows *cmp = jobs[1].cmp;
+    struct pw_report *r = pw_report_new(a->p, "top", NULL, a->cfg, &warn, err);
     if (!r) {
-        pw_compare_rows_free(cmp);
         pw_buf_release(&warn);
         return -1;
     }
-    size_t n = jobs[0].n;
-    struct pw_text_item *items = jobs[0].items;
+    size_t n;
+    struct pw_text_item *items = pw_report_text_items(r, &n);
+    struct pw_compare_rows *cmp = pw_compare_rows_new(a);
     struct pw_json j;
     pw_json_init(&j, out);
     pw_json_obj_begin(&j);
