@@ -25,10 +25,51 @@ const char *pw_report_format_value(const struct pw_report *r, int64_t v, char ds
     return dst;
 }
 
-static const char *fmt_value(struct pw_report *r, int64_t v)
+/* Slots of a memo: a power of two; rows of large profiles have a few thousand distinct values. */
+#define MEMO_SLOTS 4096
+
+void pw_format_memo_init(struct pw_format_memo *m, struct pw_arena *arena)
 {
-    char tmp[PW_VALUE_MAX];
-    return pw_arena_strdup(&r->arena, pw_report_format_value(r, v, tmp));
+    m->arena = arena;
+    m->slots = pw_xcalloc(MEMO_SLOTS, sizeof(*m->slots));
+}
+
+void pw_format_memo_release(struct pw_format_memo *m)
+{
+    free(m->slots);
+    m->slots = NULL;
+}
+
+static struct pw_memo_slot *memo_slot(struct pw_format_memo *m, int64_t v)
+{
+    uint64_t h = (uint64_t)v * 0x9e3779b97f4a7c15ull;
+    return &m->slots[h >> 52 & (MEMO_SLOTS - 1)];
+}
+
+const char *pw_report_format_value_memo(struct pw_format_memo *m, const struct pw_report *r,
+                                        int64_t v)
+{
+    struct pw_memo_slot *slot = memo_slot(m, v);
+    if (!slot->s || slot->v != v) {
+        char tmp[PW_VALUE_MAX];
+        slot->s = pw_arena_strdup(m->arena, pw_report_format_value(r, v, tmp));
+        slot->v = v;
+    }
+    return slot->s;
+}
+
+const char *pw_report_percentage_memo(struct pw_format_memo *m, int64_t v, int64_t total)
+{
+    struct pw_memo_slot *slot = memo_slot(m, v);
+    if (!slot->s || slot->v != v) {
+        char tmp[PW_PERCENT_MAX];
+        const char *p = pw_percentage(tmp, v, total);
+        while (*p == ' ')
+            p++;
+        slot->s = pw_arena_strdup(m->arena, p);
+        slot->v = v;
+    }
+    return slot->s;
 }
 
 /* Splits a path list on ':' (Go's filepath.SplitList); returns the count, entries in out. */
@@ -457,6 +498,8 @@ struct pw_text_item *pw_report_text_items(struct pw_report *r, size_t *n)
 {
     struct pw_graph *g = pw_report_graph(r);
     struct pw_text_item *items = pw_arena_calloc(&r->arena, g->n_nodes + 1, sizeof(*items));
+    struct pw_format_memo memo; /* rows share their strings: they live as long as the report */
+    pw_format_memo_init(&memo, &r->arena);
     for (size_t i = 0; i < g->n_nodes; i++) {
         const struct pw_node *node = g->nodes[i];
         bool is_inline = false, not_inline = false;
@@ -471,9 +514,10 @@ struct pw_text_item *pw_report_text_items(struct pw_report *r, size_t *n)
         items[i].inline_label = is_inline ? (not_inline ? "(partial-inline)" : "(inline)") : "";
         items[i].flat = pw_node_flat_value(node);
         items[i].cum = pw_node_cum_value(node);
-        items[i].flat_fmt = fmt_value(r, items[i].flat);
-        items[i].cum_fmt = fmt_value(r, items[i].cum);
+        items[i].flat_fmt = pw_report_format_value_memo(&memo, r, items[i].flat);
+        items[i].cum_fmt = pw_report_format_value_memo(&memo, r, items[i].cum);
     }
+    pw_format_memo_release(&memo);
     *n = g->n_nodes;
     return items;
 }

@@ -286,10 +286,10 @@ int pw_view_meta(const struct pw_view_args *a, struct pw_buf *out, struct pw_err
 /* A comparison's row: flat and cum of the base and of the new profile (the row's flat and cum
  * are the change), formatted as the report formats values. */
 static void json_base_new(struct pw_json *j, struct pw_report *r,
-                          const struct pw_compare_rows *cmp, const struct pw_text_item *it)
+                          const struct pw_compare_rows *cmp, const struct pw_text_item *it,
+                          struct pw_format_memo *values)
 {
     int64_t flat, cum;
-    char tmp[PW_VALUE_MAX];
     pw_compare_rows_base(cmp, it, &flat, &cum);
     const struct {
         const char *key, *fmt_key;
@@ -300,7 +300,7 @@ static void json_base_new(struct pw_json *j, struct pw_report *r,
                 {"new_cum", "new_cum_fmt", it->cum + cum}};
     for (size_t i = 0; i < 4; i++) {
         pw_json_kint(j, vals[i].key, vals[i].v);
-        pw_json_kstr(j, vals[i].fmt_key, pw_report_format_value(r, vals[i].v, tmp));
+        pw_json_kstr(j, vals[i].fmt_key, pw_report_format_value_memo(values, r, vals[i].v));
     }
 }
 
@@ -324,6 +324,13 @@ int pw_view_top(const struct pw_view_args *a, struct pw_buf *out, struct pw_err 
     pw_view_json_warnings(&j, &warn);
     pw_json_key(&j, "rows");
     pw_json_arr_begin(&j);
+    /* Rows repeat the same few values: each is formatted once (sum_pct, nearly always new, is
+     * not kept). */
+    struct pw_arena memo_arena;
+    pw_arena_init(&memo_arena);
+    struct pw_format_memo pcts, values;
+    pw_format_memo_init(&pcts, &memo_arena);
+    pw_format_memo_init(&values, &memo_arena);
     int64_t sum = 0;
     for (size_t i = 0; i < n && !out->overflow; i++) {
         const struct pw_text_item *it = &items[i];
@@ -335,18 +342,19 @@ int pw_view_top(const struct pw_view_args *a, struct pw_buf *out, struct pw_err 
             pw_json_kstr(&j, "inline", it->inline_label);
         pw_json_kint(&j, "flat", it->flat);
         pw_json_kstr(&j, "flat_fmt", it->flat_fmt);
-        pw_json_key(&j, "flat_pct");
-        pw_view_json_pct(&j, it->flat, r->total);
+        pw_json_kstr(&j, "flat_pct", pw_report_percentage_memo(&pcts, it->flat, r->total));
         pw_json_key(&j, "sum_pct");
         pw_view_json_pct(&j, sum, r->total);
         pw_json_kint(&j, "cum", it->cum);
         pw_json_kstr(&j, "cum_fmt", it->cum_fmt);
-        pw_json_key(&j, "cum_pct");
-        pw_view_json_pct(&j, it->cum, r->total);
+        pw_json_kstr(&j, "cum_pct", pw_report_percentage_memo(&pcts, it->cum, r->total));
         if (cmp)
-            json_base_new(&j, r, cmp, it);
+            json_base_new(&j, r, cmp, it, &values);
         pw_json_obj_end(&j);
     }
+    pw_format_memo_release(&pcts);
+    pw_format_memo_release(&values);
+    pw_arena_release(&memo_arena);
     pw_json_arr_end(&j);
     pw_json_obj_end(&j);
     pw_compare_rows_free(cmp);

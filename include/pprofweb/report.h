@@ -126,6 +126,25 @@ int pw_report_run_consume(struct pw_buf *out, struct pw_buf *warn, struct pw_pro
 #define PW_VALUE_MAX 64
 const char *pw_report_format_value(const struct pw_report *r, int64_t v, char dst[PW_VALUE_MAX]);
 
+/* Strings formatted already, by value: the rows of a report repeat the same few values (sample
+ * counts times the period), and formatting one costs a snprintf. One memo serves one kind of
+ * string (values of one report, or percentages of one total); its strings live in the arena
+ * given, and a slot taken by another value is formatted again. */
+struct pw_format_memo {
+    struct pw_arena *arena;
+    struct pw_memo_slot {
+        int64_t v;
+        const char *s; /* NULL: empty */
+    } *slots;
+};
+void pw_format_memo_init(struct pw_format_memo *m, struct pw_arena *arena);
+void pw_format_memo_release(struct pw_format_memo *m);
+/* pw_report_format_value of r, whose output unit is fixed (after pw_report_graph). */
+const char *pw_report_format_value_memo(struct pw_format_memo *m, const struct pw_report *r,
+                                        int64_t v);
+/* pw_percentage(v, total) without its leading padding, total the same on every call. */
+const char *pw_report_percentage_memo(struct pw_format_memo *m, int64_t v, int64_t total);
+
 /* pprof's newTrimmedGraph + selectOutputUnit: builds (once) the trimmed, sorted graph of the
  * report and resolves the output unit. The graph is owned by the report. */
 struct pw_graph *pw_report_graph(struct pw_report *r);
