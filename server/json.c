@@ -113,6 +113,23 @@ static size_t utf8_valid_len(const unsigned char *s, size_t n)
     return len;
 }
 
+/* Bytes copied as they are: printable ASCII but for the quote, the backslash and the HTML
+ * specials. Names are nearly all such bytes, so the loop skips them with one load each. */
+static const bool plain[256] = {
+    [' '] = 1, ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['\''] = 1, ['('] = 1, [')'] = 1,
+    ['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, ['0'] = 1, ['1'] = 1,
+    ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    [':'] = 1, [';'] = 1, ['='] = 1, ['?'] = 1, ['@'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1,
+    ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1,
+    ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1,
+    ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['['] = 1,
+    [']'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
+    ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['{'] = 1, ['|'] = 1,
+    ['}'] = 1, ['~'] = 1,
+};
+
 void pw_json_escape(struct pw_buf *out, const char *str, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -121,6 +138,10 @@ void pw_json_escape(struct pw_buf *out, const char *str, size_t n)
     size_t run = 0; /* start of bytes that need no escaping, copied in one go */
     size_t i = 0;
     while (i < n) {
+        while (i < n && plain[s[i]])
+            i++;
+        if (i == n)
+            break;
         unsigned char c = s[i];
         const char *esc = NULL;
         char ubuf[7];
@@ -180,16 +201,31 @@ void pw_json_str(struct pw_json *j, const char *s)
     pw_json_strn(j, s, strlen(s));
 }
 
+/* The decimal digits of u, after a '-' when negative: views write millions of numbers, and a
+ * printf each was a measurable part of the largest ones. */
+static void add_decimal(struct pw_buf *out, uint64_t u, bool negative)
+{
+    char tmp[24];
+    char *end = tmp + sizeof(tmp), *p = end;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (negative)
+        *--p = '-';
+    pw_buf_add(out, p, (size_t)(end - p));
+}
+
 void pw_json_int(struct pw_json *j, int64_t v)
 {
     before_value(j);
-    pw_buf_addf(j->out, "%lld", (long long)v);
+    add_decimal(j->out, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
 }
 
 void pw_json_uint(struct pw_json *j, uint64_t v)
 {
     before_value(j);
-    pw_buf_addf(j->out, "%llu", (unsigned long long)v);
+    add_decimal(j->out, v, false);
 }
 
 void pw_json_double(struct pw_json *j, double v)

@@ -25,8 +25,9 @@ const char *pw_report_format_value(const struct pw_report *r, int64_t v, char ds
     return dst;
 }
 
-/* Slots of a memo: a power of two; rows of large profiles have a few thousand distinct values. */
-#define MEMO_SLOTS 4096
+/* Slots of a memo, a power of two (the top bits of a hash pick one): the rows of a large
+ * profile have some ten thousand distinct values. */
+#define MEMO_SLOTS 16384
 
 void pw_format_memo_init(struct pw_format_memo *m, struct pw_arena *arena)
 {
@@ -43,7 +44,7 @@ void pw_format_memo_release(struct pw_format_memo *m)
 static struct pw_memo_slot *memo_slot(struct pw_format_memo *m, int64_t v)
 {
     uint64_t h = (uint64_t)v * 0x9e3779b97f4a7c15ull;
-    return &m->slots[h >> 52 & (MEMO_SLOTS - 1)];
+    return &m->slots[h >> 50 & (MEMO_SLOTS - 1)];
 }
 
 const char *pw_report_format_value_memo(struct pw_format_memo *m, const struct pw_report *r,
