@@ -273,7 +273,9 @@ struct pw_flame *pw_flame_build_split(const struct pw_profile *src,
     cfg.trim = false; /* the flame graph shows every node */
     struct pw_buf warn;
     pw_buf_init(&warn, 1 << 20);
-    struct pw_report *r = pw_report_new(src, "top", NULL, &cfg, &warn, err);
+    /* With split, src gives only the settings and the total: its stacks are not read. */
+    struct pw_report *r = split ? pw_report_new_settings(src, "top", &cfg, &warn, err)
+                                : pw_report_new(src, "top", NULL, &cfg, &warn, err);
     if (!r) {
         pw_buf_release(&warn);
         return NULL;

@@ -317,8 +317,8 @@ void pw_report_free(struct pw_report *r)
  * owned is NULL on a copy of src. What the copy would do to owned is done in place. */
 static struct pw_report *report_new(const struct pw_profile *src, struct pw_profile *owned,
                                     const char *cmd, const char *arg,
-                                    const struct pw_config *cfg_in, struct pw_buf *warn,
-                                    struct pw_err *err)
+                                    const struct pw_config *cfg_in, bool settings_only,
+                                    struct pw_buf *warn, struct pw_err *err)
 {
     int format = pw_report_format_of(cmd);
     if (format < 0) {
@@ -359,7 +359,7 @@ static struct pw_report *report_new(const struct pw_profile *src, struct pw_prof
     r->total = compute_total(r);
     if (!relative && pw_apply_focus(r->prof, &cfg, warn, err))
         goto fail;
-    if (aggregate(r->prof, &cfg, err))
+    if (!settings_only && aggregate(r->prof, &cfg, err))
         goto fail;
     return r;
 fail:
@@ -371,7 +371,14 @@ struct pw_report *pw_report_new(const struct pw_profile *src, const char *cmd, c
                                 const struct pw_config *cfg, struct pw_buf *warn,
                                 struct pw_err *err)
 {
-    return report_new(src, NULL, cmd, arg, cfg, warn, err);
+    return report_new(src, NULL, cmd, arg, cfg, false, warn, err);
+}
+
+struct pw_report *pw_report_new_settings(const struct pw_profile *src, const char *cmd,
+                                         const struct pw_config *cfg, struct pw_buf *warn,
+                                         struct pw_err *err)
+{
+    return report_new(src, NULL, cmd, NULL, cfg, true, warn, err);
 }
 
 int pw_report_generate(struct pw_report *r, struct pw_buf *out, struct pw_err *err)
@@ -410,7 +417,7 @@ static int run(struct pw_buf *out, struct pw_buf *warn, const struct pw_profile 
 {
     /* -svg is -dot laid out by Graphviz, as pprof pipes -dot into `dot -Tsvg`. */
     bool svg = strcmp(cmd, "svg") == 0;
-    struct pw_report *r = report_new(src, owned, svg ? "dot" : cmd, arg, cfg, warn, err);
+    struct pw_report *r = report_new(src, owned, svg ? "dot" : cmd, arg, cfg, false, warn, err);
     if (!r)
         return -1;
     r->opt.restrict_sources = false; /* the CLI reads sources wherever pprof would */

@@ -104,6 +104,12 @@ bool pw_report_is_graph(const char *cmd);
 struct pw_report *pw_report_new(const struct pw_profile *p, const char *cmd, const char *arg,
                                 const struct pw_config *cfg, struct pw_buf *warn,
                                 struct pw_err *err);
+/* The same up to the options, the total and the warnings: the profile is filtered but not
+ * aggregated to the granularity, so it gives no graph or rows; for a caller that takes its rows
+ * from another profile with the same samples (the flame graph of base=). */
+struct pw_report *pw_report_new_settings(const struct pw_profile *p, const char *cmd,
+                                         const struct pw_config *cfg, struct pw_buf *warn,
+                                         struct pw_err *err);
 void pw_report_free(struct pw_report *r);
 
 /* pprof's report.Generate: appends the report in its text format to out. Returns -1 with err
