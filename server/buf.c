@@ -36,9 +36,16 @@ static int reserve(struct pw_buf *b, size_t n)
     return 0;
 }
 
+/* Whether n more bytes (and the NUL) fit without growing or reaching the cap: the common case of
+ * the millions of small appends of a large view, kept to a few compares. */
+static inline int fits(const struct pw_buf *b, size_t n)
+{
+    return !b->overflow && n <= b->max - b->len && b->len + n < b->cap;
+}
+
 void pw_buf_add(struct pw_buf *b, const void *p, size_t n)
 {
-    if (reserve(b, n))
+    if (!fits(b, n) && reserve(b, n))
         return;
     if (n)
         memcpy(b->data + b->len, p, n);
@@ -53,7 +60,10 @@ void pw_buf_adds(struct pw_buf *b, const char *s)
 
 void pw_buf_addc(struct pw_buf *b, char c)
 {
-    pw_buf_add(b, &c, 1);
+    if (!fits(b, 1) && reserve(b, 1))
+        return;
+    b->data[b->len++] = c;
+    b->data[b->len] = 0;
 }
 
 void pw_buf_pad(struct pw_buf *b, char c, size_t n)
