@@ -407,10 +407,9 @@ int main(int argc, char **argv)
                               "-raw, -traces, -tags, -dot, -svg, -peek, -list");
     if (o.n_sources == 0 && !o.http)
         return bad_flag("%s", "missing profile source");
-    if (!o.http) {
-        /* One report, then exit: the heap is sized and paged for one large model (arena.h). */
-        pw_heap_prefer_huge_pages(PW_CLI_HEAP_RESERVE);
-    }
+    /* A report, and a server, start by loading one large model: the heap is sized and paged
+     * for it (arena.h). */
+    pw_heap_prefer_huge_pages(PW_HEAP_RESERVE);
 
     struct pw_err err = {0};
     struct pw_profile *p = NULL;
