@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "pprofweb/assets.h"
 #include "pprofweb/compare.h"
@@ -898,7 +900,7 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
 /* The default profile's views, computed with the server's settings into the cache at start so
  * the first page load finds them ready: the graph first, as /ui/ shows it, then the flame graph.
  * One thread: the graph's sample loop already takes both cores, and a view a user asks for
- * before its turn is computed by the request itself. */
+ * before its turn is computed by the request itself, ahead of the warm-up (pw_warm_paths). */
 static bool warm_route(void *ctx, const struct pw_request *req, struct pw_response *resp)
 {
     struct pw_app *app = ctx;
@@ -918,6 +920,10 @@ static void *warm(void *arg)
 
 void pw_warm_paths(pw_route_hook route, void *ctx, const char *const *paths, size_t n)
 {
+    /* Work nobody waits for yet: the requests of a user who does, the page's static files and
+     * the browser drawing it get the processors first. The threads the warm-up starts (parallel
+     * loops) inherit the priority; on an idle machine it changes nothing. */
+    setpriority(PRIO_PROCESS, (id_t)gettid(), PW_WARM_NICE);
     for (size_t i = 0; i < n; i++) {
         struct pw_arena arena;
         pw_arena_init(&arena);
