@@ -476,10 +476,48 @@ static const struct pw_profile *prepare(struct ctx *c, struct pw_view_args *a,
     return a->p;
 }
 
+#define MODULE(name) "<link rel=\"modulepreload\" href=\"/static/" name "\">\n"
+#define STYLE(name) "<link rel=\"stylesheet\" href=\"/static/" name "\">\n"
+
+/* What the page of each view loads besides the shell (index.html names app.js and its imports):
+ * the view's module, what that imports, and its style sheet, named in the head so the browser
+ * fetches them beside app.js instead of one after another once app.js has run. */
+static const struct {
+    const char *page;
+    const char *head;
+} view_heads[] = {
+    {"/", STYLE("graph.css") MODULE("graph.js")},
+    {"/graph", STYLE("graph.css") MODULE("graph.js")},
+    {"/top", MODULE("top.js")},
+    {"/peek", MODULE("peek.js")},
+    {"/source", MODULE("source.js")},
+    {"/flamegraph", STYLE("flame.css") MODULE("flamegraph.js") MODULE("flame.js")},
+};
+
+/* The shell page with the view's lines added to its head. */
+static void add_view_head(const char *page, struct pw_response *r)
+{
+    const char *head = NULL;
+    for (size_t i = 0; i < sizeof(view_heads) / sizeof(*view_heads) && !head; i++)
+        if (strcmp(page, view_heads[i].page) == 0)
+            head = view_heads[i].head;
+    static const char end[] = "</head>";
+    const unsigned char *at = head ? memmem(r->data, r->len, end, sizeof(end) - 1) : NULL;
+    if (!at)
+        return;
+    size_t before = (size_t)(at - r->data);
+    pw_buf_add(&r->buf, r->data, before);
+    pw_buf_adds(&r->buf, head);
+    pw_buf_add(&r->buf, at, r->len - before);
+    r->data = NULL;
+    r->len = 0;
+}
+
 static void serve_page(struct ctx *c, struct pw_response *r)
 {
     if (!pw_response_page(r, "index.html"))
         return;
+    add_view_head(c->rest, r);
     /* pprof answers a bad setting with 400; the page then shows the API's message in place. */
     struct pw_err err = {0};
     struct pw_view_args a;
