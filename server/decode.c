@@ -357,6 +357,11 @@ struct pw_profile *pw_decode(const unsigned char *data, size_t len, struct pw_er
     return decode(data, len, NULL, err);
 }
 
+struct pw_profile *pw_decode_take(unsigned char *data, size_t len, struct pw_err *err)
+{
+    return decode(data, len, data, err);
+}
+
 int pw_read_file(const char *path, size_t max, unsigned char **data, size_t *len,
                  struct pw_err *err)
 {

@@ -308,13 +308,13 @@ static int setup(struct pw_app *app, void *ctx, struct pw_err *err)
 /* Serves the web UI: opens the store (a -store that cannot be opened is an error; the default
  * one only a warning), keeps p in it, then runs the server. */
 static int serve(struct options *o, struct pw_profile *p, struct pw_store *store,
-                 const char *fetched_id, size_t max_upload, const char *token,
+                 const char *loaded_id, size_t max_upload, const char *token,
                  const char *series_id)
 {
     struct pw_err err = {0};
     struct serve sv = {.p = p, .name = o->n_sources ? o->sources[0] : NULL};
     if (store && p &&
-        pw_share_keep_loaded(store, o->sources, o->n_sources, o->n_bases, p, fetched_id, sv.id,
+        pw_share_keep_loaded(store, o->sources, o->n_sources, o->n_bases, p, loaded_id, sv.id,
                              &err))
         fprintf(stderr, "pprofweb: the profile is not in the store (%s): its link lasts only "
                         "while this server runs\n", err.msg);
@@ -407,15 +407,14 @@ int main(int argc, char **argv)
                               "-raw, -traces, -tags, -dot, -svg, -peek, -list");
     if (o.n_sources == 0 && !o.http)
         return bad_flag("%s", "missing profile source");
-    if (!o.http) {
-        /* One report, then exit: the heap is sized and paged for one large model (arena.h). */
-        pw_heap_prefer_huge_pages(PW_CLI_HEAP_RESERVE);
-    }
+    /* A report, and a server, start by loading one large model: the heap is sized and paged
+     * for it (arena.h). */
+    pw_heap_prefer_huge_pages(PW_HEAP_RESERVE);
 
     struct pw_err err = {0};
     struct pw_profile *p = NULL;
     struct pw_store *store = NULL;
-    char fetched_id[PW_STORE_ID_LEN + 1] = "";
+    char fetched_id[PW_STORE_ID_LEN + 1] = "", file_id[PW_STORE_ID_LEN + 1] = "";
     size_t max_upload = PW_MAX_REQUEST_BODY;
     const char *token = o.auth_token ? o.auth_token : getenv("PPROFWEB_AUTH_TOKEN");
     if (token && !*token)
@@ -482,6 +481,7 @@ int main(int argc, char **argv)
             .timeout = o.timeout,
             .store = store,
             .stored_id = fetched_id,
+            .file_id = store ? file_id : NULL,
             .graph_reports_only = !o.http && o.cmd && pw_report_is_graph(o.cmd),
         };
         struct pw_buf warn;
@@ -497,7 +497,8 @@ int main(int argc, char **argv)
     }
 
     if (o.http) {
-        rc = serve(&o, p, store, fetched_id, max_upload, token, series_id[0] ? series_id : NULL);
+        rc = serve(&o, p, store, fetched_id[0] ? fetched_id : file_id, max_upload, token,
+                   series_id[0] ? series_id : NULL);
         pw_profile_free(p);
         pw_store_free(store);
         return rc;

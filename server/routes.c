@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "pprofweb/assets.h"
 #include "pprofweb/compare.h"
@@ -474,10 +476,48 @@ static const struct pw_profile *prepare(struct ctx *c, struct pw_view_args *a,
     return a->p;
 }
 
+#define MODULE(name) "<link rel=\"modulepreload\" href=\"/static/" name "\">\n"
+#define STYLE(name) "<link rel=\"stylesheet\" href=\"/static/" name "\">\n"
+
+/* What the page of each view loads besides the shell (index.html names app.js and its imports):
+ * the view's module, what that imports, and its style sheet, named in the head so the browser
+ * fetches them beside app.js instead of one after another once app.js has run. */
+static const struct {
+    const char *page;
+    const char *head;
+} view_heads[] = {
+    {"/", STYLE("graph.css") MODULE("graph.js")},
+    {"/graph", STYLE("graph.css") MODULE("graph.js")},
+    {"/top", MODULE("top.js")},
+    {"/peek", MODULE("peek.js")},
+    {"/source", MODULE("source.js")},
+    {"/flamegraph", STYLE("flame.css") MODULE("flamegraph.js") MODULE("flame.js")},
+};
+
+/* The shell page with the view's lines added to its head. */
+static void add_view_head(const char *page, struct pw_response *r)
+{
+    const char *head = NULL;
+    for (size_t i = 0; i < sizeof(view_heads) / sizeof(*view_heads) && !head; i++)
+        if (strcmp(page, view_heads[i].page) == 0)
+            head = view_heads[i].head;
+    static const char end[] = "</head>";
+    const unsigned char *at = head ? memmem(r->data, r->len, end, sizeof(end) - 1) : NULL;
+    if (!at)
+        return;
+    size_t before = (size_t)(at - r->data);
+    pw_buf_add(&r->buf, r->data, before);
+    pw_buf_adds(&r->buf, head);
+    pw_buf_add(&r->buf, at, r->len - before);
+    r->data = NULL;
+    r->len = 0;
+}
+
 static void serve_page(struct ctx *c, struct pw_response *r)
 {
     if (!pw_response_page(r, "index.html"))
         return;
+    add_view_head(c->rest, r);
     /* pprof answers a bad setting with 400; the page then shows the API's message in place. */
     struct pw_err err = {0};
     struct pw_view_args a;
@@ -898,7 +938,7 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
 /* The default profile's views, computed with the server's settings into the cache at start so
  * the first page load finds them ready: the graph first, as /ui/ shows it, then the flame graph.
  * One thread: the graph's sample loop already takes both cores, and a view a user asks for
- * before its turn is computed by the request itself. */
+ * before its turn is computed by the request itself, ahead of the warm-up (pw_warm_paths). */
 static bool warm_route(void *ctx, const struct pw_request *req, struct pw_response *resp)
 {
     struct pw_app *app = ctx;
@@ -918,6 +958,10 @@ static void *warm(void *arg)
 
 void pw_warm_paths(pw_route_hook route, void *ctx, const char *const *paths, size_t n)
 {
+    /* Work nobody waits for yet: the requests of a user who does, the page's static files and
+     * the browser drawing it get the processors first. The threads the warm-up starts (parallel
+     * loops) inherit the priority; on an idle machine it changes nothing. */
+    setpriority(PRIO_PROCESS, (id_t)gettid(), PW_WARM_NICE);
     for (size_t i = 0; i < n; i++) {
         struct pw_arena arena;
         pw_arena_init(&arena);

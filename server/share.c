@@ -596,22 +596,28 @@ void pw_share_attach(struct pw_share *s, struct pw_app *app)
 /* --- the command line's profile --- */
 
 int pw_share_keep_loaded(struct pw_store *store, const char *const *sources, size_t n_sources,
-                         size_t n_bases, const struct pw_profile *p, const char *fetched_id,
+                         size_t n_bases, const struct pw_profile *p, const char *known_id,
                          char *id_out, struct pw_err *err)
 {
     id_out[0] = 0;
     const char *first = n_sources ? sources[0] : "";
-    bool url = !strncmp(first, "http://", 7) || !strncmp(first, "https://", 8);
+    bool url = n_sources && (!strncmp(first, "http://", 7) || !strncmp(first, "https://", 8));
+    bool known = n_sources == 1 && n_bases == 0 && known_id && pw_store_id_valid(known_id);
     if (n_sources == 1 && n_bases == 0 && url) {
-        if (!fetched_id || !pw_store_id_valid(fetched_id))
+        if (!known)
             return pw_fail(err, PW_EIO, "%s was not kept in the store", first);
-        snprintf(id_out, PW_STORE_ID_LEN + 1, "%s", fetched_id);
+        snprintf(id_out, PW_STORE_ID_LEN + 1, "%s", known_id);
         return 0;
     }
     unsigned char *data = NULL;
     size_t len = 0;
     char name[256];
     int rc;
+    if (known && (rc = pw_store_claim(store, known_id, err)) != 0) {
+        if (rc > 0)
+            snprintf(id_out, PW_STORE_ID_LEN + 1, "%s", known_id);
+        return rc > 0 ? 0 : -1;
+    }
     if (n_sources == 1 && n_bases == 0) {
         if (pw_read_file(first, PW_MAX_INPUT, &data, &len, err))
             return -1;

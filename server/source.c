@@ -79,7 +79,22 @@ static struct pw_profile *load_one(const struct pw_source_options *o, const char
         free(url);
         return p;
     }
-    p = pw_decode_file(src, err);
+    if (o->file_id && o->n_sources == 1 && o->n_bases == 0) {
+        /* Hashed here, from the bytes decoded, so keeping the profile in the store needs no
+         * second read of the file. */
+        unsigned char *data;
+        size_t len;
+        if (pw_read_file(src, PW_MAX_INPUT, &data, &len, err))
+            return NULL;
+        pw_store_id_of(data, len, o->file_id);
+        p = pw_decode_take(data, len, err);
+        if (!p) {
+            o->file_id[0] = 0;
+            pw_err_prefix(err, "%s: ", src);
+        }
+    } else {
+        p = pw_decode_file(src, err);
+    }
     if (p) {
         pw_profile_ensure_mapping(p);
         if (pw_symbolize_uses_comments(o->symbolize))
@@ -194,6 +209,8 @@ struct pw_profile *pw_source_load(const struct pw_source_options *o, struct pw_b
                                   struct pw_err *err)
 {
     size_t n_src = 0, n_base = 0;
+    if (o->file_id)
+        o->file_id[0] = 0;
     struct pw_profile *p = load_all(o, o->sources, o->n_sources, &n_src, warn, err);
     if (!p) {
         if (n_src == 0)

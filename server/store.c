@@ -165,7 +165,7 @@ static struct cached *cache_find(struct pw_store *s, const char *id)
     return NULL;
 }
 
-static void content_id(const unsigned char *data, size_t len, char *id)
+void pw_store_id_of(const unsigned char *data, size_t len, char *id)
 {
     unsigned char sum[32];
     pw_sha256(data, len, sum);
@@ -211,11 +211,18 @@ static int already(struct pw_store *s, const char *id, bool snapshot, struct pw_
     return s->ops->put(s->b, &e, NULL, 0, err) ? -1 : 1;
 }
 
+int pw_store_claim(struct pw_store *s, const char *id, struct pw_err *err)
+{
+    if (!pw_store_id_valid(id))
+        return 0;
+    return already(s, id, false, err);
+}
+
 static int put(struct pw_store *s, const unsigned char *data, size_t len, const char *name,
                bool snapshot, char *id_out, struct pw_err *err)
 {
     char id[PW_STORE_ID_LEN + 1];
-    content_id(data, len, id);
+    pw_store_id_of(data, len, id);
     snprintf(id_out, PW_STORE_ID_LEN + 1, "%s", id);
     int have = already(s, id, snapshot, err);
     if (have)
@@ -262,7 +269,7 @@ void pw_store_describe(const struct pw_profile *p, const char *name, size_t len,
 static int put_described(struct pw_store *s, const unsigned char *data, size_t len,
                          struct pw_store_entry *e, char *id_out, struct pw_err *err)
 {
-    content_id(data, len, e->id);
+    pw_store_id_of(data, len, e->id);
     if (id_out != e->id)
         memcpy(id_out, e->id, sizeof(e->id));
     int have = already(s, e->id, false, err);
@@ -301,7 +308,7 @@ int pw_store_put_valid_all(struct pw_store *s, struct pw_store_item *items, size
     }
     int64_t now = (int64_t)time(NULL);
     for (size_t i = 0; i < n; i++) {
-        content_id(items[i].data, items[i].len, items[i].entry.id);
+        pw_store_id_of(items[i].data, items[i].len, items[i].entry.id);
         items[i].entry.stored_at = now;
         /* Bytes already stored are sent again: the backend keeps the old ones (and clears a
          * watch's mark), in the same transaction, so nothing can drop them in between. */
@@ -641,7 +648,7 @@ int pw_store_copy(struct pw_store *from, struct pw_store *to, bool verbose, stru
             break;
         }
         char id[PW_STORE_ID_LEN + 1];
-        content_id(data, len, id);
+        pw_store_id_of(data, len, id);
         if (strcmp(id, e[i].id)) /* never store bytes under another id: links would lie */
             rc = pw_fail(err, PW_ECORRUPT, "profile %s: its bytes do not match its id",
                          e[i].id);

@@ -132,7 +132,9 @@ function decode(data) {
   const frames = [];
   for (let i = 0; i < data.frames.length; i += 5) {
     const f = data.frames;
-    frames.push({name: s[f[i]], short: s[f[i + 1]], file: s[f[i + 2]], pkg: s[f[i + 3]], fn: s[f[i + 4]]});
+    const pkg = s[f[i + 3]];
+    frames.push({name: s[f[i]], short: s[f[i + 1]], file: s[f[i + 2]], pkg, fn: s[f[i + 4]],
+      color: packageColor(pkg)});
   }
   const boxes = decodeBoxes(data.nodes, data.fields);
   const callers = data.callers ? decodeBoxes(data.callers.nodes, data.fields) : null;
@@ -237,6 +239,7 @@ function fitText(ctx, text, width) {
 function draw(v) {
   const canvas = v.canvas;
   const width = v.wrap.clientWidth;
+  v.width = width;
   const {items, rows} = layout(v);
   v.items = items;
   v.rows = rows;
@@ -256,6 +259,7 @@ function draw(v) {
   v.scale = scale;
   v.byRow = Array.from({length: rows}, () => []);
   const diff = v.data.diff;
+  let lastFill = null;
   for (const it of items) {
     const b = it.box;
     const x = b.x * scale, w = b.lw * scale, y = it.row * ROW;
@@ -268,15 +272,20 @@ function draw(v) {
     else if (!f) fill = '#c9ccd3';
     else if (diff && v.diffSet.newShape) fill = changeColor(v, b) || '#e6e6e6';
     else if (diff) fill = '#e6e6e6';
-    else fill = packageColor(f.pkg);
+    else fill = f.color;
     if (matched) fill = '#c38fff';
-    ctx.fillStyle = fill;
+    if (fill !== lastFill) {
+      // Parsing a colour costs more than the rectangle: neighbours often share one.
+      ctx.fillStyle = fill;
+      lastFill = fill;
+    }
     ctx.fillRect(x, y, Math.max(w - 0.5, 0.5), ROW - 1);
     if (diff && !v.diffSet.newShape && b.w > 0 && b.id >= 0 && !matched && changeColor(v, b)) {
       // pprof's model: the part of the box the net change makes up, red for growth, green for
       // shrinkage.
       const frac = Math.min(Math.abs(b.cum) / b.w, 1);
       ctx.fillStyle = b.cum > 0 ? 'rgba(214,40,40,0.8)' : 'rgba(38,162,105,0.8)';
+      lastFill = null;
       ctx.fillRect(x, y, Math.max(w * frac - 0.5, 0.5), ROW - 1);
     }
     if (diff && v.diffSet.newShape && b.gone && w > 4) {
@@ -312,6 +321,7 @@ function draw(v) {
       const text = fitText(ctx, boxLabel(v, b), w - 6);
       if (text) {
         ctx.fillStyle = '#1d1d1f';
+        lastFill = null;
         ctx.font = b.flags & 1 ? 'italic ' + FONT : FONT;
         ctx.fillText(text, x + 3, y + ROW / 2);
         if (b.flags & 1) ctx.font = FONT;
@@ -623,6 +633,8 @@ export async function render(ctx) {
   });
   let resizeTimer = null;
   const ro = new ResizeObserver(() => {
+    // Its first call reports the width just drawn.
+    if (wrap.clientWidth === v.width) return;
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(() => { if (view === v && canvas.isConnected) draw(v); }, 100);
   });
@@ -635,6 +647,7 @@ export function highlight(re) {
   if (!v || !v.canvas.isConnected) return;
   const status = document.getElementById('flame-status');
   if (!re) {
+    if (!v.matches) return; // nothing highlighted: the picture is already right
     v.matches = null;
     if (status) status.textContent = '';
     draw(v);

@@ -13,6 +13,10 @@
  * profile, PW_ETOOBIG past a limit); the message does not name the input, callers prefix it. */
 struct pw_profile *pw_decode(const unsigned char *data, size_t len, struct pw_err *err);
 
+/* The same, taking data (malloc'd) and freeing it as soon as it is gunzipped, so that the
+ * compressed bytes, the raw bytes and the model are never all in memory at once. */
+struct pw_profile *pw_decode_take(unsigned char *data, size_t len, struct pw_err *err);
+
 /* Reads a whole file of at most max bytes into a malloc'd buffer (caller frees). */
 int pw_read_file(const char *path, size_t max, unsigned char **data, size_t *len,
                  struct pw_err *err);

@@ -4,9 +4,9 @@
 
 /* A compressed profile file or upload. The largest real profiles are tens of MB gzipped. */
 #define PW_MAX_INPUT ((size_t)1 << 30)
-/* Heap a command-line report reserves up front and asks huge pages for (arena.h): address
- * space, not memory, until touched; L's -top uses about 300 MB of it. */
-#define PW_CLI_HEAP_RESERVE ((size_t)2046 << 20)
+/* Heap a command-line report or a server reserves up front and asks huge pages for (arena.h):
+ * address space, not memory, until touched; L's -top uses about 300 MB of it. */
+#define PW_HEAP_RESERVE ((size_t)2046 << 20)
 /* Decompressed profile.proto; a gzip bomb stops here. L (1M samples) is ~83 MB raw, so 1 GiB
  * leaves room for real profiles ten times larger. */
 #define PW_MAX_DECOMPRESSED ((size_t)1 << 30)

@@ -111,8 +111,14 @@ void pw_app_set_hook(struct pw_app *app, pw_route_hook hook, void *ctx);
 void pw_app_warm(struct pw_app *app);
 /* Computes the views at paths, in order, by local GET requests to route (a route hook: it
  * answers and returns true, or returns false to stop before that path), so that their results
- * are cached before anyone asks. Each request has its own arena, released after it. */
+ * are cached before anyone asks. Each request has its own arena, released after it. Call it on a
+ * thread of its own: it lowers that thread's CPU priority (PW_WARM_NICE) for good, so that
+ * requests made meanwhile are computed first. */
 void pw_warm_paths(pw_route_hook route, void *ctx, const char *const *paths, size_t n);
+/* The warm-up's nice value: a request (nice 0) contending with it for a processor gets about three
+ * times its share. Not more: on a machine busy with other work, a warm-up starved further has not
+ * reached the views a user opens a second later (L's flame graph then waited for its stacks). */
+#define PW_WARM_NICE 5
 
 /* Handles one request. Never fails: errors become 4xx/5xx responses with a message. */
 void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_response *resp);

@@ -44,10 +44,12 @@ struct pw_store *pw_share_store(struct pw_share *s);
 
 /* Keeps the profile the command line loaded (p, from sources and n_bases bases) in store, so its
  * /p/ID link outlives the server: one file is stored as its bytes (the id an upload of that file
- * gets), one URL was stored when fetched (its id is fetched_id), anything merged or diffed as its
- * encoded profile. Writes the id to id_out (PW_STORE_ID_LEN + 1 bytes). */
+ * gets), one URL was stored when fetched, anything merged or diffed as its encoded profile.
+ * known_id is the store id of the one source's bytes when loading found it (the URL's as kept,
+ * the file's as read: pw_source_options), or NULL: a file already stored is then not read again.
+ * Writes the id to id_out (PW_STORE_ID_LEN + 1 bytes). */
 int pw_share_keep_loaded(struct pw_store *store, const char *const *sources, size_t n_sources,
-                         size_t n_bases, const struct pw_profile *p, const char *fetched_id,
+                         size_t n_bases, const struct pw_profile *p, const char *known_id,
                          char *id_out, struct pw_err *err);
 
 /* Parses a byte size: "268435456", "256MB", "64mb", "512k", "1GiB" (K, M, G are powers of

@@ -26,6 +26,8 @@ struct pw_source_options {
     int seconds, timeout;   /* for URLs */
     struct pw_store *store; /* fetched URLs are kept here when not NULL */
     char *stored_id;        /* if not NULL: the store id of the last URL kept (25 bytes) */
+    char *file_id;          /* if not NULL, and the one source is a file (no bases): the store
+                             * id of its bytes as read (25 bytes; "" otherwise) */
     /* The caller makes only graph reports of the result (pw_report_is_graph): a single source
      * without base that Merge would change in nothing such a report shows
      * (pw_profile_merge_graph_neutral) is not merged, which saves a sixth of M's -top. */

@@ -60,6 +60,13 @@ const char *pw_store_kind(const struct pw_store *s);
 int pw_store_put(struct pw_store *s, const unsigned char *data, size_t len, const char *name,
                  char *id_out, struct pw_err *err);
 
+/* The id data is stored under (PW_STORE_ID_LEN + 1 bytes written to id). */
+void pw_store_id_of(const unsigned char *data, size_t len, char *id);
+/* Whether id is stored: 1, and the profile is kept as the user's own (a watch's snapshot-only
+ * mark is cleared, as pw_store_put does), 0 when not stored (or id is malformed), -1 with err
+ * when the store cannot tell. Lets a caller that hashed its bytes skip reading them again. */
+int pw_store_claim(struct pw_store *s, const char *id, struct pw_err *err);
+
 /* Stores data that the caller has already decoded into p (the same checks as pw_store_put; p
  * gives the listing's type and time and stays the caller's). For profiles loaded at start. */
 int pw_store_put_valid(struct pw_store *s, const unsigned char *data, size_t len,

@@ -86,7 +86,13 @@ check "redirect keeps the query" grep -q . <(curl -s -D - -o /dev/null "$URL/?f=
 for p in /ui/ /ui/top /ui/peek /ui/source /ui/flamegraph; do
     check "$p is the page" test "$(code "$p")" = 200
     check "$p is HTML" grep -q '<script type="module" src="/static/app.js">' "$TMP/body"
+    # The head names what the view loads, so the browser fetches it all at once: each file exists.
+    for f in $(sed -n 's/^<link rel="[a-z]*" href="\(\/static\/[a-z_]*\.[a-z]*\)">$/\1/p' "$TMP/body"); do
+        check "$p loads $f" test "$(code "$f")" = 200
+    done
 done
+check "the flame graph page names its module in its head" \
+    grep -q '<link rel="modulepreload" href="/static/flame.js">' <(curl -s "$URL/ui/flamegraph")
 check "page has a CSP" grep -qi '^content-security-policy:' <(curl -s -D - -o /dev/null "$URL/ui/top")
 check "static js" test "$(code /static/app.js)" = 200
 check "static css type" grep -qi '^content-type: text/css' <(curl -s -D - -o /dev/null "$URL/static/style.css")
