@@ -133,10 +133,7 @@ static void fmt_value(const struct dot *d, int64_t v, char dst[VALUE_MAX])
 static void add_percentage(struct pw_buf *out, int64_t v, int64_t total)
 {
     char p[PW_PERCENT_MAX];
-    const char *s = pw_percentage(p, v, total);
-    while (*s == ' ')
-        s++;
-    pw_buf_adds(out, s);
+    pw_buf_adds(out, pw_percentage_trimmed(p, v, total));
 }
 
 static void add_legend(const struct dot *d)

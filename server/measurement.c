@@ -244,6 +244,14 @@ const char *pw_percentage(char dst[PW_PERCENT_MAX], int64_t value, int64_t total
     return dst;
 }
 
+const char *pw_percentage_trimmed(char dst[PW_PERCENT_MAX], int64_t value, int64_t total)
+{
+    const char *s = pw_percentage(dst, value, total);
+    while (*s == ' ')
+        s++;
+    return s;
+}
+
 /* strings.TrimSuffix(s, "s") compared for equality. */
 static bool same_trimmed(const char *a, const char *b)
 {

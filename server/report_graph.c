@@ -64,10 +64,7 @@ const char *pw_report_percentage_memo(struct pw_format_memo *m, int64_t v, int64
     struct pw_memo_slot *slot = memo_slot(m, v);
     if (!slot->s || slot->v != v) {
         char tmp[PW_PERCENT_MAX];
-        const char *p = pw_percentage(tmp, v, total);
-        while (*p == ' ')
-            p++;
-        slot->s = pw_arena_strdup(m->arena, p);
+        slot->s = pw_arena_strdup(m->arena, pw_percentage_trimmed(tmp, v, total));
         slot->v = v;
     }
     return slot->s;

@@ -24,10 +24,7 @@
 void pw_view_json_pct(struct pw_json *j, int64_t v, int64_t total)
 {
     char tmp[PW_PERCENT_MAX];
-    const char *s = pw_percentage(tmp, v, total);
-    while (*s == ' ')
-        s++;
-    pw_json_str(j, s);
+    pw_json_str(j, pw_percentage_trimmed(tmp, v, total));
 }
 
 static void json_lines(struct pw_json *j, const char *key, const char **lines, size_t n)

@@ -33,6 +33,9 @@ void pw_buf_add_scaled_label(struct pw_buf *out, int64_t value, const char *from
 /* pprof's Percentage: "  100%", "%5.2f%%" or Go's "%5.2g%%". dst needs PW_PERCENT_MAX bytes. */
 #define PW_PERCENT_MAX 40
 const char *pw_percentage(char dst[PW_PERCENT_MAX], int64_t value, int64_t total);
+/* The same without its leading padding (strings.TrimSpace of it), as labels and views show it:
+ * a pointer into dst. */
+const char *pw_percentage_trimmed(char dst[PW_PERCENT_MAX], int64_t value, int64_t total);
 
 /* Go's fmt "%.<prec>g" (strconv.FormatFloat(v, 'g', prec, 64) with Go's exponent form, e.g.
  * "1e-05", "+Inf", "NaN"), then padded on the left with spaces to width. Returns dst. */
