@@ -79,21 +79,20 @@ static struct pw_profile *load_one(const struct pw_source_options *o, const char
         free(url);
         return p;
     }
-    if (o->file_id && o->n_sources == 1 && o->n_bases == 0) {
-        /* Hashed here, from the bytes decoded, so keeping the profile in the store needs no
-         * second read of the file. */
-        unsigned char *data;
-        size_t len;
-        if (pw_read_file(src, PW_MAX_INPUT, &data, &len, err))
-            return NULL;
+    unsigned char *data;
+    size_t len;
+    if (pw_read_file(src, PW_MAX_INPUT, &data, &len, err))
+        return NULL;
+    /* Hashed here, from the bytes decoded, so keeping the profile in the store needs no second
+     * read of the file. */
+    bool hashed = o->file_id && o->n_sources == 1 && o->n_bases == 0;
+    if (hashed)
         pw_store_id_of(data, len, o->file_id);
-        p = pw_decode_take(data, len, err);
-        if (!p) {
+    p = pw_decode_take(data, len, err); /* frees data */
+    if (!p) {
+        if (hashed)
             o->file_id[0] = 0;
-            pw_err_prefix(err, "%s: ", src);
-        }
-    } else {
-        p = pw_decode_file(src, err);
+        pw_err_prefix(err, "%s: ", src);
     }
     if (p) {
         pw_profile_ensure_mapping(p);
