@@ -940,12 +940,9 @@ bool pw_profile_merge_graph_neutral(const struct pw_profile *p)
     bool ok = true;
     for (size_t i = 0; i < p->n_samples && ok; i++) {
         const struct pw_sample *s = &p->samples[i];
-        bool zero = true;
-        for (uint32_t t = 0; t < p->n_sample_types; t++) {
+        for (uint32_t t = 0; t < p->n_sample_types; t++)
             ok = ok && s->values[t] >= 0;
-            zero = zero && s->values[t] == 0;
-        }
-        if (zero) {
+        if (is_zero_sample(p, s)) {
             ok = ok && s->n_labels == 0;
             continue;
         }

@@ -185,9 +185,9 @@ struct pw_graph_options {
     /* A graph of the same profile, infos, sample_index and mean_divisor_index, built without
      * kept_nodes (values_only is enough), or NULL. A node's flat and cum do not depend on which
      * other nodes are kept (flat is its samples' leaf weight, cum their weight), so without tags
-     * (no_tags, or no sample label that makes one) they are copied from it and the samples are read only for edges: not at all with
-     * PW_EDGES_NONE, and with PW_EDGES_INLINE one lookup per location but where an inlined
-     * frame is. Ignored when it was built with other infos. */
+     * (no_tags, or no sample label that makes one) they are copied from it and the samples are
+     * read only for edges: not at all with PW_EDGES_NONE, and with PW_EDGES_INLINE one lookup
+     * per location but where an inlined frame is. Ignored when it was built with other infos. */
     const struct pw_graph *values_of;
     /* The profile's location infos made with these options (pw_graph_infos_new), shared by the
      * graphs of one report; NULL: made for this graph alone. */
