@@ -7,6 +7,7 @@
 #include "pprofweb/arena.h"
 
 #include <malloc.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -106,6 +107,63 @@ void pw_heap_prefer_huge_pages(size_t reserve)
     if (lo == (char *)-1 || hi == (char *)-1 || hi <= lo)
         return;
     advise_huge(lo, (size_t)(hi - lo));
+}
+
+/* The heap is warmed in chunks below the mmap threshold (pw_heap_prefer_huge_pages), so that
+ * freeing them leaves them in the heap; WARM_MAX_CHUNKS bounds what one call touches (1 GB). */
+#define WARM_CHUNK ((size_t)16 << 20)
+#define WARM_MAX_CHUNKS 64
+
+struct pw_heap_warm {
+    pthread_t thread;
+    size_t n_chunks;
+    char *chunks[WARM_MAX_CHUNKS];
+};
+
+static void *warm_touch(void *arg)
+{
+    struct pw_heap_warm *w = arg;
+    long sz = sysconf(_SC_PAGESIZE);
+    size_t page = sz > 0 ? (size_t)sz : 4096;
+    for (size_t k = 0; k < w->n_chunks; k++)
+        for (size_t i = 0; i < WARM_CHUNK; i += page)
+            ((volatile char *)w->chunks[k])[i] = 0;
+    return NULL;
+}
+
+struct pw_heap_warm *pw_heap_warm_begin(size_t n)
+{
+    if (!heap_huge || n < WARM_CHUNK)
+        return NULL;
+    struct pw_heap_warm *w = malloc(sizeof *w);
+    if (!w)
+        return NULL;
+    /* Allocated here, before the caller's next allocation, and in address order: freed from
+     * the last, they join the heap's free top again. */
+    w->n_chunks = 0;
+    for (size_t k = 0; k < n / WARM_CHUNK && k < WARM_MAX_CHUNKS; k++) {
+        char *c = malloc(WARM_CHUNK);
+        if (!c)
+            break;
+        advise_huge(c, WARM_CHUNK);
+        w->chunks[w->n_chunks++] = c;
+    }
+    if (w->n_chunks && pthread_create(&w->thread, NULL, warm_touch, w) == 0)
+        return w;
+    while (w->n_chunks)
+        free(w->chunks[--w->n_chunks]);
+    free(w);
+    return NULL;
+}
+
+void pw_heap_warm_end(struct pw_heap_warm *w)
+{
+    if (!w)
+        return;
+    pthread_join(w->thread, NULL);
+    while (w->n_chunks)
+        free(w->chunks[--w->n_chunks]);
+    free(w);
 }
 
 void pw_arena_init(struct pw_arena *a)

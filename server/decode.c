@@ -150,9 +150,13 @@ static int gunzip_whole(const unsigned char *data, size_t len, size_t max, unsig
     if (!d)
         return -1;
     unsigned char *buf = pw_xmalloc(size);
+    /* The model decoded from these bytes takes about twice their size: its pages are faulted
+     * in meanwhile, by the processor inflating leaves idle. */
+    struct pw_heap_warm *warm = pw_heap_warm_begin(2 * size);
     size_t in_used = 0, out_used = 0;
     enum libdeflate_result r =
         libdeflate_gzip_decompress_ex(d, data, len, buf, size, &in_used, &out_used);
+    pw_heap_warm_end(warm);
     libdeflate_free_decompressor(d);
     if (r != LIBDEFLATE_SUCCESS || in_used != len || out_used != size) {
         free(buf);

@@ -911,27 +911,36 @@ static inline bool sample_varint(const uint8_t *d, size_t end, size_t *at, uint6
 static bool packed_varints(struct pw_arena *a, const uint8_t *d, size_t from, size_t to,
                            size_t *n, uint64_t **out)
 {
-    size_t count = 0;
-    for (size_t i = from; i < to; i++)
+    /* The count of final bytes (high bit clear), eight bytes at a time: each byte's flag is
+     * moved to its low bit and the eight summed by one multiply into the top byte. */
+    size_t count = 0, i = from;
+    for (; to - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy(&w, d + i, 8);
+        count += (((~w & 0x8080808080808080u) >> 7) * 0x0101010101010101u) >> 56;
+    }
+    for (; i < to; i++)
         count += !(d[i] & 0x80);
     uint64_t *v = pw_arena_alloc(a, sizeof(*v) * (count ? count : 1));
-    /* Each varint read ends at one of the count bytes: k stays below count. */
+    /* Each varint read ends at one of the count bytes: k stays below count. A varint of up to
+     * three bytes (location ids, small values) is read without a branch on its length, which
+     * varies from one to the next: its length is where the first stop bit is, and its 7-bit
+     * groups are moved together and cut to that length. */
     size_t at = from, k = 0;
     while (at < to) {
-        uint8_t c = d[at];
-        if (c < 0x80) {
-            v[k++] = c;
-            at++;
-        } else if (to - at >= 2 && d[at + 1] < 0x80) {
-            v[k++] = (uint64_t)(c & 0x7f) | (uint64_t)d[at + 1] << 7;
-            at += 2;
-        } else if (to - at >= 3 && d[at + 2] < 0x80) {
-            v[k++] = (uint64_t)(c & 0x7f) | (uint64_t)(d[at + 1] & 0x7f) << 7 |
-                     (uint64_t)d[at + 2] << 14;
-            at += 3;
-        } else if (!sample_varint(d, to, &at, &v[k++], 10)) {
-            return false;
+        if (to - at >= 3) {
+            uint32_t w = (uint32_t)d[at] | (uint32_t)d[at + 1] << 8 | (uint32_t)d[at + 2] << 16;
+            uint32_t stops = ~w & 0x808080u;
+            if (stops) {
+                unsigned len = ((unsigned)__builtin_ctz(stops) >> 3) + 1;
+                uint32_t x = (w & 0x7fu) | (w >> 1 & 0x3f80u) | (w >> 2 & 0x1fc000u);
+                v[k++] = x & ((1u << (7 * len)) - 1);
+                at += len;
+                continue;
+            }
         }
+        if (!sample_varint(d, to, &at, &v[k++], 10))
+            return false;
     }
     *n = k;
     *out = v;

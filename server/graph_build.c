@@ -704,12 +704,13 @@ static void *run_edges_part(void *arg)
             uint32_t loc = smp->locs[i];
             uint32_t t = tails[loc];
             if (!(t & TAIL_FRAMES)) {
-                if (t & TAIL_NODE) {
-                    parent = (t & TAIL_NODE) - 1;
-                    residual = t & TAIL_RESIDUAL;
-                } else if (t & TAIL_RESIDUAL) {
-                    residual = true;
-                }
+                /* Without a branch on whether the location has a node kept: that varies from
+                 * frame to frame as no branch predictor can follow. */
+                uint32_t node1 = t & TAIL_NODE;
+                uint32_t has = 0u - (node1 != 0); /* all ones when it has */
+                bool tail_residual = t & TAIL_RESIDUAL;
+                parent = (has & (node1 - 1)) | (~has & parent);
+                residual = tail_residual | (residual & !has);
                 continue;
             }
             uint32_t start = b->loc_start[loc], cnt = b->loc_start[loc + 1] - start;

@@ -50,4 +50,14 @@ void pw_grow(void **arr, size_t *cap, size_t need, size_t elem);
  * after an upload. Call it before anything large is allocated. */
 void pw_heap_prefer_huge_pages(size_t reserve);
 
+/* Faults in about n bytes of heap on a second thread while the caller does other work
+ * (inflating a profile's bytes, which keeps one processor busy), and gives them back to the
+ * heap at pw_heap_warm_end, where the model built next finds its pages present: the kernel
+ * clears each page on first touch, and on a virtual machine that had been a third of M's -top.
+ * Only with pw_heap_prefer_huge_pages, whose heap keeps what is freed; otherwise, or when n is
+ * small or the thread cannot start, it returns NULL and does nothing. */
+struct pw_heap_warm;
+struct pw_heap_warm *pw_heap_warm_begin(size_t n);
+void pw_heap_warm_end(struct pw_heap_warm *w); /* NULL: nothing */
+
 #endif

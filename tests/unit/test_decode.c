@@ -367,6 +367,79 @@ static void one_sample_profile(struct pw_buf *out, const struct pw_buf *sample)
     pw_buf_release(&m);
 }
 
+/* Packed varints of every length, at every place in their field (a short one last reads fewer
+ * than three bytes ahead), decode as protobuf-c reads the same numbers unpacked. */
+static void check_packed_varint_lengths(void)
+{
+    static const uint64_t ids[] = {1, 127, 128, 16383, 16384, 2097151, 2097152, 268435456,
+                                   (uint64_t)1 << 35, (uint64_t)1 << 63};
+    static const int64_t values[] = {0, 5, 300, 70000, 1 << 22, 1 << 30, (int64_t)1 << 45, -1};
+    enum { N_IDS = sizeof ids / sizeof ids[0], N_VALUES = sizeof values / sizeof values[0] };
+    for (size_t start = 0; start < N_IDS; start++) {
+        char *want = NULL;
+        for (int packed = 0; packed < 2; packed++) {
+            struct pw_buf prof, m, sub;
+            pw_buf_init(&prof, 0);
+            pw_buf_init(&m, 0);
+            pw_buf_init(&sub, 0);
+            for (size_t t = 0; t < N_VALUES; t++) {
+                pw_buf_reset(&m);
+                pb_field(&m, 1, 1);
+                pb_field(&m, 2, 2);
+                pb_bytes(&prof, 1, &m);
+            }
+            /* the ids from start on, then the first ones: each length ends the field once */
+            pw_buf_reset(&m);
+            for (size_t k = 0; k < N_IDS; k++) {
+                uint64_t id = ids[(start + k) % N_IDS];
+                if (packed)
+                    pb_varint(&sub, id);
+                else
+                    pb_field(&m, 1, id);
+            }
+            if (packed)
+                pb_bytes(&m, 1, &sub);
+            pw_buf_reset(&sub);
+            for (size_t k = 0; k < N_VALUES; k++) {
+                uint64_t v = (uint64_t)values[(start + k) % N_VALUES];
+                if (packed)
+                    pb_varint(&sub, v);
+                else
+                    pb_field(&m, 2, v);
+            }
+            if (packed)
+                pb_bytes(&m, 2, &sub);
+            pb_bytes(&prof, 2, &m);
+            for (size_t k = 0; k < N_IDS; k++) {
+                pw_buf_reset(&m);
+                pb_field(&m, 1, ids[k]);
+                pb_field(&m, 3, 0x1000 * (k + 1));
+                pb_bytes(&prof, 4, &m);
+            }
+            static const char *const strs[] = {"", "samples", "count"};
+            for (size_t i = 0; i < 3; i++) {
+                pw_buf_reset(&m);
+                pw_buf_adds(&m, strs[i]);
+                pb_bytes(&prof, 6, &m);
+            }
+            char *got = decoded((const unsigned char *)prof.data, prof.len);
+            if (!want) {
+                want = got;
+                CHECK(strstr(want, "error") == NULL && strstr(want, "1073741824") != NULL,
+                      "unpacked, from %zu: %s", start, want);
+            } else {
+                CHECK(strcmp(got, want) == 0, "packed, from %zu: %s\nwant %s", start, got,
+                      want);
+                free(got);
+            }
+            pw_buf_release(&prof);
+            pw_buf_release(&m);
+            pw_buf_release(&sub);
+        }
+        free(want);
+    }
+}
+
 /* A sample as producers write it (packed location ids and values, each once) is read by hand,
  * any other encoding by protobuf-c: the same sample encoded either way decodes the same. */
 static void check_sample_encodings(void)
@@ -630,5 +703,6 @@ int main(void)
     free(comp);
     check_gzip_trailers();
     check_sample_encodings();
+    check_packed_varint_lengths();
     return harness_done();
 }
