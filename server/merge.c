@@ -920,6 +920,37 @@ static bool same_mapping_key(const struct pw_mapping *a, const struct pw_mapping
            (a->build_id ? a->build_id : a->file) == (b->build_id ? b->build_id : b->file);
 }
 
+/* One thread's share of the neutrality check's sample loop: samples [from, to) mark the
+ * locations they reach in seen (a table of the part's own), and ok turns false on a negative
+ * value or a zero sample with labels. */
+struct neutral_part {
+    const struct pw_profile *p;
+    size_t from, to;
+    uint8_t *seen;
+    bool ok;
+};
+
+static void *neutral_samples(void *arg)
+{
+    struct neutral_part *np = arg;
+    const struct pw_profile *p = np->p;
+    bool ok = true;
+    for (size_t i = np->from; i < np->to && ok; i++) {
+        const struct pw_sample *s = &p->samples[i];
+        for (uint32_t t = 0; t < p->n_sample_types; t++)
+            ok = ok && s->values[t] >= 0;
+        if (is_zero_sample(p, s)) {
+            ok = ok && s->n_labels == 0;
+            continue;
+        }
+        /* Stores only, counted after: millions of frames, none waiting for the one before. */
+        for (uint32_t j = 0; j < s->n_locs; j++)
+            np->seen[s->locs[j]] = 1;
+    }
+    np->ok = ok;
+    return NULL;
+}
+
 bool pw_profile_merge_graph_neutral(const struct pw_profile *p)
 {
     /* Comments and mappings are few: pairs are compared (above a bound, the answer is no). */
@@ -935,23 +966,27 @@ bool pw_profile_merge_graph_neutral(const struct pw_profile *p)
                 return false;
     /* No value below zero, every location reached by a sample that is not zero, zero samples
      * without labels, and every function reached. */
-    uint8_t *loc_seen = pw_xcalloc(p->n_locations ? p->n_locations : 1, 1);
+    size_t n_parts = pw_parallel_parts(p->n_samples);
+    struct neutral_part parts[PW_PARALLEL_MAX_PARTS];
+    for (size_t k = 0; k < n_parts; k++)
+        parts[k] = (struct neutral_part){
+            .p = p,
+            .from = p->n_samples * k / n_parts,
+            .to = p->n_samples * (k + 1) / n_parts,
+            .seen = pw_xcalloc(p->n_locations ? p->n_locations : 1, 1),
+        };
+    pw_parallel_run(neutral_samples, parts, sizeof *parts, n_parts);
     bool ok = true;
-    for (size_t i = 0; i < p->n_samples && ok; i++) {
-        const struct pw_sample *s = &p->samples[i];
-        for (uint32_t t = 0; t < p->n_sample_types; t++)
-            ok = ok && s->values[t] >= 0;
-        if (is_zero_sample(p, s)) {
-            ok = ok && s->n_labels == 0;
-            continue;
-        }
-        /* Stores only, counted after: millions of frames, none waiting for the one before. */
-        for (uint32_t j = 0; j < s->n_locs; j++)
-            loc_seen[s->locs[j]] = 1;
+    for (size_t k = 0; k < n_parts; k++)
+        ok = ok && parts[k].ok;
+    for (uint32_t l = 0; l < p->n_locations && ok; l++) {
+        bool seen = false;
+        for (size_t k = 0; k < n_parts; k++)
+            seen = seen || parts[k].seen[l];
+        ok = seen;
     }
-    for (uint32_t l = 0; l < p->n_locations && ok; l++)
-        ok = loc_seen[l];
-    free(loc_seen);
+    for (size_t k = 0; k < n_parts; k++)
+        free(parts[k].seen);
     if (!ok)
         return false;
     uint8_t *fn_seen = pw_xcalloc(p->n_functions ? p->n_functions : 1, 1);
