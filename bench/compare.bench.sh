@@ -17,6 +17,7 @@ if [ ! -f $M2 ]; then
 fi
 store=$(mktemp -d)
 log=build/compare-bench-server.log
+: > $log # not the URL of a previous run's server (the redirection below happens in the child)
 $bin -http=127.0.0.1:0 -no_browser -store "$store" "$M" > $log 2>&1 &
 PID=$!
 trap 'kill $PID 2> /dev/null; wait $PID 2> /dev/null; rm -rf "$store"' EXIT

@@ -12,6 +12,9 @@ bin=build/pprofweb
 
 start_server() { # profile -> sets PID and URL
     local log=build/flame-bench-server.log
+    # Emptied first: the redirection below happens in the child, which the loop may outrun and
+    # read the URL of the server stopped before (a refused connection).
+    : > $log
     $bin -http=127.0.0.1:0 -no_browser "$1" > $log 2>&1 &
     PID=$!
     URL=

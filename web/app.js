@@ -43,6 +43,9 @@ const state = {
   renderSeq: 0,
 };
 const jsonCache = new Map();
+// Requests the page's head started before this module ran (prefetch.js): URL -> promise of
+// {resp, body}, each taken once by fetchJSON.
+let prefetched = new Map();
 
 function parseLocation() {
   const m = location.pathname.match(/^(\/p\/[A-Za-z0-9_-]+)?\/ui\/([a-z]*)$/);
@@ -99,13 +102,15 @@ export function api(name, params) {
 }
 
 async function fetchJSON(url) {
-  const resp = await fetch(url, {headers: {Accept: 'application/json'}});
-  let body;
-  try {
-    body = await resp.json();
-  } catch (e) {
-    throw new Error(`${resp.status} ${resp.statusText}`);
+  let got = prefetched.get(url);
+  if (got) {
+    prefetched.delete(url);
+  } else {
+    got = fetch(url, {headers: {Accept: 'application/json'}}).then((resp) =>
+      resp.json().then((body) => ({resp, body}), () => ({resp, body: undefined})));
   }
+  const {resp, body} = await got;
+  if (body === undefined) throw new Error(`${resp.status} ${resp.statusText}`);
   if (!resp.ok) throw new Error(body.error || `${resp.status} ${resp.statusText}`);
   return body;
 }
@@ -538,6 +543,9 @@ export async function render() {
 }
 
 function main() {
+  // From here on this module asks for itself: prefetch.js, if it comes later, stays out.
+  prefetched = window.pprofwebPrefetch || new Map();
+  window.pprofwebPrefetch = null;
   setupMenus();
   setupOptionsMenu();
   setupRowMenu();

@@ -141,6 +141,13 @@ struct pw_flame_request {
     uint32_t width;      /* drawing width in CSS pixels */
     double min_px;       /* boxes narrower than this at width are merged into "other" */
     bool drop_negative;  /* leave out nodes with a negative value (pprof's -drop_negative) */
+    /* Optional, may be NULL, borrowed (pw_flame_write only reads them): trees of the side roots
+     * (roots[1] only with a pivot) built earlier by pw_flame_tree_new from the same flame at
+     * min_frac roots_frac. A request for a side's root whose min_px / width is at least
+     * roots_frac reads them instead of building its own: a node that wide is expanded in both,
+     * so the boxes sent are the same. */
+    const struct pw_flame_tree *roots[2];
+    double roots_frac;
 };
 
 /* Writes the response for req as members of an open JSON object; the format is described in

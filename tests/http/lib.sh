@@ -32,6 +32,9 @@ abort() { echo "$TEST_NAME: $pass passed, $((fail + 1)) failed"; exit 1; }
 
 # start_server ARGS...: starts pprofweb -http=127.0.0.1:0, waits for its URL (in URL).
 start_server() {
+    # Emptied here: the redirection below happens in the child, which the loop may outrun and
+    # read the URL of the server stopped before (every request then fails with status 000).
+    : > "$TMP/srv.out"
     "$BIN" -http=127.0.0.1:0 -no_browser "$@" > "$TMP/srv.out" 2> "$TMP/srv.err" &
     SRV_PID=$!
     for _ in $(seq 1 100); do

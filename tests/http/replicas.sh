@@ -31,6 +31,7 @@ wait_for() { # wait_for SECONDS CMD...: polls CMD every 0.2 s
 # start_replica NAME ARGS...: pprofweb on an ephemeral port; sets NAME_PID and NAME_URL.
 start_replica() {
     local name=$1; shift
+    : > "$TMP/$name.out" # not a previous replica's URL (lib.sh's start_server says why)
     "$BIN" -http=127.0.0.1:0 -no_browser -store "$PG_URL" "$@" > "$TMP/$name.out" 2> "$TMP/$name.err" &
     local pid=$! url=
     for _ in $(seq 1 100); do

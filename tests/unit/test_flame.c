@@ -3,7 +3,8 @@
  * sample indexes, focus/hide/show filters, -diff_base and -base diffs); a pivot's root is the cum
  * of the pivot function and its callers' tree carries the same total; a subtree asked by
  * (seq, depth) equals that node of the whole tree; responses stay within PW_FLAME_MAX_SENT
- * boxes and parse back into consistent widths; bad nodes and pivots are errors.
+ * boxes and parse back into consistent widths; bad nodes and pivots are errors; side roots built
+ * ahead at a finer width answer with the same bytes as trees built per request.
  * Corpus: ../shared/corpus (CORPUS overrides); profiles missing there are skipped. */
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,88 @@ static void test_pivot_and_subtrees(void)
     pw_profile_free(p);
 }
 
+/* The response of req as a string (freed by the caller), or NULL with err. */
+static char *write_response(const struct pw_flame *f, const struct pw_flame_request *req,
+                            struct pw_err *err)
+{
+    struct pw_buf out;
+    pw_buf_init(&out, 0);
+    struct pw_json j;
+    pw_json_init(&j, &out);
+    pw_json_obj_begin(&j);
+    int rc = pw_flame_write(f, req, &j, err);
+    pw_json_obj_end(&j);
+    char *s = rc ? NULL : strdup(pw_buf_str(&out));
+    pw_buf_release(&out);
+    return s;
+}
+
+/* Side roots built ahead at a fine min_frac answer every request at least that coarse with the
+ * same bytes as a tree built for the request itself: the plain tree, a pivot's (both sides),
+ * -diff_base and -base diffs, drop_negative, and a response raising its min_px to fit
+ * PW_FLAME_MAX_SENT (width 20000). */
+static void test_reused_roots(void)
+{
+    static const struct {
+        const char *profile, *base, *pivot;
+        bool diff_base;
+    } cases[] = {
+        {"public/go-cpu-large.pb.gz", NULL, NULL, false},
+        {"public/go-cpu-large.pb.gz", NULL, "^runtime\\.", false},
+        {"local/profiles/go119-heap-t1.pb.gz", "local/profiles/go119-heap-t0.pb.gz", NULL, true},
+        {"local/profiles/go119-heap-t1.pb.gz", "local/profiles/go119-heap-t0.pb.gz", NULL, false},
+    };
+    static const uint32_t widths[] = {100, 300, 1400, 4000, 20000};
+    static const double min_pxs[] = {1, 2.5};
+    const double frac = 1.0 / 4000;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        struct pw_profile *p = load(cases[i].profile, cases[i].base, cases[i].diff_base);
+        if (!p)
+            continue;
+        struct pw_config c;
+        flame_config(&c, PW_G_FILEFUNCTIONS);
+        struct pw_err err = {0};
+        struct pw_flame *f = pw_flame_build(p, &c, cases[i].pivot, &err);
+        CHECK(f != NULL, "%s: %s", cases[i].profile, err.msg);
+        if (!f) {
+            pw_profile_free(p);
+            continue;
+        }
+        struct pw_flame_tree *ahead[2] = {NULL, NULL};
+        for (uint8_t side = 0; side <= (f->pivot ? 1 : 0); side++)
+            ahead[side] = pw_flame_tree_new(f, PW_NONE, 0, side, frac, &err);
+        size_t same = 0, n = 0;
+        for (size_t w = 0; w < sizeof(widths) / sizeof(*widths); w++) {
+            for (size_t m = 0; m < sizeof(min_pxs) / sizeof(*min_pxs); m++) {
+                for (int drop = 0; drop < 2; drop++) {
+                    for (uint8_t side = 0; side <= (f->pivot ? 1 : 0); side++) {
+                        struct pw_flame_request req = {.seq = PW_NONE, .side = side,
+                                                       .width = widths[w],
+                                                       .min_px = min_pxs[m],
+                                                       .drop_negative = drop};
+                        char *own = write_response(f, &req, &err);
+                        req.roots[0] = ahead[0];
+                        req.roots[1] = ahead[1];
+                        req.roots_frac = frac;
+                        char *reused = write_response(f, &req, &err);
+                        n++;
+                        same += own && reused && strcmp(own, reused) == 0;
+                        free(own);
+                        free(reused);
+                    }
+                }
+            }
+        }
+        CHECK(same == n, "%s%s%s: %zu of %zu responses the same with the roots built ahead",
+              cases[i].profile, cases[i].pivot ? " pivot " : "",
+              cases[i].pivot ? cases[i].pivot : "", same, n);
+        pw_flame_tree_free(ahead[0]);
+        pw_flame_tree_free(ahead[1]);
+        pw_flame_free(f);
+        pw_profile_free(p);
+    }
+}
+
 /* A name holding NUL bytes (invalid-utf8.pb.gz has one starting with NUL, which the top report
  * prints raw) is shown whole, each NUL as U+FFFD, not cut at the first. */
 static void test_nul_name(void)
@@ -365,5 +448,6 @@ int main(void)
     test_against_top();
     test_diffs();
     test_pivot_and_subtrees();
+    test_reused_roots();
     return harness_done();
 }
