@@ -354,7 +354,7 @@ int pw_view_top(const struct pw_view_args *a, struct pw_buf *out, struct pw_err 
     pw_arena_release(&memo_arena);
     pw_json_arr_end(&j);
     pw_json_obj_end(&j);
-    pw_compare_rows_free(cmp);
+    pw_compare_rows_release(cmp);
     pw_report_free(r);
     pw_buf_release(&warn);
     return 0;
