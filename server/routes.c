@@ -412,7 +412,22 @@ struct ctx {
     struct pw_compared *compared;      /* the comparison asked for, released likewise */
     struct pw_compared *split;         /* the flame graph's of base= (pw_view_compare) */
     struct pw_view_compare cmp;
+    struct pw_compare_rows *column;    /* a top's base column made beside the comparison */
 };
+
+/* The base column of a comparison's top (compare_view.c) needs the base profile only: it is made
+ * while the comparison is built, and held until the response is made, so that the view finds
+ * it in its cache. */
+struct column_job {
+    struct pw_view_args a;
+    struct pw_compare_rows *rows;
+};
+
+static void make_column(void *arg)
+{
+    struct column_job *j = arg;
+    j->rows = pw_compare_rows_new(&j->a);
+}
 
 /* base=ID / diff_base=ID (with norm): the view's profile becomes the comparison, built once per
  * (id, base id, kind, norm) by compare.c. Nothing is applied unless all of it succeeds. */
@@ -433,11 +448,16 @@ static int apply_compare(struct ctx *c, struct pw_view_args *a, const struct pw_
                                            c->req->arena, &c->borrowed_base, err);
     if (!base)
         return pw_err_prefix(err, "%s: ", kind);
-    c->compared = pw_compare_get(c->app->compare, a->id, a->p, base_id, base, &spec, err);
-    if (!c->compared)
-        return -1;
     c->cmp = (struct pw_view_compare){.kind = kind, .id = base_id, .name = base_name,
                                       .base = base, .orig = a->p, .normalize = spec.normalize};
+    struct column_job column = {.a = *a};
+    column.a.cmp = &c->cmp;
+    bool top = c->rest && strcmp(c->rest, "/top") == 0;
+    c->compared = pw_compare_get_beside(c->app->compare, a->id, a->p, base_id, base, &spec,
+                                        top ? make_column : NULL, &column, err);
+    c->column = column.rows;
+    if (!c->compared)
+        return -1;
     if (spec.kind == PW_COMPARE_BASE && c->rest && strcmp(c->rest, "/flamegraph") == 0) {
         struct pw_compare_spec ds = spec;
         ds.kind = PW_COMPARE_DIFF_BASE;
@@ -917,6 +937,7 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
     dispatch(&c, req, r);
     pw_compare_release(app->compare, c.compared);
     pw_compare_release(app->compare, c.split);
+    pw_compare_rows_release(c.column);
     if (pw_regex_budget_exceeded()) {
         const char *path = req->path ? req->path : "/";
         pw_response_error(r, strstr(path, "/api/") != NULL, 400,
