@@ -227,11 +227,7 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
         parts = TEXT_PARTS;
     else if (o->format == PW_REPORT_TREE)
         parts = TREE_PARTS;
-    /* With no node fraction and no node count nothing is dropped (trim=f, as the base column of
-     * a comparison's top asks): the graph of every node is the report's, built in one pass. */
-    bool untrimmed = !call_tree && o->nodefraction == 0 && o->nodecount <= 0;
-    struct graph_parts first = call_tree ? PRUNED_TREE : untrimmed ? parts : VALUES_ONLY;
-    struct pw_graph *g = new_graph(r, NULL, first, NULL);
+    struct pw_graph *g = new_graph(r, NULL, call_tree ? PRUNED_TREE : VALUES_ONLY, NULL);
     if (g->too_large)
         return g; /* refused by pw_report_graph_check: trimming it would be wasted */
     /* The graphs rebuilt with fewer nodes take the values of their nodes from this one, which
@@ -262,7 +258,7 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
             g = new_graph(r, dropped ? kept : NULL, parts, all);
             pw_node_set_free(kept);
         }
-    } else if (!call_tree && !untrimmed) {
+    } else if (!call_tree) {
         all = g;
         g = new_graph(r, NULL, parts, all);
     }
