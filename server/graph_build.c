@@ -565,6 +565,21 @@ struct loop_part {
     struct gx_u64map edge_map; /* parent << 32 | dest -> index + 1 in he */
 };
 
+/* The edge parent -> n, index + 1 in he, from the table: created when new. Out of the loop's way:
+ * most frames find their edge in part_edge's two shortcuts. */
+static uint32_t find_edge(struct loop_part *lp, uint32_t parent, uint32_t n, bool residual,
+                          bool is_inline)
+{
+    uint32_t *slot = gx_u64map_get(&lp->edge_map, ((uint64_t)parent << 32) | n);
+    if (slot)
+        return *slot;
+    PW_GROW(lp->he, lp->cap_he, lp->n_he + 1);
+    lp->he[lp->n_he] = (struct hot_edge){
+        .src = parent, .dest = n, .residual = residual, .is_inline = is_inline};
+    gx_u64map_put(&lp->edge_map, ((uint64_t)parent << 32) | n, (uint32_t)lp->n_he);
+    return (uint32_t)++lp->n_he;
+}
+
 /* Adds the weight of the current sample (generation gen) to the edge parent -> n once, creating
  * the edge when new. */
 static inline void part_edge(struct loop_part *lp, uint32_t parent, uint32_t n, bool residual,
@@ -576,17 +591,8 @@ static inline void part_edge(struct loop_part *lp, uint32_t parent, uint32_t n, 
         /* An inlined frame is nearly always called from the function it is inlined into: the
          * edge into it used last is the one, where its caller's last edge went elsewhere. */
         e = lp->last_in[n];
-        if (!e || lp->he[e - 1].src != parent) {
-            uint32_t *slot = gx_u64map_get(&lp->edge_map, ((uint64_t)parent << 32) | n);
-            e = slot ? *slot : 0;
-        }
-    }
-    if (!e) {
-        PW_GROW(lp->he, lp->cap_he, lp->n_he + 1);
-        lp->he[lp->n_he] = (struct hot_edge){
-            .src = parent, .dest = n, .residual = residual, .is_inline = is_inline};
-        gx_u64map_put(&lp->edge_map, ((uint64_t)parent << 32) | n, (uint32_t)lp->n_he);
-        e = (uint32_t)++lp->n_he;
+        if (!e || lp->he[e - 1].src != parent)
+            e = find_edge(lp, parent, n, residual, is_inline);
     }
     struct hot_edge *x = &lp->he[e - 1];
     if (x->mark != gen) {
