@@ -62,6 +62,7 @@ struct pw_graph_infos {
     uint32_t *loc_info;    /* info per location line */
     uint32_t *prof_str;    /* while made: profile string -> string id + 1 */
     uint32_t *clean_str;   /* while made: profile file name -> cleaned string id + 1 */
+    uint32_t empty;        /* the string id of "" */
 };
 
 static uint32_t gstr(struct pw_graph_infos *li, pw_str s)
@@ -87,7 +88,7 @@ static uint32_t line_info(struct pw_graph_infos *li, const struct pw_location *l
                           const struct pw_line *ln)
 {
     const struct pw_profile *p = li->p;
-    uint32_t empty = gx_strtab_intern(&li->strs, "", 0, true, false);
+    uint32_t empty = li->empty;
     uint32_t objfile = empty;
     if (l->mapping != PW_NONE && p->mappings[l->mapping].file != 0)
         objfile = gstr(li, p->mappings[l->mapping].file);
@@ -121,6 +122,7 @@ struct pw_graph_infos *pw_graph_infos_new(const struct pw_profile *p,
     li->orig_fn_names = o->orig_fn_names;
     pw_arena_init(&li->arena);
     gx_strtab_init(&li->strs, &li->arena);
+    li->empty = gx_strtab_intern(&li->strs, "", 0, true, false);
     li->prof_str = pw_xcalloc(p->n_strings ? p->n_strings : 1, sizeof *li->prof_str);
     li->clean_str = pw_xcalloc(p->n_strings ? p->n_strings : 1, sizeof *li->clean_str);
     li->loc_start = pw_xcalloc((size_t)p->n_locations + 1, sizeof *li->loc_start);
