@@ -239,10 +239,46 @@ static void account(struct pw_compare *c, struct pw_compared *e)
     }
 }
 
+/* The build of a comparison, and the caller's work beside it, as tasks of pw_parallel_run. */
+struct task {
+    void (*fn)(void *arg);
+    void *arg;
+};
+
+static void *run_task(void *arg)
+{
+    struct task *t = arg;
+    t->fn(t->arg);
+    return NULL;
+}
+
+struct build_job {
+    const struct pw_profile *p, *base;
+    const struct pw_compare_spec *spec;
+    struct pw_err *err;
+    struct pw_profile *out;
+};
+
+static void build_task(void *arg)
+{
+    struct build_job *j = arg;
+    j->out = build(j->p, j->base, j->spec, j->err);
+}
+
 struct pw_compared *pw_compare_get(struct pw_compare *c, const char *id,
                                   const struct pw_profile *p, const char *base_id,
                                   const struct pw_profile *base,
                                   const struct pw_compare_spec *spec, struct pw_err *err)
+{
+    return pw_compare_get_beside(c, id, p, base_id, base, spec, NULL, NULL, err);
+}
+
+struct pw_compared *pw_compare_get_beside(struct pw_compare *c, const char *id,
+                                          const struct pw_profile *p, const char *base_id,
+                                          const struct pw_profile *base,
+                                          const struct pw_compare_spec *spec,
+                                          void (*beside)(void *arg), void *beside_arg,
+                                          struct pw_err *err)
 {
     if (check_types(id, p, base_id, base, err))
         return NULL;
@@ -268,7 +304,12 @@ struct pw_compared *pw_compare_get(struct pw_compare *c, const char *id,
     insert(c, e);
     pthread_mutex_unlock(&c->mu);
 
-    struct pw_profile *out = build(p, base, spec, err);
+    /* The build is mostly one thread's work (the merge): what the caller needs next runs on
+     * the other core meanwhile. */
+    struct build_job job = {.p = p, .base = base, .spec = spec, .err = err};
+    struct task tasks[2] = {{build_task, &job}, {beside, beside_arg}};
+    pw_parallel_run(run_task, tasks, sizeof(*tasks), beside ? 2 : 1);
+    struct pw_profile *out = job.out;
 
     pthread_mutex_lock(&c->mu);
     e->p = out;

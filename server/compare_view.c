@@ -4,18 +4,40 @@
  * new is change plus base (the normalized new profile with norm=t). Rows are matched by their
  * printed name and inline mark, which is what identifies a row of pprof's top.
  * Not for mean values (mean=t): a mean of a difference is not a difference of means.
- * Owns its report of the base profile until pw_compare_rows_free. */
+ * The base column depends only on the base profile and the settings, not on the profile compared
+ * nor on how (base=, diff_base=, norm=t), so a few are kept (COLUMN_CACHE_ENTRIES), keyed by the
+ * app's scope, the base's id and the canonical settings, never by the profile's address: the top
+ * of base= after that of diff_base= finds it made. An entry holds its rows and their names only
+ * (the report is freed), is reference counted, and a reader keeps it until
+ * pw_compare_rows_release even once it is dropped from the cache. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pprofweb/report.h"
 #include "pprofweb/views.h"
 
+/* Base columns kept: a few MB each for a profile of 200 000 samples (a row's name and values). */
+#define COLUMN_CACHE_ENTRIES 4
+
+struct base_row {
+    const char *name;         /* in the column's arena */
+    const char *inline_label; /* a string constant of pw_report_text_items */
+    int64_t flat, cum;
+};
+
 struct pw_compare_rows {
-    struct pw_report *r;
-    struct pw_text_item **sorted; /* the base rows by (name, inline label) */
+    char *key;
+    int refs; /* one while cached, one per reader */
+    unsigned long used;
+    struct pw_arena arena;
+    struct base_row *rows; /* by (name, inline label) */
     size_t n;
 };
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct pw_compare_rows *cache[COLUMN_CACHE_ENTRIES];
+static unsigned long cache_clock;
 
 static int cmp_item(const void *a, const void *b)
 {
@@ -25,40 +47,143 @@ static int cmp_item(const void *a, const void *b)
     return c ? c : strcmp(x->inline_label, y->inline_label);
 }
 
+/* A row of the compared profile against a base row. */
+static int cmp_row(const void *key, const void *elem)
+{
+    const struct pw_text_item *x = key;
+    const struct base_row *y = elem;
+    int c = strcmp(x->name, y->name);
+    return c ? c : strcmp(x->inline_label, y->inline_label);
+}
+
+static void unref(struct pw_compare_rows *t)
+{
+    if (--t->refs > 0)
+        return;
+    pw_arena_release(&t->arena);
+    free(t->rows);
+    free(t->key);
+    free(t);
+}
+
+/* The base column of the base profile under cfg, or NULL when a setting does not apply to the
+ * base (a tag it lacks). */
+static struct pw_compare_rows *make_column(const struct pw_profile *base,
+                                           const struct pw_config *cfg)
+{
+    struct pw_err err = {0};
+    struct pw_report *r = pw_report_new(base, "top", NULL, cfg, NULL, &err);
+    if (!r)
+        return NULL;
+    size_t n;
+    struct pw_text_item *items = pw_report_text_items(r, &n);
+    struct pw_text_item **sorted = pw_xcalloc(n + 1, sizeof(*sorted));
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = &items[i];
+    qsort(sorted, n, sizeof(*sorted), cmp_item);
+    struct pw_compare_rows *t = pw_xcalloc(1, sizeof(*t));
+    pw_arena_init(&t->arena);
+    t->rows = pw_xcalloc(n + 1, sizeof(*t->rows));
+    t->n = n;
+    for (size_t i = 0; i < n; i++) {
+        const struct pw_text_item *it = sorted[i];
+        t->rows[i] = (struct base_row){.name = pw_arena_strndup(&t->arena, it->name, it->name_len),
+                                       .inline_label = it->inline_label,
+                                       .flat = it->flat,
+                                       .cum = it->cum};
+    }
+    free(sorted);
+    pw_report_free(r);
+    return t;
+}
+
+static struct pw_compare_rows *find(const char *key)
+{
+    for (size_t i = 0; i < COLUMN_CACHE_ENTRIES; i++)
+        if (cache[i] && strcmp(cache[i]->key, key) == 0)
+            return cache[i];
+    return NULL;
+}
+
+/* Lists t in place of the least recently used entry. */
+static void insert(struct pw_compare_rows *t)
+{
+    size_t victim = 0;
+    for (size_t i = 0; i < COLUMN_CACHE_ENTRIES; i++) {
+        if (!cache[i]) {
+            victim = i;
+            break;
+        }
+        if (cache[i]->used < cache[victim]->used)
+            victim = i;
+    }
+    if (cache[victim])
+        unref(cache[victim]);
+    cache[victim] = t;
+    t->refs++;
+}
+
 struct pw_compare_rows *pw_compare_rows_new(const struct pw_view_args *a)
 {
     if (!a->cmp || a->cfg->mean)
         return NULL;
     struct pw_config cfg = *a->cfg;
     cfg.trim = false;
-    struct pw_err err = {0};
-    struct pw_report *r = pw_report_new(a->cmp->base, "top", NULL, &cfg, NULL, &err);
-    if (!r)
-        return NULL; /* a setting the base cannot take (a tag it lacks): no columns */
-    struct pw_compare_rows *t = pw_xcalloc(1, sizeof(*t));
-    t->r = r;
-    struct pw_text_item *items = pw_report_text_items(r, &t->n);
-    t->sorted = pw_xcalloc(t->n + 1, sizeof(*t->sorted));
-    for (size_t i = 0; i < t->n; i++)
-        t->sorted[i] = &items[i];
-    qsort(t->sorted, t->n, sizeof(*t->sorted), cmp_item);
+    cfg.normalize = false; /* scales the compared profile, not the base alone */
+    struct pw_buf key;
+    pw_buf_init(&key, 1 << 20);
+    pw_buf_adds(&key, a->scope ? a->scope : "");
+    pw_buf_addc(&key, '\n');
+    pw_buf_adds(&key, a->cmp->id);
+    pw_buf_addc(&key, '\n');
+    pw_query_format(&cfg, NULL, &key);
+    pthread_mutex_lock(&cache_mu);
+    struct pw_compare_rows *t = find(pw_buf_str(&key));
+    if (t) {
+        t->refs++;
+        t->used = ++cache_clock;
+    }
+    pthread_mutex_unlock(&cache_mu);
+    if (t) {
+        pw_buf_release(&key);
+        return t;
+    }
+    /* Made outside the lock: another request may make the same column meanwhile, and the first
+     * one listed is kept. */
+    t = make_column(a->cmp->base, &cfg);
+    if (!t) {
+        pw_buf_release(&key);
+        return NULL;
+    }
+    t->key = pw_buf_detach(&key, NULL);
+    t->refs = 1;
+    pthread_mutex_lock(&cache_mu);
+    struct pw_compare_rows *listed = find(t->key);
+    if (listed) {
+        listed->refs++;
+        unref(t);
+        t = listed;
+    } else {
+        insert(t);
+    }
+    t->used = ++cache_clock;
+    pthread_mutex_unlock(&cache_mu);
     return t;
 }
 
 void pw_compare_rows_base(const struct pw_compare_rows *t, const struct pw_text_item *row,
                           int64_t *flat, int64_t *cum)
 {
-    const struct pw_text_item *key = row;
-    struct pw_text_item **hit = bsearch(&key, t->sorted, t->n, sizeof(*t->sorted), cmp_item);
-    *flat = hit ? (*hit)->flat : 0;
-    *cum = hit ? (*hit)->cum : 0;
+    const struct base_row *hit = bsearch(row, t->rows, t->n, sizeof(*t->rows), cmp_row);
+    *flat = hit ? hit->flat : 0;
+    *cum = hit ? hit->cum : 0;
 }
 
-void pw_compare_rows_free(struct pw_compare_rows *t)
+void pw_compare_rows_release(struct pw_compare_rows *t)
 {
     if (!t)
         return;
-    pw_report_free(t->r);
-    free(t->sorted);
-    free(t);
+    pthread_mutex_lock(&cache_mu);
+    unref(t);
+    pthread_mutex_unlock(&cache_mu);
 }

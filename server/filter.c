@@ -204,7 +204,10 @@ void pw_filter_tags_by_name(struct pw_profile *p, const struct pw_regex *show,
                             const struct pw_regex *hide, bool *show_matched, bool *hide_matched)
 {
     bool sm = false, hm = false;
-    for (size_t si = 0; si < p->n_samples; si++) {
+    /* Without either filter every label stays: only whether there is one is asked. */
+    for (size_t si = 0; !show && !hide && !sm && si < p->n_samples; si++)
+        sm = p->samples[si].n_labels > 0;
+    for (size_t si = 0; (show || hide) && si < p->n_samples; si++) {
         struct pw_sample *s = &p->samples[si];
         struct pw_label *kept = NULL;
         uint32_t n = 0;
@@ -538,7 +541,11 @@ void pw_filter_samples_by_tag(struct pw_profile *p, const struct pw_tag_filter *
 {
     bool fm = false, im = false;
     size_t kept = 0;
-    for (size_t si = 0; si < p->n_samples; si++) {
+    if (!focus && !ignore) { /* every sample stays: a large profile's loop spared */
+        fm = p->n_samples > 0;
+        kept = p->n_samples;
+    }
+    for (size_t si = kept; si < p->n_samples; si++) {
         const struct pw_sample *s = &p->samples[si];
         bool focused = !focus || pw_tag_filter_match(focus, p, s);
         bool ignored = ignore && pw_tag_filter_match(ignore, p, s);

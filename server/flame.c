@@ -32,7 +32,6 @@ struct builder {
     uint32_t *loc_frames; /* frame per location line (lines[0], the innermost, first) */
     uint32_t *path;       /* scratch: frames of one sample, root first */
     uint8_t *path_inline;
-    size_t cap_path;
     size_t cap_fr, cap_seqs;
 };
 
@@ -89,25 +88,21 @@ static void location_frames(struct builder *b, const struct pw_profile *p,
             b->loc_frames[b->loc_start[i] + j] = locs[i][j] ? locs[i][j]->id : PW_NONE;
 }
 
-/* Fills b->path with the sample's frames, root first; returns their count. */
-static size_t sample_path(struct builder *b, const struct pw_sample *s)
+/* Writes the sample's frames, root first, to fr and whether each is inlined into its caller to
+ * inl; returns their count. Room for the sample's every location line is the caller's. */
+static size_t sample_frames(const struct builder *b, const struct pw_sample *s, uint32_t *fr,
+                            uint8_t *inl)
 {
     size_t n = 0;
     for (uint32_t i = s->n_locs; i-- > 0;) {
         uint32_t loc = s->locs[i];
         uint32_t start = b->loc_start[loc], cnt = b->loc_start[loc + 1] - start;
         for (uint32_t j = cnt; j-- > 0;) {
-            uint32_t fr = b->loc_frames[start + j];
-            if (fr == PW_NONE)
+            uint32_t x = b->loc_frames[start + j];
+            if (x == PW_NONE)
                 continue;
-            if (n + 1 > b->cap_path) {
-                size_t cap = b->cap_path;
-                PW_GROW(b->path, cap, n + 1);
-                b->path_inline = pw_xrealloc(b->path_inline, cap);
-                b->cap_path = cap;
-            }
-            b->path[n] = fr;
-            b->path_inline[n] = j != cnt - 1;
+            fr[n] = x;
+            inl[n] = j != cnt - 1;
             n++;
         }
     }
@@ -170,15 +165,21 @@ static void add_samples(struct builder *b, const struct pw_profile *p, uint32_t 
             base_true = i;
     }
     /* Room for every frame at once: growing by copies would move tens of MB. */
-    size_t total = 0;
-    for (size_t i = 0; i < p->n_samples; i++)
+    size_t total = 0, most = 0;
+    for (size_t i = 0; i < p->n_samples; i++) {
+        size_t lines = 0;
         for (uint32_t k = 0; k < p->samples[i].n_locs; k++) {
             uint32_t loc = p->samples[i].locs[k];
-            total += b->loc_start[loc + 1] - b->loc_start[loc];
+            lines += b->loc_start[loc + 1] - b->loc_start[loc];
         }
+        total += lines;
+        most = lines > most ? lines : most;
+    }
     b->cap_fr = total + 1;
     f->fr = pw_xmalloc(b->cap_fr * sizeof(*f->fr));
     f->inl = pw_xmalloc(b->cap_fr);
+    b->path = pw_xmalloc((most + 1) * sizeof(*b->path));
+    b->path_inline = pw_xmalloc(most + 1);
     b->cap_seqs = p->n_samples * (pivot_match ? 2 : 1) + 1;
     f->seqs = pw_xmalloc(b->cap_seqs * sizeof(*f->seqs));
     for (size_t i = 0; i < p->n_samples; i++) {
@@ -190,11 +191,17 @@ static void add_samples(struct builder *b, const struct pw_profile *p, uint32_t 
         if (base_key != PW_NONE && base_true != PW_NONE &&
             pw_sample_has_label(p, s, base_key, base_true))
             f->diff_base = true;
-        size_t n = sample_path(b, s);
         if (!pivot_match) {
-            add_seq(b, 0, 0, n, 1, true, w, dw);
+            /* The whole stack is the seq: its frames go where add_seq would copy them. */
+            size_t off = f->n_fr;
+            size_t n = sample_frames(b, s, f->fr + off, f->inl + off);
+            f->n_fr += n;
+            PW_GROW(f->seqs, b->cap_seqs, f->n_seqs + 1);
+            f->seqs[f->n_seqs++] = (struct pw_flame_seq){off, (uint32_t)n, 0, true, w, dw};
+            f->shown = pw_wadd(f->shown, w);
             continue;
         }
+        size_t n = sample_frames(b, s, b->path, b->path_inline);
         size_t k = 0;
         while (k < n && !pivot_match[b->path[k]])
             k++;

@@ -62,6 +62,7 @@ struct pw_graph_infos {
     uint32_t *loc_info;    /* info per location line */
     uint32_t *prof_str;    /* while made: profile string -> string id + 1 */
     uint32_t *clean_str;   /* while made: profile file name -> cleaned string id + 1 */
+    uint32_t empty;        /* the string id of "" */
 };
 
 static uint32_t gstr(struct pw_graph_infos *li, pw_str s)
@@ -87,7 +88,7 @@ static uint32_t line_info(struct pw_graph_infos *li, const struct pw_location *l
                           const struct pw_line *ln)
 {
     const struct pw_profile *p = li->p;
-    uint32_t empty = gx_strtab_intern(&li->strs, "", 0, true, false);
+    uint32_t empty = li->empty;
     uint32_t objfile = empty;
     if (l->mapping != PW_NONE && p->mappings[l->mapping].file != 0)
         objfile = gstr(li, p->mappings[l->mapping].file);
@@ -121,6 +122,7 @@ struct pw_graph_infos *pw_graph_infos_new(const struct pw_profile *p,
     li->orig_fn_names = o->orig_fn_names;
     pw_arena_init(&li->arena);
     gx_strtab_init(&li->strs, &li->arena);
+    li->empty = gx_strtab_intern(&li->strs, "", 0, true, false);
     li->prof_str = pw_xcalloc(p->n_strings ? p->n_strings : 1, sizeof *li->prof_str);
     li->clean_str = pw_xcalloc(p->n_strings ? p->n_strings : 1, sizeof *li->clean_str);
     li->loc_start = pw_xcalloc((size_t)p->n_locations + 1, sizeof *li->loc_start);
@@ -555,6 +557,7 @@ struct loop_part {
     struct builder *b;
     const uint32_t *loc_id;
     const uint32_t *tails; /* run_edges_part only */
+    const uint32_t *lone;  /* run_values_part only (loc_lone) */
     size_t from, to;
     bool tags;
     struct hot_node *hn;
@@ -563,6 +566,21 @@ struct loop_part {
     size_t n_he, cap_he;
     struct gx_u64map edge_map; /* parent << 32 | dest -> index + 1 in he */
 };
+
+/* The edge parent -> n, index + 1 in he, from the table: created when new. Out of the loop's way:
+ * most frames find their edge in part_edge's two shortcuts. */
+static uint32_t find_edge(struct loop_part *lp, uint32_t parent, uint32_t n, bool residual,
+                          bool is_inline)
+{
+    uint32_t *slot = gx_u64map_get(&lp->edge_map, ((uint64_t)parent << 32) | n);
+    if (slot)
+        return *slot;
+    PW_GROW(lp->he, lp->cap_he, lp->n_he + 1);
+    lp->he[lp->n_he] = (struct hot_edge){
+        .src = parent, .dest = n, .residual = residual, .is_inline = is_inline};
+    gx_u64map_put(&lp->edge_map, ((uint64_t)parent << 32) | n, (uint32_t)lp->n_he);
+    return (uint32_t)++lp->n_he;
+}
 
 /* Adds the weight of the current sample (generation gen) to the edge parent -> n once, creating
  * the edge when new. */
@@ -575,17 +593,8 @@ static inline void part_edge(struct loop_part *lp, uint32_t parent, uint32_t n, 
         /* An inlined frame is nearly always called from the function it is inlined into: the
          * edge into it used last is the one, where its caller's last edge went elsewhere. */
         e = lp->last_in[n];
-        if (!e || lp->he[e - 1].src != parent) {
-            uint32_t *slot = gx_u64map_get(&lp->edge_map, ((uint64_t)parent << 32) | n);
-            e = slot ? *slot : 0;
-        }
-    }
-    if (!e) {
-        PW_GROW(lp->he, lp->cap_he, lp->n_he + 1);
-        lp->he[lp->n_he] = (struct hot_edge){
-            .src = parent, .dest = n, .residual = residual, .is_inline = is_inline};
-        gx_u64map_put(&lp->edge_map, ((uint64_t)parent << 32) | n, (uint32_t)lp->n_he);
-        e = (uint32_t)++lp->n_he;
+        if (!e || lp->he[e - 1].src != parent)
+            e = find_edge(lp, parent, n, residual, is_inline);
     }
     struct hot_edge *x = &lp->he[e - 1];
     if (x->mark != gen) {
@@ -656,6 +665,77 @@ static void *run_part(void *arg)
     }
     free(s.nums);
     pw_buf_release(&tmp);
+    return NULL;
+}
+
+/* The node of every location of one line, for run_values_part: nearly all locations have one
+ * (inlined calls add lines); LONE_MANY marks the others, PW_NONE a line not in the graph. */
+#define LONE_MANY (PW_NONE - 1)
+
+static uint32_t *loc_lone(const struct builder *b, const uint32_t *loc_id)
+{
+    const struct pw_profile *p = b->p;
+    uint32_t *t = pw_xmalloc((p->n_locations ? p->n_locations : 1) * sizeof *t);
+    for (uint32_t l = 0; l < p->n_locations; l++) {
+        uint32_t start = b->loc_start[l];
+        t[l] = b->loc_start[l + 1] - start == 1 ? loc_id[start] : LONE_MANY;
+    }
+    return t;
+}
+
+/* run_part for a graph of node values only (no edges, no tags), the first graph of every trimmed
+ * report: each node on a sample's stack is counted once, in any order, and the flat goes to the
+ * node of the innermost frame when it is kept (what run_part's walk ends on). No caller, parent
+ * or residual to follow, so the loop is a third shorter. */
+static void *run_values_part(void *arg)
+{
+    struct loop_part *lp = arg;
+    const struct builder *b = lp->b;
+    const struct pw_profile *p = b->p;
+    const uint32_t *loc_id = lp->loc_id, *loc_start = b->loc_start, *lone = lp->lone;
+    struct hot_node *hn = lp->hn;
+    struct sample_ctx s = {0};
+    uint32_t gen = 0;
+    for (size_t si = lp->from; si < lp->to; si++) {
+        const struct pw_sample *smp = &p->samples[si];
+        if (!sample_weight(b->o, smp, &s))
+            continue;
+        gen++; /* at most one per sample: n_samples < 2^32 */
+        /* Read once: the stores below may alias them as far as the compiler knows. */
+        const uint32_t *locs = smp->locs;
+        uint32_t n_locs = smp->n_locs;
+        int64_t w = s.w, dw = s.dw;
+        uint32_t leaf = PW_NONE;
+        for (uint32_t i = 0; i < n_locs; i++) {
+            uint32_t start = loc_start[locs[i]];
+            if (start < loc_start[locs[i] + 1]) {
+                leaf = loc_id[start]; /* the first line of a location is its innermost frame */
+                break;
+            }
+        }
+        for (uint32_t i = 0; i < n_locs; i++) {
+            uint32_t n = lone[locs[i]];
+            if (n == LONE_MANY) {
+                uint32_t start = loc_start[locs[i]], end = loc_start[locs[i] + 1];
+                for (uint32_t k = start; k < end; k++) {
+                    n = loc_id[k];
+                    if (n != PW_NONE && hn[n].mark != gen) {
+                        hn[n].mark = gen;
+                        hn[n].cum = pw_wadd(hn[n].cum, w);
+                        hn[n].cum_div = pw_wadd(hn[n].cum_div, dw);
+                    }
+                }
+            } else if (n != PW_NONE && hn[n].mark != gen) {
+                hn[n].mark = gen;
+                hn[n].cum = pw_wadd(hn[n].cum, w);
+                hn[n].cum_div = pw_wadd(hn[n].cum_div, dw);
+            }
+        }
+        if (leaf != PW_NONE) {
+            hn[leaf].flat = pw_wadd(hn[leaf].flat, w);
+            hn[leaf].flat_div = pw_wadd(hn[leaf].flat_div, dw);
+        }
+    }
     return NULL;
 }
 
@@ -774,6 +854,14 @@ static void build_graph(struct builder *b)
         if (b->o->edges != PW_EDGES_NONE)
             tails = loc_tails(b, loc_id);
     }
+    void *(*run)(void *) = run_part;
+    uint32_t *lone = NULL;
+    if (values) {
+        run = run_edges_part;
+    } else if (b->o->edges == PW_EDGES_NONE && !tags && g->n_all < LONE_MANY) {
+        run = run_values_part;
+        lone = loc_lone(b, loc_id);
+    }
     size_t n_parts = values && !tails ? 0 : tags ? 1 : pw_parallel_parts(p->n_samples);
     struct loop_part parts[PW_PARALLEL_MAX_PARTS];
     for (size_t i = 0; i < n_parts; i++)
@@ -781,13 +869,14 @@ static void build_graph(struct builder *b)
             .b = b,
             .loc_id = loc_id,
             .tails = tails,
+            .lone = lone,
             .from = p->n_samples * i / n_parts,
             .to = p->n_samples * (i + 1) / n_parts,
             .tags = tags,
             .hn = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof(struct hot_node)),
             .last_in = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof(uint32_t)),
         };
-    pw_parallel_run(values ? run_edges_part : run_part, parts, sizeof *parts, n_parts);
+    pw_parallel_run(run, parts, sizeof *parts, n_parts);
     for (size_t i = 0; i < g->n_all && !values; i++) {
         struct pw_node *n = g->all[i];
         for (size_t k = 0; k < n_parts; k++) {
@@ -811,6 +900,7 @@ static void build_graph(struct builder *b)
         gx_u64map_release(&lp->edge_map);
     }
     free(tails);
+    free(lone);
     free(loc_id);
     if (!b->o->kept_nodes) {
         /* Built from every node: a later graph of these infos may take its values from it. */

@@ -682,9 +682,13 @@ static void map_sample(struct merger *m, struct pw_sample *ss, struct pw_sample 
         if (ss->n_labels)
             memcpy(labels, ss->labels, sizeof(*labels) * ss->n_labels);
     }
-    for (uint32_t i = 0; i < ss->n_locs; i++) {
-        uint32_t to = m->loc_by_src[ss->locs[i]];
-        locs[i] = to != PW_NONE ? to : map_location(m, ss->locs[i]); /* most are: no call */
+    /* Read once: the stores below may alias them as far as the compiler knows (locs may be
+     * ss->locs itself, each entry read before it is written). */
+    const uint32_t *from = ss->locs, *by_src = m->loc_by_src;
+    uint32_t n_locs = ss->n_locs;
+    for (uint32_t i = 0; i < n_locs; i++) {
+        uint32_t to = by_src[from[i]];
+        locs[i] = to != PW_NONE ? to : map_location(m, from[i]); /* most are: no call */
     }
     for (uint32_t i = 0; i < ss->n_labels; i++) {
         struct pw_label *l = &labels[i];

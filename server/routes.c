@@ -412,7 +412,38 @@ struct ctx {
     struct pw_compared *compared;      /* the comparison asked for, released likewise */
     struct pw_compared *split;         /* the flame graph's of base= (pw_view_compare) */
     struct pw_view_compare cmp;
+    struct pw_compare_rows *column;    /* a top's base column made beside the comparison */
 };
+
+/* What a view of a comparison needs besides the compared profile and can make while that is
+ * built (pw_compare_get_beside): the base column of a top (compare_view.c), which needs the base
+ * profile only, or the split comparison of a flame graph of base= (diff_base=, pw_view_compare).
+ * The column is held until the response is made, so that the view finds it in its cache. */
+struct beside_job {
+    struct ctx *c;
+    struct pw_view_args a; /* the view's, with its profile and id not yet compared */
+    const char *base_id;
+    const struct pw_profile *base;
+    struct pw_compare_spec split_spec;
+    struct pw_compare_rows *rows;
+    struct pw_compared *split;
+    bool split_tried;
+    struct pw_err split_err;
+};
+
+static void make_column(void *arg)
+{
+    struct beside_job *j = arg;
+    j->rows = pw_compare_rows_new(&j->a);
+}
+
+static void make_split(void *arg)
+{
+    struct beside_job *j = arg;
+    j->split_tried = true;
+    j->split = pw_compare_get(j->c->app->compare, j->a.id, j->a.p, j->base_id, j->base,
+                              &j->split_spec, &j->split_err);
+}
 
 /* base=ID / diff_base=ID (with norm): the view's profile becomes the comparison, built once per
  * (id, base id, kind, norm) by compare.c. Nothing is applied unless all of it succeeds. */
@@ -433,15 +464,26 @@ static int apply_compare(struct ctx *c, struct pw_view_args *a, const struct pw_
                                            c->req->arena, &c->borrowed_base, err);
     if (!base)
         return pw_err_prefix(err, "%s: ", kind);
-    c->compared = pw_compare_get(c->app->compare, a->id, a->p, base_id, base, &spec, err);
-    if (!c->compared)
-        return -1;
     c->cmp = (struct pw_view_compare){.kind = kind, .id = base_id, .name = base_name,
                                       .base = base, .orig = a->p, .normalize = spec.normalize};
-    if (spec.kind == PW_COMPARE_BASE && c->rest && strcmp(c->rest, "/flamegraph") == 0) {
-        struct pw_compare_spec ds = spec;
-        ds.kind = PW_COMPARE_DIFF_BASE;
-        c->split = pw_compare_get(c->app->compare, a->id, a->p, base_id, base, &ds, err);
+    struct beside_job job = {.c = c, .a = *a, .base_id = base_id, .base = base,
+                             .split_spec = spec};
+    job.a.cmp = &c->cmp;
+    job.split_spec.kind = PW_COMPARE_DIFF_BASE;
+    bool top = c->rest && strcmp(c->rest, "/top") == 0;
+    bool split = spec.kind == PW_COMPARE_BASE && c->rest && strcmp(c->rest, "/flamegraph") == 0;
+    c->compared = pw_compare_get_beside(c->app->compare, a->id, a->p, base_id, base, &spec,
+                                        top ? make_column : split ? make_split : NULL, &job, err);
+    c->column = job.rows;
+    c->split = job.split;
+    if (!c->compared)
+        return -1;
+    if (split) {
+        if (!job.split_tried)
+            c->split = pw_compare_get(c->app->compare, a->id, a->p, base_id, base,
+                                      &job.split_spec, err);
+        else if (!c->split)
+            *err = job.split_err;
         if (!c->split)
             return -1;
         c->cmp.split = pw_compared_profile(c->split);
@@ -917,6 +959,7 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
     dispatch(&c, req, r);
     pw_compare_release(app->compare, c.compared);
     pw_compare_release(app->compare, c.split);
+    pw_compare_rows_release(c.column);
     if (pw_regex_budget_exceeded()) {
         const char *path = req->path ? req->path : "/";
         pw_response_error(r, strstr(path, "/api/") != NULL, 400,

@@ -16,6 +16,7 @@
 #include "pprofweb/json.h"
 #include "pprofweb/memstats.h"
 #include "pprofweb/measurement.h"
+#include "pprofweb/parallel.h"
 #include "pprofweb/regex.h"
 #include "pprofweb/report.h"
 #include "pprofweb/wrap.h"
@@ -301,6 +302,60 @@ static void json_base_new(struct pw_json *j, struct pw_report *r,
     }
 }
 
+/* Rows of a top written by two threads from this many: a large profile's top has tens of
+ * thousands of rows, a few hundred MB of instructions of number formatting and escaping. */
+#define TOP_ROWS_PARALLEL 4096
+
+/* Rows [from, to) of a top, written into j (whose container is the rows array). */
+struct rows_part {
+    struct pw_report *r;
+    const struct pw_text_item *items;
+    const struct pw_compare_rows *cmp;
+    size_t from, to;
+    int64_t sum; /* flat of the rows before from */
+    struct pw_json j;
+    struct pw_buf buf; /* the second part's rows, appended to the document once done */
+};
+
+static void *write_rows(void *arg)
+{
+    struct rows_part *part = arg;
+    struct pw_json *j = &part->j;
+    struct pw_report *r = part->r;
+    /* Rows repeat the same few values: each is formatted once (sum_pct, nearly always new, is
+     * not kept). */
+    struct pw_arena memo_arena;
+    pw_arena_init(&memo_arena);
+    struct pw_format_memo pcts, values;
+    pw_format_memo_init(&pcts, &memo_arena);
+    pw_format_memo_init(&values, &memo_arena);
+    int64_t sum = part->sum;
+    for (size_t i = part->from; i < part->to && !j->out->overflow; i++) {
+        const struct pw_text_item *it = &part->items[i];
+        sum = pw_wadd(sum, it->flat);
+        pw_json_obj_begin(j);
+        pw_json_key(j, "name");
+        pw_json_strn(j, it->name, it->name_len);
+        if (*it->inline_label)
+            pw_json_kstr(j, "inline", it->inline_label);
+        pw_json_kint(j, "flat", it->flat);
+        pw_json_kstr(j, "flat_fmt", it->flat_fmt);
+        pw_json_kstr(j, "flat_pct", pw_report_percentage_memo(&pcts, it->flat, r->total));
+        pw_json_key(j, "sum_pct");
+        pw_view_json_pct(j, sum, r->total);
+        pw_json_kint(j, "cum", it->cum);
+        pw_json_kstr(j, "cum_fmt", it->cum_fmt);
+        pw_json_kstr(j, "cum_pct", pw_report_percentage_memo(&pcts, it->cum, r->total));
+        if (part->cmp)
+            json_base_new(j, r, part->cmp, it, &values);
+        pw_json_obj_end(j);
+    }
+    pw_format_memo_release(&pcts);
+    pw_format_memo_release(&values);
+    pw_arena_release(&memo_arena);
+    return NULL;
+}
+
 int pw_view_top(const struct pw_view_args *a, struct pw_buf *out, struct pw_err *err)
 {
     struct pw_buf warn;
@@ -321,40 +376,33 @@ int pw_view_top(const struct pw_view_args *a, struct pw_buf *out, struct pw_err 
     pw_view_json_warnings(&j, &warn);
     pw_json_key(&j, "rows");
     pw_json_arr_begin(&j);
-    /* Rows repeat the same few values: each is formatted once (sum_pct, nearly always new, is
-     * not kept). */
-    struct pw_arena memo_arena;
-    pw_arena_init(&memo_arena);
-    struct pw_format_memo pcts, values;
-    pw_format_memo_init(&pcts, &memo_arena);
-    pw_format_memo_init(&values, &memo_arena);
-    int64_t sum = 0;
-    for (size_t i = 0; i < n && !out->overflow; i++) {
-        const struct pw_text_item *it = &items[i];
-        sum = pw_wadd(sum, it->flat);
-        pw_json_obj_begin(&j);
-        pw_json_key(&j, "name");
-        pw_json_strn(&j, it->name, it->name_len);
-        if (*it->inline_label)
-            pw_json_kstr(&j, "inline", it->inline_label);
-        pw_json_kint(&j, "flat", it->flat);
-        pw_json_kstr(&j, "flat_fmt", it->flat_fmt);
-        pw_json_kstr(&j, "flat_pct", pw_report_percentage_memo(&pcts, it->flat, r->total));
-        pw_json_key(&j, "sum_pct");
-        pw_view_json_pct(&j, sum, r->total);
-        pw_json_kint(&j, "cum", it->cum);
-        pw_json_kstr(&j, "cum_fmt", it->cum_fmt);
-        pw_json_kstr(&j, "cum_pct", pw_report_percentage_memo(&pcts, it->cum, r->total));
-        if (cmp)
-            json_base_new(&j, r, cmp, it, &values);
-        pw_json_obj_end(&j);
+    /* The first part writes into the document, the second into a buffer of its own whose writer
+     * starts inside the rows array, after a row. */
+    size_t n_parts = n >= TOP_ROWS_PARALLEL ? 2 : 1;
+    struct rows_part parts[2];
+    for (size_t k = 0; k < n_parts; k++)
+        parts[k] = (struct rows_part){
+            .r = r, .items = items, .cmp = cmp, .from = n * k / n_parts,
+            .to = n * (k + 1) / n_parts, .j = j};
+    if (n_parts == 2) {
+        for (size_t i = 0; i < parts[1].from; i++)
+            parts[1].sum = pw_wadd(parts[1].sum, items[i].flat);
+        pw_buf_init(&parts[1].buf, out->max);
+        pw_json_init(&parts[1].j, &parts[1].buf);
+        parts[1].j.depth = j.depth;
+        parts[1].j.has_items[j.depth - 1] = true;
     }
-    pw_format_memo_release(&pcts);
-    pw_format_memo_release(&values);
-    pw_arena_release(&memo_arena);
+    pw_parallel_run(write_rows, parts, sizeof(*parts), n_parts);
+    j = parts[0].j;
+    if (n_parts == 2) {
+        pw_buf_add(out, parts[1].buf.data, parts[1].buf.len);
+        if (parts[1].buf.overflow)
+            out->overflow = 1;
+        pw_buf_release(&parts[1].buf);
+    }
     pw_json_arr_end(&j);
     pw_json_obj_end(&j);
-    pw_compare_rows_free(cmp);
+    pw_compare_rows_release(cmp);
     pw_report_free(r);
     pw_buf_release(&warn);
     return 0;

@@ -48,6 +48,16 @@ struct pw_compared *pw_compare_get(struct pw_compare *c, const char *id,
                                    const struct pw_profile *p, const char *base_id,
                                    const struct pw_profile *base,
                                    const struct pw_compare_spec *spec, struct pw_err *err);
+/* pw_compare_get, and when the comparison must be built, beside(beside_arg) runs on another
+ * thread meanwhile (work the caller needs next that does not need the comparison); it has
+ * returned when this does. It does not run when the comparison is ready or being built by
+ * another request. */
+struct pw_compared *pw_compare_get_beside(struct pw_compare *c, const char *id,
+                                          const struct pw_profile *p, const char *base_id,
+                                          const struct pw_profile *base,
+                                          const struct pw_compare_spec *spec,
+                                          void (*beside)(void *arg), void *beside_arg,
+                                          struct pw_err *err);
 /* The compared profile (read-only, shared by concurrent requests). */
 const struct pw_profile *pw_compared_profile(const struct pw_compared *h);
 /* Gives back what pw_compare_get returned (NULL: nothing). */

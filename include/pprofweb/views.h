@@ -66,13 +66,15 @@ int pw_view_gctrace(const struct pw_view_args *a, struct pw_buf *out, struct pw_
 int pw_view_check(const struct pw_view_args *a, struct pw_err *err);
 
 /* The base values of a comparison's top rows (compare_view.c): NULL without a comparison, with
- * mean=t, or when the base profile cannot take the settings. Rows absent from the base are 0. */
+ * mean=t, or when the base profile cannot take the settings. Rows absent from the base are 0.
+ * The rows are shared with later views of the same base and settings (a small cache): borrowed
+ * until pw_compare_rows_release. */
 struct pw_compare_rows;
 struct pw_text_item;
 struct pw_compare_rows *pw_compare_rows_new(const struct pw_view_args *a);
 void pw_compare_rows_base(const struct pw_compare_rows *t, const struct pw_text_item *row,
                           int64_t *flat, int64_t *cum);
-void pw_compare_rows_free(struct pw_compare_rows *t);
+void pw_compare_rows_release(struct pw_compare_rows *t);
 
 /* Pieces every view document shares (views_json.c), for the view modules. */
 struct pw_json;
