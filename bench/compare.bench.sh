@@ -30,6 +30,10 @@ for _ in $(seq 1 600); do
 done
 [ -n "$URL" ] || { echo "compare bench: server did not start"; cat $log; exit 0; }
 ID=$(curl -s "$URL/api/meta" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+# The views the server warms at start, asked for so that the warm-up is over (a request for a
+# view it is computing waits for it): otherwise it would share the processors with the first
+# comparison timed below.
+for v in graph flamegraph top; do curl -s -o /dev/null "$URL/api/$v"; done
 B=$(curl -s --data-binary @$M2 "$URL/api/upload?name=M2.cpu.pb.gz" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 curl -s -o /dev/null "$URL/p/$B/api/meta" # the base decoded once, as it is when opened
