@@ -683,6 +683,16 @@ static uint32_t *loc_lone(const struct builder *b, const uint32_t *loc_id)
     return t;
 }
 
+/* Adds the weight of the sample of generation gen to the cum of node n once (PW_NONE: none). */
+static inline void count_cum(struct hot_node *hn, uint32_t n, uint32_t gen, int64_t w, int64_t dw)
+{
+    if (n != PW_NONE && hn[n].mark != gen) {
+        hn[n].mark = gen;
+        hn[n].cum = pw_wadd(hn[n].cum, w);
+        hn[n].cum_div = pw_wadd(hn[n].cum_div, dw);
+    }
+}
+
 /* run_part for a graph of node values only (no edges, no tags), the first graph of every trimmed
  * report: each node on a sample's stack is counted once, in any order, and the flat goes to the
  * node of the innermost frame when it is kept (what run_part's walk ends on). No caller, parent
@@ -717,18 +727,10 @@ static void *run_values_part(void *arg)
             uint32_t n = lone[locs[i]];
             if (n == LONE_MANY) {
                 uint32_t start = loc_start[locs[i]], end = loc_start[locs[i] + 1];
-                for (uint32_t k = start; k < end; k++) {
-                    n = loc_id[k];
-                    if (n != PW_NONE && hn[n].mark != gen) {
-                        hn[n].mark = gen;
-                        hn[n].cum = pw_wadd(hn[n].cum, w);
-                        hn[n].cum_div = pw_wadd(hn[n].cum_div, dw);
-                    }
-                }
-            } else if (n != PW_NONE && hn[n].mark != gen) {
-                hn[n].mark = gen;
-                hn[n].cum = pw_wadd(hn[n].cum, w);
-                hn[n].cum_div = pw_wadd(hn[n].cum_div, dw);
+                for (uint32_t k = start; k < end; k++)
+                    count_cum(hn, loc_id[k], gen, w, dw);
+            } else {
+                count_cum(hn, n, gen, w, dw);
             }
         }
         if (leaf != PW_NONE) {
