@@ -47,27 +47,36 @@ static struct pw_memo_slot *memo_slot(struct pw_format_memo *m, int64_t v)
     return &m->slots[h >> 50 & (MEMO_SLOTS - 1)];
 }
 
+/* The text kept for v in slot, or NULL when the slot holds another value's. */
+static const char *memo_hit(const struct pw_memo_slot *slot, int64_t v)
+{
+    return slot->s && slot->v == v ? slot->s : NULL;
+}
+
+/* Keeps s, v's text, in slot (replacing what it held) and returns the kept copy. */
+static const char *memo_keep(struct pw_format_memo *m, struct pw_memo_slot *slot, int64_t v,
+                             const char *s)
+{
+    slot->s = pw_arena_strdup(m->arena, s);
+    slot->v = v;
+    return slot->s;
+}
+
 const char *pw_report_format_value_memo(struct pw_format_memo *m, const struct pw_report *r,
                                         int64_t v)
 {
     struct pw_memo_slot *slot = memo_slot(m, v);
-    if (!slot->s || slot->v != v) {
-        char tmp[PW_VALUE_MAX];
-        slot->s = pw_arena_strdup(m->arena, pw_report_format_value(r, v, tmp));
-        slot->v = v;
-    }
-    return slot->s;
+    const char *hit = memo_hit(slot, v);
+    char tmp[PW_VALUE_MAX];
+    return hit ? hit : memo_keep(m, slot, v, pw_report_format_value(r, v, tmp));
 }
 
 const char *pw_report_percentage_memo(struct pw_format_memo *m, int64_t v, int64_t total)
 {
     struct pw_memo_slot *slot = memo_slot(m, v);
-    if (!slot->s || slot->v != v) {
-        char tmp[PW_PERCENT_MAX];
-        slot->s = pw_arena_strdup(m->arena, pw_percentage_trimmed(tmp, v, total));
-        slot->v = v;
-    }
-    return slot->s;
+    const char *hit = memo_hit(slot, v);
+    char tmp[PW_PERCENT_MAX];
+    return hit ? hit : memo_keep(m, slot, v, pw_percentage_trimmed(tmp, v, total));
 }
 
 /* Splits a path list on ':' (Go's filepath.SplitList); returns the count, entries in out. */
