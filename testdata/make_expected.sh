@@ -41,4 +41,10 @@ run extremes.merged.txt -top profiles/extremes.pb.gz profiles/extremes.pb.gz
 run extremes.base.txt -top -base=profiles/extremes.pb.gz profiles/extremes.pb.gz
 run extremes.diff.txt -top -diff_base=profiles/extremes.pb.gz profiles/extremes.pb.gz
 run extremes.focus.txt -top -focus=cold -hide=leaf profiles/extremes.pb.gz
+# "(inline)" marks hang on the edges an edge fraction keeps: an inlined function's only edge in
+# is as heavy as the function, and a heavier cutoff drops it (and the mark) as it drops others.
+run top.cpu.inline_cutoff.txt -top -nodecount=0 -nodefraction=0 -edgefraction=0.05 \
+    profiles/shop.cpu.pb.gz
+run top.heap.diff_inline_cutoff.txt -top -nodecount=0 -nodefraction=0 -edgefraction=0.02 \
+    -diff_base=profiles/shop.heap-t0.pb.gz profiles/shop.heap-t1.pb.gz
 echo "wrote $n outputs into testdata/expected"

@@ -175,7 +175,9 @@ struct pw_graph_options {
     /* What a graph holds beside the nodes' flat and cum, when not all of pprof's graph is
      * needed (ignored with call_tree). Edges: PW_EDGES_ALL as pprof; PW_EDGES_INLINE only the
      * edges into nodes that some location has as an inlined frame, enough for the text report's
-     * "(inline)" labels as the other nodes' edges are never inline; PW_EDGES_NONE. */
+     * "(inline)" labels as the other nodes' edges are never inline, not in pprof's order
+     * (with values_of, the edge into a node only ever inlined into one other is added last);
+     * PW_EDGES_NONE. */
     enum pw_graph_edges { PW_EDGES_ALL = 0, PW_EDGES_INLINE, PW_EDGES_NONE } edges;
     bool no_tags;     /* no label or numeric tags */
     bool values_only; /* nodes without printable names: a graph built only to
