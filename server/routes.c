@@ -52,8 +52,8 @@ struct pw_app {
     void *hook_ctx;
     struct pw_cache *cache;
     struct pw_compare *compare; /* profiles compared with a base (base=ID, diff_base=ID) */
-    pthread_t warm_thread;
-    bool warming;           /* warm_thread started and not joined */
+    pthread_t warm_threads[2]; /* the graph's views, the flame graph (warm_graph, warm_flame) */
+    bool warming[2];           /* warm_threads[i] started and not joined */
     volatile bool stopping; /* pw_app_free was called: warm-up stops between views */
 };
 
@@ -146,8 +146,9 @@ void pw_app_free(struct pw_app *app)
     if (!app)
         return;
     app->stopping = true;
-    if (app->warming)
-        pthread_join(app->warm_thread, NULL);
+    for (size_t i = 0; i < 2; i++)
+        if (app->warming[i])
+            pthread_join(app->warm_threads[i], NULL);
     for (size_t i = 0; i < app->n_profiles; i++)
         free(app->profiles[i].name);
     free(app->profiles);
@@ -979,9 +980,12 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
 }
 
 /* The default profile's views, computed with the server's settings into the cache at start so
- * the first page load finds them ready: the graph first, as /ui/ shows it, then the flame graph.
- * One thread: the graph's sample loop already takes both cores, and a view a user asks for
- * before its turn is computed by the request itself, ahead of the warm-up (pw_warm_paths). */
+ * the first page load finds them ready: the graph, as /ui/ shows it, then the top table, on one
+ * thread, and the flame graph on another. The graph of a profile with labels counts its tags on
+ * a single thread, a second or more on a million samples, and its layout is single-threaded
+ * too: the flame graph's stacks are built on the other processor meanwhile, instead of after
+ * it. A view a user asks for before its turn is computed by the request itself, ahead of the
+ * warm-up (pw_warm_paths). */
 static bool warm_route(void *ctx, const struct pw_request *req, struct pw_response *resp)
 {
     struct pw_app *app = ctx;
@@ -991,10 +995,16 @@ static bool warm_route(void *ctx, const struct pw_request *req, struct pw_respon
     return true;
 }
 
-static void *warm(void *arg)
+static void *warm_graph(void *arg)
 {
-    static const char *const paths[] = {"/api/meta", "/api/graph", "/api/flamegraph",
-                                        "/api/top"};
+    static const char *const paths[] = {"/api/meta", "/api/graph", "/api/top"};
+    pw_warm_paths(warm_route, arg, paths, sizeof(paths) / sizeof(*paths));
+    return NULL;
+}
+
+static void *warm_flame(void *arg)
+{
+    static const char *const paths[] = {"/api/flamegraph"};
     pw_warm_paths(warm_route, arg, paths, sizeof(paths) / sizeof(*paths));
     return NULL;
 }
@@ -1026,6 +1036,8 @@ void pw_warm_paths(pw_route_hook route, void *ctx, const char *const *paths, siz
 
 void pw_app_warm(struct pw_app *app)
 {
-    if (!app->warming && app->n_profiles > 0)
-        app->warming = pthread_create(&app->warm_thread, NULL, warm, app) == 0;
+    void *(*const warm[2])(void *) = {warm_graph, warm_flame};
+    for (size_t i = 0; i < 2; i++)
+        if (!app->warming[i] && app->n_profiles > 0)
+            app->warming[i] = pthread_create(&app->warm_threads[i], NULL, warm[i], app) == 0;
 }
