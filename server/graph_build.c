@@ -579,9 +579,9 @@ struct cold_node {
     int64_t cum_div, flat, flat_div;
 };
 
-struct hot_edge {
+struct hot_edge { /* 24 bytes: the mean divisor's weight is apart (loop_part.he_div) */
+    int64_t weight;
     uint32_t src, dest, mark;
-    int64_t weight, weight_div;
     bool residual, is_inline;
 };
 
@@ -637,6 +637,7 @@ struct loop_part {
     struct cold_node *cn;
     uint32_t *last_in; /* per node: index + 1 in he of the edge into it used last */
     struct hot_edge *he;
+    int64_t *he_div; /* per edge in he: weight_div */
     size_t n_he, cap_he;
     struct gx_u64map edge_map; /* parent << 32 | dest -> index + 1 in he */
 };
@@ -649,7 +650,10 @@ static uint32_t find_edge(struct loop_part *lp, uint32_t parent, uint32_t n, boo
     uint32_t *slot = gx_u64map_get(&lp->edge_map, ((uint64_t)parent << 32) | n);
     if (slot)
         return *slot;
+    size_t cap = lp->cap_he;
     PW_GROW(lp->he, lp->cap_he, lp->n_he + 1);
+    PW_GROW(lp->he_div, cap, lp->n_he + 1);
+    lp->he_div[lp->n_he] = 0;
     lp->he[lp->n_he] = (struct hot_edge){
         .src = parent, .dest = n, .residual = residual, .is_inline = is_inline};
     gx_u64map_put(&lp->edge_map, ((uint64_t)parent << 32) | n, (uint32_t)lp->n_he);
@@ -674,7 +678,8 @@ static inline void part_edge(struct loop_part *lp, uint32_t parent, uint32_t n, 
     if (x->mark != gen) {
         x->mark = gen;
         x->weight = pw_wadd(x->weight, s->w);
-        x->weight_div = pw_wadd(x->weight_div, s->dw);
+        if (s->dw) /* adding 0 would still bring in the line */
+            lp->he_div[e - 1] = pw_wadd(lp->he_div[e - 1], s->dw);
         x->residual |= residual;
         x->is_inline &= is_inline;
     }
@@ -985,13 +990,14 @@ static void build_graph(struct builder *b)
         struct loop_part *lp = &parts[k];
         for (size_t i = 0; i < lp->n_he; i++) {
             const struct hot_edge *x = &lp->he[i];
-            pw_graph_add_to_edge(g, g->all[x->src], g->all[x->dest], x->weight_div, x->weight,
+            pw_graph_add_to_edge(g, g->all[x->src], g->all[x->dest], lp->he_div[i], x->weight,
                                  x->residual, x->is_inline);
         }
         free(lp->hn);
         free(lp->cn);
         free(lp->last_in);
         free(lp->he);
+        free(lp->he_div);
         gx_u64map_release(&lp->edge_map);
     }
     for (size_t i = 0; i < n_sole; i++) {
