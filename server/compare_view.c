@@ -2,7 +2,11 @@
  * carry the change (new minus base, as pprof's -base/-diff_base reports print it); the base
  * column is the same report run on the base profile alone with the same settings, untrimmed, and
  * new is change plus base (the normalized new profile with norm=t). Rows are matched by their
- * printed name and inline mark, which is what identifies a row of pprof's top.
+ * printed name, which is what identifies a row of pprof's top; not by their inline mark, which
+ * is not the node's but its edges': a function inlined everywhere in the base and also called in
+ * the new profile (inlining changes between builds) is "(inline)" in the one and
+ * "(partial-inline)" in the comparison. So the base's report is made without edges, the part of
+ * a large report that costs most.
  * Not for mean values (mean=t): a mean of a difference is not a difference of means.
  * The base column depends only on the base profile and the settings, not on the profile compared
  * nor on how (base=, diff_base=, norm=t), so a few are kept (COLUMN_CACHE_ENTRIES), keyed by the
@@ -21,8 +25,7 @@
 #define COLUMN_CACHE_ENTRIES 4
 
 struct base_row {
-    const char *name;         /* in the column's arena */
-    const char *inline_label; /* a string constant of pw_report_text_items */
+    const char *name; /* in the column's arena */
     int64_t flat, cum;
 };
 
@@ -43,8 +46,7 @@ static int cmp_item(const void *a, const void *b)
 {
     const struct pw_text_item *x = *(const struct pw_text_item *const *)a;
     const struct pw_text_item *y = *(const struct pw_text_item *const *)b;
-    int c = strcmp(x->name, y->name);
-    return c ? c : strcmp(x->inline_label, y->inline_label);
+    return strcmp(x->name, y->name);
 }
 
 /* A row of the compared profile against a base row. */
@@ -52,8 +54,7 @@ static int cmp_row(const void *key, const void *elem)
 {
     const struct pw_text_item *x = key;
     const struct base_row *y = elem;
-    int c = strcmp(x->name, y->name);
-    return c ? c : strcmp(x->inline_label, y->inline_label);
+    return strcmp(x->name, y->name);
 }
 
 static void unref(struct pw_compare_rows *t)
@@ -75,6 +76,7 @@ static struct pw_compare_rows *make_column(const struct pw_profile *base,
     struct pw_report *r = pw_report_new(base, "top", NULL, cfg, NULL, &err);
     if (!r)
         return NULL;
+    r->opt.no_inline_marks = true;
     size_t n;
     struct pw_text_item *items = pw_report_text_items(r, &n);
     struct pw_text_item **sorted = pw_xcalloc(n + 1, sizeof(*sorted));
@@ -88,7 +90,6 @@ static struct pw_compare_rows *make_column(const struct pw_profile *base,
     for (size_t i = 0; i < n; i++) {
         const struct pw_text_item *it = sorted[i];
         t->rows[i] = (struct base_row){.name = pw_arena_strndup(&t->arena, it->name, it->name_len),
-                                       .inline_label = it->inline_label,
                                        .flat = it->flat,
                                        .cum = it->cum};
     }

@@ -233,7 +233,7 @@ static struct pw_graph *new_trimmed_graph(struct pw_report *r)
      * tree (peek) no tags. */
     struct graph_parts parts = ALL_PARTS;
     if (o->format == PW_REPORT_TEXT)
-        parts = TEXT_PARTS;
+        parts = o->no_inline_marks ? NODES_ONLY : TEXT_PARTS;
     else if (o->format == PW_REPORT_TREE)
         parts = TREE_PARTS;
     struct pw_graph *g = new_graph(r, NULL, call_tree ? PRUNED_TREE : VALUES_ONLY, NULL);

@@ -57,6 +57,8 @@ struct pw_report_options {
     size_t n_active_filters;
     int nodecount;
     double nodefraction, edgefraction;
+    /* A top read for its values only: no edges are built, and every row's inline label is "". */
+    bool no_inline_marks;
 
     uint32_t sample_index;   /* value extracted from each sample */
     bool mean;               /* divide by value 0 (pprof's SampleMeanDivisor) */

@@ -159,6 +159,34 @@ d = json.load(sys.stdin)
 assert all(r["flat"] == 0 and r["cum"] == 0 for r in d["rows"]), d["rows"][:2]
 ' < <(curl -s "$URL/p/$ID/api/top?base=$ID")
 
+# The base and new columns are each profile's own values, also for a function whose inline mark
+# differs between the base alone and the comparison (inlined everywhere in one profile and also
+# called in the other, as inlining changes between builds): two generated profiles of inlined
+# functions, with a few such functions.
+GEN=../shared/bench/genprof.py
+upload() { # FILE NAME -> id
+    curl -s --data-binary @"$1" "$URL/api/upload?name=$2" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+python3 $GEN --samples 2000 --functions 400 --seed 1 -o "$TMP/g1.pb.gz" > /dev/null 2>&1
+python3 $GEN --samples 2000 --functions 400 --seed 2 -o "$TMP/g2.pb.gz" > /dev/null 2>&1
+G1=$(upload "$TMP/g1.pb.gz" g1.pb.gz) G2=$(upload "$TMP/g2.pb.gz" g2.pb.gz)
+for id in "$G1" "$G2"; do curl -s "$URL/p/$id/api/top?nf=0&ef=0" > "$TMP/own-$id.json"; done
+curl -s "$URL/p/$G1/api/top?diff_base=$G2&nf=0&ef=0" > "$TMP/g.json"
+check "base and new columns are each profile's values, whatever their inline marks" python3 -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+new, base = ({r["name"]: r for r in json.load(open(f))["rows"]} for f in sys.argv[2:])
+marks_differ = 0
+for r in rows:
+    b, n = base.get(r["name"], {}), new.get(r["name"], {})
+    got = (r["base_flat"], r["base_cum"], r["new_flat"], r["new_cum"])
+    want = (b.get("flat", 0), b.get("cum", 0), n.get("flat", 0), n.get("cum", 0))
+    assert got == want, (r["name"], got, want)
+    marks_differ += bool(b) and b.get("inline", "") != r.get("inline", "")
+assert len(rows) > 500 and marks_differ > 0, (len(rows), marks_differ)
+' "$TMP/g.json" "$TMP/own-$G1.json" "$TMP/own-$G2.json"
+
 # Repeated views are answered from the cache (same body, fast).
 curl -s "$URL/p/$ID/api/flamegraph?diff_base=$B&dm=new" > "$TMP/a.json"
 t=$(curl -s -o "$TMP/b.json" -w '%{time_total}' "$URL/p/$ID/api/flamegraph?diff_base=$B&dm=new")
