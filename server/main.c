@@ -306,18 +306,20 @@ static int setup(struct pw_app *app, void *ctx, struct pw_err *err)
 }
 
 /* Serves the web UI: opens the store (a -store that cannot be opened is an error; the default
- * one only a warning), keeps p in it, then runs the server. */
+ * one only a warning), keeps p in it (from loaded_bytes when not NULL, which it frees), then
+ * runs the server. */
 static int serve(struct options *o, struct pw_profile *p, struct pw_store *store,
-                 const char *loaded_id, size_t max_upload, const char *token,
-                 const char *series_id)
+                 const char *loaded_id, unsigned char *loaded_bytes, size_t loaded_len,
+                 size_t max_upload, const char *token, const char *series_id)
 {
     struct pw_err err = {0};
     struct serve sv = {.p = p, .name = o->n_sources ? o->sources[0] : NULL};
     if (store && p &&
-        pw_share_keep_loaded(store, o->sources, o->n_sources, o->n_bases, p, loaded_id, sv.id,
-                             &err))
+        pw_share_keep_loaded(store, o->sources, o->n_sources, o->n_bases, p, loaded_id,
+                             loaded_bytes, loaded_len, sv.id, &err))
         fprintf(stderr, "pprofweb: the profile is not in the store (%s): its link lasts only "
                         "while this server runs\n", err.msg);
+    free(loaded_bytes);
     struct pw_share_options so = {.store = store,
                                   .max_upload = max_upload,
                                   .auth_token = token,
@@ -415,6 +417,8 @@ int main(int argc, char **argv)
     struct pw_profile *p = NULL;
     struct pw_store *store = NULL;
     char fetched_id[PW_STORE_ID_LEN + 1] = "", file_id[PW_STORE_ID_LEN + 1] = "";
+    unsigned char *file_bytes = NULL; /* the file's bytes as read, for the store */
+    size_t file_len = 0;
     size_t max_upload = PW_MAX_REQUEST_BODY;
     const char *token = o.auth_token ? o.auth_token : getenv("PPROFWEB_AUTH_TOKEN");
     if (token && !*token)
@@ -482,6 +486,8 @@ int main(int argc, char **argv)
             .store = store,
             .stored_id = fetched_id,
             .file_id = store ? file_id : NULL,
+            .file_bytes = store ? &file_bytes : NULL,
+            .file_len = &file_len,
             .graph_reports_only = !o.http && o.cmd && pw_report_is_graph(o.cmd),
         };
         struct pw_buf warn;
@@ -491,14 +497,15 @@ int main(int argc, char **argv)
         pw_buf_release(&warn);
         if (!p) {
             fprintf(stderr, "%s\n", err.msg);
+            free(file_bytes);
             pw_store_free(store);
             return 1;
         }
     }
 
     if (o.http) {
-        rc = serve(&o, p, store, fetched_id[0] ? fetched_id : file_id, max_upload, token,
-                   series_id[0] ? series_id : NULL);
+        rc = serve(&o, p, store, fetched_id[0] ? fetched_id : file_id, file_bytes, file_len,
+                   max_upload, token, series_id[0] ? series_id : NULL);
         pw_profile_free(p);
         pw_store_free(store);
         return rc;

@@ -597,7 +597,8 @@ void pw_share_attach(struct pw_share *s, struct pw_app *app)
 
 int pw_share_keep_loaded(struct pw_store *store, const char *const *sources, size_t n_sources,
                          size_t n_bases, const struct pw_profile *p, const char *known_id,
-                         char *id_out, struct pw_err *err)
+                         const unsigned char *known_bytes, size_t known_len, char *id_out,
+                         struct pw_err *err)
 {
     id_out[0] = 0;
     const char *first = n_sources ? sources[0] : "";
@@ -617,6 +618,13 @@ int pw_share_keep_loaded(struct pw_store *store, const char *const *sources, siz
         if (rc > 0)
             snprintf(id_out, PW_STORE_ID_LEN + 1, "%s", known_id);
         return rc > 0 ? 0 : -1;
+    }
+    if (known && known_bytes) {
+        rc = pw_store_put_valid_as(store, known_bytes, known_len, known_id, base_name(first), p,
+                                   err);
+        if (rc == 0)
+            snprintf(id_out, PW_STORE_ID_LEN + 1, "%s", known_id);
+        return rc;
     }
     if (n_sources == 1 && n_bases == 0) {
         if (pw_read_file(first, PW_MAX_INPUT, &data, &len, err))

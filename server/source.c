@@ -2,6 +2,7 @@
  * fetch.c, and stored when a store is given so the profile keeps a lasting link). */
 #include "pprofweb/source.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,19 @@ static unsigned char *kept_bytes(const struct pw_profile *p, bool named_remotely
         out = NULL;
     pw_profile_free(q);
     return out;
+}
+
+struct hash_job {
+    const unsigned char *data;
+    size_t len;
+    char *id;
+};
+
+static void *hash_bytes(void *arg)
+{
+    struct hash_job *j = arg;
+    pw_store_id_of(j->data, j->len, j->id);
+    return NULL;
 }
 
 static struct pw_profile *load_one(const struct pw_source_options *o, const char *src,
@@ -84,11 +98,22 @@ static struct pw_profile *load_one(const struct pw_source_options *o, const char
     if (pw_read_file(src, PW_MAX_INPUT, &data, &len, err))
         return NULL;
     /* Hashed here, from the bytes decoded, so keeping the profile in the store needs no second
-     * read of the file. */
+     * read of the file: on a second thread, while decoding (inflating, one thread's work). */
     bool hashed = o->file_id && o->n_sources == 1 && o->n_bases == 0;
-    if (hashed)
-        pw_store_id_of(data, len, o->file_id);
-    p = pw_decode_take(data, len, err); /* frees data */
+    struct hash_job hj = {.data = data, .len = len, .id = o->file_id};
+    pthread_t hasher;
+    bool hashing = hashed && pthread_create(&hasher, NULL, hash_bytes, &hj) == 0;
+    if (hashed && !hashing)
+        hash_bytes(&hj);
+    p = hashed ? pw_decode(data, len, err) : pw_decode_take(data, len, err); /* take: frees */
+    if (hashing)
+        pthread_join(hasher, NULL);
+    if (hashed && p && o->file_bytes) {
+        *o->file_bytes = data;
+        *o->file_len = len;
+    } else if (hashed) {
+        free(data);
+    }
     if (!p) {
         if (hashed)
             o->file_id[0] = 0;
@@ -210,6 +235,10 @@ struct pw_profile *pw_source_load(const struct pw_source_options *o, struct pw_b
     size_t n_src = 0, n_base = 0;
     if (o->file_id)
         o->file_id[0] = 0;
+    if (o->file_bytes) {
+        *o->file_bytes = NULL;
+        *o->file_len = 0;
+    }
     struct pw_profile *p = load_all(o, o->sources, o->n_sources, &n_src, warn, err);
     if (!p) {
         if (n_src == 0)

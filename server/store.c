@@ -266,17 +266,24 @@ void pw_store_describe(const struct pw_profile *p, const char *name, size_t len,
 }
 
 /* Stores data with the entry e describes (its id set here, written to id_out too). */
+/* Stores data under e->id, already its pw_store_id_of. */
+static int put_identified(struct pw_store *s, const unsigned char *data, size_t len,
+                          struct pw_store_entry *e, struct pw_err *err)
+{
+    int have = already(s, e->id, false, err);
+    if (have)
+        return have < 0 ? -1 : 0;
+    e->stored_at = (int64_t)time(NULL);
+    return s->ops->put(s->b, e, data, len, err);
+}
+
 static int put_described(struct pw_store *s, const unsigned char *data, size_t len,
                          struct pw_store_entry *e, char *id_out, struct pw_err *err)
 {
     pw_store_id_of(data, len, e->id);
     if (id_out != e->id)
         memcpy(id_out, e->id, sizeof(e->id));
-    int have = already(s, e->id, false, err);
-    if (have)
-        return have < 0 ? -1 : 0;
-    e->stored_at = (int64_t)time(NULL);
-    return s->ops->put(s->b, e, data, len, err);
+    return put_identified(s, data, len, e, err);
 }
 
 int pw_store_put_valid(struct pw_store *s, const unsigned char *data, size_t len,
@@ -286,6 +293,16 @@ int pw_store_put_valid(struct pw_store *s, const unsigned char *data, size_t len
     struct pw_store_entry e;
     pw_store_describe(p, name, len, &e);
     return put_described(s, data, len, &e, id_out, err);
+}
+
+int pw_store_put_valid_as(struct pw_store *s, const unsigned char *data, size_t len,
+                          const char *id, const char *name, const struct pw_profile *p,
+                          struct pw_err *err)
+{
+    struct pw_store_entry e;
+    pw_store_describe(p, name, len, &e);
+    snprintf(e.id, sizeof(e.id), "%s", id);
+    return put_identified(s, data, len, &e, err);
 }
 
 int pw_store_put_valid_all(struct pw_store *s, struct pw_store_item *items, size_t n,

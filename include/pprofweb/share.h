@@ -47,10 +47,13 @@ struct pw_store *pw_share_store(struct pw_share *s);
  * gets), one URL was stored when fetched, anything merged or diffed as its encoded profile.
  * known_id is the store id of the one source's bytes when loading found it (the URL's as kept,
  * the file's as read: pw_source_options), or NULL: a file already stored is then not read again.
+ * known_bytes (known_len long), when not NULL, are the file's bytes known_id was computed from:
+ * a file not stored yet is then stored from them, neither read nor hashed again.
  * Writes the id to id_out (PW_STORE_ID_LEN + 1 bytes). */
 int pw_share_keep_loaded(struct pw_store *store, const char *const *sources, size_t n_sources,
                          size_t n_bases, const struct pw_profile *p, const char *known_id,
-                         char *id_out, struct pw_err *err);
+                         const unsigned char *known_bytes, size_t known_len, char *id_out,
+                         struct pw_err *err);
 
 /* Parses a byte size: "268435456", "256MB", "64mb", "512k", "1GiB" (K, M, G are powers of
  * 1024). PW_EINVAL for anything else, zero, or more than PW_MAX_INPUT. */

@@ -28,6 +28,10 @@ struct pw_source_options {
     char *stored_id;        /* if not NULL: the store id of the last URL kept (25 bytes) */
     char *file_id;          /* if not NULL, and the one source is a file (no bases): the store
                              * id of its bytes as read (25 bytes; "" otherwise) */
+    /* With file_id: set to those bytes, or to NULL, and file_len to their length. The caller
+     * frees them: keeping them in the store then neither reads nor hashes the file again. */
+    unsigned char **file_bytes;
+    size_t *file_len;
     /* The caller makes only graph reports of the result (pw_report_is_graph): a single source
      * without base that Merge would change in nothing such a report shows
      * (pw_profile_merge_graph_neutral) is not merged, which saves a sixth of M's -top. */

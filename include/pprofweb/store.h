@@ -72,6 +72,10 @@ int pw_store_claim(struct pw_store *s, const char *id, struct pw_err *err);
 int pw_store_put_valid(struct pw_store *s, const unsigned char *data, size_t len,
                        const char *name, const struct pw_profile *p, char *id_out,
                        struct pw_err *err);
+/* pw_store_put_valid of bytes whose id (pw_store_id_of) the caller has computed. */
+int pw_store_put_valid_as(struct pw_store *s, const unsigned char *data, size_t len,
+                          const char *id, const char *name, const struct pw_profile *p,
+                          struct pw_err *err);
 
 /* One profile of an upload of several: its bytes and the entry pw_store_describe made of its
  * decoded profile (which the caller may free before storing); entry.id is written by

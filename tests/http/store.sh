@@ -195,6 +195,17 @@ start_server -store "$STORE" || finish
 check "command-line profile's link after a restart without it" test "$(get "/p/$HID/api/meta")" = 200
 stop_server > /dev/null
 
+# --- a command-line file kept in a store that lacks it: its bytes as read, under its name ---
+FRESH=$TMP/fresh-store
+start_server -store "$FRESH" "$CPU" || finish
+FID=$(curl -s "$URL/api/meta" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+check "command-line file stored as its bytes" cmp -s "$FRESH/$FID.prof" "$CPU"
+check "command-line file stored under its name" grep -qx "name $(basename "$CPU")" "$FRESH/$FID.meta"
+stop_server > /dev/null
+start_server -store "$FRESH" || finish
+check "its link after a restart without it" test "$(get "/p/$FID/api/top")" = 200
+stop_server > /dev/null
+
 # --- -max_upload ---
 check "bad -max_upload: exit 2" sh -c "'$BIN' -http=127.0.0.1:0 -no_browser -max_upload=lots > /dev/null 2>&1; test \$? = 2"
 start_server -store "$STORE" -max_upload=4KB || finish
