@@ -25,7 +25,8 @@
 #define COLUMN_CACHE_ENTRIES 4
 
 struct base_row {
-    const char *name; /* in the column's arena */
+    const char *name; /* in the column's arena; it may hold NUL bytes */
+    uint32_t name_len;
     int64_t flat, cum;
 };
 
@@ -34,7 +35,7 @@ struct pw_compare_rows {
     int refs; /* one while cached, one per reader */
     unsigned long used;
     struct pw_arena arena;
-    struct base_row *rows; /* by (name, inline label) */
+    struct base_row *rows; /* sorted by name */
     size_t n;
 };
 
@@ -42,11 +43,19 @@ static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct pw_compare_rows *cache[COLUMN_CACHE_ENTRIES];
 static unsigned long cache_clock;
 
+/* Names are compared as bytes with their lengths: a name may hold NUL bytes, and two that
+ * differ only after one are two rows. */
+static int cmp_name(const char *x, uint32_t x_len, const char *y, uint32_t y_len)
+{
+    int c = memcmp(x, y, x_len < y_len ? x_len : y_len);
+    return c ? c : (x_len > y_len) - (x_len < y_len);
+}
+
 static int cmp_item(const void *a, const void *b)
 {
     const struct pw_text_item *x = *(const struct pw_text_item *const *)a;
     const struct pw_text_item *y = *(const struct pw_text_item *const *)b;
-    return strcmp(x->name, y->name);
+    return cmp_name(x->name, x->name_len, y->name, y->name_len);
 }
 
 /* A row of the compared profile against a base row. */
@@ -54,7 +63,7 @@ static int cmp_row(const void *key, const void *elem)
 {
     const struct pw_text_item *x = key;
     const struct base_row *y = elem;
-    return strcmp(x->name, y->name);
+    return cmp_name(x->name, x->name_len, y->name, y->name_len);
 }
 
 static void unref(struct pw_compare_rows *t)
@@ -90,6 +99,7 @@ static struct pw_compare_rows *make_column(const struct pw_profile *base,
     for (size_t i = 0; i < n; i++) {
         const struct pw_text_item *it = sorted[i];
         t->rows[i] = (struct base_row){.name = pw_arena_strndup(&t->arena, it->name, it->name_len),
+                                       .name_len = it->name_len,
                                        .flat = it->flat,
                                        .cum = it->cum};
     }

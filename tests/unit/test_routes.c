@@ -1,7 +1,8 @@
 /* Unit tests for the route table, without sockets: redirects, the page and static files,
- * JSON views and their errors (400/404/405/403), profile ids, the view cache (hits, and one
- * computation for many concurrent requests of the same view). Uses the bundled
- * testdata/profiles/shop.cpu.pb.gz (run from the repository root, as `make unit` does). */
+ * JSON views and their errors (400/404/405/403), profile ids, a comparison's base column, the
+ * view cache (hits, and one computation for many concurrent requests of the same view). Uses
+ * the bundled testdata/profiles/shop.cpu.pb.gz (run from the repository root, as `make unit`
+ * does). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,44 @@ static void *worker(void *p)
     a->len = strlen(r.body);
     result_free(&r);
     return NULL;
+}
+
+/* A profile of one sample per name: names[i] (which may hold NUL bytes, len from lens[i]) with
+ * values[i]. */
+static struct pw_profile *named_profile(size_t n, const char *const *names, const size_t *lens,
+                                        const int64_t *values)
+{
+    struct pw_profile *p = pw_profile_new();
+    struct pw_value_type vt = {pw_intern_cstr(p, "cpu"), pw_intern_cstr(p, "nanoseconds")};
+    pw_set_sample_types(p, &vt, 1);
+    for (size_t i = 0; i < n; i++) {
+        struct pw_function *f = pw_add_function(p);
+        f->id = p->n_functions;
+        f->name = f->system_name = pw_intern(p, names[i], lens[i]);
+        f->filename = pw_intern_cstr(p, "x.go");
+        struct pw_location *l = pw_add_location(p);
+        l->id = p->n_locations;
+        l->address = 0x1000 * (i + 1);
+        l->n_lines = 1;
+        l->lines = pw_arena_calloc(&p->arena, 1, sizeof *l->lines);
+        l->lines[0].function = p->n_functions - 1;
+        l->lines[0].line = 1;
+        struct pw_sample *smp = pw_add_sample(p);
+        smp->values = pw_arena_calloc(&p->arena, 1, sizeof *smp->values);
+        smp->values[0] = values[i];
+        smp->n_locs = 1;
+        smp->locs = pw_arena_calloc(&p->arena, 1, sizeof *smp->locs);
+        smp->locs[0] = p->n_locations - 1;
+    }
+    return p;
+}
+
+/* The number after "key": in the JSON object that starts at row, or -1. */
+static long long row_number(const char *row, const char *key)
+{
+    const char *end = strchr(row, '}');
+    const char *k = strstr(row, key);
+    return k && end && k < end ? strtoll(k + strlen(key), NULL, 10) : -1;
 }
 
 int main(void)
@@ -361,6 +400,36 @@ int main(void)
     CHECK(!pw_accepts_gzip("gzip; q=0.000, *"), "gzip refused, any other allowed");
     CHECK(!pw_accepts_gzip("gzipped, br"), "another coding");
     CHECK(!pw_accepts_gzip("*;q=0"), "nothing");
+
+    /* A comparison's top: the base column matches rows by their whole name, bytes after a NUL
+     * included (two names that differ only there are two rows with their own base values). */
+    {
+        const char *names[] = {"\0a", "\0b"};
+        const size_t lens[] = {2, 2};
+        struct pw_profile *newer = named_profile(2, names, lens, (const int64_t[]){5, 7});
+        struct pw_profile *older = named_profile(2, names, lens, (const int64_t[]){1, 100});
+        CHECK(pw_profile_check_valid(newer, &err) == 0, "a valid profile: %s", err.msg);
+        struct pw_app *cmp = pw_app_new(NULL, false);
+        CHECK_INTEQ(pw_app_add_profile(cmp, newer, "new", "nulnew", NULL, &err), 0);
+        CHECK_INTEQ(pw_app_add_profile(cmp, older, "old", "nulold", NULL, &err), 0);
+        r = run(cmp, "GET", "/p/nulnew/api/top?diff_base=nulold", true);
+        CHECK_INTEQ(r.status, 200);
+        const char *ra = strstr(r.body, "\"name\":\"\\u0000a\"");
+        const char *rb = strstr(r.body, "\"name\":\"\\u0000b\"");
+        CHECK(ra && rb, "both rows: %.300s", r.body);
+        if (ra && rb) {
+            CHECK_INTEQ(row_number(ra, "\"flat\":"), 4);
+            CHECK_INTEQ(row_number(ra, "\"base_flat\":"), 1);
+            CHECK_INTEQ(row_number(ra, "\"new_flat\":"), 5);
+            CHECK_INTEQ(row_number(rb, "\"flat\":"), -93);
+            CHECK_INTEQ(row_number(rb, "\"base_flat\":"), 100);
+            CHECK_INTEQ(row_number(rb, "\"new_flat\":"), 7);
+        }
+        result_free(&r);
+        pw_app_free(cmp);
+        pw_profile_free(newer);
+        pw_profile_free(older);
+    }
 
     pw_app_free(app);
     pw_profile_free(p);
