@@ -588,18 +588,50 @@ struct hot_edge { /* 24 bytes: the mean divisor's weight is apart (loop_part.he_
 /* What a walk through a location leaves behind, for a pass that reads samples only for edges
  * (run_edges_part), in 32 bits so that the table of a large profile stays in cache: the node of
  * its last frame kept (walk order: callers first) + 1 (0: none), TAIL_RESIDUAL when a frame not
- * kept follows it (or none is kept), TAIL_FRAMES when a frame keeps its edges in (EDGES_IN):
- * such a location is walked frame by frame. Graphs of 2^30 - 1 nodes or more do not use it. */
+ * kept follows it (or none is kept); or TAIL_FRAMES and an offset in the walks (struct walks)
+ * when a frame keeps its edges in (EDGES_IN): such a location is walked frame by frame. Graphs
+ * of 2^30 - 1 nodes or more, or walks as long, do not use it. */
 #define TAIL_RESIDUAL (1u << 31)
 #define TAIL_FRAMES (1u << 30)
 #define TAIL_NODE (TAIL_FRAMES - 1)
 
-/* Also sets *framed to a bit set of the TAIL_FRAMES locations. */
-static uint32_t *loc_tails(const struct builder *b, const uint32_t *loc_id, uint64_t **framed)
+/* The frames of the TAIL_FRAMES locations, each location's together: its frame count, then per
+ * frame, in walk order, its loc_id and the index + 1 of its edge in the location (0: none). An
+ * edge in a location is into an EDGES_IN frame from the frame kept before it in the same
+ * location, of another node: the same on every sample, found once here instead of on each,
+ * and always an inlined call. Only a graph of the edges that tell inlined calls has them (it
+ * need not keep pprof's order of edges): they are the first of every part's table, and pairs
+ * finds them by their ends for the walk that meets the same pair across locations. */
+struct walks {
+    uint32_t *tails;   /* per location */
+    uint64_t *framed;  /* bit set of the TAIL_FRAMES locations */
+    uint32_t *frames;
+    struct gx_u64map pairs; /* src << 32 | dest -> index of an edge in a location */
+    uint32_t *src, *dest;   /* per such edge */
+    uint32_t n_pairs;
+};
+
+static void walks_release(struct walks *w)
+{
+    free(w->tails);
+    free(w->framed);
+    free(w->frames);
+    gx_u64map_release(&w->pairs);
+    free(w->src);
+    free(w->dest);
+}
+
+/* Fills w from loc_id, with the edges in locations when pairs (they come first in every part's
+ * table, which keeps pprof's order of edges only without them); returns false, having kept
+ * nothing, when the walks are too long for TAIL_NODE to index. */
+static bool walks_build(const struct builder *b, const uint32_t *loc_id, bool pairs,
+                        struct walks *w)
 {
     const struct pw_profile *p = b->p;
+    memset(w, 0, sizeof *w);
     uint32_t *t = pw_xmalloc((p->n_locations ? p->n_locations : 1) * sizeof *t);
     uint64_t *bits = pw_xcalloc(p->n_locations / 64 + 1, sizeof *bits);
+    size_t len = 0;
     for (uint32_t l = 0; l < p->n_locations; l++) {
         uint32_t start = b->loc_start[l], cnt = b->loc_start[l + 1] - start;
         uint32_t node1 = 0, flags = cnt ? TAIL_RESIDUAL : 0;
@@ -614,11 +646,56 @@ static uint32_t *loc_tails(const struct builder *b, const uint32_t *loc_id, uint
             node1 = (n & ~EDGES_IN) + 1;
             flags &= ~TAIL_RESIDUAL;
         }
-        t[l] = flags | node1;
-        bits[l / 64] |= (uint64_t)((flags & TAIL_FRAMES) != 0) << (l % 64);
+        if (flags & TAIL_FRAMES) {
+            bits[l / 64] |= (uint64_t)1 << (l % 64);
+            t[l] = TAIL_FRAMES | (uint32_t)(len < TAIL_NODE ? len : 0);
+            len += 1 + 2 * (size_t)cnt;
+        } else {
+            t[l] = flags | node1;
+        }
     }
-    *framed = bits;
-    return t;
+    if (len >= TAIL_NODE) {
+        free(t);
+        free(bits);
+        return false;
+    }
+    w->tails = t;
+    w->framed = bits;
+    w->frames = pw_xmalloc((len ? len : 1) * sizeof *w->frames);
+    size_t cap = 0;
+    for (uint32_t l = 0; l < p->n_locations; l++) {
+        if (!(t[l] & TAIL_FRAMES))
+            continue;
+        uint32_t start = b->loc_start[l], cnt = b->loc_start[l + 1] - start;
+        uint32_t *f = w->frames + (t[l] & TAIL_NODE);
+        *f++ = cnt;
+        uint32_t parent = PW_NONE; /* the node of the frame kept before, in this location */
+        for (uint32_t ni = cnt; ni-- > 0; f += 2) {
+            uint32_t n = loc_id[start + ni];
+            f[0] = n;
+            f[1] = 0;
+            if (n == PW_NONE)
+                continue;
+            uint32_t node = n & ~EDGES_IN;
+            if (pairs && (n & EDGES_IN) && parent != PW_NONE && parent != node) {
+                uint64_t key = (uint64_t)parent << 32 | node;
+                uint32_t *e = gx_u64map_get(&w->pairs, key);
+                if (!e) {
+                    size_t c = cap;
+                    PW_GROW(w->src, cap, w->n_pairs + 1);
+                    PW_GROW(w->dest, c, w->n_pairs + 1);
+                    w->src[w->n_pairs] = parent;
+                    w->dest[w->n_pairs] = node;
+                    gx_u64map_put(&w->pairs, key, w->n_pairs);
+                    e = gx_u64map_get(&w->pairs, key);
+                    w->n_pairs++;
+                }
+                f[1] = *e; /* index + 1 */
+            }
+            parent = node;
+        }
+    }
+    return true;
 }
 
 /* The sample loop over samples [from, to): node weights and edges found, in first-seen order.
@@ -628,8 +705,7 @@ static uint32_t *loc_tails(const struct builder *b, const uint32_t *loc_id, uint
 struct loop_part {
     struct builder *b;
     const uint32_t *loc_id;
-    const uint32_t *tails;  /* run_edges_part only */
-    const uint64_t *framed; /* run_edges_part only (loc_tails) */
+    const struct walks *walks; /* run_edges_part only */
     const uint32_t *lone;  /* run_values_part only (loc_lone) */
     size_t from, to;
     bool tags;
@@ -647,7 +723,11 @@ struct loop_part {
 static uint32_t find_edge(struct loop_part *lp, uint32_t parent, uint32_t n, bool residual,
                           bool is_inline)
 {
-    uint32_t *slot = gx_u64map_get(&lp->edge_map, ((uint64_t)parent << 32) | n);
+    uint64_t key = ((uint64_t)parent << 32) | n;
+    const uint32_t *slot = lp->walks ? gx_u64map_get(&lp->walks->pairs, key) : NULL;
+    if (slot) /* an edge in a location: the same index in he */
+        return *slot;
+    slot = gx_u64map_get(&lp->edge_map, key);
     if (slot)
         return *slot;
     size_t cap = lp->cap_he;
@@ -656,8 +736,23 @@ static uint32_t find_edge(struct loop_part *lp, uint32_t parent, uint32_t n, boo
     lp->he_div[lp->n_he] = 0;
     lp->he[lp->n_he] = (struct hot_edge){
         .src = parent, .dest = n, .residual = residual, .is_inline = is_inline};
-    gx_u64map_put(&lp->edge_map, ((uint64_t)parent << 32) | n, (uint32_t)lp->n_he);
+    gx_u64map_put(&lp->edge_map, key, (uint32_t)lp->n_he);
     return (uint32_t)++lp->n_he;
+}
+
+/* Adds the weight of the current sample (generation gen) to edge e (index + 1 in he) once. */
+static inline void count_edge(struct loop_part *lp, uint32_t e, bool residual, bool is_inline,
+                              const struct sample_ctx *s, uint32_t gen)
+{
+    struct hot_edge *x = &lp->he[e - 1];
+    if (x->mark != gen) {
+        x->mark = gen;
+        x->weight = pw_wadd(x->weight, s->w);
+        if (s->dw) /* adding 0 would still bring in the line */
+            lp->he_div[e - 1] = pw_wadd(lp->he_div[e - 1], s->dw);
+        x->residual |= residual;
+        x->is_inline &= is_inline;
+    }
 }
 
 /* Adds the weight of the current sample (generation gen) to the edge parent -> n once, creating
@@ -674,15 +769,7 @@ static inline void part_edge(struct loop_part *lp, uint32_t parent, uint32_t n, 
         if (!e || lp->he[e - 1].src != parent)
             e = find_edge(lp, parent, n, residual, is_inline);
     }
-    struct hot_edge *x = &lp->he[e - 1];
-    if (x->mark != gen) {
-        x->mark = gen;
-        x->weight = pw_wadd(x->weight, s->w);
-        if (s->dw) /* adding 0 would still bring in the line */
-            lp->he_div[e - 1] = pw_wadd(lp->he_div[e - 1], s->dw);
-        x->residual |= residual;
-        x->is_inline &= is_inline;
-    }
+    count_edge(lp, e, residual, is_inline, s, gen);
     hp->last_edge = e;
     lp->last_in[n] = e;
 }
@@ -847,18 +934,18 @@ static bool has_labels(const struct pw_profile *p, const struct pw_graph_options
 }
 
 /* The edges of samples [from, to) into EDGES_IN nodes, node values left alone (values_of): a
- * location without such a frame is one lookup (loc_tails), the others are walked as
- * run_part walks them. Frames past a sample's innermost such location cannot add an edge: that
- * location is found first, in a bit set that stays in the first-level cache (a top's graph
- * has few EDGES_IN nodes, and many samples none). */
+ * location without such a frame is one lookup (walks.tails), the others are walked from their
+ * frames in the walks, where an edge in the location is found without a lookup. Frames past a
+ * sample's innermost such location cannot add an edge: that location is found first, in a bit
+ * set that stays in the first-level cache (a top's graph has few EDGES_IN nodes, and many
+ * samples none). */
 static void *run_edges_part(void *arg)
 {
     struct loop_part *lp = arg;
     struct builder *b = lp->b;
     const struct pw_profile *p = b->p;
-    const uint32_t *loc_id = lp->loc_id;
-    const uint32_t *tails = lp->tails;
-    const uint64_t *framed = lp->framed;
+    const uint32_t *tails = lp->walks->tails, *frames = lp->walks->frames;
+    const uint64_t *framed = lp->walks->framed;
     struct sample_ctx s = {0};
     uint32_t gen = 0;
     for (size_t si = lp->from; si < lp->to; si++) {
@@ -885,17 +972,20 @@ static void *run_edges_part(void *arg)
                 residual = tail_residual | (residual & !has);
                 continue;
             }
-            uint32_t start = b->loc_start[loc], cnt = b->loc_start[loc + 1] - start;
-            for (uint32_t ni = cnt; ni-- > 0;) {
-                uint32_t n = loc_id[start + ni];
+            const uint32_t *f = frames + (t & TAIL_NODE);
+            uint32_t cnt = *f++;
+            for (uint32_t k = 0; k < cnt; k++, f += 2) {
+                uint32_t n = f[0];
                 if (n == PW_NONE) {
                     residual = true;
                     continue;
                 }
                 bool edges_in = n & EDGES_IN;
                 n &= ~EDGES_IN;
-                if (parent != PW_NONE && n != parent && edges_in)
-                    part_edge(lp, parent, n, residual, ni != cnt - 1, &s, gen);
+                if (f[1]) /* from the frame kept before, in this location: parent */
+                    count_edge(lp, f[1], residual, true, &s, gen);
+                else if (parent != PW_NONE && n != parent && edges_in)
+                    part_edge(lp, parent, n, residual, k != 0, &s, gen);
                 parent = n;
                 residual = false;
             }
@@ -940,17 +1030,19 @@ static void build_graph(struct builder *b)
     uint32_t *loc_id = frame_nodes(b);
     bool tags = !b->o->no_tags && has_labels(p, b->o);
     const struct pw_graph *values = g->n_all < TAIL_NODE ? values_source(b, tags) : NULL;
-    uint32_t *tails = NULL;
-    uint64_t *framed = NULL;
+    struct walks walks;
+    bool walked = false;
     struct sole_edge *sole = NULL;
     size_t n_sole = 0;
-    if (values) {
-        copy_values(b, values);
+    if (values && b->o->edges != PW_EDGES_NONE) {
         if (b->o->edges == PW_EDGES_INLINE)
             n_sole = sole_edges(b, loc_id, &sole);
-        if (b->o->edges != PW_EDGES_NONE)
-            tails = loc_tails(b, loc_id, &framed);
+        walked = walks_build(b, loc_id, b->o->edges == PW_EDGES_INLINE, &walks);
+        if (!walked)
+            values = NULL; /* the whole loop then: the sole edges are added after it all the same */
     }
+    if (values)
+        copy_values(b, values);
     void *(*run)(void *) = run_part;
     uint32_t *lone = NULL;
     if (values) {
@@ -959,14 +1051,14 @@ static void build_graph(struct builder *b)
         run = run_values_part;
         lone = loc_lone(b, loc_id);
     }
-    size_t n_parts = values && !tails ? 0 : tags ? 1 : pw_parallel_parts(p->n_samples);
+    size_t n_parts = values && !walked ? 0 : tags ? 1 : pw_parallel_parts(p->n_samples);
+    uint32_t n_pairs = walked ? walks.n_pairs : 0;
     struct loop_part parts[PW_PARALLEL_MAX_PARTS];
-    for (size_t i = 0; i < n_parts; i++)
+    for (size_t i = 0; i < n_parts; i++) {
         parts[i] = (struct loop_part){
             .b = b,
             .loc_id = loc_id,
-            .tails = tails,
-            .framed = framed,
+            .walks = walked ? &walks : NULL,
             .lone = lone,
             .from = p->n_samples * i / n_parts,
             .to = p->n_samples * (i + 1) / n_parts,
@@ -975,6 +1067,16 @@ static void build_graph(struct builder *b)
             .cn = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof(struct cold_node)),
             .last_in = pw_xcalloc(g->n_all ? g->n_all : 1, sizeof(uint32_t)),
         };
+        if (n_pairs) { /* the edges in locations first, as walks_build numbered them */
+            struct loop_part *lp = &parts[i];
+            lp->he = pw_xmalloc(n_pairs * sizeof *lp->he);
+            lp->he_div = pw_xcalloc(n_pairs, sizeof *lp->he_div);
+            lp->n_he = lp->cap_he = n_pairs;
+            for (uint32_t e = 0; e < n_pairs; e++)
+                lp->he[e] = (struct hot_edge){
+                    .src = walks.src[e], .dest = walks.dest[e], .is_inline = true};
+        }
+    }
     pw_parallel_run(run, parts, sizeof *parts, n_parts);
     for (size_t i = 0; i < g->n_all && !values; i++) {
         struct pw_node *n = g->all[i];
@@ -990,6 +1092,8 @@ static void build_graph(struct builder *b)
         struct loop_part *lp = &parts[k];
         for (size_t i = 0; i < lp->n_he; i++) {
             const struct hot_edge *x = &lp->he[i];
+            if (i < n_pairs && !x->mark)
+                continue; /* an edge in a location on none of this part's samples */
             pw_graph_add_to_edge(g, g->all[x->src], g->all[x->dest], lp->he_div[i], x->weight,
                                  x->residual, x->is_inline);
         }
@@ -1009,8 +1113,8 @@ static void build_graph(struct builder *b)
                                  true);
     }
     free(sole);
-    free(tails);
-    free(framed);
+    if (walked)
+        walks_release(&walks);
     free(lone);
     free(loc_id);
     if (!b->o->kept_nodes) {

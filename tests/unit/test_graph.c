@@ -1,8 +1,8 @@
 /* Unit tests for the graph (graph_build.c, graph_trim.c, graph_tables.c): flat/cum aggregation,
  * recursion counted once, inlined frames, line granularity, kept-node filtering with residual
- * edges, label tags, pprof's orders and trimming, ShortenFunctionName, the two-thread
- * sample loop, graphs that take node values from another, and call trees built only where the
- * node fraction keeps them. */
+ * edges, label tags, pprof's orders and trimming, ShortenFunctionName, the two-thread sample
+ * loop, graphs that take node values from another (edges of inlined calls found in their
+ * locations too), and call trees built only where the node fraction keeps them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -554,6 +554,43 @@ static int cmp_edge_ends(const void *x, const void *y)
     return a->dest->id < b->dest->id ? -1 : a->dest->id > b->dest->id;
 }
 
+/* The graph of every node's values only (as a report's first graph), its infos in *infos and
+ * *o set up for the graphs that take their values from it. */
+static struct pw_graph *values_graph(const struct pw_profile *p, struct pw_graph_options *o,
+                                     struct pw_graph_infos **infos)
+{
+    *o = default_opts();
+    o->no_tags = true;
+    o->values_only = true;
+    o->edges = PW_EDGES_NONE;
+    *infos = pw_graph_infos_new(p, o);
+    o->infos = *infos;
+    struct pw_graph *all = pw_graph_new(p, o);
+    o->values_only = false;
+    return all;
+}
+
+/* The edges of two graphs that differ (ends, weight, residual or inline), in the order of their
+ * ends when sorted (PW_EDGES_INLINE does not keep pprof's order); *inlined counts a's inlined
+ * edges. */
+static int edge_diffs(struct pw_graph *a, struct pw_graph *b, bool sorted, int *inlined)
+{
+    if (sorted) {
+        qsort(a->edges, a->n_edges, sizeof *a->edges, cmp_edge_ends);
+        qsort(b->edges, b->n_edges, sizeof *b->edges, cmp_edge_ends);
+    }
+    int diffs = 0;
+    *inlined = 0;
+    for (size_t i = 0; i < a->n_edges && i < b->n_edges; i++) {
+        const struct pw_edge *x = a->edges[i], *y = b->edges[i];
+        diffs += x->src->id != y->src->id || x->dest->id != y->dest->id ||
+                 x->weight != y->weight || x->residual != y->residual ||
+                 x->is_inline != y->is_inline;
+        *inlined += x->is_inline;
+    }
+    return diffs;
+}
+
 /* Graphs rebuilt with fewer nodes take flat and cum from the graph of every node (values_of)
  * and read the samples only for edges: they equal the graphs built from the samples alone, with
  * inlined frames whose callers are dropped (residual edges into them) and without. */
@@ -574,19 +611,14 @@ static void test_values_of(void)
         }
         add_sample(p, 1 + s % 3, 6, locs, NULL, NULL);
     }
-    struct pw_graph_options o = default_opts();
-    o.no_tags = true;
-    o.values_only = true;
-    o.edges = PW_EDGES_NONE;
-    struct pw_graph_infos *infos = pw_graph_infos_new(p, &o);
-    o.infos = infos;
-    struct pw_graph *all = pw_graph_new(p, &o);
+    struct pw_graph_options o;
+    struct pw_graph_infos *infos;
+    struct pw_graph *all = values_graph(p, &o, &infos);
     int64_t flat, cum;
     pw_nodes_sum(all->nodes, all->n_nodes, &flat, &cum);
     struct pw_node_set *kept = pw_graph_discard_low_frequency_nodes(all, flat / 400);
     CHECK(pw_node_set_count(kept) > 10 && pw_node_set_count(kept) < all->n_nodes * 3 / 4,
           "%zu of %zu nodes kept", pw_node_set_count(kept), all->n_nodes);
-    o.values_only = false;
     o.kept_nodes = kept;
     enum pw_graph_edges kinds[] = {PW_EDGES_INLINE, PW_EDGES_ALL, PW_EDGES_NONE};
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
@@ -598,31 +630,85 @@ static void test_values_of(void)
         CHECK_INTEQ(taken->n_nodes, read->n_nodes);
         CHECK_INTEQ(taken->n_edges, read->n_edges);
         CHECK(kinds[k] == PW_EDGES_NONE || read->n_edges > 20, "%zu edges", read->n_edges);
-        int node_diffs = 0, edge_diffs = 0, inline_edges = 0;
+        int node_diffs = 0, inline_edges;
         for (size_t i = 0; i < read->n_nodes && i < taken->n_nodes; i++) {
             const struct pw_node *a = read->nodes[i], *b = taken->nodes[i];
             node_diffs += strcmp(a->info.name, b->info.name) != 0 || a->flat != b->flat ||
                           a->cum != b->cum || a->in.n != b->in.n || a->out.n != b->out.n;
         }
-        /* PW_EDGES_INLINE does not keep pprof's order of edges: compared in one order. */
-        if (kinds[k] == PW_EDGES_INLINE) {
-            qsort(read->edges, read->n_edges, sizeof *read->edges, cmp_edge_ends);
-            qsort(taken->edges, taken->n_edges, sizeof *taken->edges, cmp_edge_ends);
-        }
-        for (size_t i = 0; i < read->n_edges && i < taken->n_edges; i++) {
-            const struct pw_edge *a = read->edges[i], *b = taken->edges[i];
-            edge_diffs += a->src->id != b->src->id || a->dest->id != b->dest->id ||
-                          a->weight != b->weight || a->residual != b->residual ||
-                          a->is_inline != b->is_inline;
-            inline_edges += a->is_inline;
-        }
         CHECK_INTEQ(node_diffs, 0);
-        CHECK_INTEQ(edge_diffs, 0);
+        CHECK_INTEQ(edge_diffs(read, taken, kinds[k] == PW_EDGES_INLINE, &inline_edges), 0);
         CHECK(kinds[k] == PW_EDGES_NONE || inline_edges > 0, "inline edges");
         pw_graph_free(read);
         pw_graph_free(taken);
     }
     pw_node_set_free(kept);
+    pw_graph_free(all);
+    pw_graph_infos_free(infos);
+    pw_profile_free(p);
+}
+
+/* The edge from src to dest by function name, or NULL. */
+static const struct pw_edge *edge_named(const struct pw_graph *g, const char *src,
+                                        const char *dest)
+{
+    for (size_t i = 0; i < g->n_edges; i++)
+        if (!strcmp(g->edges[i]->src->info.name, src) &&
+            !strcmp(g->edges[i]->dest->info.name, dest))
+            return g->edges[i];
+    return NULL;
+}
+
+/* The edges of inlined calls read with node values taken (PW_EDGES_INLINE, values_of): an edge
+ * found in a location (a -> b, b inlined into a) that a sample also has across locations counts
+ * that sample once and stays inlined, as pprof's first occurrence makes it; one in a location no
+ * weighted sample has (a -> c, c being called elsewhere) is not made. The same edges as a graph
+ * read from the samples. */
+static void test_inline_edges_in_locations(void)
+{
+    struct pw_profile *p = pw_profile_new();
+    struct pw_value_type vt = {pw_intern_cstr(p, "cpu"), pw_intern_cstr(p, "nanoseconds")};
+    pw_set_sample_types(p, &vt, 1);
+    enum { MAIN, A, B, C, D };
+    const char *names[] = {"main", "a", "b", "c", "d"};
+    for (int i = 0; i < 5; i++)
+        add_func(p, names[i], "/src/x.go");
+    /* No addresses, and a function's frames on one line: each function is one node. */
+    uint32_t l_main = add_loc(p, 0, 1, (uint32_t[]){MAIN}, (int64_t[]){1});
+    uint32_t l_ba = add_loc(p, 0, 2, (uint32_t[]){B, A}, (int64_t[]){3, 2});
+    uint32_t l_b = add_loc(p, 0, 1, (uint32_t[]){B}, (int64_t[]){3});
+    uint32_t l_a = add_loc(p, 0, 1, (uint32_t[]){A}, (int64_t[]){2});
+    uint32_t l_ca = add_loc(p, 0, 2, (uint32_t[]){C, A}, (int64_t[]){4, 2});
+    uint32_t l_dba = add_loc(p, 0, 3, (uint32_t[]){D, B, A}, (int64_t[]){5, 3, 2});
+    uint32_t l_c = add_loc(p, 0, 1, (uint32_t[]){C}, (int64_t[]){4});
+    add_sample(p, 10, 4, (uint32_t[]){l_b, l_a, l_ba, l_main}, NULL, NULL);
+    add_sample(p, 5, 2, (uint32_t[]){l_ba, l_main}, NULL, NULL);
+    add_sample(p, 0, 2, (uint32_t[]){l_ca, l_main}, NULL, NULL);
+    add_sample(p, 3, 2, (uint32_t[]){l_dba, l_main}, NULL, NULL);
+    add_sample(p, 2, 2, (uint32_t[]){l_b, l_main}, NULL, NULL);
+    add_sample(p, 1, 2, (uint32_t[]){l_c, l_main}, NULL, NULL);
+    struct pw_graph_options o;
+    struct pw_graph_infos *infos;
+    struct pw_graph *all = values_graph(p, &o, &infos);
+    o.edges = PW_EDGES_INLINE;
+    struct pw_graph *read = pw_graph_new(p, &o);
+    o.values_of = all;
+    struct pw_graph *taken = pw_graph_new(p, &o);
+    const struct pw_edge *ab = edge_named(taken, "a", "b");
+    CHECK(ab && ab->weight == 18 && ab->is_inline && !ab->residual, "a -> b: 10 + 5 + 3, inlined");
+    const struct pw_edge *mb = edge_named(taken, "main", "b");
+    CHECK(mb && mb->weight == 2 && !mb->is_inline, "main -> b: a call");
+    const struct pw_edge *bd = edge_named(taken, "b", "d");
+    CHECK(bd && bd->weight == 3 && bd->is_inline, "b -> d");
+    CHECK(!edge_named(taken, "a", "c"), "a -> c on no weighted sample");
+    const struct pw_edge *mc = edge_named(taken, "main", "c");
+    CHECK(mc && mc->weight == 1 && !mc->is_inline, "main -> c");
+    CHECK_INTEQ(taken->n_edges, read->n_edges);
+    int inlined;
+    CHECK_INTEQ(edge_diffs(read, taken, true, &inlined), 0);
+    CHECK_INTEQ(inlined, 2); /* a -> b, b -> d */
+    pw_graph_free(read);
+    pw_graph_free(taken);
     pw_graph_free(all);
     pw_graph_infos_free(infos);
     pw_profile_free(p);
@@ -727,6 +813,7 @@ int main(void)
     test_nul_names();
     test_two_part_loop();
     test_values_of();
+    test_inline_edges_in_locations();
     test_pruned_tree();
     test_key_cmp();
     return harness_done();
