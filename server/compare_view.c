@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pprofweb/graph.h"
 #include "pprofweb/report.h"
 #include "pprofweb/views.h"
 
@@ -43,19 +44,13 @@ static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct pw_compare_rows *cache[COLUMN_CACHE_ENTRIES];
 static unsigned long cache_clock;
 
-/* Names are compared as bytes with their lengths: a name may hold NUL bytes, and two that
- * differ only after one are two rows. */
-static int cmp_name(const char *x, uint32_t x_len, const char *y, uint32_t y_len)
-{
-    int c = memcmp(x, y, x_len < y_len ? x_len : y_len);
-    return c ? c : (x_len > y_len) - (x_len < y_len);
-}
-
+/* Names are compared with their lengths: a name may hold NUL bytes, and two that differ only
+ * after one are two rows. */
 static int cmp_item(const void *a, const void *b)
 {
     const struct pw_text_item *x = *(const struct pw_text_item *const *)a;
     const struct pw_text_item *y = *(const struct pw_text_item *const *)b;
-    return cmp_name(x->name, x->name_len, y->name, y->name_len);
+    return pw_gostr_cmp(x->name, x->name_len, y->name, y->name_len);
 }
 
 /* A row of the compared profile against a base row. */
@@ -63,7 +58,7 @@ static int cmp_row(const void *key, const void *elem)
 {
     const struct pw_text_item *x = key;
     const struct base_row *y = elem;
-    return cmp_name(x->name, x->name_len, y->name, y->name_len);
+    return pw_gostr_cmp(x->name, x->name_len, y->name, y->name_len);
 }
 
 static void unref(struct pw_compare_rows *t)

@@ -606,8 +606,8 @@ struct walks {
     uint32_t *tails;   /* per location */
     uint64_t *framed;  /* bit set of the TAIL_FRAMES locations */
     uint32_t *frames;
-    struct gx_u64map pairs; /* src << 32 | dest -> index of an edge in a location */
-    uint32_t *src, *dest;   /* per such edge */
+    struct gx_u64map pairs;  /* src << 32 | dest -> index of an edge in a location */
+    struct hot_edge *edges;  /* per such edge, as every part's table starts */
     uint32_t n_pairs;
 };
 
@@ -617,8 +617,7 @@ static void walks_release(struct walks *w)
     free(w->framed);
     free(w->frames);
     gx_u64map_release(&w->pairs);
-    free(w->src);
-    free(w->dest);
+    free(w->edges);
 }
 
 /* Fills w from loc_id, with the edges in locations when pairs (they come first in every part's
@@ -679,18 +678,16 @@ static bool walks_build(const struct builder *b, const uint32_t *loc_id, bool pa
             uint32_t node = n & ~EDGES_IN;
             if (pairs && (n & EDGES_IN) && parent != PW_NONE && parent != node) {
                 uint64_t key = (uint64_t)parent << 32 | node;
-                uint32_t *e = gx_u64map_get(&w->pairs, key);
-                if (!e) {
-                    size_t c = cap;
-                    PW_GROW(w->src, cap, w->n_pairs + 1);
-                    PW_GROW(w->dest, c, w->n_pairs + 1);
-                    w->src[w->n_pairs] = parent;
-                    w->dest[w->n_pairs] = node;
+                const uint32_t *e = gx_u64map_get(&w->pairs, key);
+                if (e) {
+                    f[1] = *e; /* index + 1 */
+                } else {
+                    PW_GROW(w->edges, cap, w->n_pairs + 1);
+                    w->edges[w->n_pairs] =
+                        (struct hot_edge){.src = parent, .dest = node, .is_inline = true};
                     gx_u64map_put(&w->pairs, key, w->n_pairs);
-                    e = gx_u64map_get(&w->pairs, key);
-                    w->n_pairs++;
+                    f[1] = ++w->n_pairs;
                 }
-                f[1] = *e; /* index + 1 */
             }
             parent = node;
         }
@@ -1070,11 +1067,9 @@ static void build_graph(struct builder *b)
         if (n_pairs) { /* the edges in locations first, as walks_build numbered them */
             struct loop_part *lp = &parts[i];
             lp->he = pw_xmalloc(n_pairs * sizeof *lp->he);
+            memcpy(lp->he, walks.edges, n_pairs * sizeof *lp->he);
             lp->he_div = pw_xcalloc(n_pairs, sizeof *lp->he_div);
             lp->n_he = lp->cap_he = n_pairs;
-            for (uint32_t e = 0; e < n_pairs; e++)
-                lp->he[e] = (struct hot_edge){
-                    .src = walks.src[e], .dest = walks.dest[e], .is_inline = true};
         }
     }
     pw_parallel_run(run, parts, sizeof *parts, n_parts);
