@@ -30,6 +30,9 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 DESTDIR ?=
 PREFIX ?= /usr/local
 
+# A recipe that fails leaves no half-written target behind to be taken as up to date next time.
+.DELETE_ON_ERROR:
+
 .PHONY: all deps test-deps run test test-asan unit conformance http browser bench fuzz install \
 	clean
 all: $(B)/pprofweb
@@ -42,7 +45,7 @@ $(B)/gen/sonames.h: Makefile
 	@mkdir -p $(B)/gen
 	@for p in $(LOADED_PKGS); do \
 		n=$$(objdump -p "$$(pkg-config --variable=libdir $$p)/$$p.so" | awk '$$1 == "SONAME" { print $$2 }'); \
-		[ -n "$$n" ] || { echo "no soname for $$p: is its -dev package installed?"; exit 1; }; \
+		[ -n "$$n" ] || { echo "no soname for $$p: is its -dev package installed?" >&2; exit 1; }; \
 		echo "#define PW_SONAME_$$(echo $${p#lib} | tr a-z A-Z) \"$$n\""; \
 	done > $@
 
