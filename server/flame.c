@@ -21,6 +21,7 @@
 
 #include "pprofweb/graph.h"
 #include "pprofweb/measurement.h"
+#include "pprofweb/parallel.h"
 #include "pprofweb/regex.h"
 #include "pprofweb/report.h"
 #include "pprofweb/wrap.h"
@@ -151,59 +152,50 @@ static void add_seq(struct builder *b, uint8_t side, size_t from, size_t to, int
         f->shown = pw_wadd(f->shown, w);
 }
 
-/* Collects the stacks of every sample (for a pivot: the callees and the callers of its outermost
- * match). */
-static void add_samples(struct builder *b, const struct pw_profile *p, uint32_t si, bool mean,
-                        const bool *pivot_match)
+/* One part of the samples, whose stacks add_part collects. Without a pivot each part writes its
+ * seqs from seq_off and its frames from fr_off, room set aside for all of its samples, on a
+ * thread of its own; with a pivot a single part appends (add_seq). */
+struct sample_part {
+    struct builder *b;
+    const struct pw_profile *p;
+    uint32_t si;
+    bool mean;
+    const bool *pivot_match;
+    pw_str base_key, base_true; /* "pprof::base" and "true", or PW_NONE */
+    size_t from, to;            /* samples */
+    size_t fr_off, seq_off;     /* where the next seq and its frames go (no pivot) */
+    int64_t shown;              /* the sum of the part's values (no pivot) */
+    bool diff, diff_base;       /* a negative value, a -diff_base base sample seen */
+};
+
+static void *add_part(void *arg)
 {
+    struct sample_part *sp = arg;
+    struct builder *b = sp->b;
     struct pw_flame *f = b->f;
-    pw_str base_key = PW_NONE, base_true = PW_NONE;
-    for (uint32_t i = 0; i < p->n_strings; i++) {
-        if (strcmp(p->strings[i], "pprof::base") == 0)
-            base_key = i;
-        else if (strcmp(p->strings[i], "true") == 0)
-            base_true = i;
-    }
-    /* Room for every frame at once: growing by copies would move tens of MB. */
-    size_t total = 0, most = 0;
-    for (size_t i = 0; i < p->n_samples; i++) {
-        size_t lines = 0;
-        for (uint32_t k = 0; k < p->samples[i].n_locs; k++) {
-            uint32_t loc = p->samples[i].locs[k];
-            lines += b->loc_start[loc + 1] - b->loc_start[loc];
-        }
-        total += lines;
-        most = lines > most ? lines : most;
-    }
-    b->cap_fr = total + 1;
-    f->fr = pw_xmalloc(b->cap_fr * sizeof(*f->fr));
-    f->inl = pw_xmalloc(b->cap_fr);
-    b->path = pw_xmalloc((most + 1) * sizeof(*b->path));
-    b->path_inline = pw_xmalloc(most + 1);
-    b->cap_seqs = p->n_samples * (pivot_match ? 2 : 1) + 1;
-    f->seqs = pw_xmalloc(b->cap_seqs * sizeof(*f->seqs));
-    for (size_t i = 0; i < p->n_samples; i++) {
+    const struct pw_profile *p = sp->p;
+    bool labelled = sp->base_key != PW_NONE && sp->base_true != PW_NONE;
+    for (size_t i = sp->from; i < sp->to; i++) {
         const struct pw_sample *s = &p->samples[i];
-        int64_t w = s->values[si], dw = mean ? s->values[0] : 0;
+        int64_t w = s->values[sp->si], dw = sp->mean ? s->values[0] : 0;
         if (w == 0 && dw == 0)
             continue;
-        f->diff |= w < 0;
-        if (base_key != PW_NONE && base_true != PW_NONE &&
-            pw_sample_has_label(p, s, base_key, base_true))
-            f->diff_base = true;
-        if (!pivot_match) {
+        sp->diff |= w < 0;
+        if (labelled && !sp->diff_base &&
+            pw_sample_has_label(p, s, sp->base_key, sp->base_true))
+            sp->diff_base = true;
+        if (!sp->pivot_match) {
             /* The whole stack is the seq: its frames go where add_seq would copy them. */
-            size_t off = f->n_fr;
-            size_t n = sample_frames(b, s, f->fr + off, f->inl + off);
-            f->n_fr += n;
-            PW_GROW(f->seqs, b->cap_seqs, f->n_seqs + 1);
-            f->seqs[f->n_seqs++] = (struct pw_flame_seq){off, (uint32_t)n, 0, true, w, dw};
-            f->shown = pw_wadd(f->shown, w);
+            size_t n = sample_frames(b, s, f->fr + sp->fr_off, f->inl + sp->fr_off);
+            f->seqs[sp->seq_off++] = (struct pw_flame_seq){sp->fr_off, (uint32_t)n, 0, true, w,
+                                                           dw};
+            sp->fr_off += n;
+            sp->shown = pw_wadd(sp->shown, w);
             continue;
         }
         size_t n = sample_frames(b, s, b->path, b->path_inline);
         size_t k = 0;
-        while (k < n && !pivot_match[b->path[k]])
+        while (k < n && !sp->pivot_match[b->path[k]])
             k++;
         if (k == n)
             continue;
@@ -213,6 +205,73 @@ static void add_samples(struct builder *b, const struct pw_profile *p, uint32_t 
             f->pivot_frame = PW_NONE;
         add_seq(b, 0, k + 1, n, 1, true, w, dw);
         add_seq(b, 1, k - 1, (size_t)-1, -1, false, w, dw);
+    }
+    return NULL;
+}
+
+/* Collects the stacks of every sample (for a pivot: the callees and the callers of its outermost
+ * match). Without a pivot, on both threads: each half of the samples has its own room in fr and
+ * seqs, and the second half's seqs then move down to follow the first's (seq ids keep the
+ * samples' order; a gap is left in fr). */
+static void add_samples(struct builder *b, const struct pw_profile *p, uint32_t si, bool mean,
+                        const bool *pivot_match)
+{
+    struct pw_flame *f = b->f;
+    struct sample_part parts[PW_PARALLEL_MAX_PARTS];
+    size_t n_parts = pivot_match ? 1 : pw_parallel_parts(p->n_samples);
+    parts[0] = (struct sample_part){.b = b, .p = p, .si = si, .mean = mean,
+                                    .pivot_match = pivot_match, .base_key = PW_NONE,
+                                    .base_true = PW_NONE};
+    for (uint32_t i = 0; i < p->n_strings; i++) {
+        if (strcmp(p->strings[i], "pprof::base") == 0)
+            parts[0].base_key = i;
+        else if (strcmp(p->strings[i], "true") == 0)
+            parts[0].base_true = i;
+    }
+    /* Room for every frame at once: growing by copies would move tens of MB. */
+    size_t total = 0, most = 0, k = 0;
+    for (size_t i = 0; i < p->n_samples; i++) {
+        while (k < n_parts && i == p->n_samples * k / n_parts) {
+            parts[k] = parts[0];
+            parts[k].from = i;
+            parts[k].fr_off = total;
+            parts[k].seq_off = i;
+            k++;
+        }
+        size_t lines = 0;
+        for (uint32_t l = 0; l < p->samples[i].n_locs; l++) {
+            uint32_t loc = p->samples[i].locs[l];
+            lines += b->loc_start[loc + 1] - b->loc_start[loc];
+        }
+        total += lines;
+        most = lines > most ? lines : most;
+    }
+    for (; k < n_parts; k++) { /* no samples */
+        parts[k] = parts[0];
+        parts[k].from = parts[k].seq_off = p->n_samples;
+        parts[k].fr_off = total;
+    }
+    for (k = 0; k < n_parts; k++)
+        parts[k].to = k + 1 < n_parts ? parts[k + 1].from : p->n_samples;
+    b->cap_fr = total + 1;
+    f->fr = pw_xmalloc(b->cap_fr * sizeof(*f->fr));
+    f->inl = pw_xmalloc(b->cap_fr);
+    b->path = pw_xmalloc((most + 1) * sizeof(*b->path));
+    b->path_inline = pw_xmalloc(most + 1);
+    b->cap_seqs = p->n_samples * (pivot_match ? 2 : 1) + 1;
+    f->seqs = pw_xmalloc(b->cap_seqs * sizeof(*f->seqs));
+    pw_parallel_run(add_part, parts, sizeof(*parts), n_parts);
+    for (k = 0; k < n_parts; k++) {
+        const struct sample_part *sp = &parts[k];
+        f->diff |= sp->diff;
+        f->diff_base |= sp->diff_base;
+        if (pivot_match)
+            continue;
+        size_t n = sp->seq_off - sp->from;
+        memmove(f->seqs + f->n_seqs, f->seqs + sp->from, n * sizeof(*f->seqs));
+        f->n_seqs += n;
+        f->n_fr = sp->fr_off;
+        f->shown = pw_wadd(f->shown, sp->shown);
     }
 }
 

@@ -14,6 +14,7 @@
 #include "pprofweb/config.h"
 #include "pprofweb/flame.h"
 #include "pprofweb/json.h"
+#include "pprofweb/parallel.h"
 #include "pprofweb/profile.h"
 #include "pprofweb/regex.h"
 #include "pprofweb/report.h"
@@ -442,6 +443,56 @@ static void test_nul_name(void)
     pw_profile_free(p);
 }
 
+/* A profile large enough for its stacks to be collected on two threads: copies of a corpus
+ * profile's samples, each with a label of its own so that none merge, some of them zero; only
+ * the second half has negative values and -diff_base base samples. Every function's boxes still
+ * add up to its cum in top, every sample but the zero ones is a stack, and the flags come from
+ * the second half too. */
+static void test_two_halves(void)
+{
+    struct pw_profile *p = load("public/go-cpu-large.pb.gz", NULL, false);
+    if (!p)
+        return;
+    size_t n0 = p->n_samples, n = 2 * PW_PARALLEL_MIN_SAMPLES + 101;
+    uint32_t nt = p->n_sample_types;
+    pw_str copy = pw_intern_cstr(p, "copy"), base = pw_intern_cstr(p, "pprof::base"),
+           yes = pw_intern_cstr(p, "true");
+    int64_t sum = 0;
+    size_t stacks = 0;
+    for (size_t j = 0; j < n; j++) {
+        struct pw_sample *s = j < n0 ? &p->samples[j] : pw_add_sample(p);
+        if (j >= n0)
+            *s = p->samples[j % n0];
+        bool second = j >= n / 2, negative = second && j % 5 == 0;
+        int64_t *v = pw_arena_alloc(&p->arena, sizeof(*v) * nt);
+        for (uint32_t k = 0; k < nt; k++)
+            v[k] = j % 7 == 3 ? 0 : p->samples[j % n0].values[k] * (negative ? -1 : 1);
+        s->values = v;
+        struct pw_label *l = pw_arena_calloc(&p->arena, 2, sizeof(*l));
+        l[0] = (struct pw_label){.key = copy, .is_num = true, .num = (int64_t)j};
+        l[1] = (struct pw_label){.key = base, .str = yes};
+        s->labels = l;
+        s->n_labels = negative ? 2 : 1;
+        sum += v[nt - 1];
+        stacks += v[nt - 1] != 0;
+    }
+    struct pw_config c;
+    flame_config(&c, PW_G_FILEFUNCTIONS);
+    check_against_top("two halves", p, &c);
+    struct pw_err err = {0};
+    struct pw_flame *f = pw_flame_build(p, &c, NULL, &err);
+    CHECK(f != NULL, "two halves: %s", err.msg);
+    if (f) {
+        CHECK(f->n_seqs == stacks, "two halves: %zu stacks, want %zu", f->n_seqs, stacks);
+        CHECK(f->shown == sum, "two halves: shown %lld, want %lld", (long long)f->shown,
+              (long long)sum);
+        CHECK(f->diff && f->diff_base, "two halves: diff %d, diff_base %d", f->diff,
+              f->diff_base);
+    }
+    pw_flame_free(f);
+    pw_profile_free(p);
+}
+
 int main(void)
 {
     test_nul_name();
@@ -449,5 +500,6 @@ int main(void)
     test_diffs();
     test_pivot_and_subtrees();
     test_reused_roots();
+    test_two_halves();
     return harness_done();
 }
