@@ -450,10 +450,10 @@ struct tree_builder {
     struct rec *order, *next; /* stacks still going deeper, grouped by node */
     uint32_t *count;          /* counting sort of stacks by node */
     size_t cap_count;
-    struct level_part {       /* a level's part (tree_level), the first one's on the tree */
+    struct level_part {       /* a level's part (tree_level) */
         const struct pw_flame *f;
-        struct pw_flame_node *parents; /* the tree's nodes: they do not move during a level */
-        struct pw_flame_tree *out;     /* where its nodes go, numbered from out's n_nodes */
+        struct pw_flame_node *parents; /* the tree's nodes, which do not move during a level */
+        struct pw_flame_tree own;      /* its new nodes, numbered from 0 */
         struct rec *order;             /* its stacks: whole groups */
         size_t n;
         uint32_t d;
@@ -461,7 +461,6 @@ struct tree_builder {
         uint32_t group;
         bool too_many;                 /* past PW_FLAME_MAX_NODES */
     } parts[PW_PARALLEL_MAX_PARTS];
-    struct pw_flame_tree own;          /* the nodes of the parts after the first */
 };
 
 int64_t pw_flame_cum(const struct pw_flame_node *n)
@@ -550,7 +549,7 @@ static void *level_part(void *arg)
 {
     struct level_part *lp = arg;
     const struct pw_flame *f = lp->f;
-    struct pw_flame_tree *out = lp->out;
+    struct pw_flame_tree *out = &lp->own;
     uint32_t parent = PW_NONE, d = lp->d;
     for (size_t i = 0; i < lp->n; i++) {
         struct rec *r = &lp->order[i];
@@ -589,10 +588,10 @@ static void *level_part(void *arg)
 }
 
 /* Moves each stack of order[0..alive) to the child of its node for its frame at depth d,
- * numbering new nodes in the order of the stacks. Large levels are split in two at a boundary
- * between groups: the first part adds its nodes to the tree, in room reserved so that the array
- * does not move while the second reads its parents there; the second numbers its own from 0
- * and they move to the tree's end after. */
+ * numbering new nodes in the order of the stacks. A large level is split in two at a boundary
+ * between groups, and each part numbers its new nodes from 0 on a thread of its own (the
+ * parents, of the level above, are each one part's); then the parts' nodes go to the tree's end
+ * in turn, and the ids their stacks and their parents' first children hold shift with them. */
 static int tree_level(struct tree_builder *tb, size_t alive, uint32_t d, struct pw_err *err)
 {
     struct pw_flame_tree *t = tb->t;
@@ -600,44 +599,44 @@ static int tree_level(struct tree_builder *tb, size_t alive, uint32_t d, struct 
     while (half > 0 && half < alive && tb->order[half].node == tb->order[half - 1].node)
         half++;
     size_t n_parts = pw_parallel_parts(alive) > 1 && half > 0 && half < alive ? 2 : 1;
-    PW_GROW(t->nodes, t->cap_nodes, t->n_nodes + (n_parts > 1 ? half : alive));
     size_t from = 0;
     for (size_t k = 0; k < n_parts; k++) {
         struct level_part *lp = &tb->parts[k];
-        if (k > 0 && !lp->stamp) {
+        if (!lp->stamp) {
             lp->stamp = pw_xcalloc(tb->f->n_frames ? tb->f->n_frames : 1, sizeof(*lp->stamp));
             lp->child_of = pw_xcalloc(tb->f->n_frames ? tb->f->n_frames : 1,
                                       sizeof(*lp->child_of));
         }
         lp->f = tb->f;
         lp->parents = t->nodes;
-        lp->out = k ? &tb->own : t;
+        lp->own.n_nodes = 0;
         lp->order = tb->order + from;
         lp->n = (k + 1 < n_parts ? half : alive) - from;
         lp->d = d;
         from += lp->n;
     }
-    tb->own.n_nodes = 0;
     pw_parallel_run(level_part, tb->parts, sizeof(*tb->parts), n_parts);
+    size_t total = t->n_nodes;
     bool too_many = false;
-    for (size_t k = 0; k < n_parts; k++)
+    for (size_t k = 0; k < n_parts; k++) {
         too_many |= tb->parts[k].too_many;
-    if (too_many || t->n_nodes + tb->own.n_nodes > PW_FLAME_MAX_NODES)
+        total += tb->parts[k].own.n_nodes;
+    }
+    if (too_many || total > PW_FLAME_MAX_NODES)
         return pw_fail(err, PW_ETOOBIG,
                        "the flame graph has more than %zu boxes: narrow it with a filter",
                        PW_FLAME_MAX_NODES);
-    if (n_parts > 1) {
-        /* The second part's nodes after the first's: its stacks, and the first child of each
-         * of its parents (a parent's first child is the first node naming it), shift by base. */
+    PW_GROW(t->nodes, t->cap_nodes, total);
+    for (size_t k = 0; k < n_parts; k++) {
+        struct level_part *lp = &tb->parts[k];
         uint32_t base = (uint32_t)t->n_nodes;
-        const struct pw_flame_node *own = tb->own.nodes;
-        PW_GROW(t->nodes, t->cap_nodes, t->n_nodes + tb->own.n_nodes);
-        memcpy(t->nodes + base, own, tb->own.n_nodes * sizeof(*own));
-        t->n_nodes += tb->own.n_nodes;
-        for (size_t i = 0; i < tb->own.n_nodes; i++)
+        const struct pw_flame_node *own = lp->own.nodes;
+        memcpy(t->nodes + base, own, lp->own.n_nodes * sizeof(*own));
+        t->n_nodes += lp->own.n_nodes;
+        /* A parent's first child is the first new node naming it. */
+        for (size_t i = 0; i < lp->own.n_nodes; i++)
             if (i == 0 || own[i].parent != own[i - 1].parent)
                 t->nodes[own[i].parent].first_child += base;
-        struct level_part *lp = &tb->parts[1];
         for (size_t i = 0; i < lp->n; i++)
             lp->order[i].node += base;
     }
@@ -703,9 +702,6 @@ struct pw_flame_tree *pw_flame_tree_new(const struct pw_flame *f, uint32_t seq, 
     size_t n = f->n_seqs ? f->n_seqs : 1;
     tb.order = pw_xmalloc(n * sizeof(*tb.order));
     tb.next = pw_xmalloc(n * sizeof(*tb.next));
-    tb.parts[0].stamp = pw_xcalloc(f->n_frames ? f->n_frames : 1, sizeof(*tb.parts[0].stamp));
-    tb.parts[0].child_of = pw_xcalloc(f->n_frames ? f->n_frames : 1,
-                                      sizeof(*tb.parts[0].child_of));
     size_t alive = select_stacks(&tb, seq, depth, side);
     if (seq == PW_NONE && alive)
         t->nodes[root].seq = tb.order[0].seq;
@@ -725,15 +721,12 @@ struct pw_flame_tree *pw_flame_tree_new(const struct pw_flame *f, uint32_t seq, 
     for (size_t k = 0; k < PW_PARALLEL_MAX_PARTS; k++) {
         free(tb.parts[k].stamp);
         free(tb.parts[k].child_of);
+        free(tb.parts[k].own.nodes);
     }
-    free(tb.own.nodes);
     if (rc) {
         pw_flame_tree_free(t);
         return NULL;
     }
-    /* The room reserved for each level's stacks (tree_level), given back. */
-    t->nodes = pw_xrealloc(t->nodes, t->n_nodes * sizeof(*t->nodes));
-    t->cap_nodes = t->n_nodes;
     return t;
 }
 

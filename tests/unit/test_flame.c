@@ -48,6 +48,24 @@ static struct pw_profile *load(const char *rel, const char *base_rel, bool diff_
     return p;
 }
 
+/* Whether t is a tree: each node's children come after it and name it as their parent, and
+ * every node but the root is one node's child. */
+static bool tree_shape_ok(const char *what, const struct pw_flame_tree *t)
+{
+    size_t children = 0;
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        const struct pw_flame_node *nd = &t->nodes[i];
+        for (uint32_t c = nd->first_child; c < nd->first_child + nd->n_children; c++) {
+            if (c <= i || c >= t->n_nodes || t->nodes[c].parent != i) {
+                printf("# %s: node %zu: child %u is not its own\n", what, i, c);
+                return false;
+            }
+        }
+        children += nd->n_children;
+    }
+    return children + 1 == t->n_nodes;
+}
+
 /* Per frame: the sum of cum over nodes with no ancestor of the same frame. */
 static void outermost_cums(const struct pw_flame *f, const struct pw_flame_tree *t, int64_t *sum)
 {
@@ -116,6 +134,12 @@ static void check_against_top(const char *what, const struct pw_profile *p,
         return;
     struct pw_flame_tree *t = pw_flame_tree_new(f, PW_NONE, 0, 0, 0, &err);
     CHECK(t != NULL, "%s: tree: %s", what, err.msg);
+    if (t && !tree_shape_ok(what, t)) {
+        CHECK(false, "%s: the tree's nodes and children agree", what);
+        pw_flame_tree_free(t);
+        pw_flame_free(f);
+        return;
+    }
     struct pw_config tc = *cfg;
     tc.trim = false;
     struct pw_report *r = pw_report_new(p, "top", NULL, &tc, NULL, &err);
