@@ -56,7 +56,7 @@ struct pw_flame {
     uint32_t n_frames;
     uint32_t *fr;  /* frame ids of every seq */
     uint8_t *inl;  /* per entry of fr: the frame is inlined into its caller */
-    size_t n_fr;
+    size_t n_fr;   /* the end of the entries in use (the seqs may leave gaps between them) */
     struct pw_flame_seq *seqs;
     size_t n_seqs;
 
