@@ -53,7 +53,7 @@ struct pw_app {
     struct pw_cache *cache;
     struct pw_compare *compare; /* profiles compared with a base (base=ID, diff_base=ID) */
     pthread_t warm_threads[2]; /* the graph's views, the flame graph (warm_graph, warm_flame) */
-    bool warming[2];           /* warm_threads[i] started and not joined */
+    bool warming[2];           /* warm_threads[i] started and not joined; [1] may be set by [0] */
     volatile bool stopping; /* pw_app_free was called: warm-up stops between views */
 };
 
@@ -981,11 +981,12 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
 
 /* The default profile's views, computed with the server's settings into the cache at start so
  * the first page load finds them ready: the graph, as /ui/ shows it, then the top table, on one
- * thread, and the flame graph on another. The graph of a profile with labels counts its tags on
- * a single thread, a second or more on a million samples, and its layout is single-threaded
- * too: the flame graph's stacks are built on the other processor meanwhile, instead of after
- * it. A view a user asks for before its turn is computed by the request itself, ahead of the
- * warm-up (pw_warm_paths). */
+ * thread, and the flame graph on another. Without labels the graph's loops take both
+ * processors, and the flame graph beside would only delay the default page: it starts once the
+ * graph is made. With labels the graph counts its tags on a single thread, a second or more on a
+ * million samples, and its layout is single-threaded too: the flame graph's stacks are built on
+ * the other processor from the start, instead of after it. A view a user asks for before its
+ * turn is computed by the request itself, ahead of the warm-up (pw_warm_paths). */
 static bool warm_route(void *ctx, const struct pw_request *req, struct pw_response *resp)
 {
     struct pw_app *app = ctx;
@@ -995,18 +996,35 @@ static bool warm_route(void *ctx, const struct pw_request *req, struct pw_respon
     return true;
 }
 
-static void *warm_graph(void *arg)
-{
-    static const char *const paths[] = {"/api/meta", "/api/graph", "/api/top"};
-    pw_warm_paths(warm_route, arg, paths, sizeof(paths) / sizeof(*paths));
-    return NULL;
-}
-
 static void *warm_flame(void *arg)
 {
     static const char *const paths[] = {"/api/flamegraph"};
     pw_warm_paths(warm_route, arg, paths, sizeof(paths) / sizeof(*paths));
     return NULL;
+}
+
+static void start_warm_flame(struct pw_app *app)
+{
+    if (!app->warming[1] && !app->stopping)
+        app->warming[1] = pthread_create(&app->warm_threads[1], NULL, warm_flame, app) == 0;
+}
+
+static void *warm_graph(void *arg)
+{
+    struct pw_app *app = arg;
+    static const char *const first[] = {"/api/meta", "/api/graph"}, *const then[] = {"/api/top"};
+    pw_warm_paths(warm_route, arg, first, sizeof(first) / sizeof(*first));
+    start_warm_flame(app);
+    pw_warm_paths(warm_route, arg, then, sizeof(then) / sizeof(*then));
+    return NULL;
+}
+
+static bool any_labels(const struct pw_profile *p)
+{
+    for (size_t i = 0; i < p->n_samples; i++)
+        if (p->samples[i].n_labels)
+            return true;
+    return false;
 }
 
 void pw_warm_paths(pw_route_hook route, void *ctx, const char *const *paths, size_t n)
@@ -1036,8 +1054,13 @@ void pw_warm_paths(pw_route_hook route, void *ctx, const char *const *paths, siz
 
 void pw_app_warm(struct pw_app *app)
 {
-    void *(*const warm[2])(void *) = {warm_graph, warm_flame};
-    for (size_t i = 0; i < 2; i++)
-        if (!app->warming[i] && app->n_profiles > 0)
-            app->warming[i] = pthread_create(&app->warm_threads[i], NULL, warm[i], app) == 0;
+    if (app->warming[0] || app->n_profiles == 0)
+        return;
+    /* Decided before the graph's thread starts, which may start the flame graph's. */
+    pthread_mutex_lock(&app->mu);
+    const struct pw_profile *p = app->profiles[0].p;
+    pthread_mutex_unlock(&app->mu);
+    if (p && any_labels(p))
+        start_warm_flame(app);
+    app->warming[0] = pthread_create(&app->warm_threads[0], NULL, warm_graph, app) == 0;
 }
