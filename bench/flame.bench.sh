@@ -61,9 +61,10 @@ for prof in "$@"; do
     draw_time "flame drawn (cold server) $name"
     stop_server
     start_server "$prof" || continue
-    # The server builds the flame graph's stacks for its initial settings at start (the cold
-    # draw above includes that); a new setting builds them again per request.
-    request "flame JSON first, built at start $name" "/api/flamegraph?w=1400"
+    # The server's warm-up builds the flame graph's stacks for its initial settings at start,
+    # beside the graph or after it (without labels): asked right away, they may still be in the
+    # making (the cold draw above includes that); a new setting builds them again per request.
+    request "flame JSON first, right after start $name" "/api/flamegraph?w=1400"
     request "flame JSON repeated $name" "/api/flamegraph?w=1400"
     node=$(python3 -c "
 import json
