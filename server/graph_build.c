@@ -62,6 +62,8 @@ struct pw_graph_infos {
     uint32_t *loc_info;    /* info per location line */
     uint32_t *prof_str;    /* while made: profile string -> string id + 1 */
     uint32_t *clean_str;   /* while made: profile file name -> cleaned string id + 1 */
+    uint32_t *fn_line;     /* while made: function -> info id + 1 of its lines that have no
+                            * address, line number or object file (see line_info) */
     uint32_t empty;        /* the string id of "" */
 };
 
@@ -99,6 +101,12 @@ static uint32_t line_info(struct pw_graph_infos *li, const struct pw_location *l
         k.objfile = objfile;
         return gx_infotab_intern(&li->infos, &k, false);
     }
+    /* Without an address and a line number (granularity functions, the default), a
+     * line's info is its function's unless the object file is part of it: each function's is
+     * made once, not once per location. */
+    bool by_function = l->address == 0 && ln->line == 0 && !li->obj_names;
+    if (by_function && li->fn_line[ln->function])
+        return li->fn_line[ln->function] - 1;
     const struct pw_function *f = &p->functions[ln->function];
     k.lineno = ln->line;
     k.name = gstr(li, f->name);
@@ -109,8 +117,12 @@ static uint32_t line_info(struct pw_graph_infos *li, const struct pw_location *l
     if (li->obj_names || (f->name == 0 && (!li->orig_fn_names || f->system_name == 0))) {
         k.objfile = objfile;
         k.start_line = f->start_line;
+        by_function = false;
     }
-    return gx_infotab_intern(&li->infos, &k, false);
+    uint32_t info = gx_infotab_intern(&li->infos, &k, false);
+    if (by_function)
+        li->fn_line[ln->function] = info + 1;
+    return info;
 }
 
 struct pw_graph_infos *pw_graph_infos_new(const struct pw_profile *p,
@@ -125,6 +137,7 @@ struct pw_graph_infos *pw_graph_infos_new(const struct pw_profile *p,
     li->empty = gx_strtab_intern(&li->strs, "", 0, true, false);
     li->prof_str = pw_xcalloc(p->n_strings ? p->n_strings : 1, sizeof *li->prof_str);
     li->clean_str = pw_xcalloc(p->n_strings ? p->n_strings : 1, sizeof *li->clean_str);
+    li->fn_line = pw_xcalloc(p->n_functions ? p->n_functions : 1, sizeof *li->fn_line);
     li->loc_start = pw_xcalloc((size_t)p->n_locations + 1, sizeof *li->loc_start);
     size_t total = 0;
     for (uint32_t i = 0; i < p->n_locations; i++) {
@@ -154,7 +167,8 @@ struct pw_graph_infos *pw_graph_infos_new(const struct pw_profile *p,
     }
     free(li->prof_str);
     free(li->clean_str);
-    li->prof_str = li->clean_str = NULL;
+    free(li->fn_line);
+    li->prof_str = li->clean_str = li->fn_line = NULL;
     return li;
 }
 
