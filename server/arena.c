@@ -102,11 +102,24 @@ void pw_heap_prefer_huge_pages(size_t reserve)
     /* The heap grows by reserve bytes for the first allocation it cannot hold: those bytes,
      * untouched yet, are the ones advised. */
     char *lo = sbrk(0);
-    free(pw_xmalloc((size_t)1 << 20));
+    void *first = pw_xmalloc(1);
     char *hi = sbrk(0);
-    if (lo == (char *)-1 || hi == (char *)-1 || hi <= lo)
+    if (lo == (char *)-1 || hi == (char *)-1 || hi <= lo) {
+        free(first); /* the heap had room: left as it is */
         return;
+    }
     advise_huge(lo, (size_t)(hi - lo));
+    /* Only whole huge pages get one, and only if nothing in them was touched before the advice:
+     * the heap's start is rarely on a boundary, and the allocations below the first one (a
+     * profile's file buffer comes first) would fault 4 KiB at a time. A block kept from here to
+     * the boundary past the page malloc has touched puts what follows on huge pages; never
+     * touched, it costs no memory. */
+    static void *below_first_huge_page;
+    uintptr_t at = (uintptr_t)first;
+    uintptr_t boundary = (at + 4096 + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    if (!below_first_huge_page)
+        below_first_huge_page = pw_xmalloc(boundary - at - 64);
+    free(first);
 }
 
 /* The heap is warmed in chunks below the mmap threshold (pw_heap_prefer_huge_pages), so that
