@@ -29,6 +29,7 @@ struct builder {
     const uint32_t *loc_start;   /* li's: per location, first entry in loc_info / loc_nodes */
     uint8_t *info_kept;          /* per info: 0 unknown, 1 kept, 2 not kept */
     struct pw_node **node_of_info; /* graph mode */
+    size_t cap_info_of_node;       /* of pv->info_of_node */
     const char **name_of_info;     /* PrintableName per info, once made */
     uint32_t *name_len_of_info;    /* and its length */
     struct gx_u64map tree_map;   /* tree mode: (parent id + 1) << 32 | info -> node id */
@@ -65,6 +66,7 @@ struct pw_graph_infos {
     uint32_t *fn_line;     /* while made: function -> info id + 1 of its lines that have no
                             * address, line number or object file (see line_info) */
     uint32_t empty;        /* the string id of "" */
+    uint64_t serial;       /* unique in the process (gx_graph_priv.infos_serial) */
 };
 
 static uint32_t gstr(struct pw_graph_infos *li, pw_str s)
@@ -128,7 +130,9 @@ static uint32_t line_info(struct pw_graph_infos *li, const struct pw_location *l
 struct pw_graph_infos *pw_graph_infos_new(const struct pw_profile *p,
                                           const struct pw_graph_options *o)
 {
+    static _Atomic uint64_t serials;
     struct pw_graph_infos *li = pw_xcalloc(1, sizeof *li);
+    li->serial = ++serials;
     li->p = p;
     li->obj_names = o->obj_names;
     li->orig_fn_names = o->orig_fn_names;
@@ -232,6 +236,9 @@ static bool info_kept(struct builder *b, uint32_t info)
 {
     if (!b->o->kept_nodes)
         return true;
+    const struct pw_node_set *kept = b->o->kept_nodes;
+    if (kept->infos_serial == b->li->serial)
+        return info < kept->n_infos && kept->info_in[info];
     if (!b->info_kept[info]) {
         struct pw_node_info ni;
         to_node_info(b, &b->li->infos.k[info], &ni);
@@ -252,7 +259,9 @@ static struct pw_node *new_node(struct builder *b, uint32_t info)
     n->printable_name = b->name_of_info[info];
     n->printable_name_len = b->name_of_info[info] ? b->name_len_of_info[info] : 0;
     n->id = (uint32_t)g->n_all;
+    PW_GROW(b->pv->info_of_node, b->cap_info_of_node, g->n_all + 1);
     PW_GROW(g->all, g->cap_all, g->n_all + 1);
+    b->pv->info_of_node[n->id] = info;
     g->all[g->n_all++] = n;
     return n;
 }
@@ -1437,6 +1446,8 @@ static void builder_init(struct builder *b, struct pw_graph *g, const struct pw_
         b->li = b->pv->own_infos = pw_graph_infos_new(p, o);
     }
     b->loc_start = b->li->loc_start;
+    b->pv->infos_serial = b->li->serial;
+    b->pv->n_infos = b->li->infos.n;
     b->info_kept = pw_xcalloc(b->li->infos.n + 1, sizeof *b->info_kept);
     b->node_of_info = pw_xcalloc(b->li->infos.n + 1, sizeof *b->node_of_info);
     b->name_of_info = pw_xcalloc(b->li->infos.n + 1, sizeof *b->name_of_info);
@@ -1514,6 +1525,7 @@ void pw_graph_free(struct pw_graph *g)
     gx_u64map_release(&pv->edge_map);
     pw_graph_infos_free(pv->own_infos);
     free(pv->node_of_info);
+    free(pv->info_of_node);
     free(pv);
     free(g->nodes);
     free(g->all);

@@ -276,6 +276,20 @@ void pw_node_set_add(struct pw_node_set *s, const struct pw_node_info *info)
     gx_infotab_intern(&s->infos, &k, false);
 }
 
+void gx_node_set_add_node(struct pw_node_set *s, const struct pw_graph *g, const struct pw_node *n)
+{
+    pw_node_set_add(s, &n->info);
+    const struct gx_graph_priv *pv = g->priv;
+    if (!pv->info_of_node || (s->infos_serial && s->infos_serial != pv->infos_serial))
+        return;
+    if (!s->infos_serial) {
+        s->infos_serial = pv->infos_serial;
+        s->n_infos = pv->n_infos;
+        s->info_in = pw_xcalloc(pv->n_infos ? pv->n_infos : 1, 1);
+    }
+    s->info_in[pv->info_of_node[n->id]] = 1;
+}
+
 bool pw_node_set_has(const struct pw_node_set *s, const struct pw_node_info *info)
 {
     struct gx_info_key k;
@@ -296,6 +310,7 @@ void pw_node_set_free(struct pw_node_set *s)
     gx_strtab_release(&s->strs);
     gx_infotab_release(&s->infos);
     pw_arena_release(&s->arena);
+    free(s->info_in);
     free(s);
 }
 

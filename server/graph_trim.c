@@ -301,7 +301,7 @@ struct pw_node_set *pw_graph_discard_low_frequency_nodes(const struct pw_graph *
     struct pw_node_set *s = pw_node_set_new();
     for (size_t i = 0; i < g->n_nodes; i++)
         if (pw_wabs(g->nodes[i]->cum) >= cutoff)
-            pw_node_set_add(s, &g->nodes[i]->info);
+            gx_node_set_add_node(s, g, g->nodes[i]);
     return s;
 }
 
@@ -356,7 +356,7 @@ struct pw_node_set *pw_graph_select_top_nodes(const struct pw_graph *g, int max_
     struct pw_node_set *s = pw_node_set_new();
     size_t n = select_top(g, max_nodes, visual);
     for (size_t i = 0; i < n; i++)
-        pw_node_set_add(s, &g->nodes[i]->info);
+        gx_node_set_add_node(s, g, g->nodes[i]);
     return s;
 }
 

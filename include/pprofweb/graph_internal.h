@@ -68,7 +68,16 @@ struct pw_node_set {
     struct pw_arena arena;
     struct gx_strtab strs;
     struct gx_infotab infos;
+    /* A set made from the nodes of a graph (gx_node_set_add_node) also knows them by their ids
+     * in that graph's infos, the ones of serial infos_serial (0: none): a graph of the same
+     * infos then asks one byte per info, not a lookup of its strings. */
+    uint64_t infos_serial;
+    uint8_t *info_in; /* per info id: 1 in the set */
+    uint32_t n_infos;
 };
+
+/* Adds n, a node of g, to s (pw_node_set_add), with its info id when g has them. */
+void gx_node_set_add_node(struct pw_node_set *s, const struct pw_graph *g, const struct pw_node *n);
 
 struct gx_graph_priv {
     struct gx_strtab strs;
@@ -79,6 +88,12 @@ struct gx_graph_priv {
      * (pw_graph_options.values_of). NULL otherwise. */
     const struct pw_graph_infos *infos;
     uint32_t *node_of_info;
+    /* A graph's nodes by info: the serial of the infos it was built with (unique in the
+     * process, unlike their address, which a later infos may reuse), their count, and per node
+     * id its info id. */
+    uint64_t infos_serial;
+    uint32_t n_infos;
+    uint32_t *info_of_node;
 };
 
 /* Removes e from the edge list l (order kept); no-op when absent. */

@@ -619,7 +619,24 @@ static void test_values_of(void)
     struct pw_node_set *kept = pw_graph_discard_low_frequency_nodes(all, flat / 400);
     CHECK(pw_node_set_count(kept) > 10 && pw_node_set_count(kept) < all->n_nodes * 3 / 4,
           "%zu of %zu nodes kept", pw_node_set_count(kept), all->n_nodes);
+    /* A set made from a graph's nodes knows them by info id too: the graph it keeps has the
+     * nodes a set of the same infos made by their strings alone keeps. */
+    struct pw_node_set *by_strings = pw_node_set_new();
+    for (size_t i = 0; i < all->n_nodes; i++)
+        if (pw_node_set_has(kept, &all->nodes[i]->info))
+            pw_node_set_add(by_strings, &all->nodes[i]->info);
+    o.edges = PW_EDGES_NONE;
+    o.kept_nodes = by_strings;
+    struct pw_graph *slow = pw_graph_new(p, &o);
     o.kept_nodes = kept;
+    struct pw_graph *fast = pw_graph_new(p, &o);
+    CHECK_INTEQ(fast->n_nodes, pw_node_set_count(kept));
+    CHECK_INTEQ(fast->n_nodes, slow->n_nodes);
+    for (size_t i = 0; i < fast->n_nodes && i < slow->n_nodes; i++)
+        CHECK_STREQ(fast->nodes[i]->info.name, slow->nodes[i]->info.name);
+    pw_graph_free(slow);
+    pw_graph_free(fast);
+    pw_node_set_free(by_strings);
     enum pw_graph_edges kinds[] = {PW_EDGES_INLINE, PW_EDGES_ALL, PW_EDGES_NONE};
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
         o.edges = kinds[k];
