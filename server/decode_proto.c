@@ -907,12 +907,10 @@ static inline bool sample_varint(const uint8_t *d, size_t end, size_t *at, uint6
     return false;
 }
 
-/* The varints packed in d[from, to), into the arena. */
-static bool packed_varints(struct pw_arena *a, const uint8_t *d, size_t from, size_t to,
-                           size_t *n, uint64_t **out)
+/* The count of final bytes (high bit clear) in d[from, to), eight bytes at a time: each byte's
+ * flag is moved to its low bit and the eight summed by one multiply into the top byte. */
+static size_t varint_ends(const uint8_t *d, size_t from, size_t to)
 {
-    /* The count of final bytes (high bit clear), eight bytes at a time: each byte's flag is
-     * moved to its low bit and the eight summed by one multiply into the top byte. */
     size_t count = 0, i = from;
     for (; to - i >= 8; i += 8) {
         uint64_t w;
@@ -921,28 +919,59 @@ static bool packed_varints(struct pw_arena *a, const uint8_t *d, size_t from, si
     }
     for (; i < to; i++)
         count += !(d[i] & 0x80);
-    uint64_t *v = pw_arena_alloc(a, sizeof(*v) * (count ? count : 1));
-    /* Each varint read ends at one of the count bytes: k stays below count. A varint of up to
-     * three bytes (location ids, small values) is read without a branch on its length, which
-     * varies from one to the next: its length is where the first stop bit is, and its 7-bit
-     * groups are moved together and cut to that length. */
-    size_t at = from, k = 0;
-    while (at < to) {
-        if (to - at >= 3) {
-            uint32_t w = (uint32_t)d[at] | (uint32_t)d[at + 1] << 8 | (uint32_t)d[at + 2] << 16;
-            uint32_t stops = ~w & 0x808080u;
-            if (stops) {
-                unsigned len = ((unsigned)__builtin_ctz(stops) >> 3) + 1;
-                uint32_t x = (w & 0x7fu) | (w >> 1 & 0x3f80u) | (w >> 2 & 0x1fc000u);
-                v[k++] = x & ((1u << (7 * len)) - 1);
-                at += len;
-                continue;
-            }
+    return count;
+}
+
+/* Reads the varint at *at, which ends before end: one of up to three bytes (location ids, small
+ * values) without a branch on its length, which varies from one to the next: its length is
+ * where the first stop bit is, and its 7-bit groups are moved together and cut to that length.
+ * The bytes read past it are below end too. */
+static inline bool next_varint(const uint8_t *d, size_t end, size_t *at, uint64_t *v)
+{
+    size_t i = *at;
+    if (end - i >= 3) {
+        uint32_t w = (uint32_t)d[i] | (uint32_t)d[i + 1] << 8 | (uint32_t)d[i + 2] << 16;
+        uint32_t stops = ~w & 0x808080u;
+        if (stops) {
+            unsigned len = ((unsigned)__builtin_ctz(stops) >> 3) + 1;
+            uint32_t x = (w & 0x7fu) | (w >> 1 & 0x3f80u) | (w >> 2 & 0x1fc000u);
+            *v = x & ((1u << (7 * len)) - 1);
+            *at = i + len;
+            return true;
         }
-        if (!sample_varint(d, to, &at, &v[k++], 10))
-            return false;
     }
-    *n = k;
+    return sample_varint(d, end, at, v, 10);
+}
+
+/* Packed lists this long are read as two halves at once. */
+#define PACKED_HALVES_MIN 24
+
+/* The varints packed in d[from, to), into the arena. Each varint read ends at one of the final
+ * bytes counted, so no index passes the count. Where one varint starts depends on the length of
+ * the one before, a chain of loads the processor cannot overlap: a long list is cut after a
+ * final byte near its middle, and its halves are read in turns, two chains side by side. */
+static bool packed_varints(struct pw_arena *a, const uint8_t *d, size_t from, size_t to,
+                           size_t *n, uint64_t **out)
+{
+    size_t cut = to;
+    if (to - from >= PACKED_HALVES_MIN) {
+        cut = from + (to - from) / 2;
+        while (cut < to && (d[cut - 1] & 0x80))
+            cut++;
+    }
+    size_t count1 = varint_ends(d, from, cut), count = count1 + varint_ends(d, cut, to);
+    uint64_t *v = pw_arena_alloc(a, sizeof(*v) * (count ? count : 1));
+    size_t at1 = from, k1 = 0, at2 = cut, k2 = count1;
+    while (at1 < cut && at2 < to)
+        if (!next_varint(d, to, &at1, &v[k1++]) || !next_varint(d, to, &at2, &v[k2++]))
+            return false;
+    while (at1 < cut)
+        if (!next_varint(d, to, &at1, &v[k1++]))
+            return false;
+    while (at2 < to)
+        if (!next_varint(d, to, &at2, &v[k2++]))
+            return false;
+    *n = k2;
     *out = v;
     return true;
 }
