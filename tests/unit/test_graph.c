@@ -731,6 +731,56 @@ static void test_inline_edges_in_locations(void)
     pw_profile_free(p);
 }
 
+/* The edges pass reads what the frames before a walked location leave from the nearest
+ * location with a node kept: there, a frame not kept at the end of a location walked before no
+ * longer counts (h -> a is a direct call, not residual), while one between them does (h -> b). */
+static void test_edges_after_walked_locations(void)
+{
+    struct pw_profile *p = pw_profile_new();
+    struct pw_value_type vt = {pw_intern_cstr(p, "cpu"), pw_intern_cstr(p, "nanoseconds")};
+    pw_set_sample_types(p, &vt, 1);
+    enum { MAIN, A, B, H, X };
+    const char *names[] = {"main", "a", "b", "h", "x"};
+    for (int i = 0; i < 5; i++)
+        add_func(p, names[i], "/src/x.go");
+    uint32_t l_main = add_loc(p, 0, 1, (uint32_t[]){MAIN}, (int64_t[]){1});
+    uint32_t l_ab = add_loc(p, 0, 2, (uint32_t[]){A, B}, (int64_t[]){2, 3}); /* a inlined */
+    uint32_t l_xa = add_loc(p, 0, 2, (uint32_t[]){X, A}, (int64_t[]){5, 2}); /* x dropped */
+    uint32_t l_ba = add_loc(p, 0, 2, (uint32_t[]){B, A}, (int64_t[]){3, 2}); /* b inlined */
+    uint32_t l_h = add_loc(p, 0, 1, (uint32_t[]){H}, (int64_t[]){4});
+    uint32_t l_x = add_loc(p, 0, 1, (uint32_t[]){X}, (int64_t[]){5});
+    uint32_t l_a = add_loc(p, 0, 1, (uint32_t[]){A}, (int64_t[]){2});
+    uint32_t l_b = add_loc(p, 0, 1, (uint32_t[]){B}, (int64_t[]){3});
+    add_sample(p, 7, 2, (uint32_t[]){l_ab, l_main}, NULL, NULL);
+    add_sample(p, 11, 4, (uint32_t[]){l_a, l_h, l_xa, l_main}, NULL, NULL);
+    add_sample(p, 13, 5, (uint32_t[]){l_b, l_x, l_h, l_ba, l_main}, NULL, NULL);
+    struct pw_graph_options o;
+    struct pw_graph_infos *infos;
+    struct pw_graph *all = values_graph(p, &o, &infos);
+    struct pw_node_set *kept = pw_node_set_new();
+    for (size_t i = 0; i < all->n_nodes; i++)
+        if (strcmp(all->nodes[i]->info.name, "x") != 0)
+            pw_node_set_add(kept, &all->nodes[i]->info);
+    o.kept_nodes = kept;
+    o.edges = PW_EDGES_INLINE;
+    struct pw_graph *read = pw_graph_new(p, &o);
+    o.values_of = all;
+    struct pw_graph *taken = pw_graph_new(p, &o);
+    const struct pw_edge *ha = edge_named(taken, "h", "a");
+    CHECK(ha && ha->weight == 11 && !ha->residual && !ha->is_inline, "h -> a: a direct call");
+    const struct pw_edge *hb = edge_named(taken, "h", "b");
+    CHECK(hb && hb->weight == 13 && hb->residual, "h -> b: over x");
+    CHECK_INTEQ(taken->n_edges, read->n_edges);
+    int inlined;
+    CHECK_INTEQ(edge_diffs(read, taken, true, &inlined), 0);
+    pw_graph_free(read);
+    pw_graph_free(taken);
+    pw_node_set_free(kept);
+    pw_graph_free(all);
+    pw_graph_infos_free(infos);
+    pw_profile_free(p);
+}
+
 /* Trims a call tree as the report does: drops the contexts under fraction of the total. */
 static size_t trim_tree(struct pw_graph *g, double fraction, size_t *whole)
 {
@@ -830,6 +880,7 @@ int main(void)
     test_nul_names();
     test_two_part_loop();
     test_values_of();
+    test_edges_after_walked_locations();
     test_inline_edges_in_locations();
     test_pruned_tree();
     test_key_cmp();
