@@ -436,10 +436,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     pw_arena_release(&st->arena);
     free(st);
     *con_cls = NULL;
-    /* An upload's body and the profiles decoded from it are freed by now; give the pages back
-     * to the system too, so one large or aborted upload does not leave the server that large
-     * (freed heap memory is otherwise kept by the allocator for reuse). */
-    if (had_body)
+    /* An upload's body and the profiles decoded from it are freed by now. The allocator keeps
+     * freed memory for the next requests; past what the server holds (and PW_KEEP_FREED_HEAP),
+     * it goes back to the system, so that one large or aborted upload does not leave a server
+     * that holds little that large. */
+    if (!had_body)
+        return;
+    struct mallinfo2 mi = mallinfo2();
+    size_t freed = mi.fordblks - mi.keepcost; /* the heap's free top is address space only */
+    if (freed > PW_KEEP_FREED_HEAP && freed > mi.uordblks + mi.hblkhd)
         malloc_trim(0);
 }
 
