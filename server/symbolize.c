@@ -70,12 +70,18 @@ static void demangle_function(struct pw_profile *p, struct pw_function *f,
         }
     }
     size_t len = strlen(sys);
+    bool simplify = mode == DM_DEFAULT || mode == DM_TEMPLATES;
+    if (len == p->string_lens[f->system_name] &&
+        !(simplify && looks_like_demangled_cplusplus(sys))) {
+        f->name = f->system_name; /* nothing to change, and no NUL byte cuts it */
+        return;
+    }
     char *name = malloc(len + 1);
     if (!name)
         abort();
     memcpy(name, sys, len + 1);
     if (looks_like_demangled_cplusplus(name)) {
-        if (mode == DM_DEFAULT || mode == DM_TEMPLATES)
+        if (simplify)
             remove_matching(name, '(', ')');
         if (mode == DM_DEFAULT)
             remove_matching(name, '<', '>');
