@@ -6,8 +6,8 @@ CC ?= cc
 # line needs no HTTP server, fetcher, database client or hash, nor the thirty libraries they
 # bring). A loaded one is opened by the soname its development package links to
 # ($(B)/gen/sonames.h).
-PKGS := libprotobuf-c zlib libdeflate libgvc libpcre2-8
-LOADED_PKGS := libmicrohttpd libcurl libpq libcrypto
+PKGS := libprotobuf-c zlib libdeflate libpcre2-8
+LOADED_PKGS := libmicrohttpd libcurl libpq libcrypto libgvc libcgraph
 # Debian packages that provide the build and test dependencies (installed by `make deps`).
 DEB_PKGS := build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev zlib1g-dev libdeflate-dev \
 	libmicrohttpd-dev libgraphviz-dev libpcre2-dev libcurl4-openssl-dev libssl-dev libiberty-dev \

@@ -29,7 +29,61 @@
 #include <graphviz/gvc.h>
 
 #include "pprofweb/arena.h"
+#include "pprofweb/dynlib.h"
 #include "pprofweb/limits.h"
+#include "sonames.h"
+
+/* Graphviz is loaded on the first layout (dynlib.h): most command-line reports draw nothing,
+ * and its libraries took about a millisecond of every start. */
+static struct {
+    char *(*xget)(void *obj, Agsym_t *sym);
+    int (*htmlstr)(char *s);
+    Agsym_t *(*nxtattr)(Agraph_t *g, int kind, Agsym_t *attr);
+    Agraph_t *(*fstsubg)(Agraph_t *g);
+    Agraph_t *(*nxtsubg)(Agraph_t *subg);
+    Agnode_t *(*fstnode)(Agraph_t *g);
+    Agnode_t *(*nxtnode)(Agraph_t *g, Agnode_t *n);
+    Agedge_t *(*fstout)(Agraph_t *g, Agnode_t *n);
+    Agedge_t *(*nxtout)(Agraph_t *g, Agedge_t *e);
+    Agraph_t *(*memread)(const char *cp);
+    int (*nnodes)(Agraph_t *g);
+    int (*nedges)(Agraph_t *g);
+    int (*close)(Agraph_t *g);
+    agusererrf (*seterrf)(agusererrf f);
+    agerrlevel_t (*seterr)(agerrlevel_t level);
+    int (*reseterrors)(void);
+} ag;
+
+static const struct pw_dynsym ag_syms[] = {
+    {"agxget", &ag.xget},       {"aghtmlstr", &ag.htmlstr},   {"agnxtattr", &ag.nxtattr},
+    {"agfstsubg", &ag.fstsubg}, {"agnxtsubg", &ag.nxtsubg},   {"agfstnode", &ag.fstnode},
+    {"agnxtnode", &ag.nxtnode}, {"agfstout", &ag.fstout},     {"agnxtout", &ag.nxtout},
+    {"agmemread", &ag.memread}, {"agnnodes", &ag.nnodes},     {"agnedges", &ag.nedges},
+    {"agclose", &ag.close},     {"agseterrf", &ag.seterrf},   {"agseterr", &ag.seterr},
+    {"agreseterrors", &ag.reseterrors},
+};
+
+static struct {
+    GVC_t *(*context)(void);
+    int (*layout)(GVC_t *gvc, graph_t *g, const char *engine);
+    int (*render_data)(GVC_t *gvc, graph_t *g, const char *format, char **result,
+                       unsigned int *length);
+    void (*free_render_data)(char *data);
+    int (*free_layout)(GVC_t *gvc, graph_t *g);
+    int (*free_context)(GVC_t *gvc);
+} gv;
+
+static const struct pw_dynsym gv_syms[] = {
+    {"gvContext", &gv.context},
+    {"gvLayout", &gv.layout},
+    {"gvRenderData", &gv.render_data},
+    {"gvFreeRenderData", &gv.free_render_data},
+    {"gvFreeLayout", &gv.free_layout},
+    {"gvFreeContext", &gv.free_context},
+};
+
+static struct pw_dynlib cgraph_lib = PW_DYNLIB_INIT(PW_SONAME_CGRAPH, ag_syms);
+static struct pw_dynlib gvc_lib = PW_DYNLIB_INIT(PW_SONAME_GVC, gv_syms);
 
 static char *dot_text(const char *dot, size_t len);
 static void svg_size(const char *svg, size_t len, struct pw_layout_info *info);
@@ -86,7 +140,7 @@ static void gv_reset(void)
 {
     gv_msg_len = 0;
     gv_msg[0] = 0;
-    agreseterrors();
+    ag.reseterrors();
 }
 
 /* Attributes refused whatever their value: Graphviz reads files for them (image, shapefile,
@@ -112,10 +166,10 @@ static bool in_list(const char *const *list, const char *name)
 
 static int check_value(void *obj, Agsym_t *sym, const char *what, struct pw_err *err)
 {
-    char *v = obj ? agxget(obj, sym) : sym->defval;
+    char *v = obj ? ag.xget(obj, sym) : sym->defval;
     if (!v || !*v)
         return 0;
-    if (aghtmlstr(v))
+    if (ag.htmlstr(v))
         return pw_fail(err, PW_EINVAL, "%s attribute %s: HTML-like labels are not allowed", what,
                        sym->name);
     if (in_list(url_attrs, sym->name) && strncasecmp(v, "http://", 7) != 0 &&
@@ -138,7 +192,7 @@ static int check_kind(Agraph_t *g, int kind, void **objs, size_t n, struct pw_er
 {
     static const char *const kinds[] = {"graph", "node", "edge", "edge"};
     const char *what = kinds[kind];
-    for (Agsym_t *sym = agnxtattr(g, kind, NULL); sym; sym = agnxtattr(g, kind, sym)) {
+    for (Agsym_t *sym = ag.nxtattr(g, kind, NULL); sym; sym = ag.nxtattr(g, kind, sym)) {
         if (in_list(forbidden_attrs, sym->name))
             return pw_fail(err, PW_EINVAL, "%s attribute %s is not allowed", what, sym->name);
         if (check_value(NULL, sym, what, err))
@@ -152,7 +206,7 @@ static int check_kind(Agraph_t *g, int kind, void **objs, size_t n, struct pw_er
 
 static void collect_subgraphs(Agraph_t *g, void ***v, size_t *n, size_t *cap)
 {
-    for (Agraph_t *s = agfstsubg(g); s; s = agnxtsubg(s)) {
+    for (Agraph_t *s = ag.fstsubg(g); s; s = ag.nxtsubg(s)) {
         PW_GROW(*v, *cap, *n + 1);
         (*v)[(*n)++] = s;
         collect_subgraphs(s, v, n, cap);
@@ -168,15 +222,15 @@ static int check_attrs(Agraph_t *g, struct pw_err *err)
     collect_subgraphs(g, &objs, &n, &cap);
     int rc = check_kind(g, AGRAPH, objs, n, err);
     n = 0;
-    for (Agnode_t *v = agfstnode(g); v && rc == 0; v = agnxtnode(g, v)) {
+    for (Agnode_t *v = ag.fstnode(g); v && rc == 0; v = ag.nxtnode(g, v)) {
         PW_GROW(objs, cap, n + 1);
         objs[n++] = v;
     }
     if (rc == 0)
         rc = check_kind(g, AGNODE, objs, n, err);
     n = 0;
-    for (Agnode_t *v = agfstnode(g); v && rc == 0; v = agnxtnode(g, v)) {
-        for (Agedge_t *e = agfstout(g, v); e; e = agnxtout(g, e)) {
+    for (Agnode_t *v = ag.fstnode(g); v && rc == 0; v = ag.nxtnode(g, v)) {
+        for (Agedge_t *e = ag.fstout(g, v); e; e = ag.nxtout(g, e)) {
             PW_GROW(objs, cap, n + 1);
             objs[n++] = e;
         }
@@ -192,13 +246,13 @@ static int render_locked(const char *text, struct pw_buf *svg, struct pw_layout_
                          struct pw_err *err)
 {
     gv_reset();
-    Agraph_t *g = agmemread(text);
+    Agraph_t *g = ag.memread(text);
     if (!g) {
         const char *m = gv_message();
         return pw_fail(err, PW_EINVAL, "bad DOT: %s", *m ? m : "not a graph");
     }
     int rc = 0;
-    int nodes = agnnodes(g), edges = agnedges(g);
+    int nodes = ag.nnodes(g), edges = ag.nedges(g);
     if (nodes > PW_MAX_LAYOUT_NODES) {
         rc = pw_fail(err, PW_ETOOBIG,
                      "graph has %d nodes, more than the %d that can be laid out: lower the node "
@@ -214,30 +268,30 @@ static int render_locked(const char *text, struct pw_buf *svg, struct pw_layout_
     }
     if (rc == 0) {
         gv_reset();
-        if (gvLayout(gvc, g, "dot") != 0) {
+        if (gv.layout(gvc, g, "dot") != 0) {
             const char *m = gv_message();
             rc = pw_fail(err, PW_EINVAL, "graph layout failed: %s", *m ? m : "unknown error");
         } else {
             char *data = NULL;
             unsigned int len = 0;
-            if (gvRenderData(gvc, g, "svg", &data, &len) != 0 || !data) {
+            if (gv.render_data(gvc, g, "svg", &data, &len) != 0 || !data) {
                 const char *m = gv_message();
                 rc = pw_fail(err, PW_EINVAL, "graph rendering failed: %s",
                              *m ? m : "no SVG renderer in this Graphviz");
             } else {
                 pw_buf_add(svg, data, len);
             }
-            gvFreeRenderData(data);
+            gv.free_render_data(data);
             if (info && svg->data)
                 svg_size(svg->data, svg->len, info);
-            gvFreeLayout(gvc, g);
+            gv.free_layout(gvc, g);
         }
     }
     if (info) {
         info->nodes = nodes;
         info->edges = edges;
     }
-    agclose(g);
+    ag.close(g);
     return rc;
 }
 
@@ -253,13 +307,17 @@ int pw_layout_render(const char *dot, size_t len, unsigned flags, struct pw_buf 
                        len, PW_MAX_LAYOUT_INPUT);
     char *text = dot_text(dot, len);
 
+    if (pw_dynlib_open(&gvc_lib, err) || pw_dynlib_open(&cgraph_lib, err)) {
+        free(text);
+        return pw_err_prefix(err, "cannot start Graphviz: ");
+    }
     struct pw_buf svg;
     pw_buf_init(&svg, 0);
     pthread_mutex_lock(&mu);
-    agseterrf(on_gv_message);
-    agseterr(AGWARN);
+    ag.seterrf(on_gv_message);
+    ag.seterr(AGWARN);
     if (!gvc)
-        gvc = gvContext();
+        gvc = gv.context();
     int rc;
     if (!gvc)
         rc = pw_fail(err, PW_EIO, "cannot start Graphviz: %s", gv_message());
@@ -295,7 +353,7 @@ void pw_layout_cleanup(void)
 {
     pthread_mutex_lock(&mu);
     if (gvc)
-        gvFreeContext(gvc);
+        gv.free_context(gvc);
     gvc = NULL;
     pthread_mutex_unlock(&mu);
 }
