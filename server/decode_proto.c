@@ -588,15 +588,22 @@ struct location_part {
     size_t from, to;
 };
 
+static bool ordinary_location(struct pw_arena *a, const uint8_t *d, size_t len,
+                              Perftools__Profiles__Location *ml);
+
 static void *location_part(void *arg)
 {
     struct location_part *lp = arg;
     struct builder *b = &lp->pt.b;
     const struct toplevel *t = b->top;
     for (size_t i = lp->from; i < lp->to; i++) {
-        const uint8_t *d = next_message(b, t->locations[i]);
+        struct span s = t->locations[i];
+        const uint8_t *d = next_message(b, s);
+        Perftools__Profiles__Location ordinary;
         const Perftools__Profiles__Location *ml =
-            perftools__profiles__location__unpack(&b->alloc, t->locations[i].len, d);
+            ordinary_location(&b->scratch, d, s.len, &ordinary)
+                ? &ordinary
+                : perftools__profiles__location__unpack(&b->alloc, s.len, d);
         if (!ml ||
             build_location(b, ml, lp->maps, lp->funcs, &b->p->locations[i], &lp->pt.out)) {
             lp->pt.rc = ml ? -1 : bad_wire(b);
@@ -994,6 +1001,58 @@ static bool ordinary_label(struct pw_arena *a, const uint8_t *d, size_t from, si
         *fields[field - 1] = (int64_t)v;
     }
     *out = l;
+    return true;
+}
+
+/* Reads location bytes d[0, len) of the ordinary shape into ml (lines in a): varint fields 1,
+ * 2, 3 and 5, each once, and lines (field 4) of a function id and a line number, each once;
+ * false for anything else, which protobuf-c then reads or rejects. */
+static bool ordinary_location(struct pw_arena *a, const uint8_t *d, size_t len,
+                              Perftools__Profiles__Location *ml)
+{
+    memset(ml, 0, sizeof(*ml));
+    unsigned seen = 0;
+    size_t at = 0;
+    while (at < len) {
+        uint8_t tag = d[at++];
+        uint64_t v;
+        if (tag == 0x22) {
+            /* a line, of a length protobuf-c reads (5 bytes at most) */
+            if (!sample_varint(d, len, &at, &v, 5) || v > len - at)
+                return false;
+            size_t end = at + (size_t)v;
+            if (!ml->line) /* every line takes two bytes at least */
+                ml->line = pw_arena_alloc(a, sizeof(*ml->line) * (len / 2 + 1));
+            Perftools__Profiles__Line *l = pw_arena_calloc(a, 1, sizeof(*l));
+            unsigned line_seen = 0;
+            while (at < end) {
+                uint8_t t = d[at++];
+                if ((t != 0x08 && t != 0x10) || (line_seen & t) ||
+                    !sample_varint(d, end, &at, &v, 10))
+                    return false;
+                line_seen |= t;
+                if (t == 0x08)
+                    l->function_id = v;
+                else
+                    l->line = (int64_t)v;
+            }
+            ml->line[ml->n_line++] = l;
+            continue;
+        }
+        unsigned field = tag >> 3;
+        if ((tag & 7) != 0 || field < 1 || field > 5 || field == 4 || (seen & (1u << field)) ||
+            !sample_varint(d, len, &at, &v, 10))
+            return false;
+        seen |= 1u << field;
+        if (field == 1)
+            ml->id = v;
+        else if (field == 2)
+            ml->mapping_id = v;
+        else if (field == 3)
+            ml->address = v;
+        else
+            ml->is_folded = v != 0;
+    }
     return true;
 }
 

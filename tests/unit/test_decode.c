@@ -367,6 +367,94 @@ static void one_sample_profile(struct pw_buf *out, const struct pw_buf *sample)
     pw_buf_release(&m);
 }
 
+/* A location's fields in the order of order[] (0 ends it; 4 is the lines), and an unknown
+ * field 6 at the end when unknown: a location of that shape is read by protobuf-c, not by hand. */
+static void location_msg(struct pw_buf *m, const unsigned *order, uint64_t id, uint64_t address,
+                         uint64_t folded, const struct pw_buf *lines, bool unknown)
+{
+    pw_buf_reset(m);
+    for (; *order; order++) {
+        if (*order == 4)
+            pw_buf_add(m, lines->data, lines->len);
+        else
+            pb_field(m, *order, *order == 1 ? id : *order == 2 ? 1 : *order == 3 ? address : folded);
+    }
+    if (unknown)
+        pb_field(m, 6, 1);
+}
+
+/* Locations read by hand (ordinary_location) decode as protobuf-c reads them: fields in any
+ * order, lines of one field or both in either order, ten-byte numbers, a negative line, a
+ * folded flag of 2; a field given twice, which the hand reader leaves to protobuf-c, too. */
+static void check_ordinary_locations(void)
+{
+    static const unsigned orders[][6] = {{1, 2, 3, 4, 5}, {5, 4, 3, 2, 1}, {4, 1, 4}, {1, 1, 4, 3},
+                                         {3, 5, 5, 1, 4}, {1}};
+    struct pw_buf prof[2], m, lines, line;
+    pw_buf_init(&m, 0);
+    pw_buf_init(&lines, 0);
+    pw_buf_init(&line, 0);
+    for (int k = 0; k < 2; k++)
+        pw_buf_init(&prof[k], 0);
+    for (int k = 0; k < 2; k++) {
+        pw_buf_reset(&m);
+        pb_field(&m, 1, 1);
+        pb_field(&m, 2, 2);
+        pb_bytes(&prof[k], 1, &m);
+        pw_buf_reset(&m);
+        pw_buf_reset(&line);
+        for (uint64_t id = 1; id <= 6; id++)
+            pb_varint(&line, id);
+        pb_bytes(&m, 1, &line);
+        pw_buf_reset(&line);
+        pb_varint(&line, 7);
+        pb_bytes(&m, 2, &line);
+        pb_bytes(&prof[k], 2, &m);
+        pw_buf_reset(&m);
+        pb_field(&m, 1, 1);
+        pb_bytes(&prof[k], 3, &m);
+        for (uint64_t fn = 1; fn <= 2; fn++) {
+            pw_buf_reset(&m);
+            pb_field(&m, 1, fn);
+            pb_field(&m, 2, 2 + fn);
+            pb_bytes(&prof[k], 5, &m);
+        }
+        for (size_t i = 0; i < sizeof orders / sizeof *orders; i++) {
+            pw_buf_reset(&lines);
+            pw_buf_reset(&line);
+            pb_field(&line, 2, (uint64_t)-(int64_t)(i + 3)); /* line before function id */
+            pb_field(&line, 1, 1 + i % 2);
+            pb_bytes(&lines, 4, &line);
+            pw_buf_reset(&line);
+            pb_field(&line, 1, 2 - i % 2);
+            pb_bytes(&lines, 4, &line);
+            location_msg(&m, orders[i], i + 1, i == 0 ? UINT64_MAX - 5 : 0x1000 * (i + 1),
+                         i == 1 ? 2 : i % 3, &lines, k == 1);
+            pb_bytes(&prof[k], 4, &m);
+        }
+        static const char *const strs[] = {"", "samples", "count", "f", "g"};
+        for (size_t i = 0; i < 5; i++) {
+            pw_buf_reset(&m);
+            pw_buf_adds(&m, strs[i]);
+            pb_bytes(&prof[k], 6, &m);
+        }
+    }
+    char *by_hand = decoded((const unsigned char *)prof[0].data, prof[0].len);
+    char *by_protobuf_c = decoded((const unsigned char *)prof[1].data, prof[1].len);
+    CHECK(strstr(by_hand, "error") == NULL && strstr(by_hand, "0xfffffffffffffffa") &&
+              strstr(by_hand, "0x2000 M=1 [F] g :-4") && strstr(by_hand, "0x5000 [F] f :-7"),
+          "locations: %s", by_hand);
+    CHECK(strcmp(by_hand, by_protobuf_c) == 0, "by hand:\n%s\nby protobuf-c:\n%s", by_hand,
+          by_protobuf_c);
+    free(by_hand);
+    free(by_protobuf_c);
+    for (int k = 0; k < 2; k++)
+        pw_buf_release(&prof[k]);
+    pw_buf_release(&m);
+    pw_buf_release(&lines);
+    pw_buf_release(&line);
+}
+
 /* Packed varints of every length, at every place in their field (a short one last reads fewer
  * than three bytes ahead), decode as protobuf-c reads the same numbers unpacked. */
 static void check_packed_varint_lengths(void)
@@ -704,5 +792,6 @@ int main(void)
     check_gzip_trailers();
     check_sample_encodings();
     check_packed_varint_lengths();
+    check_ordinary_locations();
     return harness_done();
 }
