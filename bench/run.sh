@@ -3,7 +3,8 @@
 # times pprofweb beside `go tool pprof` (when Go is installed) on the same inputs: wall time and
 # peak memory (GNU time's maximum resident set size).
 #   BENCH_SKIP_L=1  skips the L profile;  BENCH_SKIP_GO=1 skips go tool pprof (17 s on M);
-#   BENCH_RUNS=N    runs each -top command N times (default 5);  BENCH_XL=1 also generates and
+#   BENCH_RUNS=N    runs each -top command N times (default 5; M's and go's 7 times each, in
+#                   turns, as the ratio is the headline);  BENCH_XL=1 also generates and
 #   times XL (about 400 MB raw; its generation takes several minutes, once).
 set -eu
 cd "$(dirname "$0")/.."
@@ -64,7 +65,7 @@ measure_pair() {
     local a=() ra=0 rb=0 ta=() tb=()
     while [ "$1" != -- ]; do a+=("$1"); shift; done
     shift
-    for _ in $(seq "${BENCH_RUNS:-5}"); do
+    for _ in $(seq "${BENCH_RUNS:-7}"); do
         run_once "${a[@]}"
         ta+=("$secs")
         [ "$rss" -gt "$ra" ] && ra=$rss
