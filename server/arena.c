@@ -104,11 +104,21 @@ void pw_heap_prefer_huge_pages(size_t reserve)
     char *lo = sbrk(0);
     void *first = pw_xmalloc(1);
     char *hi = sbrk(0);
+    if (hi <= lo) {
+        /* The heap had room for it (something was allocated before): a larger block makes it
+         * grow, and where the free top starts is not known. */
+        free(first);
+        first = NULL;
+        free(pw_xmalloc((size_t)1 << 20));
+        hi = sbrk(0);
+    }
     if (lo == (char *)-1 || hi == (char *)-1 || hi <= lo) {
-        free(first); /* the heap had room: left as it is */
+        free(first);
         return;
     }
     advise_huge(lo, (size_t)(hi - lo));
+    if (!first)
+        return;
     /* Only whole huge pages get one, and only if nothing in them was touched before the advice:
      * the heap's start is rarely on a boundary, and the allocations below the first one (a
      * profile's file buffer comes first) would fault 4 KiB at a time. A block kept from here to
