@@ -373,9 +373,11 @@ static int str_at(struct builder *b, int64_t idx, pw_str *out, const char *what,
     return 0;
 }
 
-/* Maps an id to a dense index: small ids through a table, others by binary search on a sorted
- * copy. Duplicate ids are rejected, as pprof's CheckValid does. */
+/* Maps an id to a dense index: ids 1..n in order are their index + 1, small ids go through a
+ * table, others by binary search on a sorted copy. Duplicate ids are rejected, as pprof's
+ * CheckValid does. */
 struct id_index {
+    bool identity;    /* every id is its index + 1, as Go writes them: no table is read */
     uint32_t *direct; /* id -> index + 1, for id < n_direct */
     size_t n_direct;
     uint64_t *sorted_ids;
@@ -399,7 +401,9 @@ static int id_index_build(struct id_index *ix, const uint64_t *ids, uint32_t n, 
     uint32_t *rest = pw_xmalloc(sizeof(*rest) * (n ? n : 1));
     ix->sorted_idx = rest; /* owned by ix from here, so every error path releases it */
     size_t n_rest = 0;
+    ix->identity = true;
     for (uint32_t i = 0; i < n; i++) {
+        ix->identity = ix->identity && ids[i] == (uint64_t)i + 1;
         if (ids[i] == 0)
             return pw_fail(err, PW_ECORRUPT, "found %s with reserved ID=0", what);
         if (ids[i] < ix->n_direct) {
@@ -439,6 +443,8 @@ static uint32_t id_lookup_sorted(const struct id_index *ix, uint64_t id)
 /* Inline: every frame of every sample goes through here, and ids are nearly always small. */
 static inline uint32_t id_lookup(const struct id_index *ix, uint64_t id)
 {
+    if (ix->identity)
+        return id - 1 < ix->n_direct - 1 ? (uint32_t)(id - 1) : PW_NONE;
     if (id < ix->n_direct)
         return ix->direct[id] ? ix->direct[id] - 1 : PW_NONE;
     return id_lookup_sorted(ix, id);

@@ -383,6 +383,72 @@ static void location_msg(struct pw_buf *m, const unsigned *order, uint64_t id, u
         pb_field(m, 6, 1);
 }
 
+/* Location ids that are not 1..n in file order (permuted, with a gap) are looked up, not taken
+ * for indexes: each sample gets the functions of the ids it names. */
+static void check_location_ids(void)
+{
+    static const uint64_t id_sets[][3] = {{2, 3, 1}, {1, 2, 5}, {1, 2, 3}};
+    for (size_t set = 0; set < 3; set++) {
+        const uint64_t *ids = id_sets[set];
+        struct pw_buf prof, m, sub;
+        pw_buf_init(&prof, 0);
+        pw_buf_init(&m, 0);
+        pw_buf_init(&sub, 0);
+        pb_field(&m, 1, 1);
+        pb_field(&m, 2, 2);
+        pb_bytes(&prof, 1, &m);
+        /* one sample per location, on the location of the largest id and then that one */
+        uint64_t top = ids[0] > ids[1] ? ids[0] : ids[1];
+        top = top > ids[2] ? top : ids[2];
+        for (size_t i = 0; i < 3; i++) {
+            pw_buf_reset(&m);
+            pw_buf_reset(&sub);
+            pb_varint(&sub, ids[i]);
+            pb_varint(&sub, top);
+            pb_bytes(&m, 1, &sub);
+            pw_buf_reset(&sub);
+            pb_varint(&sub, 10 * (i + 1));
+            pb_bytes(&m, 2, &sub);
+            pb_bytes(&prof, 2, &m);
+        }
+        for (size_t i = 0; i < 3; i++) { /* location ids[i] is in function i + 1 */
+            pw_buf_reset(&m);
+            pb_field(&m, 1, ids[i]);
+            pw_buf_reset(&sub);
+            pb_field(&sub, 1, i + 1);
+            pb_bytes(&m, 4, &sub);
+            pb_bytes(&prof, 4, &m);
+        }
+        for (uint64_t f = 1; f <= 3; f++) {
+            pw_buf_reset(&m);
+            pb_field(&m, 1, f);
+            pb_field(&m, 2, 2 + f);
+            pb_bytes(&prof, 5, &m);
+        }
+        static const char *const strs[] = {"", "samples", "count", "fa", "fb", "fc"};
+        for (size_t i = 0; i < 6; i++) {
+            pw_buf_reset(&m);
+            pw_buf_adds(&m, strs[i]);
+            pb_bytes(&prof, 6, &m);
+        }
+        struct pw_err err = {0};
+        struct pw_profile *p = pw_decode((const unsigned char *)prof.data, prof.len, &err);
+        CHECK(p != NULL, "ids %llu %llu %llu: %s", (unsigned long long)ids[0],
+              (unsigned long long)ids[1], (unsigned long long)ids[2], err.msg);
+        for (size_t i = 0; p && i < 3 && i < p->n_samples; i++) {
+            const struct pw_sample *smp = &p->samples[i];
+            const struct pw_location *l = &p->locations[smp->locs[0]];
+            CHECK_INTEQ(l->id, ids[i]);
+            CHECK_STREQ(pw_s(p, p->functions[l->lines[0].function].name), strs[3 + i]);
+            CHECK_INTEQ(p->locations[smp->locs[1]].id, top);
+        }
+        pw_profile_free(p);
+        pw_buf_release(&prof);
+        pw_buf_release(&m);
+        pw_buf_release(&sub);
+    }
+}
+
 /* Locations read by hand (ordinary_location) decode as protobuf-c reads them: fields in any
  * order, lines of one field or both in either order, ten-byte numbers, a negative line, a
  * folded flag of 2; a field given twice, which the hand reader leaves to protobuf-c, too. */
@@ -793,5 +859,6 @@ int main(void)
     check_sample_encodings();
     check_packed_varint_lengths();
     check_ordinary_locations();
+    check_location_ids();
     return harness_done();
 }
