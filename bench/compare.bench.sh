@@ -3,8 +3,9 @@
 # second M-sized profile is generated with another seed (build/M2.cpu.pb.gz, once), uploaded to a
 # server holding M, and the views of M with diff_base=M2 and base=M2 are timed: the first request
 # builds the compared profile (copies, merge) and the view; a repeated one is the view cache; a
-# second view of the same comparison reuses the compared profile. Targets: first view < 0.5 s,
-# repeated < 20 ms.
+# second view of the same comparison reuses the compared profile. Each first request is timed
+# once per fresh server, on BENCH_COMPARE_RUNS servers (default 3): the median and the spread are
+# printed. Targets: first view < 0.5 s, repeated < 20 ms.
 set -u
 cd "$(dirname "$0")/.."
 bin=build/pprofweb
@@ -15,45 +16,76 @@ if [ ! -f $M2 ]; then
     echo "generating $M2"
     python3 ../shared/bench/genprof.py --samples 200000 --functions 20000 --seed 2 -o $M2
 fi
-store=$(mktemp -d)
 log=build/compare-bench-server.log
-: > $log # not the URL of a previous run's server (the redirection below happens in the child)
-$bin -http=127.0.0.1:0 -no_browser -store "$store" "$M" > $log 2>&1 &
-PID=$!
-trap 'kill $PID 2> /dev/null; wait $PID 2> /dev/null; rm -rf "$store"' EXIT
-URL=
-for _ in $(seq 1 600); do
-    URL=$(sed -n 's/^Serving web UI on \(http:[^ ]*\).*/\1/p' $log 2> /dev/null)
-    [ -n "$URL" ] && break
-    kill -0 $PID 2> /dev/null || break
-    sleep 0.2
-done
-[ -n "$URL" ] || { echo "compare bench: server did not start"; cat $log; exit 0; }
-ID=$(curl -s "$URL/api/meta" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-# The views the server warms at start, asked for so that the warm-up is over (a request for a
-# view it is computing waits for it): otherwise it would share the processors with the first
-# comparison timed below.
-for v in graph flamegraph top; do curl -s -o /dev/null "$URL/api/$v"; done
-B=$(curl -s --data-binary @$M2 "$URL/api/upload?name=M2.cpu.pb.gz" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-curl -s -o /dev/null "$URL/p/$B/api/meta" # the base decoded once, as it is when opened
+results=build/compare-bench.tsv
+: > $results
+PID=
+store=
+trap '[ -n "$PID" ] && kill $PID 2> /dev/null; wait 2> /dev/null; [ -n "$store" ] && rm -rf "$store"' EXIT
 
 # The body is read and dropped, as a browser keeps it in memory: writing 9 MB to a file would
 # time the disk, not the server. CURL_ARGS adds curl options (--compressed: gzip, as browsers).
-request() { # label path
+request() { # label path: appends "label<TAB>seconds<TAB>bytes" to the results
     curl -s ${CURL_ARGS:-} -o /dev/null -w "%{time_total} %{size_download}" "$URL$2" |
-        awk -v l="$1" '{ printf "%-44s %8.3f s %10.2f MB\n", l, $1, $2 / 1048576 }'
+        awk -v l="$1" '{ printf "%s\t%s\t%s\n", l, $1, $2 }' >> $results
 }
 
-echo "== comparisons, M against M2 (targets: first view < 0.5 s, repeated < 20 ms)"
-request "top diff_base first (builds the comparison)" "/p/$ID/api/top?diff_base=$B"
-request "top diff_base repeated" "/p/$ID/api/top?diff_base=$B"
-CURL_ARGS=--compressed request "top diff_base repeated, gzip (makes it)" "/p/$ID/api/top?diff_base=$B"
-CURL_ARGS=--compressed request "top diff_base repeated, gzip" "/p/$ID/api/top?diff_base=$B"
-request "flame diff_base first (comparison cached)" "/p/$ID/api/flamegraph?diff_base=$B&w=1400"
-request "flame diff_base repeated" "/p/$ID/api/flamegraph?diff_base=$B&w=1400"
-request "graph diff_base first" "/p/$ID/api/graph?diff_base=$B"
-request "flame base first (builds the comparison)" "/p/$ID/api/flamegraph?base=$B&w=1400"
-request "flame base repeated" "/p/$ID/api/flamegraph?base=$B&w=1400"
-request "top base norm first (builds the comparison)" "/p/$ID/api/top?base=$B&norm=t"
+one_server() {
+    store=$(mktemp -d)
+    : > $log # not the URL of a previous run's server (the redirection below happens in the child)
+    $bin -http=127.0.0.1:0 -no_browser -store "$store" "$M" > $log 2>&1 &
+    PID=$!
+    URL=
+    for _ in $(seq 1 600); do
+        URL=$(sed -n 's/^Serving web UI on \(http:[^ ]*\).*/\1/p' $log 2> /dev/null)
+        [ -n "$URL" ] && break
+        kill -0 $PID 2> /dev/null || break
+        sleep 0.2
+    done
+    [ -n "$URL" ] || { echo "compare bench: server did not start"; cat $log; return 1; }
+    ID=$(curl -s "$URL/api/meta" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    # The views the server warms at start, asked for so that the warm-up is over (a request for
+    # a view it is computing waits for it): otherwise it would share the processors with the
+    # first comparison timed below.
+    for v in graph flamegraph top; do curl -s -o /dev/null "$URL/api/$v"; done
+    B=$(curl -s --data-binary @$M2 "$URL/api/upload?name=M2.cpu.pb.gz" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    curl -s -o /dev/null "$URL/p/$B/api/meta" # the base decoded once, as it is when opened
+
+    request "top diff_base first (builds the comparison)" "/p/$ID/api/top?diff_base=$B"
+    request "top diff_base repeated" "/p/$ID/api/top?diff_base=$B"
+    CURL_ARGS=--compressed request "top diff_base repeated, gzip (makes it)" \
+        "/p/$ID/api/top?diff_base=$B"
+    CURL_ARGS=--compressed request "top diff_base repeated, gzip" "/p/$ID/api/top?diff_base=$B"
+    request "flame diff_base first (comparison cached)" "/p/$ID/api/flamegraph?diff_base=$B&w=1400"
+    request "flame diff_base repeated" "/p/$ID/api/flamegraph?diff_base=$B&w=1400"
+    request "graph diff_base first" "/p/$ID/api/graph?diff_base=$B"
+    request "flame base first (builds the comparison)" "/p/$ID/api/flamegraph?base=$B&w=1400"
+    request "flame base repeated" "/p/$ID/api/flamegraph?base=$B&w=1400"
+    request "top base norm first (builds the comparison)" "/p/$ID/api/top?base=$B&norm=t"
+    kill $PID 2> /dev/null
+    wait $PID 2> /dev/null
+    PID=
+    rm -rf "$store"
+    store=
+}
+
+runs=${BENCH_COMPARE_RUNS:-3}
+for _ in $(seq "$runs"); do
+    one_server || exit 0
+done
+echo "== comparisons, M against M2 (targets: first view < 0.5 s, repeated < 20 ms; $runs fresh servers)"
+# Labels in the order they were asked, each with the median, fastest and slowest of its runs.
+python3 - "$results" << 'EOF'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    label, secs, size = line.rstrip('\n').split('\t')
+    rows.setdefault(label, []).append((float(secs), float(size)))
+for label, got in rows.items():
+    times = sorted(t for t, _ in got)
+    median = times[(len(times) - 1) // 2]
+    print('%-44s %8.3f s median %7.3f .. %.3f s %10.2f MB' %
+          (label, median, times[0], times[-1], got[-1][1] / 1048576))
+EOF
 exit 0
