@@ -665,6 +665,17 @@ static void test_values_of(void)
     pw_profile_free(p);
 }
 
+/* A CPU profile with a function of each of the n names, all in one file. */
+static struct pw_profile *named_profile(const char *const *names, int n)
+{
+    struct pw_profile *p = pw_profile_new();
+    struct pw_value_type vt = {pw_intern_cstr(p, "cpu"), pw_intern_cstr(p, "nanoseconds")};
+    pw_set_sample_types(p, &vt, 1);
+    for (int i = 0; i < n; i++)
+        add_func(p, names[i], "/src/x.go");
+    return p;
+}
+
 /* The edge from src to dest by function name, or NULL. */
 static const struct pw_edge *edge_named(const struct pw_graph *g, const char *src,
                                         const char *dest)
@@ -683,13 +694,8 @@ static const struct pw_edge *edge_named(const struct pw_graph *g, const char *sr
  * read from the samples. */
 static void test_inline_edges_in_locations(void)
 {
-    struct pw_profile *p = pw_profile_new();
-    struct pw_value_type vt = {pw_intern_cstr(p, "cpu"), pw_intern_cstr(p, "nanoseconds")};
-    pw_set_sample_types(p, &vt, 1);
     enum { MAIN, A, B, C, D };
-    const char *names[] = {"main", "a", "b", "c", "d"};
-    for (int i = 0; i < 5; i++)
-        add_func(p, names[i], "/src/x.go");
+    struct pw_profile *p = named_profile((const char *[]){"main", "a", "b", "c", "d"}, 5);
     /* No addresses, and a function's frames on one line: each function is one node. */
     uint32_t l_main = add_loc(p, 0, 1, (uint32_t[]){MAIN}, (int64_t[]){1});
     uint32_t l_ba = add_loc(p, 0, 2, (uint32_t[]){B, A}, (int64_t[]){3, 2});
@@ -736,13 +742,8 @@ static void test_inline_edges_in_locations(void)
  * longer counts (h -> a is a direct call, not residual), while one between them does (h -> b). */
 static void test_edges_after_walked_locations(void)
 {
-    struct pw_profile *p = pw_profile_new();
-    struct pw_value_type vt = {pw_intern_cstr(p, "cpu"), pw_intern_cstr(p, "nanoseconds")};
-    pw_set_sample_types(p, &vt, 1);
     enum { MAIN, A, B, H, X };
-    const char *names[] = {"main", "a", "b", "h", "x"};
-    for (int i = 0; i < 5; i++)
-        add_func(p, names[i], "/src/x.go");
+    struct pw_profile *p = named_profile((const char *[]){"main", "a", "b", "h", "x"}, 5);
     uint32_t l_main = add_loc(p, 0, 1, (uint32_t[]){MAIN}, (int64_t[]){1});
     uint32_t l_ab = add_loc(p, 0, 2, (uint32_t[]){A, B}, (int64_t[]){2, 3}); /* a inlined */
     uint32_t l_xa = add_loc(p, 0, 2, (uint32_t[]){X, A}, (int64_t[]){5, 2}); /* x dropped */
