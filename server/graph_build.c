@@ -931,10 +931,10 @@ static void *run_values_part(void *arg)
     return NULL;
 }
 
-/* Whether a sample has a label that makes a tag (sample_labels): a string label other than the
- * ignored key, or a numeric one of num_label_key. A comparison labels every base sample with
- * the ignored key, and tags cost the loop its second thread and the values of an earlier graph. */
-static bool has_labels(const struct pw_profile *p, const struct pw_graph_options *o)
+/* A sample's label makes a tag (sample_labels) when it is a string label other than the ignored
+ * key, or a numeric one of num_label_key. A comparison labels every base sample with the ignored
+ * key, and tags cost the loop its second thread and the values of an earlier graph. */
+bool pw_graph_has_tags(const struct pw_profile *p, const struct pw_graph_options *o)
 {
     pw_str ignored = PW_NONE; /* the ignored key's string, once seen: strings are interned */
     for (size_t i = 0; i < p->n_samples; i++) {
@@ -1048,7 +1048,7 @@ static void build_graph(struct builder *b)
     struct pw_graph *g = b->g;
     create_nodes(b);
     uint32_t *loc_id = frame_nodes(b);
-    bool tags = !b->o->no_tags && has_labels(p, b->o);
+    bool tags = !b->o->no_tags && pw_graph_has_tags(p, b->o);
     const struct pw_graph *values = g->n_all < TAIL_NODE ? values_source(b, tags) : NULL;
     struct walks walks;
     bool walked = false;

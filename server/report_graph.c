@@ -162,6 +162,18 @@ static const struct graph_parts PRUNED_TREE = {PW_EDGES_ALL, false, false, true}
 static const struct graph_parts TEXT_PARTS = {PW_EDGES_INLINE, true, false, false};
 static const struct graph_parts TREE_PARTS = {PW_EDGES_ALL, true, false, false};
 
+/* The labels a report's graph makes tags of: numeric ones of this key only, and every string
+ * one but the label a diff base's samples carry. */
+#define NUM_LABEL_KEY "bytes"
+#define IGNORED_LABEL_KEY "pprof::base"
+
+bool pw_report_graph_has_tags(const struct pw_profile *p)
+{
+    struct pw_graph_options go = {.num_label_key = NUM_LABEL_KEY,
+                                  .ignore_label_key = IGNORED_LABEL_KEY};
+    return pw_graph_has_tags(p, &go);
+}
+
 /* pprof's Report.newGraph: cleans file names, then builds the graph of the report's samples
  * (only "bytes" numeric labels, no diff-base label), restricted to kept when not NULL; node
  * values come from values (a graph of every node) when it is given and can give them. */
@@ -182,7 +194,7 @@ static struct pw_graph *new_graph(struct pw_report *r, const struct pw_node_set 
     }
     const char *bytes_unit = NULL;
     for (size_t i = 0; i < o->n_num_label_units; i++)
-        if (strcmp(pw_s(p, o->num_label_units[i].key), "bytes") == 0)
+        if (strcmp(pw_s(p, o->num_label_units[i].key), NUM_LABEL_KEY) == 0)
             bytes_unit = o->num_label_units[i].unit;
     bool callgraph_format = o->format == PW_REPORT_DOT;
     struct pw_graph_options go = {
@@ -190,9 +202,9 @@ static struct pw_graph *new_graph(struct pw_report *r, const struct pw_node_set 
         .mean_divisor_index = o->mean ? 0 : PW_NONE,
         .format_tag = format_tag,
         .format_tag_ctx = r,
-        .num_label_key = "bytes",
+        .num_label_key = NUM_LABEL_KEY,
         .num_label_unit = bytes_unit,
-        .ignore_label_key = "pprof::base",
+        .ignore_label_key = IGNORED_LABEL_KEY,
         .obj_names = o->format == PW_REPORT_RAW || o->format == PW_REPORT_LIST,
         .call_tree = o->call_tree && callgraph_format,
         .drop_negative = o->drop_negative,

@@ -981,12 +981,13 @@ void pw_route(struct pw_app *app, const struct pw_request *req, struct pw_respon
 
 /* The default profile's views, computed with the server's settings into the cache at start so
  * the first page load finds them ready: the graph, as /ui/ shows it, then the top table, on one
- * thread, and the flame graph on another. Without labels the graph's loops take both
- * processors, and the flame graph beside would only delay the default page: it starts once the
- * graph is made. With labels the graph counts its tags on a single thread, a second or more on a
- * million samples, and its layout is single-threaded too: the flame graph's stacks are built on
- * the other processor from the start, instead of after it. A view a user asks for before its
- * turn is computed by the request itself, ahead of the warm-up (pw_warm_paths). */
+ * thread, and the flame graph on another. Without label tags (pw_report_graph_has_tags) the
+ * graph's loops take both processors, and the flame graph beside would only delay the default
+ * page: it starts once the graph is made. With them the graph counts its tags on a single
+ * thread, a second or more on a million samples, and its layout is single-threaded too: the
+ * flame graph's stacks are built on the other processor from the start, instead of after it. A
+ * view a user asks for before its turn is computed by the request itself, ahead of the warm-up
+ * (pw_warm_paths). */
 static bool warm_route(void *ctx, const struct pw_request *req, struct pw_response *resp)
 {
     struct pw_app *app = ctx;
@@ -1017,14 +1018,6 @@ static void *warm_graph(void *arg)
     start_warm_flame(app);
     pw_warm_paths(warm_route, arg, then, sizeof(then) / sizeof(*then));
     return NULL;
-}
-
-static bool any_labels(const struct pw_profile *p)
-{
-    for (size_t i = 0; i < p->n_samples; i++)
-        if (p->samples[i].n_labels)
-            return true;
-    return false;
 }
 
 void pw_warm_paths(pw_route_hook route, void *ctx, const char *const *paths, size_t n)
@@ -1060,7 +1053,7 @@ void pw_app_warm(struct pw_app *app)
     pthread_mutex_lock(&app->mu);
     const struct pw_profile *p = app->profiles[0].p;
     pthread_mutex_unlock(&app->mu);
-    if (p && any_labels(p))
+    if (p && pw_report_graph_has_tags(p))
         start_warm_flame(app);
     app->warming[0] = pthread_create(&app->warm_threads[0], NULL, warm_graph, app) == 0;
 }

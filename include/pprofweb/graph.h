@@ -237,6 +237,9 @@ struct pw_graph {
  * are listed in creation order (pprof's is map order) until sorted. */
 struct pw_graph *pw_graph_new(const struct pw_profile *p, const struct pw_graph_options *o);
 void pw_graph_free(struct pw_graph *g);
+/* Whether a sample of p has a label that makes a tag in a graph of options o (its ignored key and
+ * numeric key): a graph with tags counts them on a single thread. */
+bool pw_graph_has_tags(const struct pw_profile *p, const struct pw_graph_options *o);
 
 /* pprof's CreateNodes: the nodes of every location without samples. locs[i] (for location index
  * i) has n_loc_nodes[i] entries, one per line, NULL for nodes not kept. Arrays are owned by the

@@ -156,6 +156,9 @@ const char *pw_report_percentage_memo(struct pw_format_memo *m, int64_t v, int64
 /* pprof's newTrimmedGraph + selectOutputUnit: builds (once) the trimmed, sorted graph of the
  * report and resolves the output unit. The graph is owned by the report. */
 struct pw_graph *pw_report_graph(struct pw_report *r);
+/* Whether the graph of a report on p has label tags (pw_graph_has_tags with the report's label
+ * keys), which it counts on a single thread. */
+bool pw_report_graph_has_tags(const struct pw_profile *p);
 /* Builds the graph and fails (PW_ETOOBIG) when it is a call tree too large to build
  * (PW_MAX_TREE_NODES): what graph-drawing reports check before using it. */
 int pw_report_graph_check(struct pw_report *r, struct pw_err *err);

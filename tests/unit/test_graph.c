@@ -12,6 +12,7 @@
 #include "pprofweb/dotgraph.h"
 #include "pprofweb/graph.h"
 #include "pprofweb/profile.h"
+#include "pprofweb/report.h"
 
 static uint32_t add_func(struct pw_profile *p, const char *name, const char *file)
 {
@@ -782,6 +783,33 @@ static void test_edges_after_walked_locations(void)
     pw_profile_free(p);
 }
 
+/* A graph has tags for a string label other than the ignored key, and for a numeric one of its
+ * numeric key only; a report's graph ignores a diff base's label and counts "bytes". */
+static void test_has_tags(void)
+{
+    struct pw_profile *p = named_profile((const char *[]){"main"}, 1);
+    uint32_t l = add_loc(p, 0, 1, (uint32_t[]){0}, (int64_t[]){1});
+    add_sample(p, 1, 1, (uint32_t[]){l}, NULL, NULL);
+    add_sample(p, 2, 1, (uint32_t[]){l}, "pprof::base", "true");
+    struct pw_graph_options o = {.num_label_key = "bytes", .ignore_label_key = "pprof::base"};
+    CHECK(!pw_graph_has_tags(p, &o), "unlabelled and the ignored label: no tags");
+    CHECK(!pw_report_graph_has_tags(p), "a report's graph ignores pprof::base");
+    o.ignore_label_key = NULL;
+    CHECK(pw_graph_has_tags(p, &o), "pprof::base, not ignored: tags");
+    o.ignore_label_key = "pprof::base";
+    struct pw_sample *s = &p->samples[0];
+    s->n_labels = 1;
+    s->labels = pw_arena_calloc(&p->arena, 1, sizeof *s->labels);
+    s->labels[0] = (struct pw_label){.key = pw_intern_cstr(p, "count"), .is_num = true, .num = 3};
+    CHECK(!pw_graph_has_tags(p, &o) && !pw_report_graph_has_tags(p),
+          "a numeric label of another key: no tags");
+    s->labels[0].key = pw_intern_cstr(p, "bytes");
+    CHECK(pw_graph_has_tags(p, &o) && pw_report_graph_has_tags(p), "bytes: tags");
+    s->labels[0] = (struct pw_label){.key = pw_intern_cstr(p, "k"), .str = pw_intern_cstr(p, "v")};
+    CHECK(pw_graph_has_tags(p, &o) && pw_report_graph_has_tags(p), "a string label: tags");
+    pw_profile_free(p);
+}
+
 /* Trims a call tree as the report does: drops the contexts under fraction of the total. */
 static size_t trim_tree(struct pw_graph *g, double fraction, size_t *whole)
 {
@@ -882,6 +910,7 @@ int main(void)
     test_two_part_loop();
     test_values_of();
     test_edges_after_walked_locations();
+    test_has_tags();
     test_inline_edges_in_locations();
     test_pruned_tree();
     test_key_cmp();
