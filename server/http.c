@@ -31,6 +31,7 @@
 #include "pprofweb/buf.h"
 #include "pprofweb/dynlib.h"
 #include "pprofweb/limits.h"
+#include "pprofweb/pages.h"
 #include "pprofweb/routes.h"
 #include "sonames.h"
 
@@ -280,10 +281,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct pw_resp
     /* Every HTML answer, also /static/index.html, gets the policy of the pages. */
     if (resp->is_page ||
         (resp->content_type && strncmp(resp->content_type, "text/html", 9) == 0))
-        add_header(r, "Content-Security-Policy",
-                   "default-src 'self'; style-src 'self' 'unsafe-inline'; "
-                   "img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; "
-                   "frame-ancestors 'none'; form-action 'self'");
+        add_header(r, "Content-Security-Policy", resp->policy ? resp->policy : pw_page_policy);
     enum MHD_Result ret = mhd.queue_response(conn, (unsigned)resp->status, r);
     mhd.destroy_response(r);
     return ret;

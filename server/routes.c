@@ -27,6 +27,7 @@
 #include "pprofweb/flame.h"
 #include "pprofweb/json.h"
 #include "pprofweb/limits.h"
+#include "pprofweb/pages.h"
 #include "pprofweb/regex.h"
 #include "pprofweb/report.h"
 #include "pprofweb/routes.h"
@@ -822,7 +823,7 @@ static void serve_api(struct ctx *c, struct pw_response *r)
 
 bool pw_response_page(struct pw_response *r, const char *name)
 {
-    const struct pw_asset *page = find_asset(name);
+    const struct pw_page *page = pw_page_get(name);
     if (!page) {
         pw_response_error(r, false, 500, "the page is missing from this build");
         return false;
@@ -830,6 +831,7 @@ bool pw_response_page(struct pw_response *r, const char *name)
     r->content_type = "text/html; charset=utf-8";
     r->cache_control = "no-cache";
     r->is_page = true;
+    r->policy = page->policy;
     r->data = page->data;
     r->len = page->len;
     return true;

@@ -4,8 +4,9 @@
 // (flame.js's requestParams). Each response is parsed here too, while the page has nothing
 // else to do. The promises wait in window.pprofwebPrefetch (URL -> {resp, body}) until app.js's
 // api() asks for the same URL (app.js takes the map at start; a request it asks differently is
-// simply made again). A classic async script, not a module: it runs as soon as it arrives (an
-// async module waited some 30 ms more for its turn); it does nothing once app.js has started.
+// simply made again). The server writes this script into the page's head (pages.h): it runs
+// while the head is parsed, before the body exists, so reading the window's width costs no
+// layout, and it does nothing once app.js has started.
 (() => {
 'use strict';
 const PAGE = /^(\/p\/[A-Za-z0-9_-]+)?\/ui\/([a-z]*)$/;

@@ -52,6 +52,7 @@ struct pw_response {
     const char *content_encoding;    /* "gzip" when the body is gzipped, or NULL */
     const char *vary;                /* static string, or NULL */
     bool is_page;                    /* HTML page: send the Content-Security-Policy */
+    const char *policy;              /* that policy (static), or NULL for pw_page_policy */
     /* The body: either data (data != NULL) or the owned buffer buf. data is static, or, when
      * data_free is set, held until data_free(data_free_ctx) is called: by the HTTP layer once
      * the body is sent, else by pw_response_release or pw_response_error. */

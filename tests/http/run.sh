@@ -94,6 +94,20 @@ done
 check "the flame graph page names its module in its head" \
     grep -q '<link rel="modulepreload" href="/static/flame.js">' <(curl -s "$URL/ui/flamegraph")
 check "page has a CSP" grep -qi '^content-security-policy:' <(curl -s -D - -o /dev/null "$URL/ui/top")
+# The head's first requests are written into the page, and its policy allows that script by its
+# hash, not inline scripts at large.
+curl -s -D "$TMP/hdr" -o "$TMP/body" "$URL/ui/flamegraph"
+check "the page's head script is inline, allowed by its hash" python3 - "$TMP/hdr" "$TMP/body" web/prefetch.js <<'EOF'
+import base64, hashlib, re, sys
+hdr, body, src = (open(p, 'rb').read() for p in sys.argv[1:])
+policy = re.search(rb'(?im)^content-security-policy: *(.*?)\r?$', hdr).group(1).decode()
+script = re.search(rb'<script>(.*?)</script>', body, re.S).group(1)
+digest = base64.b64encode(hashlib.sha256(script).digest()).decode()
+assert script == src, 'inlined script differs from web/prefetch.js'
+assert b'/static/prefetch.js' not in body, 'the page still loads prefetch.js'
+assert "script-src 'self' 'sha256-%s';" % digest in policy, policy
+assert 'unsafe-inline' not in policy.split('script-src')[1].split(';')[0], policy
+EOF
 check "static js" test "$(code /static/app.js)" = 200
 check "static css type" grep -qi '^content-type: text/css' <(curl -s -D - -o /dev/null "$URL/static/style.css")
 ID=$(curl -s "$URL/api/meta" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')

@@ -1,0 +1,23 @@
+/* pages: the HTML pages of web/ as the server sends them. A page's script tag that carries the
+ * attribute data-inline, <script async data-inline src="/static/NAME.js"></script>, is replaced
+ * by the script itself, so that it runs while the page's head is parsed instead of one round
+ * trip later; the page's Content-Security-Policy then allows exactly those scripts by their
+ * SHA-256 and no other inline script. The table is built once and never freed. */
+#ifndef PPROFWEB_PAGES_H
+#define PPROFWEB_PAGES_H
+
+#include <stddef.h>
+
+/* The policy of an HTML answer without inline scripts. */
+extern const char pw_page_policy[];
+
+struct pw_page {
+    const unsigned char *data;
+    size_t len;
+    const char *policy; /* Content-Security-Policy to send with it */
+};
+
+/* The page web/NAME (a .html file) with its scripts inlined; NULL when this build lacks it. */
+const struct pw_page *pw_page_get(const char *name);
+
+#endif
