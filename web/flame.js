@@ -20,6 +20,7 @@ const CLIENT_PARAMS = ['q', 'by', 'bu', 'dm', 'dc', 'dt'];  // page-only paramet
 
 let view = null;         // the current view state (see render)
 let keyHandlerInstalled = false;
+let scrollFollowed = false;
 
 // --- numbers, as pprof's measurement package prints them ---
 
@@ -151,11 +152,13 @@ function place(boxes, newShape) {
 function decode(data) {
   const s = data.strings;
   const frames = [];
+  const colors = new Map(); // package string -> colour: frames share a few packages
   for (let i = 0; i < data.frames.length; i += 5) {
     const f = data.frames;
     const pkg = s[f[i + 3]];
-    frames.push({name: s[f[i]], short: s[f[i + 1]], file: s[f[i + 2]], pkg, fn: s[f[i + 4]],
-      color: packageColor(pkg)});
+    let color = colors.get(pkg);
+    if (color === undefined) colors.set(pkg, color = packageColor(pkg));
+    frames.push({name: s[f[i]], short: s[f[i + 1]], file: s[f[i + 2]], pkg, fn: s[f[i + 4]], color});
   }
   const boxes = decodeBoxes(data.nodes, data.fields);
   const callers = data.callers ? decodeBoxes(data.callers.nodes, data.fields) : null;
@@ -272,63 +275,93 @@ function hatch(ctx, list, from, step, style) {
   ctx.stroke();
 }
 
+// Places the picture for the view's width and draws it. The page keeps room for every row (the
+// wrap's height), but the canvas is only as tall as the part of the window it can show: it
+// sticks below the header while the page scrolls, and paint() draws the rows under it. A
+// canvas's memory, which the browser fills and copies on every frame, grows with its area: one
+// as tall as a deep tree took most of the first draw's time.
 function draw(v) {
-  const canvas = v.canvas;
-  const width = v.wrap.clientWidth;
+  const canvas = v.canvas, wrap = v.wrap;
+  // Read together: one layout.
+  const width = wrap.clientWidth;
+  const wrapTop = wrap.getBoundingClientRect().top;
+  const header = document.getElementById('header');
+  v.stick = header ? header.getBoundingClientRect().bottom : 0;
   v.width = width;
   const {items, rows} = layout(v);
   v.items = items;
   v.rows = rows;
-  const height = Math.min(rows * ROW + 1, 32000);
-  const dpr = window.devicePixelRatio || 1;
-  canvas.width = Math.floor(width * dpr);
-  canvas.height = Math.floor(height * dpr);
+  v.height = rows * ROW + 1;
+  const rootW = v.dec.boxes[0].lw || 1;
+  v.scale = width / rootW;
+  v.byRow = Array.from({length: rows}, () => []);
+  for (const it of items) if (it.box.lw * v.scale >= 0.3) v.byRow[it.row].push(it);
+  const height = canvasHeight(v, wrapTop);
+  v.dpr = window.devicePixelRatio || 1;
+  v.canvasHeight = height;
+  wrap.style.height = v.height + 'px';
+  canvas.style.top = v.stick + 'px';
+  canvas.width = Math.floor(width * v.dpr);
+  canvas.height = Math.floor(height * v.dpr);
   canvas.style.width = width + 'px';
   canvas.style.height = height + 'px';
-  const ctx = canvas.getContext('2d');
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, width, height);
+  // Where the sticky canvas sits in the wrap: below the header, within the wrap.
+  const canvasTop = Math.min(Math.max(wrapTop, v.stick), wrapTop + v.height - height);
+  paint(v, canvasTop - wrapTop);
+  canvas.dataset.boxes = String(items.length);
+  canvas.dataset.drawn = String(performance.now());
+}
+
+// The canvas height that covers the window from the wrap's top (or the header) down.
+function canvasHeight(v, wrapTop) {
+  return Math.max(1, Math.min(v.height, Math.ceil(innerHeight - Math.max(v.stick, wrapTop))));
+}
+
+// Draws the rows from top (pixels from the picture's top) down the canvas.
+function paint(v, top) {
+  v.top = top;
+  const ctx = v.canvas.getContext('2d');
+  ctx.setTransform(v.dpr, 0, 0, v.dpr, 0, -top * v.dpr);
+  ctx.clearRect(0, top, v.width, v.canvasHeight);
   ctx.font = FONT;
   ctx.textBaseline = 'middle';
-  const rootW = v.dec.boxes[0].lw || 1;
-  const scale = width / rootW;
-  v.scale = scale;
-  v.byRow = Array.from({length: rows}, () => []);
+  const scale = v.scale;
   const diff = v.data.diff;
   let lastFill = null;
   const gone = [], other = [], inlined = [], labels = []; // drawn after the boxes
-  for (const it of items) {
-    const b = it.box;
-    const x = b.x * scale, w = b.lw * scale, y = it.row * ROW;
-    if (w < 0.3) continue;
-    v.byRow[it.row].push(it);
-    const f = frameOf(v, b);
-    const matched = v.matches && v.matches.has(b);
-    let fill;
-    if (b.id < 0) fill = '#d7d7d7';
-    else if (!f) fill = '#c9ccd3';
-    else if (diff && v.diffSet.newShape) fill = changeColor(v, b) || '#e6e6e6';
-    else if (diff) fill = '#e6e6e6';
-    else fill = f.color;
-    if (matched) fill = '#c38fff';
-    if (fill !== lastFill) {
-      // Parsing a colour costs more than the rectangle: neighbours often share one.
-      ctx.fillStyle = fill;
-      lastFill = fill;
+  const last = Math.min(v.rows - 1, Math.floor((top + v.canvasHeight) / ROW));
+  for (let row = Math.max(0, Math.floor(top / ROW)); row <= last; row++) {
+    for (const it of v.byRow[row]) {
+      const b = it.box;
+      const x = b.x * scale, w = b.lw * scale, y = row * ROW;
+      const f = frameOf(v, b);
+      const matched = v.matches && v.matches.has(b);
+      let fill;
+      if (b.id < 0) fill = '#d7d7d7';
+      else if (!f) fill = '#c9ccd3';
+      else if (diff && v.diffSet.newShape) fill = changeColor(v, b) || '#e6e6e6';
+      else if (diff) fill = '#e6e6e6';
+      else fill = f.color;
+      if (matched) fill = '#c38fff';
+      if (fill !== lastFill) {
+        // Parsing a colour costs more than the rectangle: neighbours often share one.
+        ctx.fillStyle = fill;
+        lastFill = fill;
+      }
+      ctx.fillRect(x, y, Math.max(w - 0.5, 0.5), ROW - 1);
+      if (diff && !v.diffSet.newShape && b.w > 0 && b.id >= 0 && !matched && changeColor(v, b)) {
+        // pprof's model: the part of the box the net change makes up, red for growth, green for
+        // shrinkage.
+        const frac = Math.min(Math.abs(b.cum) / b.w, 1);
+        ctx.fillStyle = b.cum > 0 ? 'rgba(214,40,40,0.8)' : 'rgba(38,162,105,0.8)';
+        lastFill = null;
+        ctx.fillRect(x, y, Math.max(w * frac - 0.5, 0.5), ROW - 1);
+      }
+      if (diff && v.diffSet.newShape && b.gone && w > 4) gone.push(x, y, w);
+      if (b.id < 0 && w > 4) other.push(x, y, w);
+      if (b.flags & 1) inlined.push(x, y, w);
+      if (w >= 14) labels.push(b, x, y, w);
     }
-    ctx.fillRect(x, y, Math.max(w - 0.5, 0.5), ROW - 1);
-    if (diff && !v.diffSet.newShape && b.w > 0 && b.id >= 0 && !matched && changeColor(v, b)) {
-      // pprof's model: the part of the box the net change makes up, red for growth, green for
-      // shrinkage.
-      const frac = Math.min(Math.abs(b.cum) / b.w, 1);
-      ctx.fillStyle = b.cum > 0 ? 'rgba(214,40,40,0.8)' : 'rgba(38,162,105,0.8)';
-      lastFill = null;
-      ctx.fillRect(x, y, Math.max(w * frac - 0.5, 0.5), ROW - 1);
-    }
-    if (diff && v.diffSet.newShape && b.gone && w > 4) gone.push(x, y, w);
-    if (b.id < 0 && w > 4) other.push(x, y, w);
-    if (b.flags & 1) inlined.push(x, y, w);
-    if (w >= 14) labels.push(b, x, y, w);
   }
   // The lines and labels go over all the boxes, each kind in one path: a stroke per box cost
   // more than all the boxes (a box's lines stay inside it, so the picture is the same).
@@ -357,14 +390,11 @@ function draw(v) {
     ctx.fillText(text, x + 3, y + ROW / 2);
     if (b.flags & 1) ctx.font = FONT;
   }
-  canvas.dataset.boxes = String(items.length);
-  canvas.dataset.drawn = String(performance.now());
-  window.__flameDrawn = performance.now();
 }
 
 // The drawn box under a mouse event, or null.
 function hit(v, e) {
-  const r = v.canvas.getBoundingClientRect();
+  const r = v.wrap.getBoundingClientRect();
   const x = e.clientX - r.left, y = e.clientY - r.top;
   const row = Math.floor(y / ROW);
   const list = v.byRow && v.byRow[row];
@@ -536,6 +566,33 @@ function installKeys() {
   });
 }
 
+// Scrolling the page (or a taller window) moves the sticky canvas over other rows: they are
+// drawn once per frame; a canvas that no longer covers the window is made again.
+function followScroll() {
+  if (scrollFollowed) return;
+  scrollFollowed = true;
+  let queued = false;
+  const update = () => {
+    queued = false;
+    const v = view;
+    // A new width is the ResizeObserver's (render) to draw.
+    if (!v || !v.canvas.isConnected || v.wrap.clientWidth !== v.width) return;
+    const wrapTop = v.wrap.getBoundingClientRect().top;
+    if (canvasHeight(v, wrapTop) > v.canvasHeight) {
+      draw(v);
+      return;
+    }
+    const top = v.canvas.getBoundingClientRect().top - wrapTop;
+    if (top !== v.top) paint(v, top);
+  };
+  const queue = () => {
+    if (!queued) requestAnimationFrame(update);
+    queued = true;
+  };
+  addEventListener('scroll', queue, {passive: true});
+  addEventListener('resize', queue);
+}
+
 function diffLegend(v) {
   const set = v.diffSet;
   const widths = set.newShape ?
@@ -593,6 +650,7 @@ export async function render(ctx) {
     document.head.append(el('link', {rel: 'stylesheet', href: '/static/flame.css'}));
   }
   installKeys();
+  followScroll();
   const container = ctx.container;
   const data = await ctx.api('flamegraph', requestParams(ctx));
   if (!ctx.isCurrent()) return;

@@ -29,6 +29,76 @@ async function findBox(page, row, minWidth) {
   }, [row, minWidth]);
 }
 
+// The canvas's place (CSS pixels): its height, the picture's (the wrap's), the canvas's top in
+// the picture, the wrap's top and the canvas's left in the window; with row(y): the RGBA of the picture's pixel
+// row y as the canvas shows it now, as a string, whether it has any drawn pixel, and the x of
+// its first drawn box.
+async function canvasState(page, y) {
+  return page.evaluate((py) => {
+    const c = document.getElementById('flame-canvas');
+    const wrap = c.parentElement;
+    const r = c.getBoundingClientRect(), wr = wrap.getBoundingClientRect();
+    const dpr = c.width / r.width;
+    const state = {height: r.height, picture: wrap.offsetHeight, top: r.top - wr.top, wrapTop: wr.top,
+      left: r.left};
+    if (py !== null && py >= state.top && py < state.top + r.height) {
+      const px = c.getContext('2d').getImageData(0, Math.floor((py - state.top) * dpr), c.width, 1).data;
+      state.row = Array.from(px).join(',');
+      state.drawn = px.some((v, i) => i % 4 === 3 && v > 0);
+      state.first = -1; // the middle of the first run of 6 drawn pixels
+      for (let i = 0, run = 0; i < px.length && state.first < 0; i += 4) {
+        run = px[i + 3] > 0 ? run + 1 : 0;
+        if (run === 6) state.first = (i / 4 - 3) / dpr;
+      }
+    }
+    return state;
+  }, y);
+}
+
+// The canvas is as tall as the window, not as the tree: scrolling draws the rows it moves over,
+// the same pixels and tooltips where they were, down to the deepest row.
+async function checkScrolling(page) {
+  const s0 = await canvasState(page, null);
+  const innerHeight = await page.evaluate(() => innerHeight);
+  check(s0.height <= innerHeight && s0.height < s0.picture && s0.top === 0,
+      `canvas as tall as the window shows (${s0.height} of ${s0.picture} px, window ${innerHeight})`);
+  const y = Math.floor(s0.height * 0.8 / 18) * 18 + 9; // a row drawn before and after scrolling by 300
+  const before = await canvasState(page, y);
+  check(before.first >= 0, `row at ${y} px drawn`);
+  const tipName = async (x, clientY) => {
+    await page.mouse.move(x, clientY);
+    await page.waitForSelector('.flame-tip:not([hidden])');
+    return page.locator('.flame-tip-name').textContent();
+  };
+  const name = await tipName(before.left + before.first, before.wrapTop + y);
+  const settle = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  // The first scroll makes the canvas taller (the window below the header); the next ones only
+  // draw other rows on it.
+  for (const by of [300, 100]) {
+    await page.mouse.move(0, 0);
+    await page.evaluate((d) => scrollBy(0, d), by);
+    await settle();
+    const after = await canvasState(page, y);
+    check(after.top > 0 && after.row === before.row, `scrolled by ${by} px: the row at ${y} px is drawn the same`);
+    check(await tipName(after.left + before.first, after.wrapTop + y) === name, `and its tooltip names ${name}`);
+  }
+  await page.mouse.move(0, 0);
+  await page.evaluate(() => scrollTo(0, document.documentElement.scrollHeight));
+  await settle();
+  const deepest = (s0.picture - 1) / 18 - 1;
+  const end = await canvasState(page, deepest * 18 + 9);
+  check(end.drawn && Math.abs(end.top + end.height - end.picture) < 1,
+      `scrolled to the end: the deepest row (${deepest}) is drawn at the canvas's bottom`);
+  const mid = Math.floor((end.top + end.height / 2) / 18) * 18 + 9;
+  const atEnd = await canvasState(page, mid);
+  await page.evaluate(() => scrollBy(0, -100));
+  await settle();
+  const up = await canvasState(page, mid);
+  check(up.top < atEnd.top && up.row === atEnd.row, `scrolled back by 100 px: the row at ${mid} px is drawn the same`);
+  await page.evaluate(() => scrollTo(0, 0));
+  await settle();
+}
+
 async function main() {
   const browser = await launchBrowser({disableQuic: false});
   const srv = await startServer([profile], {timeout: 60000});
@@ -46,6 +116,7 @@ async function main() {
     check(nboxes > 100, `boxes drawn: ${nboxes}`);
     check(/Showing nodes accounting for/.test(await page.locator('#legend').textContent()), 'legend');
     await page.screenshot({path: path.join(shots, 'flame-root.png')});
+    await checkScrolling(page);
 
     // Hover the first box below the root: the tooltip names it with flat and cum.
     const b = await findBox(page, 1, 40);
