@@ -35,15 +35,18 @@ static const struct pw_asset *find_asset(const char *name, size_t len)
     return NULL;
 }
 
-/* True when s (n bytes) holds "</script", in any case: such a script cannot be inlined. */
-static bool closes_script(const unsigned char *s, size_t n)
+/* True when s (n bytes) holds the closing tag "</NAME" in any case: such a file cannot be
+ * written inside that element. */
+static bool holds_end_tag(const unsigned char *s, size_t n, const char *name)
 {
-    static const char end[] = "</script";
-    for (size_t i = 0; i + sizeof(end) - 1 <= n; i++) {
-        size_t k = 0;
-        while (k < sizeof(end) - 1 && tolower(s[i + k]) == end[k])
-            k++;
-        if (k == sizeof(end) - 1)
+    size_t k = strlen(name);
+    for (size_t i = 0; i + 2 + k <= n; i++) {
+        if (s[i] != '<' || s[i + 1] != '/')
+            continue;
+        size_t j = 0;
+        while (j < k && tolower(s[i + 2 + j]) == name[j])
+            j++;
+        if (j == k)
             return true;
     }
     return false;
@@ -66,28 +69,37 @@ static void add_base64(struct pw_buf *b, const unsigned char *p, size_t n)
     }
 }
 
-/* The script a tag names, when the tag (from "<script" to its "</script>", at tag) asks to be
- * inlined: <script ... data-inline ... src="/static/NAME"></script>. Sets *tag_len. */
-static const struct pw_asset *inline_script(const char *tag, size_t *tag_len)
+/* The two kinds of tag that can ask to be inlined, and what replaces them. */
+static const struct inlinable {
+    const char *open;   /* the tag's start */
+    const char *url;    /* the attribute naming the file */
+    const char *closing; /* what must follow the opening tag ("" for none) */
+    const char *element; /* the element written instead, around the file */
+} inlinables[] = {
+    {"<script ", " src=\"/static/", "</script>", "script"},
+    {"<link rel=\"stylesheet\" ", " href=\"/static/", "", "style"},
+};
+
+/* The file the tag at s asks to have inlined (a tag of kind k carrying data-inline), or NULL;
+ * sets *tag_len to the length of what it replaces. */
+static const struct pw_asset *inlined_file(const char *s, const char *end,
+                                           const struct inlinable *k, size_t *tag_len)
 {
-    const char *open_end = strchr(tag, '>');
-    static const char close[] = "</script>";
-    if (!open_end || strncmp(open_end + 1, close, sizeof(close) - 1) != 0)
+    const char *open_end = memchr(s, '>', (size_t)(end - s));
+    if (!open_end)
         return NULL;
-    size_t open_len = (size_t)(open_end - tag);
-    const char *flag = memmem(tag, open_len, " data-inline", 12);
-    static const char src[] = " src=\"/static/";
-    const char *name = memmem(tag, open_len, src, sizeof(src) - 1);
-    if (!flag || !name)
+    size_t open_len = (size_t)(open_end + 1 - s), close_len = strlen(k->closing);
+    if ((size_t)(end - open_end - 1) < close_len || memcmp(open_end + 1, k->closing, close_len))
         return NULL;
-    name += sizeof(src) - 1;
+    const char *name = memmem(s, open_len, k->url, strlen(k->url));
+    if (!memmem(s, open_len, " data-inline", 12) || !name)
+        return NULL;
+    name += strlen(k->url);
     const char *quote = memchr(name, '"', (size_t)(open_end - name));
-    if (!quote)
+    const struct pw_asset *a = quote ? find_asset(name, (size_t)(quote - name)) : NULL;
+    if (!a || holds_end_tag(a->data, a->len, k->element))
         return NULL;
-    const struct pw_asset *a = find_asset(name, (size_t)(quote - name));
-    if (!a || closes_script(a->data, a->len))
-        return NULL;
-    *tag_len = (size_t)(open_end + 1 - tag) + sizeof(close) - 1;
+    *tag_len = open_len + close_len;
     return a;
 }
 
@@ -96,42 +108,48 @@ static void build_page(const struct pw_asset *a, struct built_page *out)
     struct pw_buf html, hashes;
     pw_buf_init(&html, 0);
     pw_buf_init(&hashes, 0);
-    const char *s = (const char *)a->data, *end = s + a->len;
-    for (;;) {
-        const char *tag = memmem(s, (size_t)(end - s), "<script", 7);
+    const char *s = (const char *)a->data, *end = s + a->len, *copied = s;
+    while ((s = memchr(s, '<', (size_t)(end - s))) != NULL) {
+        const struct inlinable *k = NULL;
+        for (size_t i = 0; i < sizeof(inlinables) / sizeof(*inlinables) && !k; i++)
+            if ((size_t)(end - s) >= strlen(inlinables[i].open) &&
+                memcmp(s, inlinables[i].open, strlen(inlinables[i].open)) == 0)
+                k = &inlinables[i];
         size_t tag_len = 0;
-        const struct pw_asset *script = tag ? inline_script(tag, &tag_len) : NULL;
-        if (!tag) {
-            pw_buf_add(&html, s, (size_t)(end - s));
-            break;
-        }
-        if (!script) {
-            pw_buf_add(&html, s, (size_t)(tag + 7 - s));
-            s = tag + 7;
+        const struct pw_asset *file = k ? inlined_file(s, end, k, &tag_len) : NULL;
+        if (!file) {
+            s++;
             continue;
         }
-        pw_buf_add(&html, s, (size_t)(tag - s));
-        pw_buf_adds(&html, "<script>");
-        pw_buf_add(&html, script->data, script->len);
-        pw_buf_adds(&html, "</script>");
-        s = tag + tag_len;
-        unsigned char sum[32];
-        pw_sha256(script->data, script->len, sum);
-        pw_buf_adds(&hashes, " 'sha256-");
-        add_base64(&hashes, sum, sizeof(sum));
-        pw_buf_addc(&hashes, '\'');
+        pw_buf_add(&html, copied, (size_t)(s - copied));
+        pw_buf_addf(&html, "<%s>", k->element);
+        pw_buf_add(&html, file->data, file->len);
+        pw_buf_addf(&html, "</%s>", k->element);
+        s = copied = s + tag_len;
+        if (strcmp(k->element, "script") == 0) {
+            unsigned char sum[32];
+            pw_sha256(file->data, file->len, sum);
+            pw_buf_adds(&hashes, " 'sha256-");
+            add_base64(&hashes, sum, sizeof(sum));
+            pw_buf_addc(&hashes, '\'');
+        }
     }
+    pw_buf_add(&html, copied, (size_t)(end - copied));
     out->name = a->name;
     out->page = (struct pw_page){a->data, a->len, pw_page_policy};
-    if (hashes.len > 0 && !html.overflow && !hashes.overflow) {
-        struct pw_buf policy;
-        pw_buf_init(&policy, 0);
-        pw_buf_addf(&policy, "default-src 'self'; script-src 'self'%s; %s", pw_buf_str(&hashes),
-                    POLICY_REST);
+    if (copied != (const char *)a->data && !html.overflow && !hashes.overflow) {
+        const char *policy = pw_page_policy;
+        if (hashes.len > 0) {
+            struct pw_buf b;
+            pw_buf_init(&b, 0);
+            pw_buf_addf(&b, "default-src 'self'; script-src 'self'%s; %s", pw_buf_str(&hashes),
+                        POLICY_REST);
+            policy = pw_buf_detach(&b, NULL);
+        }
         size_t len;
         out->page.data = (const unsigned char *)pw_buf_detach(&html, &len);
         out->page.len = len;
-        out->page.policy = pw_buf_detach(&policy, NULL);
+        out->page.policy = policy;
     }
     pw_buf_release(&html);
     pw_buf_release(&hashes);

@@ -521,21 +521,20 @@ static const struct pw_profile *prepare(struct ctx *c, struct pw_view_args *a,
 }
 
 #define MODULE(name) "<link rel=\"modulepreload\" href=\"/static/" name "\">\n"
-#define STYLE(name) "<link rel=\"stylesheet\" href=\"/static/" name "\">\n"
 
-/* What the page of each view loads besides the shell (index.html names app.js and its imports):
- * the view's module, what that imports, and its style sheet, named in the head so the browser
- * fetches them beside app.js instead of one after another once app.js has run. */
+/* What the page of each view loads besides the shell (index.html names app.js and its imports,
+ * and holds every view's style): the view's module (app.js viewModule), named in the head so
+ * the browser fetches it beside app.js instead of once app.js has run. */
 static const struct {
     const char *page;
     const char *head;
 } view_heads[] = {
-    {"/", STYLE("graph.css") MODULE("graph.js")},
-    {"/graph", STYLE("graph.css") MODULE("graph.js")},
+    {"/", MODULE("graph.js")},
+    {"/graph", MODULE("graph.js")},
     {"/top", MODULE("top.js")},
     {"/peek", MODULE("peek.js")},
     {"/source", MODULE("source.js")},
-    {"/flamegraph", STYLE("flame.css") MODULE("flamegraph.js") MODULE("flame.js")},
+    {"/flamegraph", MODULE("flame.js")},
 };
 
 /* The shell page with the view's lines added to its head. */

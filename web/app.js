@@ -4,7 +4,7 @@
 // Every change goes through navigate(), which writes the URL with history.pushState, so
 // back/forward, reload and copied links all restore the same view.
 //
-// A view module (web/<view>.js: top, peek, source, graph, flamegraph) exports
+// A view module (web/<view>.js: top, peek, source, graph; flame.js for flamegraph) exports
 //   async render(ctx)   draws the view into ctx.container; throws Error(message) on failure
 //   highlight(re)       optional: marks what the search regexp (or null) matches
 // where ctx has: container, params (URLSearchParams of the page URL), meta (/api/meta),
@@ -14,12 +14,12 @@
 // hide/show/peek/source/flame menu), select(name), isCurrent() (false once the user moved on).
 import {el, clear, exactRegexp, peekRegexp, searchRegexp, toast} from '/static/util.js';
 import * as compare from '/static/compare.js';
-import {memstatsPanel} from '/static/memstats.js';
-import {goroutinesPanel} from '/static/goroutines.js';
 
 // View name -> path below /ui/ (pprof's routes).
 const VIEW_PATHS = {graph: '', top: 'top', flamegraph: 'flamegraph', peek: 'peek', source: 'source'};
 const VIEW_TITLES = {graph: 'Graph', top: 'Top', flamegraph: 'Flame Graph', peek: 'Peek', source: 'Source'};
+// View name -> its module under /static/, where the two differ.
+const VIEW_MODULES = {flamegraph: 'flame'};
 // pprof's refinement parameters (cleared by Refine > Reset).
 const REFINE_PARAMS = ['f', 'i', 'h', 's', 'sf', 'prunefrom', 'tf', 'ti', 'ts', 'th'];
 const REFINE_INFO = {
@@ -46,6 +46,21 @@ const jsonCache = new Map();
 // Requests the page's head started before this module ran (prefetch.js): URL -> promise of
 // {resp, body}, each taken once by fetchJSON.
 let prefetched = new Map();
+// The legend's panels, each module loaded with the first profile that has one: the MemStats
+// figures of a heap profile (memstats.js) and the groups of a goroutine dump (goroutines.js).
+const panels = {memstats: null, goroutines: null};
+
+async function loadPanels(meta) {
+  const type = meta.sample_types && meta.sample_types[0] && meta.sample_types[0].type;
+  const want = {memstats: !!meta.memstats_fields, goroutines: type === 'goroutine'};
+  await Promise.all(Object.keys(want).filter((k) => want[k] && !panels[k]).map(async (k) => {
+    try {
+      panels[k] = await import(`/static/${k}.js`);
+    } catch (e) {
+      // The legend goes without the panel.
+    }
+  }));
+}
 
 function parseLocation() {
   const m = location.pathname.match(/^(\/p\/[A-Za-z0-9_-]+)?\/ui\/([a-z]*)$/);
@@ -141,9 +156,9 @@ export function setLegend(lines) {
     legend.append(el('div', {className: inFilters ? 'filters' : null}, line));
   }
   const meta = state.meta;
-  const dump = goroutinesPanel(meta, api);
+  const dump = panels.goroutines && panels.goroutines.goroutinesPanel(meta, api);
   if (dump) legend.append(dump);
-  const panel = memstatsPanel(meta);
+  const panel = panels.memstats && panels.memstats.memstatsPanel(meta);
   if (panel) {
     legend.append(panel);
   } else if (meta && meta.memstats) {
@@ -436,7 +451,7 @@ function setupCopyLink() {
 
 async function loadModule(view) {
   try {
-    return await import(`/static/${view}.js`);
+    return await import(`/static/${VIEW_MODULES[view] || view}.js`);
   } catch (e) {
     return null;
   }
@@ -501,8 +516,10 @@ export async function render() {
   setTitle();
   fillSampleMenu();
   markOptions();
+  const panelsLoaded = loadPanels(state.meta);
   // A gctrace log has no samples: every view of it is the GC view.
   const mod = state.meta.gctrace ? await loadModule('gctrace') : await modPromise;
+  await panelsLoaded;
   if (seq !== state.renderSeq) return;
   state.module = mod;
   if (!mod) {

@@ -646,9 +646,6 @@ export function prefetch(ctx) {
 }
 
 export async function render(ctx) {
-  if (!document.querySelector('link[href="/static/flame.css"]')) {
-    document.head.append(el('link', {rel: 'stylesheet', href: '/static/flame.css'}));
-  }
   installKeys();
   followScroll();
   const container = ctx.container;

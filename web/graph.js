@@ -158,9 +158,6 @@ export async function render(ctx) {
     ctx.container.append(el('p', {className: 'empty'}, 'No samples match these settings.'));
     return;
   }
-  if (!document.querySelector('link[href="/static/graph.css"]')) {
-    document.head.append(el('link', {rel: 'stylesheet', href: '/static/graph.css'}));
-  }
   const svg = parseSVG(data.svg);
   svg.setAttribute('id', 'graph-svg');
   svg.setAttribute('width', '100%');

@@ -1,8 +1,12 @@
-/* pages: the HTML pages of web/ as the server sends them. A page's script tag that carries the
- * attribute data-inline, <script async data-inline src="/static/NAME.js"></script>, is replaced
- * by the script itself, so that it runs while the page's head is parsed instead of one round
- * trip later; the page's Content-Security-Policy then allows exactly those scripts by their
- * SHA-256 and no other inline script. The table is built once and never freed. */
+/* pages: the HTML pages of web/ as the server sends them. A page's script or style sheet tag
+ * that carries the attribute data-inline,
+ *   <script async data-inline src="/static/NAME.js"></script>
+ *   <link rel="stylesheet" data-inline href="/static/NAME.css">
+ * is replaced by the file itself in a <script> or <style> element: a browser opens at most six
+ * connections to a server, and each file named in the head took one for a round trip before the
+ * view's own modules and data could have it. The page's Content-Security-Policy then allows
+ * exactly the inlined scripts, by their SHA-256, and no other inline script. The table is built
+ * once and never freed. */
 #ifndef PPROFWEB_PAGES_H
 #define PPROFWEB_PAGES_H
 

@@ -61,6 +61,8 @@ async function main() {
     await page.waitForSelector('#tl-growth th.sorted[data-key="change"]');
     await page.click('#tl-growth th[data-key="change"]');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('dir') === 'asc');
+    // The table is drawn again in that order (the URL changes first).
+    await page.waitForSelector('#tl-growth th.sorted.asc[data-key="change"]');
     check(true, 'header clicks sort');
 
     // A row click focuses that function for the whole series.
