@@ -1,5 +1,5 @@
-/* pages: the HTML pages of web/ with their data-inline scripts inlined, and each page's
- * Content-Security-Policy (pages.h). */
+/* pages: the HTML pages of web/ with their data-inline scripts and style sheets written in,
+ * and each page's Content-Security-Policy (pages.h). */
 #include <ctype.h>
 #include <pthread.h>
 #include <stdbool.h>

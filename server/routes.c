@@ -523,7 +523,7 @@ static const struct pw_profile *prepare(struct ctx *c, struct pw_view_args *a,
 #define MODULE(name) "<link rel=\"modulepreload\" href=\"/static/" name "\">\n"
 
 /* What the page of each view loads besides the shell (index.html names app.js and its imports,
- * and holds every view's style): the view's module (app.js viewModule), named in the head so
+ * and holds every view's style): the view's module (app.js VIEW_MODULES), named in the head so
  * the browser fetches it beside app.js instead of once app.js has run. */
 static const struct {
     const char *page;

@@ -21,7 +21,7 @@ struct pw_page {
     const char *policy; /* Content-Security-Policy to send with it */
 };
 
-/* The page web/NAME (a .html file) with its scripts inlined; NULL when this build lacks it. */
+/* The page web/NAME (a .html file) with its files written in; NULL when this build lacks it. */
 const struct pw_page *pw_page_get(const char *name);
 
 #endif
