@@ -19,9 +19,9 @@ fi
 log=build/compare-bench-server.log
 results=build/compare-bench.tsv
 : > $results
-PID=
 store=
-trap '[ -n "$PID" ] && kill $PID 2> /dev/null; wait 2> /dev/null; [ -n "$store" ] && rm -rf "$store"' EXIT
+. bench/lib.sh
+trap 'server_stop; [ -n "$store" ] && rm -rf "$store"' EXIT
 
 # The body is read and dropped, as a browser keeps it in memory: writing 9 MB to a file would
 # time the disk, not the server. CURL_ARGS adds curl options (--compressed: gzip, as browsers).
@@ -32,17 +32,8 @@ request() { # label path: appends "label<TAB>seconds<TAB>bytes" to the results
 
 one_server() {
     store=$(mktemp -d)
-    : > $log # not the URL of a previous run's server (the redirection below happens in the child)
-    $bin -http=127.0.0.1:0 -no_browser -store "$store" "$M" > $log 2>&1 &
-    PID=$!
-    URL=
-    for _ in $(seq 1 600); do
-        URL=$(sed -n 's/^Serving web UI on \(http:[^ ]*\).*/\1/p' $log 2> /dev/null)
-        [ -n "$URL" ] && break
-        kill -0 $PID 2> /dev/null || break
-        sleep 0.2
-    done
-    [ -n "$URL" ] || { echo "compare bench: server did not start"; cat $log; return 1; }
+    server_start $log -store "$store" "$M" || return 1
+    URL=$SERVER_URL
     ID=$(curl -s "$URL/api/meta" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
     # The views the server warms at start, asked for so that the warm-up is over (a request for
     # a view it is computing waits for it): otherwise it would share the processors with the
@@ -63,9 +54,7 @@ one_server() {
     request "flame base first (builds the comparison)" "/p/$ID/api/flamegraph?base=$B&w=1400"
     request "flame base repeated" "/p/$ID/api/flamegraph?base=$B&w=1400"
     request "top base norm first (builds the comparison)" "/p/$ID/api/top?base=$B&norm=t"
-    kill $PID 2> /dev/null
-    wait $PID 2> /dev/null
-    PID=
+    server_stop
     rm -rf "$store"
     store=
 }

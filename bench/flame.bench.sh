@@ -11,26 +11,12 @@ cd "$(dirname "$0")/.."
 bin=build/pprofweb
 [ -x $bin ] || { echo "flame bench: build pprofweb first"; exit 0; }
 
-start_server() { # profile -> sets PID and URL
-    local log=build/flame-bench-server.log
-    # Emptied first: the redirection below happens in the child, which the loop may outrun and
-    # read the URL of the server stopped before (a refused connection).
-    : > $log
-    $bin -http=127.0.0.1:0 -no_browser "$1" > $log 2>&1 &
-    PID=$!
-    URL=
-    for _ in $(seq 1 600); do
-        URL=$(sed -n 's/^Serving web UI on \(http:[^ ]*\).*/\1/p' $log 2> /dev/null)
-        [ -n "$URL" ] && return 0
-        kill -0 $PID 2> /dev/null || break
-        sleep 0.2
-    done
-    echo "flame bench: server did not start on $1"; cat $log; return 1
-}
-stop_server() { kill $PID 2> /dev/null; wait $PID 2> /dev/null; }
+. bench/lib.sh
+log=build/flame-bench-server.log
+trap 'server_stop' EXIT
 
 request() { # label path
-    curl -s -o build/flame-bench.json -w "%{time_total} %{size_download}" "$URL$2" |
+    curl -s -o build/flame-bench.json -w "%{time_total} %{size_download}" "$SERVER_URL$2" |
         awk -v l="$1" '{ printf "%-40s %8.3f s %10.2f MB\n", l, $1, $2 / 1048576 }'
 }
 
@@ -49,7 +35,7 @@ import {chromium} from 'playwright-core';
 const b = await chromium.launch({executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu']});
 const page = await b.newPage({viewport: {width: 1400, height: 900}});
 const t0 = Date.now();
-await page.goto('$URL/ui/flamegraph');
+await page.goto('$SERVER_URL/ui/flamegraph');
 const r = await page.evaluate(() => new Promise((resolve) => {
   const canvas = () => document.querySelector('#flame-canvas[data-drawn]');
   const painted = () => requestAnimationFrame(() => setTimeout(() => resolve({
@@ -73,9 +59,9 @@ for prof in "$@"; do
     draws=() clocks=()
     boxes=
     for _ in $(seq "${BENCH_DRAW_RUNS:-3}"); do
-        start_server "$prof" || break
-        draw_time "flame drawn (cold server) $name" || { stop_server; break; }
-        stop_server
+        server_start $log "$prof" || break
+        draw_time "flame drawn (cold server) $name" || { server_stop; break; }
+        server_stop
         read -r t boxes ms <<< "$DRAWN"
         draws+=("$t") clocks+=("$ms")
     done
@@ -87,7 +73,7 @@ for prof in "$@"; do
             "$(echo "$sorted" | head -n1)" "$(echo "$sorted" | tail -n1)" "$boxes" ${#draws[@]} \
             "$(median "${clocks[@]}")"
     fi
-    start_server "$prof" || continue
+    server_start $log "$prof" || continue
     # The server's warm-up builds the flame graph's stacks for its initial settings at start,
     # beside the graph or after it (without labels): asked right away, they may still be in the
     # making (the cold draw above includes that); a new setting builds them again per request.
@@ -103,7 +89,7 @@ print('' if best is None else '%d.1' % n[best])" 2> /dev/null)
     [ -n "$node" ] && request "flame JSON zoom $name" "/api/flamegraph?w=1400&node=$node"
     request "flame JSON other width $name" "/api/flamegraph?w=1000"
     request "flame JSON first, new setting $name" "/api/flamegraph?w=1400&si=0"
-    stop_server
+    server_stop
 done
 rm -f build/flame-bench.json
 exit 0

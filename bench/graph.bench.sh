@@ -10,7 +10,8 @@ M=${1:-build/M.cpu.pb.gz}
 BIN=build/pprofweb
 out=$(mktemp)
 dot=$(mktemp)
-trap 'rm -f "$out" "$dot"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null' EXIT
+. bench/lib.sh
+trap 'rm -f "$out" "$dot"; server_stop' EXIT
 
 secs() { # secs CMD...: wall seconds of CMD, output discarded
     local t0 t1
@@ -21,10 +22,8 @@ secs() { # secs CMD...: wall seconds of CMD, output discarded
 }
 
 echo "== graph view (targets on M: first < 0.5 s, repeated < 0.02 s)"
-"$BIN" -http=127.0.0.1:0 -no_browser "$M" > "$out" 2>/dev/null &
-pid=$!
-for _ in $(seq 1 1200); do grep -q '^Serving' "$out" && break; sleep 0.05; done
-url=$(sed -n 's/^Serving web UI on //p' "$out")
+server_start "$out" "$M" || exit 0
+url=$SERVER_URL
 # Right after start the default graph is being computed by the warm-up; this waits for it.
 first=$(curl -s -o /dev/null -w '%{http_code} %{time_starttransfer}' "$url/api/graph")
 again=$(curl -s -o /dev/null -w '%{time_starttransfer}' "$url/api/graph")
@@ -36,9 +35,7 @@ for q in "n=79" "f=main" "calltree=t" "g=lines"; do
     printf 'web: /api/graph?%-12s status %s first %8.3f s  repeated %8.4f s\n' \
         "$q" "${first% *}" "${first#* }" "$again"
 done
-kill "$pid"
-wait "$pid" 2>/dev/null
-pid=
+server_stop
 
 # The command line: -dot (report only) and -svg (report + layout); the difference is Graphviz.
 "$BIN" -dot "$M" > "$dot"

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 M=${1:-build/M.cpu.pb.gz}
 BIN=build/pprofweb
 out=$(mktemp)
-trap 'rm -f "$out"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null' EXIT
+. bench/lib.sh
+trap 'rm -f "$out"; server_stop' EXIT
 
 # From launch to a view's data received, as a browser would get it: one client process starts
 # the server (with a store of its own, so the profile is stored anew) and asks for the view's
@@ -45,13 +46,10 @@ bench_profile() {
     launch_to_data "$prof" graph
     launch_to_data "$prof" top
     t0=$(date +%s.%N)
-    "$BIN" -http=127.0.0.1:0 -no_browser "$prof" > "$out" 2>/dev/null &
-    pid=$!
     # Polled every 5 ms, so the figures measure the server rather than this loop.
-    for _ in $(seq 1 12000); do grep -q '^Serving' "$out" && break; sleep 0.005; done
+    SERVER_POLL=0.005 server_start "$out" "$prof" || return 0
     t1=$(date +%s.%N)
-    local url
-    url=$(sed -n 's/^Serving web UI on //p' "$out")
+    local url=$SERVER_URL
     printf '%-40s %8.3f s\n' "web: load $(basename "$prof") and listen" "$(echo "$t1 - $t0" | bc)"
     curl -s -o /dev/null -w "web: /ui/top page, first byte             %{time_starttransfer} s\n" "$url/ui/top"
     curl -s -o /dev/null -w "web: /api/top right after start, first byte %{time_starttransfer} s\n" "$url/api/top"
@@ -70,9 +68,7 @@ bench_profile() {
         printf 'web: /api/%-12s status %s first %8.3f s  repeated %8.4f s  new setting %8.3f s\n' \
             "${v%%\?*}" "${first% *}" "${first#* }" "$again" "$cold"
     done
-    kill "$pid"
-    wait "$pid" 2>/dev/null
-    pid=
+    server_stop
 }
 
 bench_profile "$M"

@@ -11,18 +11,16 @@
 set -u
 cd "$(dirname "$0")/.."
 M=${1:-build/M.cpu.pb.gz}
-BIN=build/pprofweb
 secs=${LOAD_SECONDS:-30}
 command -v ab > /dev/null || { echo "load bench needs ab (apt-get install apache2-utils)"; exit 0; }
 out=$(mktemp -d)
-pid= slow=
-trap 'rm -rf "$out"; [ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$slow" ] && kill "$slow" 2>/dev/null' EXIT
-rss() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status"; }
+slow=
+. bench/lib.sh
+trap 'rm -rf "$out"; server_stop; [ -n "$slow" ] && kill "$slow" 2>/dev/null' EXIT
+rss() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
 
-"$BIN" -http=127.0.0.1:0 -no_browser "$M" > "$out/srv" 2> /dev/null &
-pid=$!
-for _ in $(seq 1 1200); do grep -q '^Serving' "$out/srv" && break; sleep 0.05; done
-url=$(sed -n 's/^Serving web UI on //p' "$out/srv")
+server_start "$out/srv" "$M" || exit 0
+url=$SERVER_URL
 port=${url##*:}
 for v in top flamegraph graph meta; do curl -s -o /dev/null "$url/api/$v"; done
 
@@ -42,12 +40,9 @@ done
 # Distinct queries against a second server of the bundled CPU profile: each is a real filter
 # and top over its samples (on M one takes about 0.1 s, so 10 000 would take many minutes), and
 # the cache is as exposed to them whatever the profile.
-kill "$pid"
-wait "$pid" 2> /dev/null
-"$BIN" -http=127.0.0.1:0 -no_browser testdata/profiles/shop.cpu.pb.gz > "$out/srv" 2> /dev/null &
-pid=$!
-for _ in $(seq 1 1200); do grep -q '^Serving' "$out/srv" && break; sleep 0.05; done
-url=$(sed -n 's/^Serving web UI on //p' "$out/srv")
+server_stop
+server_start "$out/srv" testdata/profiles/shop.cpu.pb.gz || exit 0
+url=$SERVER_URL
 port=${url##*:}
 before=$(rss)
 res=$(python3 tests/http/distinct.py "$port" /api/top 10000 8)

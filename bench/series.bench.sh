@@ -16,26 +16,23 @@
 set -u
 cd "$(dirname "$0")/.."
 DIR=build/series-bench N=${BENCH_SNAPSHOTS:-1000}
-BIN=${PPROFWEB_BIN:-build/pprofweb} # PPROFWEB_BIN: another build, for a paired run
 [ -f $DIR/heap-$(printf %04d $((N - 1))).pb.gz ] || {
     echo "generating $N snapshots into $DIR"
     python3 bench/genseries.py --snapshots "$N" --samples 5000 --functions 500 -o $DIR || exit 1
 }
 store=$(mktemp -d) out=$(mktemp) web=$(mktemp -d)
-pids=()
+files=
+. bench/lib.sh
 cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    server_stop
+    [ -n "$files" ] && kill "$files" 2>/dev/null
     rm -rf "$store" "$out" "$out".* "$web"
 }
 trap cleanup EXIT
 
 start() { # start ARGS...: the server, its URL in $url and its pid in $pid
-    : > "$out"
-    "$BIN" -http=127.0.0.1:0 -no_browser "$@" > "$out" 2>/dev/null &
-    pid=$!
-    pids+=("$pid")
-    for _ in $(seq 1 2400); do grep -q '^Serving' "$out" && break; sleep 0.05; done
-    url=$(sed -n 's/^Serving web UI on //p' "$out")
+    server_start "$out" "$@" || exit 1
+    url=$SERVER_URL pid=$SERVER_PID
 }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }
@@ -121,14 +118,13 @@ printf '%-44s %s  %s (target 0.050 s)\n' "series: /api/timeline after a new snap
 printf '%-44s %s  %s (target 0.050 s)\n' "series: /api/growth after a new snapshot" \
     "$(stats "${new_g[@]}")" "$(verdict "$(median "${new_g[@]}")" 0.050)"
 printf '%-44s %s\n' "series:   server CPU for both" "$(stats "${new_cpu[@]}")"
-kill "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+server_stop
 
 # An idle watch: a local endpoint (python's http.server) fetched every 3 s; the server's CPU
 # ticks (1/100 s) over 2 s after a fetch, when nothing is due.
 cp "$DIR/heap-0000.pb.gz" "$web/heap"
 python3 -m http.server 0 --bind 127.0.0.1 --directory "$web" > "$out.web" 2>&1 &
-pids+=("$!")
+files=$!
 for _ in $(seq 1 100); do grep -q 'port' "$out.web" && break; sleep 0.05; done
 port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$out.web" | head -n1)
 start -store "$store.watch" -watch=3s "http://127.0.0.1:$port/heap"

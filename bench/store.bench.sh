@@ -10,26 +10,18 @@
 # settings, fsync on: both stores make each upload durable before answering.
 set -u
 cd "$(dirname "$0")/.."
-BIN=build/pprofweb M=${1:-build/M.cpu.pb.gz} RUNS=${BENCH_RUNS:-5}
+M=${1:-build/M.cpu.pb.gz} RUNS=${BENCH_RUNS:-5}
 [ -f "$M" ] || { echo "store bench: $M missing"; exit 0; }
 TMP=$(mktemp -d)
-pid=
 . tests/http/pglib.sh
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; pg_remove; rm -rf "$TMP"' EXIT
+. bench/lib.sh
+trap 'server_stop; pg_remove; rm -rf "$TMP"' EXIT
 PG_SERVER_OPTS="-c fsync=on" pg_start > /dev/null || { echo "store bench: no PostgreSQL (make test-deps)"; exit 0; }
 
-start() { # start STORE: a server on an ephemeral port; sets url and pid
-    "$BIN" -http=127.0.0.1:0 -no_browser -store "$1" > "$TMP/out" 2>/dev/null &
-    pid=$!
-    url=
-    for _ in $(seq 1 200); do
-        url=$(sed -n 's/^Serving web UI on //p' "$TMP/out")
-        [ -n "$url" ] && return 0
-        sleep 0.05
-    done
-    return 1
+start() { # start STORE: a server on an ephemeral port; sets url
+    server_start "$TMP/out" -store "$1" && url=$SERVER_URL
 }
-stop() { kill "$pid"; wait "$pid" 2>/dev/null; pid=; }
+stop() { server_stop; }
 median() { sort -g | sed -n "$(( (RUNS + 1) / 2 ))p"; }
 
 # uploads URL ROUND: uploads/s of 300 distinct goroutine profiles (about 6 kB each).
