@@ -30,9 +30,9 @@ async function findBox(page, row, minWidth) {
 }
 
 // The canvas's place (CSS pixels): its height, the picture's (the wrap's), the canvas's top in
-// the picture, the wrap's top and the canvas's left in the window; with row(y): the RGBA of the picture's pixel
-// row y as the canvas shows it now, as a string, whether it has any drawn pixel, and the x of
-// its first drawn box.
+// the picture, the wrap's top and the canvas's left in the window; with y, for the picture's
+// pixel row y as the canvas shows it now: its RGBA as a string, whether it has any drawn pixel,
+// and the x of its first drawn box.
 async function canvasState(page, y) {
   return page.evaluate((py) => {
     const c = document.getElementById('flame-canvas');
