@@ -377,7 +377,7 @@ static int str_at(struct builder *b, int64_t idx, pw_str *out, const char *what,
  * table, others by binary search on a sorted copy. Duplicate ids are rejected, as pprof's
  * CheckValid does. */
 struct id_index {
-    bool identity;    /* every id is its index + 1, as Go writes them: no table is read */
+    bool identity;    /* every id is its index + 1, as Go writes them: no table is made */
     uint32_t *direct; /* id -> index + 1, for id < n_direct */
     size_t n_direct;
     uint64_t *sorted_ids;
@@ -397,13 +397,18 @@ static int id_index_build(struct id_index *ix, const uint64_t *ids, uint32_t n, 
 {
     memset(ix, 0, sizeof(*ix));
     ix->n_direct = (size_t)n + 1;
+    /* 1..n in order has no zero and no duplicate: nothing to build. */
+    uint32_t in_order = 0;
+    while (in_order < n && ids[in_order] == (uint64_t)in_order + 1)
+        in_order++;
+    ix->identity = in_order == n;
+    if (ix->identity)
+        return 0;
     ix->direct = pw_xcalloc(ix->n_direct, sizeof(*ix->direct));
     uint32_t *rest = pw_xmalloc(sizeof(*rest) * (n ? n : 1));
     ix->sorted_idx = rest; /* owned by ix from here, so every error path releases it */
     size_t n_rest = 0;
-    ix->identity = true;
     for (uint32_t i = 0; i < n; i++) {
-        ix->identity = ix->identity && ids[i] == (uint64_t)i + 1;
         if (ids[i] == 0)
             return pw_fail(err, PW_ECORRUPT, "found %s with reserved ID=0", what);
         if (ids[i] < ix->n_direct) {
