@@ -66,7 +66,6 @@ for prof in "$@"; do
         draws+=("$t") clocks+=("$ms")
     done
     if [ ${#draws[@]} -gt 0 ]; then
-        median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }
         sorted=$(printf '%s\n' "${draws[@]}" | sort -g)
         printf '%-40s %8.3f s median %6.3f .. %.3f s %8s boxes (%d cold servers; drawn at %s ms of the page clock)\n' \
             "flame drawn (cold server) $name" "$(median "${draws[@]}")" \

@@ -5,6 +5,7 @@
 # default, for at most SERVER_WAIT, 120): sets SERVER_PID and SERVER_URL. Fails, printing LOG,
 # when the server exits or does not serve in time.
 # server_stop: stops it and waits for it.
+# median VALUES...: the median of the values (the lower middle one of an even count).
 server_start() {
     local log=$1 deadline
     shift
@@ -33,3 +34,5 @@ server_stop() {
     wait $SERVER_PID 2> /dev/null
     SERVER_PID=
 }
+
+median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }

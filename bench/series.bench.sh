@@ -35,7 +35,6 @@ start() { # start ARGS...: the server, its URL in $url and its pid in $pid
     url=$SERVER_URL pid=$SERVER_PID
 }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }
 # stats VALUES...: "median M fastest F slowest S" of the values.
 stats() {
     local sorted med

@@ -22,7 +22,6 @@ start() { # start STORE: a server on an ephemeral port; sets url
     server_start "$TMP/out" -store "$1" && url=$SERVER_URL
 }
 stop() { server_stop; }
-median() { sort -g | sed -n "$(( (RUNS + 1) / 2 ))p"; }
 
 # uploads URL ROUND: uploads/s of 300 distinct goroutine profiles (about 6 kB each).
 uploads() {
@@ -51,7 +50,7 @@ for backend in directory postgresql; do
     start "$store" || { echo "store bench: the $backend server did not start"; continue; }
     rates=()
     for r in $(seq "$RUNS"); do rates+=("$(uploads "$url" "$r")"); done
-    RATE[$backend]=$(printf '%s\n' "${rates[@]}" | median)
+    RATE[$backend]=$(median "${rates[@]}")
     id=$(curl -s --data-binary @"$M" "$url/api/upload?name=M" | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' | head -n1)
     stop
     opens=()
@@ -60,7 +59,7 @@ for backend in directory postgresql; do
         opens+=("$(curl -s -o /dev/null -w '%{time_total}' "$url/p/$id/api/top")")
         stop
     done
-    OPEN[$backend]=$(printf '%s\n' "${opens[@]}" | median)
+    OPEN[$backend]=$(median "${opens[@]}")
 done
 echo "== store: directory vs PostgreSQL (same machine, same run; medians of $RUNS)"
 printf '%-46s %12s %12s\n' "" directory postgresql
